@@ -1,0 +1,232 @@
+"""Safe handling of untrusted archives (sdists and wheels).
+
+Extraction refuses absolute paths, `..`, links that point out of the destination, writes through
+links, device files, and anything past the size and count bounds (tar and zip bombs). Wheels are
+read member by member without extracting: each member is decompressed in a bounded stream and
+hashed, and the archive's structure (duplicates, comment, data around the archive, links) is kept
+so the comparer can report it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import struct
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from auditor.errors import UnsafeArchive
+
+MAX_MEMBERS = 100_000
+MAX_MEMBER_BYTES = 1 << 30  # 1 GiB decompressed for one member
+MAX_TOTAL_BYTES = 4 << 30  # 4 GiB decompressed for one archive
+
+
+def _check_name(name: str) -> None:
+    p = PurePosixPath(name)
+    if name.startswith(("/", "\\")) or p.is_absolute() or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchive(f"absolute path member {name!r}")
+    if ".." in p.parts or "\\" in name:
+        raise UnsafeArchive(f"path escapes the destination: {name!r}")
+
+
+def extract_sdist(archive: Path, dest: Path) -> Path:
+    """Extract an sdist into dest and return its single top-level directory."""
+    dest.mkdir(parents=True, exist_ok=True)
+    name = archive.name
+    if zipfile.is_zipfile(archive) and not name.endswith((".tar.gz", ".tgz", ".tar.bz2")):
+        extract_zip(archive, dest)
+    else:
+        _extract_tar(archive, dest)
+    tops = [p for p in dest.iterdir()]
+    if len(tops) != 1 or not tops[0].is_dir():
+        raise UnsafeArchive(f"{archive.name}: expected one top-level directory, found {sorted(p.name for p in tops)[:5]}")
+    return tops[0]
+
+
+def _extract_tar(archive: Path, dest: Path) -> None:
+    try:
+        tar = tarfile.open(archive, "r:*")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise UnsafeArchive(f"{archive.name}: not a readable tar archive: {exc}") from None
+    with tar:
+        total = 0
+        count = 0
+        try:
+            for member in tar:
+                count += 1
+                if count > MAX_MEMBERS:
+                    raise UnsafeArchive(f"{archive.name}: more than {MAX_MEMBERS} members")
+                _check_name(member.name)
+                if member.size > MAX_MEMBER_BYTES:
+                    raise UnsafeArchive(f"{archive.name}: member {member.name!r} is {member.size} bytes")
+                total += member.size
+                if total > MAX_TOTAL_BYTES:
+                    raise UnsafeArchive(f"{archive.name}: more than {MAX_TOTAL_BYTES} bytes unpacked")
+                if member.isdev() or member.isfifo():
+                    raise UnsafeArchive(f"{archive.name}: special file {member.name!r}")
+                # PEP 706's data filter refuses links out of dest and writes through links.
+                tar.extract(member, dest, filter="data")
+        except tarfile.FilterError as exc:
+            raise UnsafeArchive(f"{archive.name}: {exc}") from None
+        except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
+            raise UnsafeArchive(f"{archive.name}: broken archive: {exc}") from None
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def extract_zip(archive: Path, dest: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise UnsafeArchive(f"{archive.name}: more than {MAX_MEMBERS} members")
+        total = 0
+        root = dest.resolve()
+        for info in infos:
+            _check_name(info.filename)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise UnsafeArchive(f"{archive.name}: symlink member {info.filename!r}")
+            target = (dest / info.filename).resolve()
+            if root not in target.parents and target != root:
+                raise UnsafeArchive(f"{archive.name}: path escapes the destination: {info.filename!r}")
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as out:
+                while block := src.read(1 << 20):
+                    total += len(block)
+                    if total > MAX_TOTAL_BYTES:
+                        raise UnsafeArchive(f"{archive.name}: more than {MAX_TOTAL_BYTES} bytes unpacked")
+                    out.write(block)
+            os.chmod(target, 0o755 if mode & 0o111 else 0o644)
+
+
+@dataclass
+class Member:
+    name: str
+    index: int  # position in the central directory
+    date_time: tuple[int, int, int, int, int, int]
+    mode: int  # st_mode bits from external_attr (0 when the creator stored none)
+    compress_type: int
+    compress_size: int
+    size: int
+    crc: int
+    sha256: str
+    create_system: int
+    create_version: int
+    flag_bits: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+    @property
+    def is_link(self) -> bool:
+        return stat.S_ISLNK(self.mode)
+
+    @property
+    def is_special(self) -> bool:
+        ft = stat.S_IFMT(self.mode)
+        return ft not in (0, stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK)
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.mode & 0o111)
+
+
+@dataclass
+class WheelArchive:
+    path: Path
+    members: dict[str, Member]  # by name (the last one wins for duplicates)
+    order: list[str]
+    duplicates: list[str] = field(default_factory=list)
+    comment: bytes = b""
+    prefix_bytes: int = 0  # data before the first local header
+    trailing_bytes: int = 0  # data after the end-of-central-directory record
+    problems: list[str] = field(default_factory=list)  # structural defects found while reading
+
+    def read(self, name: str, limit: int = 16 << 20) -> bytes:
+        """Decompressed bytes of one member (bounded: for metadata and small text only)."""
+        with zipfile.ZipFile(self.path) as zf:
+            with zf.open(name) as f:
+                data = f.read(limit + 1)
+        if len(data) > limit:
+            raise UnsafeArchive(f"{self.path.name}: member {name!r} larger than {limit} bytes")
+        return data
+
+
+def read_wheel(path: Path) -> WheelArchive:
+    """Index a wheel: every member's attributes and decompressed sha256, plus structural facts."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnsafeArchive(f"{path.name}: not a readable zip archive: {exc}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise UnsafeArchive(f"{path.name}: more than {MAX_MEMBERS} members")
+        wa = WheelArchive(path=path, members={}, order=[], comment=zf.comment)
+        seen: set[str] = set()
+        total = 0
+        for i, info in enumerate(infos):
+            if info.filename in seen:
+                wa.duplicates.append(info.filename)
+            seen.add(info.filename)
+            try:
+                _check_name(info.filename)
+            except UnsafeArchive as exc:
+                wa.problems.append(str(exc))
+            h = hashlib.sha256()
+            size = 0
+            try:
+                with zf.open(info) as f:
+                    while block := f.read(1 << 20):
+                        size += len(block)
+                        total += len(block)
+                        if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+                            raise UnsafeArchive(f"{path.name}: decompresses past the size bound (zip bomb?)")
+                        h.update(block)
+            except (zipfile.BadZipFile, zlib_error(), EOFError, NotImplementedError) as exc:
+                # includes "File name in directory ... and header ... differ" and CRC errors
+                wa.problems.append(f"{info.filename}: {exc}")
+            wa.members[info.filename] = Member(
+                name=info.filename,
+                index=i,
+                date_time=tuple(info.date_time),  # type: ignore[arg-type]
+                mode=(info.external_attr >> 16) & 0xFFFF,
+                compress_type=info.compress_type,
+                compress_size=info.compress_size,
+                size=size,
+                crc=info.CRC,
+                sha256=h.hexdigest(),
+                create_system=info.create_system,
+                create_version=info.create_version,
+                flag_bits=info.flag_bits,
+            )
+            wa.order.append(info.filename)
+        wa.prefix_bytes = min((info.header_offset for info in infos), default=0)
+        wa.trailing_bytes = _trailing_bytes(path)
+    return wa
+
+
+def _trailing_bytes(path: Path) -> int:
+    """Bytes after the end-of-central-directory record and its comment."""
+    data_len = path.stat().st_size
+    with open(path, "rb") as f:
+        tail_len = min(data_len, 65535 + 22)
+        f.seek(data_len - tail_len)
+        tail = f.read()
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or pos + 22 > len(tail):
+        return 0
+    (comment_len,) = struct.unpack("<H", tail[pos + 20 : pos + 22])
+    return max(0, len(tail) - (pos + 22 + comment_len))

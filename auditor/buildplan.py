@@ -1,0 +1,156 @@
+"""Decide how to rebuild a published wheel faithfully, before anything runs.
+
+- the build backend is pinned to the version the wheel's WHEEL `Generator` line names;
+- every other build requirement is resolved as of the wheel's upload time (see resolve.py);
+- the timestamp policy (SOURCE_DATE_EPOCH set or not, and to what) is read off the wheel's entries.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import tomllib
+from datetime import datetime
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from auditor.archives import WheelArchive
+from auditor.errors import BuildError
+from auditor.records import BuildPlan, TimestampPolicy
+
+# Generator line -> (backend distribution, version group). Order matters: most specific first.
+GENERATORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^flit (\S+)$"), "flit-core"),
+    (re.compile(r"^hatchling (\S+)$"), "hatchling"),
+    (re.compile(r"^setuptools \((\S+)\)$"), "setuptools"),
+    (re.compile(r"^bdist_wheel \((\S+)\)$"), "wheel"),
+    (re.compile(r"^poetry-core (\S+)$"), "poetry-core"),
+    (re.compile(r"^poetry (\S+)$"), "poetry-core"),
+    (re.compile(r"^pdm-backend \((\S+)\)$"), "pdm-backend"),
+    (re.compile(r"^pdm-pep517 (\S+)$"), "pdm-pep517"),
+    (re.compile(r"^uv (\S+)$"), "uv-build"),
+    (re.compile(r"^maturin \((\S+)\)$"), "maturin"),
+    (re.compile(r"^scikit-build-core (\S+)$"), "scikit-build-core"),
+    (re.compile(r"^meson$"), "meson-python"),
+]
+LEGACY_REQUIRES = ["setuptools>=40.8.0"]  # PEP 517's default when pyproject.toml has no [build-system]
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+KNOWN_DEFAULTS = {  # uniform times a backend writes when SOURCE_DATE_EPOCH is unset
+    (2016, 1, 1, 0, 0, 0): "poetry-core/pdm-backend default (2016-01-01)",
+    (2020, 2, 2, 0, 0, 0): "hatchling default (2020-02-02)",
+    ZIP_EPOCH: "zip epoch (uv_build, maturin, or SOURCE_DATE_EPOCH clamped to 1980)",
+}
+
+
+def wheel_generator(wheel: WheelArchive) -> str | None:
+    names = [n for n in wheel.members if n.endswith(".dist-info/WHEEL") and n.count("/") == 1]
+    if len(names) != 1:
+        return None
+    headers = HeaderParser().parsestr(wheel.read(names[0]).decode("utf-8", "replace"))
+    gen = headers.get("Generator")
+    return gen.strip() if gen else None
+
+
+def backend_pin(generator: str | None) -> tuple[str | None, str | None]:
+    if not generator:
+        return None, None
+    for pattern, dist in GENERATORS:
+        m = pattern.match(generator)
+        if m:
+            return dist, (m.group(1) if m.groups() else None)
+    return None, None
+
+
+def declared_requires(project_dir: Path) -> tuple[list[str], str]:
+    """[build-system] requires of an extracted sdist, and where they came from."""
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        return list(LEGACY_REQUIRES), "no pyproject.toml: PEP 517 legacy default"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BuildError(f"sdist pyproject.toml is invalid: {exc}", reason="bad-pyproject") from None
+    bs = data.get("build-system")
+    if not isinstance(bs, dict) or "requires" not in bs:
+        return list(LEGACY_REQUIRES), "no [build-system] requires: PEP 517 legacy default"
+    reqs = bs["requires"]
+    if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
+        raise BuildError("sdist [build-system] requires is not a list of strings", reason="bad-pyproject")
+    return list(reqs), "pyproject.toml [build-system] requires"
+
+
+def pin_requires(declared: list[str], backend: str | None, version: str | None) -> tuple[list[str], list[str]]:
+    """Replace the backend's requirement by `backend==version`; returns (requires, notes)."""
+    notes: list[str] = []
+    out: list[str] = []
+    pinned = False
+    for spec in declared:
+        try:
+            req = Requirement(spec)
+        except InvalidRequirement as exc:
+            raise BuildError(f"invalid build requirement {spec!r}: {exc}", reason="bad-pyproject") from None
+        if backend and version and canonicalize_name(req.name) == backend:
+            extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+            marker = f"; {req.marker}" if req.marker else ""
+            if req.specifier and not req.specifier.contains(version, prereleases=True):
+                notes.append(f"Generator names {backend} {version}, outside the sdist's {req.specifier}")
+            out.append(f"{req.name}{extras}=={version}{marker}")
+            pinned = True
+        else:
+            out.append(spec)
+    if backend and version and not pinned:
+        if backend == "wheel":
+            # bdist_wheel (X): setuptools < 70.1 asked for `wheel` dynamically; its version is the Generator's.
+            out.append(f"wheel=={version}")
+        else:
+            notes.append(f"Generator names {backend} {version}, which the sdist does not declare; pinned it anyway")
+            out.append(f"{backend}=={version}")
+    return out, notes
+
+
+def timestamp_policy(wheel: WheelArchive, backend: str | None) -> TimestampPolicy:
+    """Infer the publisher's SOURCE_DATE_EPOCH from the wheel's entry times."""
+    times = {m.date_time for m in wheel.members.values() if not m.is_dir}
+    if len(times) == 1:
+        (t,) = times
+        iso = datetime(*t).isoformat()
+        epoch = calendar.timegm(t + (0, 0, 0))
+        why = KNOWN_DEFAULTS.get(t)
+        if backend == "uv-build":
+            return TimestampPolicy(None, f"uniform:{iso}", "uv_build always writes 1980-01-01")
+        if why:
+            return TimestampPolicy(epoch, f"uniform:{iso}", f"every entry at {iso}: {why}; the same time as SOURCE_DATE_EPOCH reproduces it")
+        return TimestampPolicy(epoch, f"uniform:{iso}", f"every entry at {iso}: the builder set SOURCE_DATE_EPOCH={epoch}")
+    return TimestampPolicy(
+        None, "mtime",
+        f"{len(times)} distinct entry times: the builder used file mtimes (SOURCE_DATE_EPOCH unset)",
+    )
+
+
+def make_plan(
+    wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str
+) -> tuple[BuildPlan, list[str]]:
+    generator = wheel_generator(wheel)
+    backend, version = backend_pin(generator)
+    declared, source = declared_requires(project_dir)
+    requires, notes = pin_requires(declared, backend, version)
+    notes.insert(0, f"build requirements from {source}")
+    if generator is None:
+        notes.append("published wheel has no Generator line: backend resolved as of the upload time")
+    elif backend is None:
+        notes.append(f"unknown Generator {generator!r}: backend resolved as of the upload time")
+    return (
+        BuildPlan(
+            backend=backend,
+            backend_version=version,
+            generator=generator,
+            requires=requires,
+            cutoff=upload_time,
+            timestamp=timestamp_policy(wheel, backend),
+            python=python,
+        ),
+        notes,
+    )

@@ -1,0 +1,174 @@
+"""The `auditor` command line (typer). Errors the user can fix print one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from auditor import __version__
+from auditor.errors import AuditorError, InputError, SandboxError
+from auditor.fetch import Cache, default_cache_dir
+from auditor.index import PYPI, HttpClient
+from auditor.lockfiles import read_lock
+from auditor.pipeline import Context, Options, run
+from auditor.results import EXIT_USAGE, ResultsWriter, counts, exit_code
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild locked sdists and compare them with the published wheels.")
+image_app = typer.Typer(no_args_is_help=True, help="Manage the pinned build image.")
+app.add_typer(image_app, name="image")
+err = Console(stderr=True)
+out = Console()
+
+VERDICT_STYLE = {
+    "identical": "bold green", "equivalent": "green", "partial": "yellow",
+    "unverifiable": "magenta", "failed": "red", "differs": "bold red",
+}
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    err.print(f"[bold red]auditor:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def make_sandbox(backend: str, image: str):
+    from auditor.sandbox.local import LocalSandbox
+    from auditor.sandbox.oci import DEFAULT_IMAGE, OCISandbox, engine_answers
+
+    if backend == "local":
+        return LocalSandbox()
+    engines = [backend] if backend in ("docker", "podman") else ["docker", "podman"]
+    for engine in engines:
+        if engine_answers(engine):
+            return OCISandbox(engine, image or DEFAULT_IMAGE)
+    if backend != "auto":
+        raise SandboxError(f"{backend} does not answer: is its daemon running?")
+    err.print(
+        "[bold yellow]WARNING: no container engine answers: rebuilding on the host with NO isolation "
+        "(the sdists' build code runs as you, with network). Results say isolation: none.[/]"
+    )
+    return LocalSandbox()
+
+
+def summary_table(data: dict) -> Table:
+    t = Table(title=f"auditor {data.get('command', 'check')}: {data.get('lockfile') or ''}", show_lines=False)
+    for col in ("package", "version", "verdict", "wheels", "why"):
+        t.add_column(col, overflow="fold")
+    for p in data["packages"]:
+        ws = p.get("wheels", []) + p.get("unlocked", [])
+        wv = ", ".join(f"{w['verdict']}" for w in ws) if ws else "-"
+        v = p["verdict"]
+        t.add_row(p["name"], p["version"], f"[{VERDICT_STYLE.get(v, '')}]{v}[/]", wv, (p.get("reason") or "")[:160])
+    return t
+
+
+@app.command()
+def check(
+    lockfile: Path = typer.Argument(..., help="requirements.txt with hashes (pip-compile --generate-hashes)"),
+    report_dir: Path = typer.Option(Path("reports/latest"), "--report-dir", help="where results.json and logs go"),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="content-addressed download cache"),
+    index_url: Optional[str] = typer.Option(None, "--index-url", help="Simple API index (overrides the lock's)"),
+    build_index_url: Optional[str] = typer.Option(None, "--build-index-url", help="where build dependencies come from (default: the lock's index, else PyPI)"),
+    backend: str = typer.Option("auto", "--backend", help="auto | docker | podman | local"),
+    image: str = typer.Option("", "--image", help="build image (default: auditor-build:bookworm)"),
+    build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
+    late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
+    strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
+) -> None:
+    """Audit every locked release: rebuild its sdist and compare with the published wheels."""
+    if backend not in ("auto", "docker", "podman", "local"):
+        fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
+    try:
+        lock = read_lock(lockfile)
+    except InputError as exc:
+        fail(str(exc))
+    try:
+        sandbox = make_sandbox(backend, image)
+        env = sandbox.describe()
+    except SandboxError as exc:
+        fail(str(exc))
+    env.update({
+        "auditor_version": __version__, "host": platform.platform(), "host_python": platform.python_version(),
+        "index_url": index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
+        "build_index_url": build_index_url or index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
+        "lock_format": lock.format,
+    })
+    cache = Cache(cache_dir or default_cache_dir())
+    opts = Options(report_dir=report_dir, cache_dir=cache.root, index_url=index_url, build_index_url=build_index_url,
+                   build_timeout=build_timeout, late_after_days=late_after)
+    writer = ResultsWriter(report_dir / "results.json", str(lockfile), env)
+    http = HttpClient()
+    ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox)
+
+    def on_done(p: dict) -> None:
+        if not quiet:
+            v = p["verdict"]
+            err.print(f"  {p['name']}=={p['version']}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
+                      + (f"  ({p['reason'][:200]})" if p.get("reason") and v != "identical" else ""), highlight=False)
+
+    if not quiet:
+        err.print(f"auditing {len(lock.releases)} release(s) from {lockfile} in {env['backend']} "
+                  f"(isolation: {env['isolation']})", highlight=False)
+    try:
+        data = run(lock, ctx, writer, on_done)
+    except KeyboardInterrupt:
+        writer.finish(complete=False)
+        err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
+        raise typer.Exit(130)
+    finally:
+        http.close()
+    _after_run(data, report_dir)
+    raise typer.Exit(exit_code(data["packages"], strict))
+
+
+def _after_run(data: dict, report_dir: Path) -> None:
+    out.print(summary_table(data))
+    c = counts(data["packages"])
+    out.print("  ".join(f"{k}: {v}" for k, v in c.items() if v) or "no packages", highlight=False)
+    out.print(f"results: {report_dir / 'results.json'}", highlight=False)
+
+
+@image_app.command("build")
+def image_build(
+    engine: str = typer.Option("auto", "--engine", help="auto | docker | podman"),
+    tag: str = typer.Option("", "--tag", help="image name (default: auditor-build:bookworm)"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="build again even if the image exists"),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"),
+) -> None:
+    """Make the pinned build image from Debian's archive (debootstrap + import; no registry). Prints its digest."""
+    from auditor.sandbox.oci import DEFAULT_IMAGE, build_image, engine_answers
+
+    engines = [engine] if engine != "auto" else [e for e in ("docker", "podman") if engine_answers(e)]
+    if not engines:
+        fail("no container engine answers (start dockerd, or install podman)")
+    try:
+        info = build_image(engines[0], tag or DEFAULT_IMAGE, rebuild, (cache_dir or default_cache_dir()) / "images")
+    except SandboxError as exc:
+        fail(str(exc), 1)
+    err.print(f"{info['ref']}: python {info['python']}, {len(info['packages'])} Debian packages")
+    print(info["id"])
+
+
+@app.command()
+def version() -> None:
+    """Print the auditor's version."""
+    print(__version__)
+
+
+def main() -> None:
+    try:
+        app()
+    except AuditorError as exc:  # last resort: never a traceback for an error we know
+        err.print(f"[bold red]auditor:[/] {exc}")
+        sys.exit(EXIT_USAGE)
+
+
+if __name__ == "__main__":
+    main()

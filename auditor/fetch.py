@@ -1,0 +1,101 @@
+"""Verified downloads into a content-addressed cache.
+
+Layout: CACHE/sha256/ab/abcdef… holds bytes whose sha256 is the file's name. A cached entry is
+re-hashed before use (a truncated or corrupted entry is fetched again); a download goes to a
+temporary file in the cache, is hashed while streaming, and is renamed into place only when its
+hash is the expected one. A mismatch is raised, never retried into success.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from auditor.errors import HashMismatch, IndexError_
+from auditor.index import HttpClient
+from auditor.records import IndexFile
+
+MAX_DOWNLOAD = 2 << 30  # 2 GiB: no sdist or wheel we audit is larger
+
+
+def default_cache_dir() -> Path:
+    return Path(user_cache_dir("auditor"))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        (self.root / "sha256").mkdir(parents=True, exist_ok=True)
+        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / "sha256" / sha256[:2] / sha256
+
+    def get(self, sha256: str) -> Path | None:
+        p = self.path_for(sha256)
+        if p.is_file():
+            if sha256_file(p) == sha256:
+                return p
+            p.unlink(missing_ok=True)  # corrupted or truncated: fetch again
+        return None
+
+    def put_file(self, src: Path) -> tuple[str, Path]:
+        """Copy a local file in; returns (sha256, cached path)."""
+        digest = sha256_file(src)
+        dest = self.path_for(digest)
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
+            with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    out.write(block)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, dest)
+        return digest, dest
+
+    def fetch(self, file: IndexFile, expected_sha256: str | None, http: HttpClient) -> tuple[str, Path]:
+        """Download file (or take it from the cache). Returns (sha256, path).
+
+        expected_sha256 is what the lock (or, for unlocked files, the index) says; when None the
+        bytes are hashed and returned as they are (an index that publishes no hash)."""
+        if expected_sha256:
+            hit = self.get(expected_sha256)
+            if hit:
+                return expected_sha256, hit
+        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", suffix=".part")
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                def sink(data: bytes) -> None:
+                    nonlocal size
+                    size += len(data)
+                    if size > MAX_DOWNLOAD:
+                        raise IndexError_(f"{file.filename}: larger than {MAX_DOWNLOAD} bytes")
+                    h.update(data)
+                    out.write(data)
+
+                http.stream_to(file.url, sink)
+            actual = h.hexdigest()
+            if expected_sha256 and actual != expected_sha256:
+                raise HashMismatch(file.filename, expected_sha256, actual)
+            dest = self.path_for(actual)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o644)  # readable by the sandbox's unprivileged user
+            os.replace(tmp, dest)
+            return actual, dest
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)

@@ -1,0 +1,333 @@
+"""The audit, top-down: lock -> index files -> verified downloads -> rebuild -> compare -> results.
+
+audit_release() audits one locked release and returns its result record (a plain dict, as written
+to results.json); run() audits a whole lock, writing results.json after every package.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from packaging.utils import parse_wheel_filename
+
+from auditor import __version__
+from auditor.archives import WheelArchive, extract_sdist, read_wheel
+from auditor.buildplan import make_plan
+from auditor.compare import compare_wheels, verdict_of
+from auditor.errors import AuditorError, BuildError, HashMismatch, UnsafeArchive
+from auditor.fetch import Cache
+from auditor.index import PYPI, HttpClient, SimpleIndex
+from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
+from auditor.resolve import download, frontend_pins, resolve, write_requirements
+from auditor.results import ResultsWriter
+from auditor.sandbox import BuildJob, Sandbox, base_env, prepare_frontend
+
+MAX_PLANS = 3  # distinct build configurations tried per release
+
+
+@dataclass
+class Options:
+    report_dir: Path
+    cache_dir: Path
+    index_url: str | None = None
+    build_index_url: str | None = None
+    build_timeout: float = 900.0
+    late_after_days: float = 7.0
+    keep_work: bool = False
+
+
+@dataclass
+class Context:
+    opts: Options
+    http: HttpClient
+    cache: Cache
+    sandbox: Sandbox
+    indexes: dict[str, SimpleIndex] = field(default_factory=dict)
+    _frontend: Path | None = None
+
+    def index(self, url: str) -> SimpleIndex:
+        if url not in self.indexes:
+            self.indexes[url] = SimpleIndex(url, self.http)
+        return self.indexes[url]
+
+    def build_index(self, lock_index: str | None) -> SimpleIndex:
+        return self.index(self.opts.build_index_url or lock_index or PYPI)
+
+    def frontend(self, lock_index: str | None) -> Path:
+        if self._frontend is None:
+            self._frontend = prepare_frontend(
+                frontend_pins(), self.build_index(lock_index), self.http, self.cache, self.sandbox.python_version()
+            )
+        return self._frontend
+
+
+def _is_pure(filename: str) -> bool:
+    tags = parse_wheel_filename(filename)[3]
+    return all(t.abi == "none" and t.platform == "any" for t in tags)
+
+
+def _artifact(f: IndexFile, sha256: str | None, flags: list[str]) -> dict[str, Any]:
+    return {
+        "filename": f.filename,
+        "url": f.url,
+        "sha256": sha256 or f.sha256,
+        "upload_time": to_jsonable(f.upload_time),
+        "size": f.size,
+        "yanked": f.yanked,
+        "flags": flags,
+    }
+
+
+def _flags(f: IndexFile, first: datetime | None, late_after: timedelta, locked: bool) -> list[str]:
+    flags = []
+    if not locked:
+        flags.append("not-in-lockfile")
+    if f.yanked is not None:
+        flags.append("yanked")
+    if first and f.upload_time and f.upload_time - first > late_after:
+        flags.append("late-upload")
+    return flags
+
+
+def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any]:
+    t0 = time.monotonic()
+    result: dict[str, Any] = {
+        "name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
+        "verdict": None, "reason": None, "flags": [], "sdist": None, "wheels": [], "unlocked": [],
+        "missing": [], "builds": [], "build": None, "notes": [], "seconds": 0.0,
+    }
+
+    def done(verdict: Verdict, reason: str | None = None) -> dict[str, Any]:
+        result["verdict"] = verdict.value
+        result["reason"] = reason
+        result["seconds"] = round(time.monotonic() - t0, 3)
+        return result
+
+    if rel.url:
+        return done(Verdict.UNVERIFIABLE, f"direct URL / VCS / path source ({rel.url}): not supported yet")
+
+    index_url = ctx.opts.index_url or rel.index_url or (lock.index_urls[0] if lock.index_urls else PYPI)
+    result["index_url"] = index_url
+    try:
+        files = ctx.index(index_url).release_files(rel.name, rel.version)
+    except AuditorError as exc:
+        return done(Verdict.UNVERIFIABLE, f"index: {exc}")
+    if not files:
+        return done(Verdict.UNVERIFIABLE, f"the index serves no files for {rel.name} {rel.version}")
+
+    work = Path(tempfile.mkdtemp(prefix=f"auditor-{rel.name}-"))
+    try:
+        return _audit_files(rel, files, index_url, ctx, work, result, done)
+    finally:
+        if not ctx.opts.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) -> dict[str, Any]:
+    # 1. Map the lock's hashes to the files served; hash files the index does not hash for us.
+    hashes: dict[str, str | None] = {}
+    for f in files:
+        if f.sha256:
+            hashes[f.filename] = f.sha256
+        else:
+            try:
+                hashes[f.filename] = ctx.cache.fetch(f, None, ctx.http)[0]
+            except AuditorError as exc:
+                result["notes"].append(f"{f.filename}: cannot download to hash it: {exc}")
+                hashes[f.filename] = None
+    served = {h for h in hashes.values() if h}
+    result["missing"] = sorted(rel.hashes - served)
+    if result["missing"]:
+        result["flags"].append("missing")
+    first = min((f.upload_time for f in files if f.upload_time), default=None)
+    late = timedelta(days=ctx.opts.late_after_days)
+
+    sdists = [f for f in files if f.is_sdist]
+    wheels = [f for f in files if f.is_wheel]
+    locked_sdists = [f for f in sdists if hashes[f.filename] in rel.hashes]
+    sdist = (locked_sdists or sorted(sdists, key=lambda f: not f.filename.endswith(".tar.gz")) or [None])[0]
+
+    # 2. Verified downloads. A mismatch is reported, never retried into success.
+    entries: list[tuple[IndexFile, dict[str, Any], Path | None]] = []
+    for f in wheels:
+        locked = hashes[f.filename] in rel.hashes
+        entry = _artifact(f, hashes[f.filename], _flags(f, first, late, locked))
+        entry.update(verdict=None, rebuilt_sha256=None, normalizations=[], differences=[], reason=None)
+        path = None
+        try:
+            _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)
+        except HashMismatch as exc:
+            entry["flags"].append("hash-mismatch")
+            entry.update(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
+        except AuditorError as exc:
+            entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
+        (result["wheels"] if locked else result["unlocked"]).append(entry)
+        entries.append((f, entry, path))
+
+    def finish() -> dict[str, Any]:
+        verdicts = [Verdict(e["verdict"]) for _, e, _ in entries if e["verdict"]]
+        v = worst(verdicts)
+        if v is None:
+            return done(Verdict.UNVERIFIABLE, "no published wheel to compare")
+        reasons = sorted({e["reason"] for _, e, _ in entries if e["verdict"] == v.value and e["reason"]})
+        return done(v, "; ".join(reasons)[:1000] or None)
+
+    if sdist is None:
+        for _, e, _ in entries:
+            if e["verdict"] is None:
+                e.update(verdict=Verdict.UNVERIFIABLE.value, reason="no sdist for this release: nothing to rebuild from")
+        return finish()
+
+    sdist_locked = hashes[sdist.filename] in rel.hashes
+    result["sdist"] = _artifact(sdist, hashes[sdist.filename], _flags(sdist, first, late, sdist_locked))
+    if not sdist_locked:
+        result["notes"].append("the lock does not hash the sdist: the index's copy is the reference source")
+
+    def fail_all(verdict: Verdict, reason: str) -> dict[str, Any]:
+        for _, e, _ in entries:
+            if e["verdict"] is None:
+                e.update(verdict=verdict.value, reason=reason)
+        return finish()
+
+    if not wheels:
+        return done(Verdict.UNVERIFIABLE, "no wheels published for this release")
+    try:
+        _, sdist_path = ctx.cache.fetch(sdist, hashes[sdist.filename], ctx.http)
+    except HashMismatch as exc:
+        result["sdist"]["flags"].append("hash-mismatch")
+        return fail_all(Verdict.DIFFERS, f"sdist bytes do not match the expected hash: {exc}")
+    except AuditorError as exc:
+        return fail_all(Verdict.UNVERIFIABLE, f"sdist download failed: {exc}")
+    try:
+        src = extract_sdist(sdist_path, work / "src")
+    except UnsafeArchive as exc:
+        result["sdist"]["flags"].append("unsafe-archive")
+        return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
+
+    # 3. One build plan per distinct build configuration among the rebuildable wheels.
+    python = ctx.sandbox.python_version()
+    plans: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path]]]] = {}
+    for f, entry, path in entries:
+        if entry["verdict"] is not None or path is None:
+            continue
+        if not _is_pure(f.filename):
+            entry.update(verdict=Verdict.UNVERIFIABLE.value,
+                         reason="platform wheel: rebuilding binary wheels is not supported yet")
+            continue
+        try:
+            wa = read_wheel(path)
+            plan, notes = make_plan(wa, src, f.upload_time, python)
+        except (UnsafeArchive, BuildError) as exc:
+            entry.update(verdict=Verdict.DIFFERS.value if isinstance(exc, UnsafeArchive) else Verdict.FAILED.value,
+                         reason=str(exc))
+            continue
+        plans.setdefault(plan.key(), (plan, notes, []))[2].append((entry, wa, path))
+    lock_index = ctx.opts.build_index_url or index_url
+
+    for n, (plan, notes, members) in enumerate(sorted(plans.values(), key=lambda p: str(p[0].cutoff))):
+        if n >= MAX_PLANS:
+            for entry, _, _ in members:
+                entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
+            continue
+        build = _rebuild(plan, notes, src, ctx, lock_index, work / f"build{n}", rel, n)
+        result["builds"].append(build["record"])
+        rebuilt: Path | None = build["wheel"]
+        for entry, wa, path in members:
+            if rebuilt is None:
+                entry.update(verdict=Verdict.FAILED.value, reason=build["record"]["reason"])
+                continue
+            _compare_into(entry, wa, path, rebuilt, ctx)
+    if result["builds"]:
+        result["build"] = result["builds"][0]
+    return finish()
+
+
+def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, index_url: str, work: Path, rel, n: int) -> dict:
+    record: dict[str, Any] = {
+        "backend": plan.backend, "backend_version": plan.backend_version, "generator": plan.generator,
+        "declared_requires": plan.requires, "cutoff": to_jsonable(plan.cutoff),
+        "source_date_epoch": plan.timestamp.source_date_epoch,
+        "timestamp_policy": {"name": plan.timestamp.name, "reason": plan.timestamp.reason},
+        "requirements": [], "python": plan.python, "sandbox": ctx.sandbox.name,
+        "log": None, "reason": None, "seconds": None, "notes": list(notes),
+    }
+    work.mkdir(parents=True, exist_ok=True)
+    log_path = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-build{n}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    record["log"] = str(log_path.relative_to(ctx.opts.report_dir))
+    try:
+        bindex = ctx.build_index(index_url)
+        pins = resolve(plan.requires, plan.cutoff, bindex.url, plan.python, ctx.cache)
+        reqs = download(pins, bindex, ctx.http, ctx.cache, plan.python, work / "wheelhouse")
+        record["requirements"] = [to_jsonable(r) for r in reqs]
+        write_requirements(reqs, work / "requirements.txt")
+        frontend = ctx.frontend(index_url)
+    except AuditorError as exc:
+        record["reason"] = f"build requirements: {exc}"
+        log_path.write_text(str(exc) + "\n")
+        return {"record": record, "wheel": None}
+    for p in (work, work / "wheelhouse"):
+        p.chmod(0o755)
+    src.parent.chmod(0o755)
+    job = BuildJob(
+        source_dir=src, wheelhouse=work / "wheelhouse", requirements=work / "requirements.txt",
+        frontend=frontend, out_dir=work / "out", env=base_env(plan.timestamp.source_date_epoch),
+        timeout=ctx.opts.build_timeout,
+    )
+    outcome = ctx.sandbox.build(job)
+    log_path.write_text(outcome.log)
+    record["seconds"] = round(outcome.seconds, 3)
+    if outcome.wheel_path is None:
+        tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
+        record["reason"] = f"{outcome.reason}: {tail}" if tail else outcome.reason
+        return {"record": record, "wheel": None}
+    digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
+    record["rebuilt"] = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
+    return {"record": record, "wheel": cached}
+
+
+def _compare_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path, ctx: Context) -> None:
+    from auditor.fetch import sha256_file
+
+    rebuilt_sha = sha256_file(rebuilt)
+    entry["rebuilt_sha256"] = rebuilt_sha
+    if rebuilt_sha == entry["sha256"]:
+        entry.update(verdict=Verdict.IDENTICAL.value)
+        return
+    try:
+        cmp = compare_wheels(published, read_wheel(rebuilt))
+    except UnsafeArchive as exc:
+        entry.update(verdict=Verdict.FAILED.value, reason=f"rebuilt wheel unreadable: {exc}")
+        return
+    verdict, reason = verdict_of(cmp)
+    entry.update(
+        verdict=verdict.value, reason=reason, normalizations=cmp.normalizations,
+        differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
+    )
+
+
+def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict], None] | None = None) -> dict:
+    for rel in lock.releases:
+        try:
+            res = audit_release(rel, lock, ctx)
+        except AuditorError as exc:  # anything a single package can throw must not end the run
+            res = {"name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
+                   "verdict": Verdict.UNVERIFIABLE.value, "reason": str(exc), "flags": [], "sdist": None,
+                   "wheels": [], "unlocked": [], "missing": [], "builds": [], "build": None, "notes": []}
+        writer.add(res)
+        if on_done:
+            on_done(res)
+    return writer.finish()
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+__all__ = ["Options", "Context", "audit_release", "run", "utcnow", "__version__"]

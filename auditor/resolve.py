@@ -1,0 +1,117 @@
+"""Resolve build requirements as of a date, and download them hash-verified into a wheelhouse.
+
+Resolution uses uv's resolver (`uv pip compile --exclude-newer`, which filters by each file's PEP 700
+upload-time): a real resolver, not a hand-written one. Only wheels are allowed, for the sandbox's
+Python on linux x86_64. The pins (with hashes) are recorded in results.json and are exactly what the
+sandbox installs, with `pip install --require-hashes --no-index`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.tags import Tag, compatible_tags, cpython_tags
+from packaging.utils import parse_wheel_filename
+
+from auditor.errors import AuditorError, HashMismatch, ResolutionError
+from auditor.fetch import Cache
+from auditor.index import HttpClient, SimpleIndex
+from auditor.lockfiles.requirements import read as read_requirements
+from auditor.records import BuildRequirement, LockedRelease
+
+FRONTEND_LOCK = Path(__file__).parent / "sandbox" / "frontend.txt"
+
+
+def target_tags(python: str) -> set[Tag]:
+    """Wheel tags a CPython X.Y on glibc linux x86_64 (Debian bookworm: glibc 2.36) can install."""
+    major, minor = (int(x) for x in python.split(".")[:2])
+    plats = [f"manylinux_2_{m}_x86_64" for m in range(36, 4, -1)]
+    plats += ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"]
+    tags = set(cpython_tags((major, minor), platforms=plats))
+    tags |= set(compatible_tags((major, minor), f"cp{major}{minor}", platforms=plats))
+    return tags
+
+
+def _uv() -> str:
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        raise ResolutionError("uv is not installed (pip install uv): it resolves build requirements") from None
+
+
+def resolve(
+    requires: list[str], cutoff: datetime | None, index_url: str, python: str, cache: Cache
+) -> list[LockedRelease]:
+    """Pin `requires` and everything they need, as of `cutoff`, with hashes. Cached by its inputs."""
+    key_src = json.dumps([sorted(requires), cutoff.isoformat() if cutoff else None, index_url, python])
+    key = hashlib.sha256(key_src.encode()).hexdigest()
+    cached = cache.root / "resolutions" / f"{key}.txt"
+    if not cached.is_file():
+        args = [
+            _uv(), "pip", "compile", "-", "--generate-hashes", "--only-binary", ":all:",
+            "--python-version", python, "--python-platform", "x86_64-unknown-linux-gnu",
+            "--index-url", index_url, "--no-header", "--no-annotate", "--no-config", "--quiet",
+            "--cache-dir", str(cache.root / "uv"),
+        ]
+        if cutoff is not None:
+            args += ["--exclude-newer", cutoff.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+        p = subprocess.run(args, input="\n".join(requires) + "\n", capture_output=True, text=True, env=env, timeout=600)
+        if p.returncode != 0:
+            msg = " ".join(p.stderr.split())[:600]
+            raise ResolutionError(f"cannot resolve build requirements {requires} as of {cutoff}: {msg}")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".txt")
+        with os.fdopen(fd, "w") as f:
+            f.write(p.stdout)
+        os.replace(tmp, cached)
+    return list(read_requirements(cached).releases)
+
+
+def download(
+    pins: list[LockedRelease], index: SimpleIndex, http: HttpClient, cache: Cache, python: str, dest: Path
+) -> list[BuildRequirement]:
+    """Fetch one compatible wheel per pin, verified against the pin's hashes, into dest (hard links)."""
+    tags = target_tags(python)
+    dest.mkdir(parents=True, exist_ok=True)
+    out: list[BuildRequirement] = []
+    for pin in pins:
+        try:
+            files = index.release_files(pin.name, pin.version)
+        except AuditorError as exc:
+            raise ResolutionError(f"{pin.name}=={pin.version}: {exc}") from None
+        candidates = [
+            f for f in files
+            if f.is_wheel and f.sha256 in pin.hashes and set(parse_wheel_filename(f.filename)[3]) & tags
+        ]
+        if not candidates:
+            raise ResolutionError(f"{pin.name}=={pin.version}: no wheel for Python {python} linux x86_64 with a pinned hash")
+        f = candidates[0]
+        try:
+            digest, path = cache.fetch(f, f.sha256, http)
+        except HashMismatch as exc:
+            raise ResolutionError(f"build requirement {exc}") from None
+        target = dest / f.filename
+        if not target.exists():
+            try:
+                os.link(path, target)
+            except OSError:
+                target.write_bytes(path.read_bytes())
+        out.append(BuildRequirement(pin.name, pin.version, f.filename, digest))
+    return out
+
+
+def write_requirements(reqs: list[BuildRequirement], path: Path) -> None:
+    path.write_text("".join(f"{r.name}=={r.version} --hash=sha256:{r.sha256}\n" for r in reqs))
+
+
+def frontend_pins() -> list[LockedRelease]:
+    return list(read_requirements(FRONTEND_LOCK).releases)

@@ -1,0 +1,94 @@
+"""results.json: the one source of truth for the terminal summary, the HTML report and CI.
+
+Written atomically (temp file + rename) after every package, so an interrupted run keeps what it
+had; `complete` is false until the run ends. The format is described by schema/results.schema.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.records import Verdict
+
+SCHEMA_VERSION = 1
+EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_UNVERIFIED = 0, 1, 2, 3
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def counts(packages: list[dict]) -> dict[str, int]:
+    out = {v.value: 0 for v in Verdict}
+    for p in packages:
+        if p.get("verdict") in out:
+            out[p["verdict"]] += 1
+    return out
+
+
+def exit_code(packages: list[dict], strict: bool) -> int:
+    c = counts(packages)
+    if c["differs"]:
+        return EXIT_DIFFERS
+    if strict and (c["failed"] or c["unverifiable"] or c["partial"]):
+        return EXIT_UNVERIFIED
+    return EXIT_OK
+
+
+class ResultsWriter:
+    def __init__(self, path: Path, lockfile: str | None, environment: dict[str, Any], command: str = "check"):
+        self.path = path
+        self.data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "command": command,
+            "lockfile": lockfile,
+            "started": _now(),
+            "finished": None,
+            "complete": False,
+            "environment": environment,
+            "counts": counts([]),
+            "packages": [],
+        }
+        write_json_atomic(self.path, self.data)
+
+    def add(self, package: dict[str, Any]) -> None:
+        self.data["packages"].append(package)
+        self.data["counts"] = counts(self.data["packages"])
+        write_json_atomic(self.path, self.data)
+
+    def finish(self, complete: bool = True) -> dict[str, Any]:
+        self.data["finished"] = _now()
+        self.data["complete"] = complete
+        write_json_atomic(self.path, self.data)
+        return self.data
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no such results file", file=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"not an auditor results file (schema_version {SCHEMA_VERSION})", file=str(path))
+    return data

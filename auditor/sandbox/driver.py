@@ -1,0 +1,115 @@
+"""Runs inside the sandbox (container or local): build one wheel from an extracted sdist.
+
+Standalone on purpose: it needs only the standard library and the pinned frontend handed in
+(build, pyproject_hooks, packaging, virtualenv, pip). No network is used or needed:
+  1. copy the (read-only) source to the fixed build path, keeping mtimes;
+  2. create an empty virtualenv (no seed packages) for the backend;
+  3. pip install the pinned build requirements from the wheelhouse, hashes required, no index;
+  4. check the backend's dynamic requirements are met (build's check_dependencies);
+  5. build the wheel with build.ProjectBuilder, the backend running in that virtualenv.
+Exit codes: 0 built; 3 missing dynamic build dependencies; 4 environment set-up failed; 1 build failed.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+
+def log(msg):
+    print(f"[auditor-driver] {msg}", flush=True)
+
+
+CHECK = """
+import importlib.metadata as m, json, sys
+out = {}
+for name in json.load(sys.stdin):
+    try:
+        out[name] = m.version(name)
+    except m.PackageNotFoundError:
+        out[name] = None
+print(json.dumps(out))
+"""
+
+
+def unmet(py, wanted):
+    """Requirements (PEP 508 strings) not satisfied by what is installed in the backend's venv."""
+    from packaging.requirements import Requirement
+
+    reqs = [Requirement(w) for w in sorted(wanted)]
+    reqs = [r for r in reqs if r.marker is None or r.marker.evaluate({"extra": ""})]
+    found = json.loads(subprocess.run([py, "-c", CHECK], input=json.dumps([r.name for r in reqs]),
+                                      capture_output=True, text=True, check=True).stdout)
+    return [str(r) for r in reqs if found[r.name] is None or not r.specifier.contains(found[r.name], prereleases=True)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--wheelhouse", required=True)
+    ap.add_argument("--requirements", required=True)
+    ap.add_argument("--frontend", required=True)
+    ap.add_argument("--build-root", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    os.umask(0o022)
+    started = time.time()
+    site = os.path.join(a.frontend, "site")
+    pip = os.path.join(a.frontend, "pip", "pip")
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    clean_env.update({"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1", "PYTHONNOUSERSITE": "1",
+                      "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    os.environ.clear()
+    os.environ.update(clean_env)
+
+    project = os.path.join(a.build_root, os.path.basename(os.path.normpath(a.src)))
+    venv = os.path.join(a.build_root, ".auditor-env")
+    if os.path.exists(project):
+        shutil.rmtree(project)
+    shutil.copytree(a.src, project, symlinks=True)
+    log(f"source at {project}; python {sys.version.split()[0]}; SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '(unset)')}")
+
+    env = dict(clean_env, PYTHONPATH=site, VIRTUALENV_OVERRIDE_APP_DATA=os.path.join(a.build_root, ".appdata"))
+    r = subprocess.run([sys.executable, "-m", "virtualenv", "--no-seed", "--no-download", "--no-periodic-update",
+                        "--activators", "", venv], env=env)
+    if r.returncode:
+        log("virtualenv failed")
+        return 4
+    py = os.path.join(venv, "bin", "python")
+    r = subprocess.run([py, pip, "install", "--no-index", "--find-links", a.wheelhouse, "--require-hashes", "--no-deps",
+                        "--only-binary", ":all:", "--no-cache-dir", "--no-compile", "-r", a.requirements])
+    if r.returncode:
+        log("installing the pinned build requirements failed")
+        return 4
+
+    sys.path.insert(0, site)
+    import build  # noqa: E402  (from the frontend)
+
+    builder = build.ProjectBuilder(project, python_executable=py)
+    try:
+        wanted = set(builder.build_system_requires) | set(builder.get_requires_for_build("wheel"))
+    except build.BuildBackendException as exc:
+        log(f"get_requires_for_build_wheel failed: {exc}")
+        return 1
+    missing = unmet(py, wanted)
+    if missing:
+        log("the backend asks for build dependencies that are not pinned: " + "; ".join(missing))
+        return 3
+    os.makedirs(a.out, exist_ok=True)
+    try:
+        wheel = builder.build("wheel", a.out)
+    except build.BuildBackendException as exc:
+        log(f"build failed: {exc}")
+        return 1
+    with open(os.path.join(a.out, "driver-result.json"), "w") as f:
+        json.dump({"wheel": os.path.basename(wheel), "python": sys.version.split()[0],
+                   "build_path": project, "seconds": round(time.time() - started, 3)}, f)
+    log(f"built {os.path.basename(wheel)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The `local` backend: the driver runs as a host subprocess. No isolation: the sdist's build code
+can read the host and reach the network. Used only when no container engine answers, loudly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from auditor.records import BuildOutcome
+from auditor.sandbox import DRIVER, BuildJob
+
+EXIT_REASONS = {3: "missing-build-dependencies", 4: "environment-setup-failed"}
+
+
+def run_logged(cmd: list[str], env: dict[str, str] | None, timeout: float) -> tuple[int | None, str, float]:
+    """Run cmd in its own process group; returns (exit code or None on timeout, output, seconds)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+        code: int | None = p.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        code = None
+    except BaseException:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise
+    return code, out.decode("utf-8", "replace"), time.monotonic() - t0
+
+
+def outcome(code: int | None, log: str, seconds: float, out_dir, timeout: float) -> BuildOutcome:
+    if code is None:
+        return BuildOutcome(None, log + f"\n[auditor] killed after {timeout:.0f}s", "timeout", seconds)
+    if code != 0:
+        return BuildOutcome(None, log, EXIT_REASONS.get(code, "build-failed"), seconds)
+    wheels = sorted(p for p in out_dir.iterdir() if p.suffix == ".whl")
+    if len(wheels) != 1:
+        return BuildOutcome(None, log, "build-failed", seconds)
+    return BuildOutcome(str(wheels[0]), log, None, seconds)
+
+
+class LocalSandbox:
+    name = "local"
+    isolation = "none"
+
+    def python_version(self) -> str:
+        return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+    def describe(self) -> dict:
+        return {"backend": "local", "isolation": "none", "python": sys.version.split()[0], "image": None}
+
+    def build(self, job: BuildJob) -> BuildOutcome:
+        build_root = job.out_dir.parent / "build"
+        build_root.mkdir(parents=True, exist_ok=True)
+        env = dict(job.env, HOME=str(build_root / "home"), TMPDIR=str(build_root))
+        cmd = [
+            sys.executable, str(DRIVER), "--src", str(job.source_dir), "--wheelhouse", str(job.wheelhouse),
+            "--requirements", str(job.requirements), "--frontend", str(job.frontend),
+            "--build-root", str(build_root), "--out", str(job.out_dir),
+        ]
+        job.out_dir.mkdir(parents=True, exist_ok=True)
+        code, log, secs = run_logged(["/bin/sh", "-c", 'umask 022; exec "$@"', "sh", *cmd], env, job.timeout)
+        return outcome(code, log, secs, job.out_dir, job.timeout)

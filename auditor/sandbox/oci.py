@@ -1,0 +1,146 @@
+"""The container backend: one class that drives docker or podman through their CLIs.
+
+Every rebuild runs in a fresh container from an image pinned by its ID (sha256 digest):
+--network=none, read-only root, tmpfs scratch at the fixed build path, pids/memory limits,
+no capabilities, an unprivileged user, and a wall-clock timeout after which the container is
+killed. Only the inputs (read-only) and one output directory are mounted. The container is
+removed on every path out, including Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+from auditor.errors import SandboxError
+from auditor.records import BuildOutcome
+from auditor.sandbox import BUILD_ROOT, DRIVER, BuildJob
+from auditor.sandbox.local import outcome, run_logged
+
+DEFAULT_IMAGE = "auditor-build:bookworm"
+RECIPE = Path(__file__).resolve().parents[2] / "containers" / "bookworm" / "build-rootfs.sh"
+
+
+def engine_answers(engine: str) -> bool:
+    if not shutil.which(engine):
+        return False
+    try:
+        return subprocess.run([engine, "info"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+class OCISandbox:
+    isolation = "container"
+
+    def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024):
+        self.name = engine
+        self.engine = engine
+        self.image_ref = image
+        self.memory = memory
+        self.pids = pids
+        self.image_id = self._image_id(image)
+        self._python: str | None = None
+
+    def _cli(self, *args: str, timeout: float = 120, input: bytes | None = None) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run([self.engine, *args], capture_output=True, timeout=timeout, input=input)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SandboxError(f"{self.engine} {args[0]}: {exc}") from None
+
+    def _image_id(self, ref: str) -> str:
+        p = self._cli("image", "inspect", "--format", "{{.Id}}", ref)
+        if p.returncode != 0:
+            raise SandboxError(
+                f"image {ref!r} not found in {self.engine}: run `auditor image build` (or pass --image)"
+            )
+        return p.stdout.decode().strip()
+
+    def python_version(self) -> str:
+        if self._python is None:
+            p = self._cli("run", "--rm", "--network=none", self.image_id, "python3", "-c",
+                          "import sys; print('%d.%d.%d' % sys.version_info[:3])")
+            if p.returncode != 0:
+                raise SandboxError(f"image {self.image_ref} has no usable python3: {p.stderr.decode()[:300]}")
+            self._python = p.stdout.decode().strip()
+        return ".".join(self._python.split(".")[:2])
+
+    def describe(self) -> dict:
+        self.python_version()
+        return {"backend": self.engine, "isolation": "container", "image": {"ref": self.image_ref, "id": self.image_id},
+                "python": self._python}
+
+    def build(self, job: BuildJob) -> BuildOutcome:
+        job.out_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(job.out_dir, 0o777)  # written by the container's unprivileged user
+        src_name = job.source_dir.name
+        name = f"auditor-{uuid.uuid4().hex[:12]}"
+        cmd = [
+            self.engine, "run", "--rm", "--name", name,
+            "--network=none", "--read-only", "--cap-drop=ALL", "--security-opt=no-new-privileges",
+            f"--pids-limit={self.pids}", f"--memory={self.memory}", "--user=65534:65534",
+            f"--tmpfs={BUILD_ROOT}:rw,exec,size=8g,mode=1777", "--tmpfs=/tmp:rw,exec,size=2g,mode=1777",
+            "-v", f"{job.source_dir}:/in/src/{src_name}:ro",
+            "-v", f"{job.wheelhouse}:/in/wheelhouse:ro",
+            "-v", f"{job.requirements}:/in/requirements.txt:ro",
+            "-v", f"{job.frontend}:/in/frontend:ro",
+            "-v", f"{DRIVER}:/in/driver.py:ro",
+            "-v", f"{job.out_dir}:/out:rw",
+            "-w", BUILD_ROOT,
+        ]
+        for k, v in sorted(dict(job.env, HOME=f"{BUILD_ROOT}/home", TMPDIR="/tmp").items()):
+            cmd += ["-e", f"{k}={v}"]
+        cmd += [
+            self.image_id, "/bin/sh", "-c", 'umask 022; exec "$@"', "sh",
+            "python3", "/in/driver.py", "--src", f"/in/src/{src_name}", "--wheelhouse", "/in/wheelhouse",
+            "--requirements", "/in/requirements.txt", "--frontend", "/in/frontend",
+            "--build-root", BUILD_ROOT, "--out", "/out",
+        ]
+        try:
+            code, log, secs = run_logged(cmd, None, job.timeout)
+        finally:
+            # --rm covers a normal exit; this covers timeouts, Ctrl-C and a killed CLI.
+            subprocess.run([self.engine, "rm", "-f", name], capture_output=True, timeout=60)
+        return outcome(code, log, secs, job.out_dir, job.timeout)
+
+
+def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, record_dir: Path | None = None) -> dict:
+    """Make the build image from Debian's archive with debootstrap (no registry); idempotent.
+
+    Returns {"ref", "id", "python", "packages"} and writes it to record_dir/<id>.json."""
+    if not engine_answers(engine):
+        raise SandboxError(f"{engine} does not answer (is the daemon running?)")
+    exists = subprocess.run([engine, "image", "inspect", "--format", "{{.Id}}", tag], capture_output=True)
+    if exists.returncode != 0 or rebuild:
+        if not shutil.which("debootstrap"):
+            raise SandboxError("debootstrap is not installed (apt-get install debootstrap)")
+        with tempfile.TemporaryDirectory(prefix="auditor-rootfs-") as tmp:
+            rootfs = Path(tmp) / "rootfs"
+            p = subprocess.run(["bash", str(RECIPE), str(rootfs)], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise SandboxError(f"debootstrap failed: {p.stderr[-1500:]}")
+            tar = subprocess.Popen(["tar", "--sort=name", "--numeric-owner", "-C", str(rootfs), "-c", "."],
+                                   stdout=subprocess.PIPE)
+            imp = subprocess.run([engine, "import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                  "-", tag], stdin=tar.stdout, capture_output=True)
+            tar.wait()
+            if imp.returncode != 0 or tar.returncode != 0:
+                raise SandboxError(f"{engine} import failed: {imp.stderr.decode()[-800:]}")
+    sb = OCISandbox(engine, tag)
+    pk = subprocess.run([engine, "run", "--rm", "--network=none", sb.image_id, "dpkg-query", "-W", "-f",
+                         "${Package}=${Version}\\n"], capture_output=True, text=True)
+    info = {
+        "ref": tag,
+        "id": sb.image_id,
+        "python": sb.describe()["python"],
+        "packages": sorted(pk.stdout.split()),
+    }
+    if record_dir is not None:
+        record_dir.mkdir(parents=True, exist_ok=True)
+        (record_dir / f"{sb.image_id.replace(':', '-')}.json").write_text(json.dumps(info, indent=1) + "\n")
+    return info
