@@ -33,17 +33,22 @@ def _check_name(name: str) -> None:
         raise UnsafeArchive(f"path escapes the destination: {name!r}")
 
 
-def extract_sdist(archive: Path, dest: Path) -> Path:
-    """Extract an sdist into dest and return its single top-level directory."""
+def extract_sdist(archive: Path, dest: Path, filename: str | None = None) -> Path:
+    """Extract an sdist into dest and return its single top-level directory.
+
+    filename: the sdist's real name (the cache stores files under their hash)."""
     dest.mkdir(parents=True, exist_ok=True)
-    name = archive.name
-    if zipfile.is_zipfile(archive) and not name.endswith((".tar.gz", ".tgz", ".tar.bz2")):
-        extract_zip(archive, dest)
-    else:
-        _extract_tar(archive, dest)
+    name = filename or archive.name
+    try:
+        if name.endswith(".zip"):
+            extract_zip(archive, dest)
+        else:
+            _extract_tar(archive, dest)
+    except UnsafeArchive as exc:
+        raise UnsafeArchive(str(exc).replace(archive.name, name)) from None
     tops = [p for p in dest.iterdir()]
     if len(tops) != 1 or not tops[0].is_dir():
-        raise UnsafeArchive(f"{archive.name}: expected one top-level directory, found {sorted(p.name for p in tops)[:5]}")
+        raise UnsafeArchive(f"{name}: expected one top-level directory, found {sorted(p.name for p in tops)[:5]}")
     return tops[0]
 
 

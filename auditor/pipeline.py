@@ -205,7 +205,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
     except AuditorError as exc:
         return fail_all(Verdict.UNVERIFIABLE, f"sdist download failed: {exc}")
     try:
-        src = extract_sdist(sdist_path, work / "src")
+        src = extract_sdist(sdist_path, work / "src", sdist.filename)
     except UnsafeArchive as exc:
         result["sdist"]["flags"].append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")

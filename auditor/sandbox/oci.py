@@ -91,7 +91,7 @@ class OCISandbox:
             "-v", f"{job.frontend}:/in/frontend:ro",
             "-v", f"{DRIVER}:/in/driver.py:ro",
             "-v", f"{job.out_dir}:/out:rw",
-            "-w", BUILD_ROOT,
+            "-w", "/tmp",
         ]
         for k, v in sorted(dict(job.env, HOME=f"{BUILD_ROOT}/home", TMPDIR="/tmp").items()):
             cmd += ["-e", f"{k}={v}"]

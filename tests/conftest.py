@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixtureindex import FixtureIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPI = "https://pypi.org/simple/"
+
+
+def _container_ready() -> str | None:
+    """Why the container backend cannot run here, or None when it can."""
+    from auditor.errors import SandboxError
+    from auditor.sandbox.oci import OCISandbox, engine_answers
+
+    for engine in ("docker", "podman"):
+        if engine_answers(engine):
+            try:
+                OCISandbox(engine)
+                return None
+            except SandboxError as exc:
+                return str(exc)
+    return "no container engine answers"
+
+
+@pytest.fixture(scope="session")
+def container_backend() -> str:
+    """The container backend; under CI=true its absence is a failure, never a skip."""
+    why = _container_ready()
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"container tests must run under CI: {why}")
+        pytest.skip(why)
+    return "auto"
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One download cache for the session: build requirements are fetched once."""
+    env = os.environ.get("AUDITOR_TEST_CACHE")
+    return Path(env) if env else tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def index(tmp_path):
+    idx = FixtureIndex(tmp_path / "index")
+    yield idx
+    idx.close()
+
+
+class Run:
+    def __init__(self, proc: subprocess.CompletedProcess, report_dir: Path):
+        self.proc = proc
+        self.code = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.report_dir = report_dir
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.report_dir / "results.json").read_text())
+
+    def package(self, name: str) -> dict:
+        return next(p for p in self.results["packages"] if p["name"] == name)
+
+
+@pytest.fixture
+def auditor(tmp_path, shared_cache):
+    """Run the real CLI in a subprocess (as a user would)."""
+
+    def run(*args: str, report_dir: Path | None = None, timeout: float = 1800, env: dict | None = None) -> Run:
+        report_dir = report_dir or tmp_path / "report"
+        cmd = [sys.executable, "-m", "auditor", *args]
+        if args and args[0] in ("check", "investigate"):
+            cmd += ["--report-dir", str(report_dir), "--cache-dir", str(shared_cache)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
+                              env=dict(os.environ, COLUMNS="200", **(env or {})))
+        return Run(proc, report_dir)
+
+    return run

@@ -1,0 +1,128 @@
+"""The comparer on small wheels built here: each normalization named, no content normalized away."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from auditor.archives import read_wheel
+from auditor.compare import compare_wheels, verdict_of
+from auditor.records import Verdict
+
+T1 = (2020, 2, 2, 0, 0, 0)
+T2 = (2023, 5, 6, 7, 8, 10)
+BASE = [
+    ("pkg/__init__.py", b"x = 1\n", 0o644),
+    ("pkg/tool.py", b"def f():\n    return 2\n", 0o644),
+    ("pkg-1.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n", 0o644),
+    ("pkg-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nGenerator: flit 3.9.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n", 0o644),
+    ("pkg-1.0.dist-info/RECORD", b"pkg/__init__.py,,\n", 0o644),
+]
+
+
+def wheel(path: Path, members=BASE, date_time=T1, compress=zipfile.ZIP_DEFLATED, comment=b"", prefix=b"", suffix=b"",
+          dirs=()):
+    with zipfile.ZipFile(path, "w") as zf:
+        for d in dirs:
+            zf.writestr(zipfile.ZipInfo(d, date_time=date_time), b"")
+        for name, data, mode in members:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.external_attr = (0o100000 | mode) << 16 if mode < 0o170000 else mode << 16
+            info.compress_type = compress
+            zf.writestr(info, data)
+        zf.comment = comment
+    if prefix or suffix:
+        path.write_bytes(prefix + path.read_bytes() + suffix)
+    return read_wheel(path)
+
+
+def verdict(tmp_path, **published):
+    reb = wheel(tmp_path / "rebuilt.whl")
+    pub = wheel(tmp_path / "published.whl", **published)
+    cmp = compare_wheels(pub, reb)
+    return cmp, verdict_of(cmp)[0]
+
+
+def test_same_content_other_times_is_equivalent_with_zip_mtime(tmp_path):
+    cmp, v = verdict(tmp_path, date_time=T2)
+    assert v is Verdict.EQUIVALENT and cmp.normalizations == ["zip-mtime"] and not cmp.differences
+
+
+def test_compression_and_order_are_named(tmp_path):
+    cmp, v = verdict(tmp_path, members=list(reversed(BASE)), compress=zipfile.ZIP_STORED)
+    assert v is Verdict.EQUIVALENT
+    assert cmp.normalizations == ["zip-compression", "zip-order"]
+
+
+def test_umask_permissions_are_normalized_but_exec_bit_is_not(tmp_path):
+    m = [(n, d, 0o664 if n.endswith("tool.py") else p) for n, d, p in BASE]
+    cmp, v = verdict(tmp_path, members=m)
+    assert v is Verdict.EQUIVALENT and cmp.normalizations == ["zip-permissions-umask"]
+    m = [(n, d, 0o755 if n.endswith("tool.py") else p) for n, d, p in BASE]
+    cmp, v = verdict(tmp_path, members=m)
+    assert v is Verdict.DIFFERS
+    assert [(d.path, d.kind) for d in cmp.differences] == [("pkg/tool.py", "mode")]
+
+
+def test_directory_entries_are_a_named_normalization(tmp_path):
+    cmp, v = verdict(tmp_path, dirs=["pkg/"])
+    assert v is Verdict.EQUIVALENT and cmp.normalizations == ["zip-directory-entries"]
+
+
+@pytest.mark.parametrize(
+    "change,path,kind",
+    [
+        (lambda m: m[:1] + [("pkg/tool.py", b"def f():\n    return 3\n", 0o644)] + m[2:], "pkg/tool.py", "content"),
+        (lambda m: m + [("evil.pth", b"import os\n", 0o644)], "evil.pth", "added"),
+        (lambda m: [x for x in m if x[0] != "pkg/tool.py"], "pkg/tool.py", "removed"),
+        (lambda m: [(n, d + b"Requires-Dist: evil\n" if n.endswith("METADATA") else d, p) for n, d, p in m],
+         "pkg-1.0.dist-info/METADATA", "metadata"),
+        (lambda m: [(n, d.replace(b"py3-none-any", b"py2.py3-none-any") if n.endswith("WHEEL") else d, p) for n, d, p in m],
+         "pkg-1.0.dist-info/WHEEL", "metadata"),
+        (lambda m: [(n, d + b"x,," if n.endswith("RECORD") else d, p) for n, d, p in m],
+         "pkg-1.0.dist-info/RECORD", "metadata"),
+        (lambda m: m[:1] + [("pkg/tool.py", b"/etc/passwd", 0o120777)] + m[2:], "pkg/tool.py", "mode"),
+    ],
+)
+def test_content_changes_differ_naming_the_member(tmp_path, change, path, kind):
+    cmp, v = verdict(tmp_path, members=change(list(BASE)), date_time=T2)
+    assert v is Verdict.DIFFERS
+    assert (path, kind) in [(d.path, d.kind) for d in cmp.differences]
+
+
+def test_metadata_difference_shows_the_line(tmp_path):
+    m = [(n, d + b"Requires-Dist: evil\n" if n.endswith("METADATA") else d, p) for n, d, p in BASE]
+    cmp, _ = verdict(tmp_path, members=m)
+    assert "+Requires-Dist: evil" in cmp.differences[0].detail
+
+
+@pytest.mark.parametrize("kw", [{"comment": b"hi"}, {"prefix": b"#!/bin/sh\n"}, {"suffix": b"TRAILING"}])
+def test_archive_level_tricks_differ(tmp_path, kw):
+    cmp, v = verdict(tmp_path, **kw)
+    assert v is Verdict.DIFFERS and cmp.differences[0].kind == "archive"
+
+
+def test_duplicate_member_differs(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cmp, v = verdict(tmp_path, members=BASE + [("pkg/tool.py", b"evil()\n", 0o644)])
+    assert v is Verdict.DIFFERS
+    assert any(d.kind == "archive" and "duplicate" in d.detail for d in cmp.differences)
+
+
+def test_binary_mode_separates_compiled_members(tmp_path):
+    so = [("pkg/_speed.cpython-311-x86_64-linux-gnu.so", b"\x7fELF-one", 0o755)]
+    reb = wheel(tmp_path / "r.whl", members=BASE + so)
+    pub = wheel(tmp_path / "p.whl", members=BASE + [(so[0][0], b"\x7fELF-two", 0o755)])
+    cmp = compare_wheels(pub, reb, binary=True)
+    v, reason = verdict_of(cmp)
+    assert v is Verdict.PARTIAL and "1 compiled members not reproduced" in reason
+    # without binary mode the same difference is a plain difference
+    assert verdict_of(compare_wheels(pub, reb))[0] is Verdict.DIFFERS
+    # a changed .py next to it is still `differs`
+    pub2 = wheel(tmp_path / "p2.whl", members=[BASE[0], ("pkg/tool.py", b"evil()\n", 0o644)] + BASE[2:] + so)
+    assert verdict_of(compare_wheels(pub2, reb, binary=True))[0] is Verdict.DIFFERS

@@ -1,0 +1,85 @@
+"""Hostile sdists on a local fixture index, audited in the default (container) backend: the run
+finishes with a verdict for each, nothing escapes to the host, and the build has no network."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import uuid
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tests.conftest import PYPI
+from tests.fixtureindex import lock_line, make_sdist_tar
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+PYPROJECT = b'[build-system]\nrequires = ["setuptools==75.6.0"]\nbuild-backend = "setuptools.build_meta"\n'
+
+
+def ti(name, type_=tarfile.REGTYPE, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode, info.mtime = type_, linkname, 0o644, 1700000000
+    return info
+
+
+def fake_wheel(dest: Path, name: str) -> Path:
+    """A plausible published wheel (what the hostile sdist claims to build)."""
+    w = dest / f"{name}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(w, "w") as zf:
+        zf.writestr(f"{name}/__init__.py", "")
+        zf.writestr(f"{name}-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        zf.writestr(f"{name}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: setuptools (75.6.0)\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(f"{name}-1.0.dist-info/RECORD", "")
+    return w
+
+
+def setup_py(body: str) -> bytes:
+    return (f"import setuptools\n{body}\nsetuptools.setup(name=NAME, version='1.0', packages=[NAME])\n").encode()
+
+
+def test_hostile_sdists(tmp_path, index, auditor, container_backend):
+    marker = Path(f"/tmp/auditor-escape-{uuid.uuid4().hex}")
+    cases = {
+        "hostile-dotdot": [(ti("hostile-dotdot-1.0/../../escaped.txt"), b"x")],
+        "hostile-abs": [(ti("hostile-abs-1.0/setup.py"), b""), (ti(f"{marker}-abs"), b"x")],
+        "hostile-link": [(ti("hostile-link-1.0/out", tarfile.SYMTYPE, "/tmp"), None),
+                         (ti(f"hostile-link-1.0/out/{marker.name}-link"), b"x")],
+        "hostile-net": [
+            (ti("hostile-net-1.0/pyproject.toml"), PYPROJECT),
+            (ti("hostile-net-1.0/hostile_net/__init__.py"), b""),
+            (ti("hostile-net-1.0/setup.py"), setup_py(
+                "NAME = 'hostile_net'\nimport socket\nsocket.create_connection(('pypi.org', 443), timeout=10).close()")),
+        ],
+        "hostile-write": [
+            (ti("hostile-write-1.0/pyproject.toml"), PYPROJECT),
+            (ti("hostile-write-1.0/hostile_write/__init__.py"), b""),
+            (ti("hostile-write-1.0/setup.py"), setup_py(f"NAME = 'hostile_write'\nopen('{marker}', 'w').write('pwned')")),
+        ],
+    }
+    lines = []
+    for name, members in cases.items():
+        sd = make_sdist_tar(tmp_path / f"{name}-1.0.tar.gz", f"{name}-1.0", members)
+        w = fake_wheel(tmp_path, name.replace("-", "_"))
+        lines.append(lock_line(name, "1.0", index.add(name, sd, NOW), index.add(name, w, NOW)))
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("".join(lines))
+    r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    res = r.results
+    assert res["complete"] and res["environment"]["isolation"] == "container"
+    v = {p["name"]: p for p in res["packages"]}
+    assert set(v) == set(cases)
+    for name in ("hostile-dotdot", "hostile-abs", "hostile-link"):
+        assert v[name]["verdict"] == "failed", v[name]
+        assert "unsafe sdist" in v[name]["reason"]
+        assert "unsafe-archive" in v[name]["sdist"]["flags"]
+    net = v["hostile-net"]
+    assert net["verdict"] == "failed", net
+    log = (r.report_dir / net["build"]["log"]).read_text()
+    assert "socket" in log or "gaierror" in log or "Network is unreachable" in log, log[-2000:]
+    # the write happened inside the container's tmpfs, never on the host
+    assert v["hostile-write"]["verdict"] in ("differs", "failed")
+    assert not marker.exists()
+    assert not list(Path("/tmp").glob(f"{marker.name}*"))
+    assert not (tmp_path.parent / "escaped.txt").exists()
