@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -18,7 +19,9 @@ from auditor.fetch import Cache, default_cache_dir
 from auditor.index import PYPI, HttpClient
 from auditor.lockfiles import read_lock
 from auditor.pipeline import Context, Options, run
+from auditor.report import github_annotations, render_all
 from auditor.results import EXIT_USAGE, ResultsWriter, counts, exit_code
+from auditor.results import load as load_results
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild locked sdists and compare them with the published wheels.")
 image_app = typer.Typer(no_args_is_help=True, help="Manage the pinned build image.")
@@ -108,11 +111,16 @@ def check(
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox)
 
     def on_done(p: dict) -> None:
+        render_all(writer.data, report_dir)  # the report is readable at every point of the run
         if not quiet:
             v = p["verdict"]
             err.print(f"  {p['name']}=={p['version']}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
                       + (f"  ({p['reason'][:200]})" if p.get("reason") and v != "identical" else ""), highlight=False)
 
+    def on_term(signum, frame):  # SIGTERM: stop like Ctrl-C, so containers are removed and results kept
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
     if not quiet:
         err.print(f"auditing {len(lock.releases)} release(s) from {lockfile} in {env['backend']} "
                   f"(isolation: {env['isolation']})", highlight=False)
@@ -120,6 +128,7 @@ def check(
         data = run(lock, ctx, writer, on_done)
     except KeyboardInterrupt:
         writer.finish(complete=False)
+        render_all(writer.data, report_dir)
         err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
         raise typer.Exit(130)
     finally:
@@ -129,10 +138,33 @@ def check(
 
 
 def _after_run(data: dict, report_dir: Path) -> None:
+    render_all(data, report_dir)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(data):
+            print(line)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as f:
+                f.write((report_dir / "summary.md").read_text())
     out.print(summary_table(data))
     c = counts(data["packages"])
     out.print("  ".join(f"{k}: {v}" for k, v in c.items() if v) or "no packages", highlight=False)
-    out.print(f"results: {report_dir / 'results.json'}", highlight=False)
+    out.print(f"results: {report_dir / 'results.json'}\nreport:  {report_dir / 'index.html'}", highlight=False)
+
+
+@app.command()
+def report(
+    results: Path = typer.Argument(..., help="a results.json written by auditor"),
+    report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="where to write index.html (default: beside results.json)"),
+) -> None:
+    """Render index.html and summary.md again from a results.json."""
+    try:
+        data = load_results(results)
+    except InputError as exc:
+        fail(str(exc))
+    target = report_dir or results.parent
+    render_all(data, target)
+    print(target / "index.html")
 
 
 @image_app.command("build")

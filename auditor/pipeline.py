@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from packaging.utils import parse_wheel_filename
 
-from auditor import __version__
+from auditor import __version__, diffoscope
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
 from auditor.compare import compare_wheels, verdict_of
@@ -310,6 +310,12 @@ def _compare_into(entry: dict, published: WheelArchive, published_path: Path, re
         verdict=verdict.value, reason=reason, normalizations=cmp.normalizations,
         differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
     )
+    if verdict in (Verdict.DIFFERS, Verdict.PARTIAL):
+        out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
+        ds = diffoscope.run(published_path, rebuilt, entry["filename"], out)
+        if ds["html"]:
+            ds["html"] = str(Path(ds["html"]).relative_to(ctx.opts.report_dir))
+        entry["diffoscope"] = ds
 
 
 def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict], None] | None = None) -> dict:

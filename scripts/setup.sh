@@ -8,7 +8,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages: the container engine, debootstrap for the image, and the tools diffoscope
 #    uses on wheels and ELF files.
-DEBS="docker.io debootstrap unzip binutils file libmagic1 python3-venv"
+DEBS="docker.io debootstrap unzip binutils file libmagic1 libarchive13 python3-venv chromium"
 missing=""
 for p in $DEBS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -1,0 +1,45 @@
+"""Run diffoscope on normalized copies of a published and a rebuilt wheel, into the report."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from auditor.errors import UnsafeArchive
+from auditor.normalize import normalized_copy
+
+TIMEOUT = 300  # seconds, per wheel
+MAX_REPORT_SIZE = 20 << 20
+
+
+def find() -> str | None:
+    here = Path(sys.executable).parent / "diffoscope"
+    return str(here) if here.is_file() else shutil.which("diffoscope")
+
+
+def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT) -> dict:
+    """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None}."""
+    exe = find()
+    if not exe:
+        return {"status": "missing", "html": None, "reason": "diffoscope is not installed"}
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="auditor-diffoscope-") as tmp:
+        try:
+            (Path(tmp) / "published").mkdir()
+            (Path(tmp) / "rebuilt").mkdir()
+            a = normalized_copy(published, Path(tmp) / "published" / filename)
+            b = normalized_copy(rebuilt, Path(tmp) / "rebuilt" / filename)
+        except UnsafeArchive as exc:
+            return {"status": "error", "html": None, "reason": str(exc)}
+        cmd = [exe, "--html", str(out_html), "--max-report-size", str(MAX_REPORT_SIZE),
+               "--timeout", str(int(timeout)), "--exclude-directory-metadata", "yes", str(a), str(b)]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout", "html": None, "reason": f"diffoscope took more than {timeout + 60:.0f}s"}
+    if p.returncode in (0, 1) and out_html.is_file():
+        return {"status": "ok", "html": str(out_html), "reason": None if p.returncode == 1 else "no difference after normalization"}
+    return {"status": "error", "html": None, "reason": (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1][:300]}

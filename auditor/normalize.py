@@ -1,0 +1,30 @@
+"""Normalized copies of wheels, so that a diff shows content and not zip noise.
+
+Applies exactly the comparer's named normalizations and nothing else: entry times set to
+1980-01-01, entries sorted, permissions 0644/0755 (the exec bit kept), one compression, directory
+entries dropped. Content is copied byte for byte. Used as diffoscope's input.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from auditor.archives import read_wheel
+
+NORMALIZED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def normalized_copy(src: Path, dest: Path) -> Path:
+    wa = read_wheel(src)  # bounded: refuses bombs before anything is copied
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in sorted(n for n, m in wa.members.items() if not m.is_dir):
+            m = wa.members[name]
+            info = zipfile.ZipInfo(name, date_time=NORMALIZED_TIME)
+            ftype = m.mode & 0o170000 or 0o100000
+            info.external_attr = (ftype | (0o755 if m.executable else 0o644)) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            with zin.open(name) as f:
+                zout.writestr(info, f.read())
+    return dest
