@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from packaging.utils import canonicalize_name
 from rich.console import Console
 from rich.table import Table
 
 from auditor import __version__
 from auditor.errors import AuditorError, InputError, SandboxError
 from auditor.fetch import Cache, default_cache_dir
-from auditor.index import PYPI, HttpClient
+from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.pipeline import Context, Options, run
+from auditor.records import Lock, LockedRelease
+from auditor.timeline import baseline_index, timeline
 from auditor.report import github_annotations, render_all
 from auditor.results import EXIT_USAGE, ResultsWriter, counts, exit_code
 from auditor.results import load as load_results
@@ -27,7 +30,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild lock
 image_app = typer.Typer(no_args_is_help=True, help="Manage the pinned build image.")
 app.add_typer(image_app, name="image")
 err = Console(stderr=True)
-out = Console()
+out = Console() if Console().is_terminal else Console(width=160)  # logs and CI get full-width tables
 
 VERDICT_STYLE = {
     "identical": "bold green", "equivalent": "green", "partial": "yellow",
@@ -71,10 +74,13 @@ def summary_table(data: dict) -> Table:
     return t
 
 
+REPORT_DIR_OPTION = typer.Option(Path("reports/latest"), "--report-dir", help="where results.json, index.html and logs go")
+
+
 @app.command()
 def check(
     lockfile: Path = typer.Argument(..., help="requirements.txt with hashes (pip-compile --generate-hashes)"),
-    report_dir: Path = typer.Option(Path("reports/latest"), "--report-dir", help="where results.json and logs go"),
+    report_dir: Path = REPORT_DIR_OPTION,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="content-addressed download cache"),
     index_url: Optional[str] = typer.Option(None, "--index-url", help="Simple API index (overrides the lock's)"),
     build_index_url: Optional[str] = typer.Option(None, "--build-index-url", help="where build dependencies come from (default: the lock's index, else PyPI)"),
@@ -82,16 +88,66 @@ def check(
     image: str = typer.Option("", "--image", help="build image (default: auditor-build:bookworm)"),
     build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
     late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
-    if backend not in ("auto", "docker", "podman", "local"):
-        fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
     try:
         lock = read_lock(lockfile)
     except InputError as exc:
         fail(str(exc))
+    _execute(lock, str(lockfile), "check", report_dir, cache_dir, index_url, build_index_url, backend, image,
+             build_timeout, late_after, baseline, strict, quiet)
+
+
+@app.command()
+def investigate(
+    release: str = typer.Argument(..., help="NAME==VERSION"),
+    report_dir: Path = typer.Option(Path("reports/investigate"), "--report-dir"),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"),
+    index_url: Optional[str] = typer.Option(None, "--index-url", help="Simple API index (default: PyPI)"),
+    build_index_url: Optional[str] = typer.Option(None, "--build-index-url"),
+    backend: str = typer.Option("auto", "--backend"),
+    image: str = typer.Option("", "--image"),
+    build_timeout: float = typer.Option(900.0, "--build-timeout"),
+    late_after: float = typer.Option(7.0, "--late-after"),
+    strict: bool = typer.Option(False, "--strict"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Audit every file of one release (no lock needed) and show its upload timeline."""
+    name, sep, version = release.partition("==")
+    if not sep or not name.strip() or not version.strip():
+        fail(f"expected NAME==VERSION, not {release!r}")
+    url = index_url or PYPI
+    http = HttpClient()
+    try:
+        files = SimpleIndex(url, http).release_files(name.strip(), version.strip())
+    except AuditorError as exc:
+        fail(str(exc))
+    finally:
+        http.close()
+    if not files:
+        fail(f"{url}: no files for {name.strip()} {version.strip()}")
+    # Without a lock, every file the index serves (by the index's own hashes) is the thing audited.
+    rel = LockedRelease(canonicalize_name(name.strip()), version.strip(),
+                        frozenset(f.sha256 for f in files if f.sha256), release, 1, index_url=url)
+    lock = Lock(release, "investigate", (rel,), (url,))
+    _execute(lock, None, "investigate", report_dir, cache_dir, url, build_index_url, backend, image,
+             build_timeout, late_after, None, strict, quiet)
+
+
+def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
+             backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
+             strict: bool, quiet: bool) -> None:
+    if backend not in ("auto", "docker", "podman", "local"):
+        fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
+    known = None
+    if baseline is not None:
+        try:
+            known = baseline_index(load_results(baseline))
+        except InputError as exc:
+            fail(str(exc))
     try:
         sandbox = make_sandbox(backend, image)
         env = sandbox.describe()
@@ -101,12 +157,12 @@ def check(
         "auditor_version": __version__, "host": platform.platform(), "host_python": platform.python_version(),
         "index_url": index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
         "build_index_url": build_index_url or index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
-        "lock_format": lock.format,
+        "lock_format": lock.format, "baseline": str(baseline) if baseline else None,
     })
     cache = Cache(cache_dir or default_cache_dir())
     opts = Options(report_dir=report_dir, cache_dir=cache.root, index_url=index_url, build_index_url=build_index_url,
-                   build_timeout=build_timeout, late_after_days=late_after)
-    writer = ResultsWriter(report_dir / "results.json", str(lockfile), env)
+                   build_timeout=build_timeout, late_after_days=late_after, baseline=known)
+    writer = ResultsWriter(report_dir / "results.json", label, env, command=command)
     http = HttpClient()
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox)
 
@@ -122,7 +178,7 @@ def check(
 
     signal.signal(signal.SIGTERM, on_term)
     if not quiet:
-        err.print(f"auditing {len(lock.releases)} release(s) from {lockfile} in {env['backend']} "
+        err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {env['backend']} "
                   f"(isolation: {env['isolation']})", highlight=False)
     try:
         data = run(lock, ctx, writer, on_done)
@@ -133,8 +189,22 @@ def check(
         raise typer.Exit(130)
     finally:
         http.close()
+    if command == "investigate":
+        for p in data["packages"]:
+            out.print(timeline_table(p))
     _after_run(data, report_dir)
     raise typer.Exit(exit_code(data["packages"], strict))
+
+
+def timeline_table(p: dict) -> Table:
+    t = Table(title=f"{p['name']} {p['version']}: upload timeline")
+    for col in ("uploaded", "file", "flags", "verdict", "publisher (PEP 740)"):
+        t.add_column(col, overflow="fold")
+    for row in timeline(p):
+        pubs = (row["publisher"] or {}).get("publishers") if row["publisher"] else None
+        who = ", ".join(f"{x.get('repository', '?')} {x.get('workflow', '')}".strip() for x in pubs) if pubs else "-"
+        t.add_row(row["upload_time"] or "-", row["filename"], " ".join(row["flags"]) or "-", row["verdict"] or "(source)", who)
+    return t
 
 
 def _after_run(data: dict, report_dir: Path) -> None:

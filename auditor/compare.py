@@ -163,3 +163,37 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
             "(build environment differs from the publisher's)"
         )
     return Verdict.EQUIVALENT, None
+
+
+def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
+    """For a wheel that cannot be rebuilt here (other platform or Python): compare each of its
+    non-compiled, non-metadata members with the file at the same path in the sdist (or under src/).
+
+    A member with no counterpart in the sdist, or with other bytes, is a difference; compiled members,
+    dist-info and .data members cannot be checked this way and are counted as not verified."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(src_dir)
+    diffs: list[Difference] = []
+    unverified: list[Difference] = []
+    verified = 0
+    for name in sorted(pub.members):
+        m = pub.members[name]
+        if m.is_dir:
+            continue
+        top = name.split("/", 1)[0]
+        if is_compiled(name) or top.endswith((".dist-info", ".data")):
+            unverified.append(Difference(name, "content", "compiled, metadata or data member: needs a rebuild"))
+            continue
+        candidates = [root / name, root / "src" / name, root / "lib" / name]
+        source = next((c for c in candidates if c.is_file() and not c.is_symlink()), None)
+        if source is None:
+            diffs.append(Difference(name, "added", "in the published wheel, not in the sdist"))
+            continue
+        if hashlib.sha256(source.read_bytes()).hexdigest() != m.sha256:
+            diffs.append(Difference(name, "content", f"differs from the sdist's {source.relative_to(root)}"))
+            continue
+        verified += 1
+    return Comparison(identical=False, normalizations=[], differences=diffs, compiled_differences=unverified,
+                      members_verified=verified)

@@ -19,13 +19,14 @@ from packaging.utils import parse_wheel_filename
 from auditor import __version__, diffoscope
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
-from auditor.compare import compare_wheels, verdict_of
+from auditor.compare import compare_wheels, cross_check_sources, verdict_of
 from auditor.errors import AuditorError, BuildError, HashMismatch, UnsafeArchive
 from auditor.fetch import Cache
 from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
 from auditor.resolve import download, frontend_pins, resolve, write_requirements
 from auditor.results import ResultsWriter
+from auditor.timeline import mark_new_since_baseline, provenance
 from auditor.sandbox import BuildJob, Sandbox, base_env, prepare_frontend
 
 MAX_PLANS = 3  # distinct build configurations tried per release
@@ -40,6 +41,7 @@ class Options:
     build_timeout: float = 900.0
     late_after_days: float = 7.0
     keep_work: bool = False
+    baseline: dict | None = None  # baseline_index() of an earlier results.json
 
 
 @dataclass
@@ -74,6 +76,7 @@ def _is_pure(filename: str) -> bool:
 
 def _artifact(f: IndexFile, sha256: str | None, flags: list[str]) -> dict[str, Any]:
     return {
+        "provenance_url": f.provenance,
         "filename": f.filename,
         "url": f.url,
         "sha256": sha256 or f.sha256,
@@ -104,6 +107,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
     }
 
     def done(verdict: Verdict, reason: str | None = None) -> dict[str, Any]:
+        _mark_provenance(result)
         result["verdict"] = verdict.value
         result["reason"] = reason
         result["seconds"] = round(time.monotonic() - t0, 3)
@@ -147,6 +151,9 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         result["flags"].append("missing")
     first = min((f.upload_time for f in files if f.upload_time), default=None)
     late = timedelta(days=ctx.opts.late_after_days)
+
+    if any(f.provenance for f in files):
+        result["provenance"] = {f.filename: (provenance(f.provenance, ctx.http) if f.provenance else None) for f in files}
 
     sdists = [f for f in files if f.is_sdist]
     wheels = [f for f in files if f.is_wheel]
@@ -217,8 +224,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         if entry["verdict"] is not None or path is None:
             continue
         if not _is_pure(f.filename):
-            entry.update(verdict=Verdict.UNVERIFIABLE.value,
-                         reason="platform wheel: rebuilding binary wheels is not supported yet")
+            _cross_check_into(entry, path, src)
             continue
         try:
             wa = read_wheel(path)
@@ -246,6 +252,17 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
     if result["builds"]:
         result["build"] = result["builds"][0]
     return finish()
+
+
+def _mark_provenance(result: dict[str, Any]) -> None:
+    prov = result.get("provenance")
+    if not prov:
+        return
+    for a in [result.get("sdist")] + result.get("wheels", []) + result.get("unlocked", []):
+        if a:
+            a["provenance"] = prov.get(a["filename"])
+            if a["provenance"] is None:
+                a["flags"].append("no-provenance")
 
 
 def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, index_url: str, work: Path, rel, n: int) -> dict:
@@ -292,6 +309,27 @@ def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, index_url: str, wo
     return {"record": record, "wheel": cached}
 
 
+def _cross_check_into(entry: dict, published_path: Path, src: Path) -> None:
+    """Platform wheels are not rebuilt yet: check what can be checked against the sdist's sources."""
+    try:
+        cmp = cross_check_sources(read_wheel(published_path), src)
+    except UnsafeArchive as exc:
+        entry.update(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
+        return
+    entry.update(differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
+                 check="sources")
+    if cmp.differences:
+        verdict, reason = verdict_of(cmp)
+        entry.update(verdict=verdict.value, reason=f"against the sdist's sources: {reason}")
+    elif cmp.members_verified == 0:
+        entry.update(verdict=Verdict.UNVERIFIABLE.value,
+                     reason="platform wheel (not rebuilt here) with no member checkable against the sdist's sources")
+    else:
+        entry.update(verdict=Verdict.PARTIAL.value, reason=(
+            f"platform wheel, not rebuilt here: {cmp.members_verified} members match the sdist's sources; "
+            f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
+
+
 def _compare_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path, ctx: Context) -> None:
     from auditor.fetch import sha256_file
 
@@ -326,6 +364,8 @@ def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict
             res = {"name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
                    "verdict": Verdict.UNVERIFIABLE.value, "reason": str(exc), "flags": [], "sdist": None,
                    "wheels": [], "unlocked": [], "missing": [], "builds": [], "build": None, "notes": []}
+        if ctx.opts.baseline is not None:
+            mark_new_since_baseline(res, ctx.opts.baseline)
         writer.add(res)
         if on_done:
             on_done(res)

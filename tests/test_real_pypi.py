@@ -23,3 +23,26 @@ def test_real_packages_reproduce_in_the_container(auditor, container_backend):
             if w["verdict"] == "equivalent":
                 assert w["normalizations"] and not w["differences"]
     assert r.code == 0
+
+
+HIREDIS = ROOT / "fixtures" / "hiredis" / "requirements.txt"
+
+
+def test_hiredis_late_wheels(auditor, container_backend):
+    """The 2018 case: a lock holding only hiredis 0.2.0's 2015 sdist hash."""
+    r = auditor("check", str(HIREDIS), "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    pkg = r.package("hiredis")
+    assert pkg["sdist"]["filename"] == "hiredis-0.2.0.tar.gz" and pkg["sdist"]["flags"] == []
+    assert pkg["wheels"] == []
+    late = pkg["unlocked"]
+    assert len(late) == 12
+    assert all(set(w["flags"]) == {"late-upload", "not-in-lockfile"} for w in late)
+    assert all(w["upload_time"].startswith("2018-08-16") for w in late)
+    # each late wheel gets a verdict: its Python members are checked against the sdist's sources
+    assert all(w["verdict"] == "partial" and w["members_verified"] >= 2 for w in late), [w["reason"] for w in late]
+    inv = auditor("investigate", "hiredis==0.2.0", "--backend", container_backend, report_dir=r.report_dir.parent / "inv")
+    assert "upload timeline" in inv.stdout
+    ipkg = inv.package("hiredis")
+    assert sorted(w["filename"] for w in ipkg["wheels"]) == sorted(w["filename"] for w in late)
+    assert all("late-upload" in w["flags"] and "not-in-lockfile" not in w["flags"] for w in ipkg["wheels"])

@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from auditor.results import counts
+from auditor.timeline import svg_points, timeline
 
 VERDICTS = ["differs", "failed", "unverifiable", "partial", "equivalent", "identical"]
 
@@ -37,8 +38,13 @@ def render_html(data: dict, report_dir: Path) -> Path:
         for b in p.get("builds") or []:
             if b.get("log"):
                 logs[b["log"]] = _read_log(report_dir, b["log"])
+    timelines = {}
+    for i, p in enumerate(data.get("packages", [])):
+        rows = timeline(p)
+        timelines[i] = {"rows": rows, "points": svg_points(rows)}
     html = _env().get_template("index.html.j2").render(
         data=data, counts=counts(data.get("packages", [])), verdicts=VERDICTS, logs=logs, rel=_relative(report_dir),
+        timelines=timelines,
     )
     out = report_dir / "index.html"
     tmp = out.with_suffix(".html.tmp")
