@@ -17,7 +17,17 @@ def _env() -> Environment:
     env = Environment(loader=PackageLoader("auditor.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda h: (h or "")[:12]
+    env.globals["flag_counts"] = flag_counts
     return env
+
+
+def flag_counts(p: dict) -> list[tuple[str, int]]:
+    """A package's flags and its artifacts' flags, each once with how many artifacts carry it."""
+    seen: dict[str, int] = {f: 0 for f in p.get("flags") or []}
+    for a in [p.get("sdist")] + (p.get("wheels") or []) + (p.get("unlocked") or []):
+        for f in (a or {}).get("flags", []):
+            seen[f] = seen.get(f, 0) + 1
+    return sorted(seen.items())
 
 
 def _read_log(report_dir: Path, rel: str | None, limit: int = 200_000) -> str:
