@@ -130,13 +130,26 @@ def timestamp_policy(wheel: WheelArchive, backend: str | None) -> TimestampPolic
     )
 
 
+def in_tree_backend(project_dir: Path) -> bool:
+    """True when the sdist builds itself (PEP 517 backend-path), as pdm-backend and flit_core do."""
+    try:
+        data = tomllib.loads((project_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    return bool((data.get("build-system") or {}).get("backend-path"))
+
+
 def make_plan(
     wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str
 ) -> tuple[BuildPlan, list[str]]:
     generator = wheel_generator(wheel)
     backend, version = backend_pin(generator)
     declared, source = declared_requires(project_dir)
+    if in_tree_backend(project_dir):
+        backend, version = None, None  # the sdist carries its own backend: nothing to pin from PyPI
     requires, notes = pin_requires(declared, backend, version)
+    if in_tree_backend(project_dir):
+        notes.append(f"in-tree build backend (backend-path): the sdist builds itself; Generator {generator!r} not pinned")
     notes.insert(0, f"build requirements from {source}")
     if generator is None:
         notes.append("published wheel has no Generator line: backend resolved as of the upload time")

@@ -50,7 +50,8 @@ class FixtureIndex:
         self.server.shutdown()
         self.server.server_close()
 
-    def add(self, project: str, path: Path, upload_time: datetime | None = None, yanked: str | bool = False) -> str:
+    def add(self, project: str, path: Path, upload_time: datetime | None = None, yanked: str | bool = False,
+            provenance: dict | None = None) -> str:
         """Publish a file; returns its sha256."""
         dest = self.root / "files" / path.name
         if dest.resolve() != path.resolve():
@@ -63,6 +64,9 @@ class FixtureIndex:
             "upload-time": (upload_time or datetime(2024, 1, 1, tzinfo=timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "yanked": yanked, "size": dest.stat().st_size,
         })
+        if provenance is not None:
+            (self.root / "files" / f"{path.name}.provenance").write_text(json.dumps(provenance))
+            recs[-1]["provenance"] = f"/files/{path.name}.provenance"
         return digest
 
     def _page(self, project: str, want_json: bool) -> tuple[bytes, str]:

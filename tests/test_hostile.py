@@ -83,3 +83,33 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
     assert not marker.exists()
     assert not list(Path("/tmp").glob(f"{marker.name}*"))
     assert not (tmp_path.parent / "escaped.txt").exists()
+
+
+def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_backend):
+    import subprocess
+
+    name = "hostile-slow"
+    sd = make_sdist_tar(tmp_path / f"{name}-1.0.tar.gz", f"{name}-1.0", [
+        (ti(f"{name}-1.0/pyproject.toml"), PYPROJECT),
+        (ti(f"{name}-1.0/hostile_slow/__init__.py"), b""),
+        (ti(f"{name}-1.0/setup.py"), setup_py("NAME = 'hostile_slow'\nimport time\ntime.sleep(600)")),
+    ])
+    w = fake_wheel(tmp_path, "hostile_slow")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(lock_line(name, "1.0", index.add(name, sd, NOW), index.add(name, w, NOW)))
+    r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI,
+                "--backend", container_backend, "--build-timeout", "20")
+    pkg = r.package(name)
+    assert pkg["verdict"] == "failed" and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
+    assert pkg["build"]["seconds"] < 60
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=auditor-"], capture_output=True, text=True)
+    assert left.stdout.strip() == ""
+
+
+def test_image_build_is_idempotent(auditor, container_backend):
+    first = auditor("image", "build")
+    second = auditor("image", "build")
+    assert first.code == 0 and second.code == 0, first.stderr
+    digest = first.stdout.strip()
+    assert digest.startswith("sha256:") and second.stdout.strip() == digest
+    assert "Debian packages" in second.stderr

@@ -46,3 +46,23 @@ def test_hiredis_late_wheels(auditor, container_backend):
     ipkg = inv.package("hiredis")
     assert sorted(w["filename"] for w in ipkg["wheels"]) == sorted(w["filename"] for w in late)
     assert all("late-upload" in w["flags"] and "not-in-lockfile" not in w["flags"] for w in ipkg["wheels"])
+
+
+POPULAR = ROOT / "fixtures" / "popular" / "requirements.txt"
+
+
+def test_popular_packages_reproduce(auditor, container_backend):
+    """At least 90% identical or equivalent across the main build backends (measured: 18/18)."""
+    r = auditor("check", str(POPULAR), "--backend", container_backend, "-q")
+    pkgs = r.results["packages"]
+    assert len(pkgs) == 18
+    backends = {p["build"]["backend"] for p in pkgs if p["build"]}
+    assert {"setuptools", "wheel", "flit-core", "hatchling", "poetry-core"} <= backends, backends
+    assert any(p["name"] == "pdm-backend" for p in pkgs)
+    good = [p for p in pkgs if p["verdict"] in ("identical", "equivalent")]
+    assert len(good) / len(pkgs) >= 0.9, [(p["name"], p["verdict"], p["reason"]) for p in pkgs]
+    # an equivalent wheel always names what was normalized, and nothing but normalizations
+    for p in pkgs:
+        for w in p["wheels"]:
+            if w["verdict"] == "equivalent":
+                assert w["normalizations"] and not w["differences"]

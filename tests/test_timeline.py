@@ -18,9 +18,10 @@ def test_wheel_added_after_the_lock(tmp_path, index, auditor):
     h1 = index.add("fixlate", sdist, NOW - timedelta(days=400))
     lock = tmp_path / "requirements.txt"
     lock.write_text(lock_line("fixlate", "1.0", h1))
-    night1 = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI,
+    night1 = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--strict",
                      report_dir=tmp_path / "night1")
     assert night1.package("fixlate")["verdict"] == "unverifiable"  # no wheel yet: nothing to compare
+    assert night1.code == 3  # --strict: nothing differs, but something was not verified
     index.add("fixlate", wheel, NOW)  # the late upload
     night2 = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI,
                      "--baseline", str(night1.report_dir / "results.json"), report_dir=tmp_path / "night2")
@@ -75,8 +76,10 @@ def test_platform_wheels_are_cross_checked_against_the_sdist(tmp_path, index, au
 def test_investigate_one_release(tmp_path, index, auditor):
     proj = make_project(tmp_path / "src", "fixinv", "1.0")
     sdist, wheel = build_project(proj, tmp_path / "dist")
-    index.add("fixinv", sdist, NOW - timedelta(days=30))
-    index.add("fixinv", wheel, NOW)
+    publisher = {"kind": "GitHub", "repository": "example/fixinv", "workflow": "release.yml"}
+    index.add("fixinv", sdist, NOW - timedelta(days=30),
+              provenance={"version": 1, "attestation_bundles": [{"publisher": publisher, "attestations": [{}]}]})
+    index.add("fixinv", wheel, NOW)  # no provenance, while its sibling has one
     r = auditor("investigate", "fixinv==1.0", "--index-url", index.url, "--build-index-url", PYPI)
     assert r.code == 0, r.stderr
     res = r.results
@@ -85,5 +88,8 @@ def test_investigate_one_release(tmp_path, index, auditor):
     assert pkg["verdict"] == "identical"
     assert "late-upload" in pkg["wheels"][0]["flags"] and "not-in-lockfile" not in pkg["wheels"][0]["flags"]
     assert "upload timeline" in r.stdout and "fixinv-1.0-py3-none-any.whl" in r.stdout
+    assert pkg["sdist"]["provenance"]["publishers"] == [publisher]
+    assert "no-provenance" in pkg["wheels"][0]["flags"] and "no-provenance" not in pkg["sdist"]["flags"]
+    assert "example/fixinv release.yml" in r.stdout
     bad = auditor("investigate", "fixinv", "--index-url", index.url)
     assert bad.code == 2 and "NAME==VERSION" in bad.stderr
