@@ -10,18 +10,18 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from packaging.utils import parse_wheel_filename
 
-from auditor import __version__, diffoscope
+from auditor import diffoscope
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
 from auditor.compare import compare_wheels, cross_check_sources, verdict_of
 from auditor.errors import AuditorError, BuildError, HashMismatch, UnsafeArchive
-from auditor.fetch import Cache
+from auditor.fetch import Cache, sha256_file
 from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
 from auditor.resolve import download, frontend_pins, resolve, write_requirements
@@ -234,14 +234,13 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
                          reason=str(exc))
             continue
         plans.setdefault(plan.key(), (plan, notes, []))[2].append((entry, wa, path))
-    lock_index = ctx.opts.build_index_url or index_url
 
     for n, (plan, notes, members) in enumerate(sorted(plans.values(), key=lambda p: str(p[0].cutoff))):
         if n >= MAX_PLANS:
             for entry, _, _ in members:
                 entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
             continue
-        build = _rebuild(plan, notes, src, ctx, lock_index, work / f"build{n}", rel, n)
+        build = _rebuild(plan, notes, src, ctx, index_url, work / f"build{n}", rel, n)
         result["builds"].append(build["record"])
         rebuilt: Path | None = build["wheel"]
         for entry, wa, path in members:
@@ -265,7 +264,8 @@ def _mark_provenance(result: dict[str, Any]) -> None:
                 a["flags"].append("no-provenance")
 
 
-def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, index_url: str, work: Path, rel, n: int) -> dict:
+def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: int) -> dict:
+    """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel."""
     record: dict[str, Any] = {
         "backend": plan.backend, "backend_version": plan.backend_version, "generator": plan.generator,
         "declared_requires": plan.requires, "cutoff": to_jsonable(plan.cutoff),
@@ -279,12 +279,12 @@ def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, index_url: str, wo
     log_path.parent.mkdir(parents=True, exist_ok=True)
     record["log"] = str(log_path.relative_to(ctx.opts.report_dir))
     try:
-        bindex = ctx.build_index(index_url)
+        bindex = ctx.build_index(lock_index)
         pins = resolve(plan.requires, plan.cutoff, bindex.url, plan.python, ctx.cache)
         reqs = download(pins, bindex, ctx.http, ctx.cache, plan.python, work / "wheelhouse")
         record["requirements"] = [to_jsonable(r) for r in reqs]
         write_requirements(reqs, work / "requirements.txt")
-        frontend = ctx.frontend(index_url)
+        frontend = ctx.frontend(lock_index)
     except AuditorError as exc:
         record["reason"] = f"build requirements: {exc}"
         log_path.write_text(str(exc) + "\n")
@@ -331,8 +331,6 @@ def _cross_check_into(entry: dict, published_path: Path, src: Path) -> None:
 
 
 def _compare_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path, ctx: Context) -> None:
-    from auditor.fetch import sha256_file
-
     rebuilt_sha = sha256_file(rebuilt)
     entry["rebuilt_sha256"] = rebuilt_sha
     if rebuilt_sha == entry["sha256"]:
@@ -371,9 +369,3 @@ def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict
             on_done(res)
     return writer.finish()
 
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-__all__ = ["Options", "Context", "audit_release", "run", "utcnow", "__version__"]

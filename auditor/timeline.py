@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from auditor.errors import AuditorError
@@ -75,6 +74,3 @@ def svg_points(rows: list[dict[str, Any]], width: int = 640) -> list[dict[str, A
                         "late": "late-upload" in r["flags"]})
     return pts
 
-
-def _fmt(t: datetime | None) -> str:
-    return t.isoformat() if t else "—"

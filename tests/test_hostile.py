@@ -3,7 +3,6 @@ finishes with a verdict for each, nothing escapes to the host, and the build has
 
 from __future__ import annotations
 
-import io
 import tarfile
 import uuid
 import zipfile
