@@ -89,6 +89,7 @@ def check(
     build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
     late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
+    http_timeout: float = typer.Option(30.0, "--http-timeout", help="seconds an index or download request may stall"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
@@ -98,7 +99,7 @@ def check(
     except InputError as exc:
         fail(str(exc))
     _execute(lock, str(lockfile), "check", report_dir, cache_dir, index_url, build_index_url, backend, image,
-             build_timeout, late_after, baseline, strict, quiet)
+             build_timeout, late_after, baseline, strict, quiet, http_timeout)
 
 
 @app.command()
@@ -134,12 +135,12 @@ def investigate(
                         frozenset(f.sha256 for f in files if f.sha256), release, 1, index_url=url)
     lock = Lock(release, "investigate", (rel,), (url,))
     _execute(lock, None, "investigate", report_dir, cache_dir, url, build_index_url, backend, image,
-             build_timeout, late_after, None, strict, quiet)
+             build_timeout, late_after, None, strict, quiet, 30.0)
 
 
 def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
              backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
-             strict: bool, quiet: bool) -> None:
+             strict: bool, quiet: bool, http_timeout: float) -> None:
     if backend not in ("auto", "docker", "podman", "local"):
         fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
     known = None
@@ -163,7 +164,7 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
     opts = Options(report_dir=report_dir, cache_dir=cache.root, index_url=index_url, build_index_url=build_index_url,
                    build_timeout=build_timeout, late_after_days=late_after, baseline=known)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command)
-    http = HttpClient()
+    http = HttpClient(timeout=http_timeout)
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox)
 
     def on_done(p: dict) -> None:

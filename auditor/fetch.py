@@ -79,6 +79,12 @@ class Cache:
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
+                def reset() -> None:
+                    nonlocal h, size
+                    out.seek(0)
+                    out.truncate()
+                    h, size = hashlib.sha256(), 0
+
                 def sink(data: bytes) -> None:
                     nonlocal size
                     size += len(data)
@@ -87,7 +93,7 @@ class Cache:
                     h.update(data)
                     out.write(data)
 
-                http.stream_to(file.url, sink)
+                http.stream_to(file.url, sink, reset)
             actual = h.hexdigest()
             if expected_sha256 and actual != expected_sha256:
                 raise HashMismatch(file.filename, expected_sha256, actual)

@@ -103,11 +103,12 @@ class HttpClient:
             return r
         raise IndexError_(f"{url}: {last} (after {self.tries} tries)")
 
-    def stream_to(self, url: str, sink, chunk: int = 1 << 16) -> None:
-        """Stream url's body into sink(bytes); retries only before the first byte is delivered."""
+    def stream_to(self, url: str, sink, reset, chunk: int = 1 << 16) -> None:
+        """Stream url's body into sink(bytes). A failed try, also one cut off mid-body, calls reset()
+        and starts again from the first byte, so a retry never appends to a partial download."""
         last = ""
         for attempt in range(self.tries):
-            started = False
+            reset()
             try:
                 with self.client.stream("GET", url) as r:
                     if r.status_code in RETRY_STATUS and attempt + 1 < self.tries:
@@ -117,13 +118,10 @@ class HttpClient:
                     if r.status_code != 200:
                         raise IndexError_(f"{url}: HTTP {r.status_code}")
                     for data in r.iter_bytes(chunk):
-                        started = True
                         sink(data)
                 return
             except httpx.HTTPError as exc:
                 last = f"{type(exc).__name__}: {exc}"
-                if started:
-                    raise IndexError_(f"{url}: download interrupted: {last}") from None
                 if attempt + 1 < self.tries:
                     self._wait(attempt, None)
         raise IndexError_(f"{url}: {last} (after {self.tries} tries)")
