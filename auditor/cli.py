@@ -21,6 +21,7 @@ from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.pipeline import Context, Options, run
 from auditor.records import Lock, LockedRelease
+from auditor.resultcache import ResultCache
 from auditor.timeline import baseline_index, timeline
 from auditor.report import github_annotations, render_all
 from auditor.results import EXIT_USAGE, ResultsWriter, counts, exit_code
@@ -90,6 +91,7 @@ def check(
     late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
     http_timeout: float = typer.Option(30.0, "--http-timeout", help="seconds an index or download request may stall"),
+    no_result_cache: bool = typer.Option(False, "--no-result-cache", help="rebuild even when a verdict's inputs are unchanged"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
@@ -99,7 +101,7 @@ def check(
     except InputError as exc:
         fail(str(exc))
     _execute(lock, str(lockfile), "check", report_dir, cache_dir, index_url, build_index_url, backend, image,
-             build_timeout, late_after, baseline, strict, quiet, http_timeout)
+             build_timeout, late_after, baseline, strict, quiet, http_timeout, not no_result_cache)
 
 
 @app.command()
@@ -135,12 +137,12 @@ def investigate(
                         frozenset(f.sha256 for f in files if f.sha256), release, 1, index_url=url)
     lock = Lock(release, "investigate", (rel,), (url,))
     _execute(lock, None, "investigate", report_dir, cache_dir, url, build_index_url, backend, image,
-             build_timeout, late_after, None, strict, quiet, 30.0)
+             build_timeout, late_after, None, strict, quiet, 30.0, True)
 
 
 def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
              backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
-             strict: bool, quiet: bool, http_timeout: float) -> None:
+             strict: bool, quiet: bool, http_timeout: float, use_result_cache: bool) -> None:
     if backend not in ("auto", "docker", "podman", "local"):
         fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
     known = None
@@ -165,7 +167,8 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
                    build_timeout=build_timeout, late_after_days=late_after, baseline=known)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command)
     http = HttpClient(timeout=http_timeout)
-    ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox)
+    ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
+                  results=ResultCache(cache.root) if use_result_cache else None)
 
     def on_done(p: dict) -> None:
         render_all(writer.data, report_dir)  # the report is readable at every point of the run

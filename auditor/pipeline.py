@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from packaging.utils import parse_wheel_filename
 
-from auditor import diffoscope
+from auditor import diffoscope, resultcache
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
 from auditor.compare import compare_wheels, cross_check_sources, verdict_of
@@ -26,6 +26,7 @@ from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
 from auditor.resolve import download, frontend_pins, resolve, write_requirements
 from auditor.results import ResultsWriter
+from auditor.resultcache import ResultCache
 from auditor.timeline import mark_new_since_baseline, provenance
 from auditor.sandbox import BuildJob, Sandbox, base_env, prepare_frontend
 
@@ -50,6 +51,7 @@ class Context:
     http: HttpClient
     cache: Cache
     sandbox: Sandbox
+    results: ResultCache | None = None  # None: always audit afresh (--no-result-cache)
     indexes: dict[str, SimpleIndex] = field(default_factory=dict)
     _frontend: Path | None = None
 
@@ -125,12 +127,29 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
     if not files:
         return done(Verdict.UNVERIFIABLE, f"the index serves no files for {rel.name} {rel.version}")
 
+    k = None
+    if ctx.results is not None and all(f.sha256 for f in files):
+        k = resultcache.key({
+            "release": [rel.name, rel.version], "lock_hashes": sorted(rel.hashes), "index": index_url,
+            "files": sorted([f.filename, f.sha256, str(f.upload_time), f.yanked, f.provenance] for f in files),
+            "sandbox": ctx.sandbox.describe(), "build_index": ctx.opts.build_index_url or index_url,
+            "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
+            "lock_place": [rel.file, rel.line],
+        })
+        hit = ctx.results.get(k, ctx.opts.report_dir)
+        if hit is not None:
+            hit["seconds"] = round(time.monotonic() - t0, 3)
+            return hit
+
     work = Path(tempfile.mkdtemp(prefix=f"auditor-{rel.name}-"))
     try:
-        return _audit_files(rel, files, index_url, ctx, work, result, done)
+        res = _audit_files(rel, files, index_url, ctx, work, result, done)
     finally:
         if not ctx.opts.keep_work:
             shutil.rmtree(work, ignore_errors=True)
+    if k is not None:
+        ctx.results.put(k, res, ctx.opts.report_dir)
+    return res
 
 
 def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) -> dict[str, Any]:
@@ -280,7 +299,8 @@ def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, w
     record["log"] = str(log_path.relative_to(ctx.opts.report_dir))
     try:
         bindex = ctx.build_index(lock_index)
-        pins = resolve(plan.requires, plan.cutoff, bindex.url, plan.python, ctx.cache)
+        pins = resolve(plan.requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
+                       exempt=plan.backend if plan.backend_version else None)
         reqs = download(pins, bindex, ctx.http, ctx.cache, plan.python, work / "wheelhouse")
         record["requirements"] = [to_jsonable(r) for r in reqs]
         write_requirements(reqs, work / "requirements.txt")

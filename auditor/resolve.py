@@ -48,10 +48,15 @@ def _uv() -> str:
 
 
 def resolve(
-    requires: list[str], cutoff: datetime | None, index_url: str, python: str, cache: Cache
+    requires: list[str], cutoff: datetime | None, index_url: str, python: str, cache: Cache,
+    exempt: str | None = None,
 ) -> list[LockedRelease]:
-    """Pin `requires` and everything they need, as of `cutoff`, with hashes. Cached by its inputs."""
-    key_src = json.dumps([sorted(requires), cutoff.isoformat() if cutoff else None, index_url, python])
+    """Pin `requires` and everything they need, as of `cutoff`, with hashes. Cached by its inputs.
+
+    exempt: a distribution pinned exactly (the backend named by Generator) that the cutoff must not
+    filter out: a wheel may claim a backend uploaded after the wheel itself, and that is for the
+    comparison to expose, not for the resolver to refuse."""
+    key_src = json.dumps([sorted(requires), cutoff.isoformat() if cutoff else None, index_url, python, exempt])
     key = hashlib.sha256(key_src.encode()).hexdigest()
     cached = cache.root / "resolutions" / f"{key}.txt"
     if not cached.is_file():
@@ -63,6 +68,9 @@ def resolve(
         ]
         if cutoff is not None:
             args += ["--exclude-newer", cutoff.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+            if exempt:
+                now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                args += ["--exclude-newer-package", f"{exempt}={now}"]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
         p = subprocess.run(args, input="\n".join(requires) + "\n", capture_output=True, text=True, env=env, timeout=600)
         if p.returncode != 0:

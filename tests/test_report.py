@@ -123,3 +123,16 @@ def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_c
     if shutil.which("docker"):
         left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=auditor-"], capture_output=True, text=True)
         assert left.stdout.strip() == ""
+    # the same command again resumes: what was done is not rebuilt, the rest is, same final verdicts
+    done_before = {p["name"] for p in data["packages"]}
+    again = subprocess.run(
+        [sys.executable, "-m", "auditor", "check", str(published), "--build-index-url", PYPI,
+         "--report-dir", str(report), "--cache-dir", str(shared_cache)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900,
+    )
+    final = json.loads(results.read_text())
+    assert again.returncode == 1 and final["complete"]
+    verdicts = {p["name"]: p["verdict"] for p in final["packages"]}
+    assert verdicts == {"fixctl": "identical", "fixpy": "differs", "fixpth": "differs", "fixreq": "differs",
+                        "fixscript": "differs"}
+    assert {p["name"] for p in final["packages"] if p.get("cached")} == done_before

@@ -140,3 +140,27 @@ def test_results_match_the_published_schema(published, auditor):
     r = auditor("check", str(published), "--build-index-url", PYPI)
     schema = json.loads((ROOT / "schema" / "results.schema.json").read_text())
     jsonschema.validate(r.results, schema)
+
+
+def test_warm_rerun_uses_the_result_cache_and_changes_invalidate_it(published, auditor, index, tmp_path):
+    first = auditor("check", str(published), "--build-index-url", PYPI, report_dir=tmp_path / "r1")
+    second = auditor("check", str(published), "--build-index-url", PYPI, report_dir=tmp_path / "r2")
+    v1 = {p["name"]: p["verdict"] for p in first.results["packages"]}
+    v2 = {p["name"]: p["verdict"] for p in second.results["packages"]}
+    assert v1 == v2 and all(p.get("cached") for p in second.results["packages"])
+    assert second.code == first.code == 1
+    # the cached entry brings its logs and diffoscope pages into the new report directory
+    for p in second.results["packages"]:
+        assert (second.report_dir / p["build"]["log"]).is_file()
+    # a new file on the index for a release changes its inputs: it is audited again
+    extra = tmp_path / "fixctl-1.0-py2.py3-none-any.whl"
+    extra.write_bytes((index.root / "files" / "fixctl-1.0-py3-none-any.whl").read_bytes())
+    index.add("fixctl", extra)
+    third = auditor("check", str(published), "--build-index-url", PYPI, report_dir=tmp_path / "r3")
+    ctl = third.package("fixctl")
+    assert not ctl.get("cached")
+    # same bytes under another name: the lock's hash covers it (locks hash bytes, not names)
+    assert sorted(w["filename"] for w in ctl["wheels"]) == sorted([extra.name, "fixctl-1.0-py3-none-any.whl"])
+    assert all(w["verdict"] == "identical" for w in ctl["wheels"]), ctl["wheels"]
+    fresh = auditor("check", str(published), "--build-index-url", PYPI, "--no-result-cache", report_dir=tmp_path / "r4")
+    assert not any(p.get("cached") for p in fresh.results["packages"])

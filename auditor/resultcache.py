@@ -1,0 +1,78 @@
+"""A cache of package results keyed by every input of a verdict.
+
+Key: auditor version, sandbox (backend, image ID, Python), the release, the lock's hashes, every
+file the index serves for it (name, sha256, upload-time, yanked), the build index, the build
+timeout and the late-upload threshold. Same inputs, same verdict: no second rebuild. The index is
+still asked on every run (a new or changed file changes the key). Results that depend on a
+transient fault (`unverifiable`) are never cached. Logs and diffoscope pages are kept with the
+entry and copied into the new report directory.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+
+NEVER_CACHED = {"unverifiable"}
+
+
+def key(parts: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(dict(parts, auditor=__version__), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _files_of(result: dict) -> list[str]:
+    out = [b["log"] for b in result.get("builds") or [] if b.get("log")]
+    for w in result.get("wheels", []) + result.get("unlocked", []):
+        ds = w.get("diffoscope") or {}
+        if ds.get("html"):
+            out.append(ds["html"])
+    return out
+
+
+class ResultCache:
+    def __init__(self, root: Path):
+        self.root = root / "results"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def get(self, k: str, report_dir: Path) -> dict | None:
+        entry = self.root / k
+        try:
+            result = json.loads((entry / "result.json").read_text())
+        except (OSError, ValueError):
+            return None
+        for rel in _files_of(result):
+            src = entry / "files" / rel
+            if src.is_file():
+                (report_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, report_dir / rel)
+        result["cached"] = True
+        return result
+
+    def put(self, k: str, result: dict, report_dir: Path) -> None:
+        if result.get("verdict") in NEVER_CACHED:
+            return
+        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
+        try:
+            for rel in _files_of(result):
+                src = report_dir / rel
+                if src.is_file():
+                    (tmp / "files" / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(src, tmp / "files" / rel)
+            stored = copy.deepcopy(result)
+            stored.pop("cached", None)
+            (tmp / "result.json").write_text(json.dumps(stored))
+            dest = self.root / k
+            if dest.exists():
+                shutil.rmtree(tmp)
+                return
+            os.rename(tmp, dest)  # atomic: a concurrent run either sees the whole entry or none
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
