@@ -145,10 +145,11 @@ def make_plan(
     generator = wheel_generator(wheel)
     backend, version = backend_pin(generator)
     declared, source = declared_requires(project_dir)
-    if in_tree_backend(project_dir):
+    in_tree = in_tree_backend(project_dir)
+    if in_tree:
         backend, version = None, None  # the sdist carries its own backend: nothing to pin from PyPI
     requires, notes = pin_requires(declared, backend, version)
-    if in_tree_backend(project_dir):
+    if in_tree:
         notes.append(f"in-tree build backend (backend-path): the sdist builds itself; Generator {generator!r} not pinned")
     notes.insert(0, f"build requirements from {source}")
     if generator is None:
