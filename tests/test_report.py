@@ -94,6 +94,7 @@ def test_report_for_zero_packages(tmp_path, auditor, browser):
     r = auditor("check", str(lock), "--backend", "local")
     assert r.code == 0
     assert r.results["packages"] == [] and r.results["complete"]
+    assert r.results["environment"]["isolation"] == "none" and r.results["environment"]["image"] is None
     dom, stderr = browser(r.report_dir / "index.html")
     assert "No packages were audited" in dom and not console_errors(stderr)
 
