@@ -21,7 +21,7 @@ from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
 from auditor.compare import compare_wheels, cross_check_sources, verdict_of
 from auditor.errors import AuditorError, BuildError, HashMismatch, UnsafeArchive
-from auditor.fetch import Cache, sha256_file
+from auditor.fetch import Cache
 from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
 from auditor.resolve import download, frontend_pins, resolve, write_requirements
@@ -100,13 +100,18 @@ def _flags(f: IndexFile, first: datetime | None, late_after: timedelta, locked: 
     return flags
 
 
+def new_result(rel: LockedRelease, verdict: Verdict | None = None, reason: str | None = None) -> dict[str, Any]:
+    """The result record of one release, before (or instead of) its audit."""
+    return {
+        "name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
+        "verdict": verdict.value if verdict else None, "reason": reason, "flags": [], "sdist": None,
+        "wheels": [], "unlocked": [], "missing": [], "builds": [], "build": None, "notes": [], "seconds": 0.0,
+    }
+
+
 def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any]:
     t0 = time.monotonic()
-    result: dict[str, Any] = {
-        "name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
-        "verdict": None, "reason": None, "flags": [], "sdist": None, "wheels": [], "unlocked": [],
-        "missing": [], "builds": [], "build": None, "notes": [], "seconds": 0.0,
-    }
+    result = new_result(rel)
 
     def done(verdict: Verdict, reason: str | None = None) -> dict[str, Any]:
         _mark_provenance(result)
@@ -132,7 +137,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
         k = resultcache.key({
             "release": [rel.name, rel.version], "lock_hashes": sorted(rel.hashes), "index": index_url,
             "files": sorted([f.filename, f.sha256, str(f.upload_time), f.yanked, f.provenance] for f in files),
-            "sandbox": ctx.sandbox.describe(), "build_index": ctx.opts.build_index_url or index_url,
+            "sandbox": ctx.sandbox.describe(), "build_index": ctx.build_index(index_url).url,
             "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
             "lock_place": [rel.file, rel.line],
         })
@@ -262,11 +267,12 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         build = _rebuild(plan, notes, src, ctx, index_url, work / f"build{n}", rel, n)
         result["builds"].append(build["record"])
         rebuilt: Path | None = build["wheel"]
+        rebuilt_index: list[WheelArchive] = []  # read at most once, and only if some wheel is not identical
         for entry, wa, path in members:
             if rebuilt is None:
                 entry.update(verdict=Verdict.FAILED.value, reason=build["record"]["reason"])
                 continue
-            _compare_into(entry, wa, path, rebuilt, ctx)
+            _compare_into(entry, wa, path, rebuilt, build["record"]["rebuilt"]["sha256"], rebuilt_index, ctx)
     if result["builds"]:
         result["build"] = result["builds"][0]
     return finish()
@@ -350,14 +356,16 @@ def _cross_check_into(entry: dict, published_path: Path, src: Path) -> None:
             f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
 
 
-def _compare_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path, ctx: Context) -> None:
-    rebuilt_sha = sha256_file(rebuilt)
+def _compare_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path, rebuilt_sha: str,
+                  rebuilt_index: list[WheelArchive], ctx: Context) -> None:
     entry["rebuilt_sha256"] = rebuilt_sha
     if rebuilt_sha == entry["sha256"]:
         entry.update(verdict=Verdict.IDENTICAL.value)
         return
     try:
-        cmp = compare_wheels(published, read_wheel(rebuilt))
+        if not rebuilt_index:
+            rebuilt_index.append(read_wheel(rebuilt))
+        cmp = compare_wheels(published, rebuilt_index[0])
     except UnsafeArchive as exc:
         entry.update(verdict=Verdict.FAILED.value, reason=f"rebuilt wheel unreadable: {exc}")
         return
@@ -379,9 +387,7 @@ def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict
         try:
             res = audit_release(rel, lock, ctx)
         except AuditorError as exc:  # anything a single package can throw must not end the run
-            res = {"name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
-                   "verdict": Verdict.UNVERIFIABLE.value, "reason": str(exc), "flags": [], "sdist": None,
-                   "wheels": [], "unlocked": [], "missing": [], "builds": [], "build": None, "notes": []}
+            res = new_result(rel, Verdict.UNVERIFIABLE, str(exc))
         if ctx.opts.baseline is not None:
             mark_new_since_baseline(res, ctx.opts.baseline)
         writer.add(res)
