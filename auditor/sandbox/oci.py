@@ -26,6 +26,15 @@ DEFAULT_IMAGE = "auditor-build:bookworm"
 RECIPE = Path(__file__).resolve().parents[2] / "containers" / "bookworm" / "build-rootfs.sh"
 
 
+def image_id(engine: str, ref: str) -> str | None:
+    """The image's ID (sha256 digest of its config), or None when the engine has no such image."""
+    try:
+        p = subprocess.run([engine, "image", "inspect", "--format", "{{.Id}}", ref], capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxError(f"{engine} image inspect: {exc}") from None
+    return p.stdout.decode().strip() if p.returncode == 0 else None
+
+
 def engine_answers(engine: str) -> bool:
     if not shutil.which(engine):
         return False
@@ -54,12 +63,12 @@ class OCISandbox:
             raise SandboxError(f"{self.engine} {args[0]}: {exc}") from None
 
     def _image_id(self, ref: str) -> str:
-        p = self._cli("image", "inspect", "--format", "{{.Id}}", ref)
-        if p.returncode != 0:
+        found = image_id(self.engine, ref)
+        if found is None:
             raise SandboxError(
                 f"image {ref!r} not found in {self.engine}: run `auditor image build` (or pass --image)"
             )
-        return p.stdout.decode().strip()
+        return found
 
     def python_version(self) -> str:
         if self._python is None:
@@ -115,8 +124,7 @@ def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, re
     Returns {"ref", "id", "python", "packages"} and writes it to record_dir/<id>.json."""
     if not engine_answers(engine):
         raise SandboxError(f"{engine} does not answer (is the daemon running?)")
-    exists = subprocess.run([engine, "image", "inspect", "--format", "{{.Id}}", tag], capture_output=True)
-    if exists.returncode != 0 or rebuild:
+    if rebuild or image_id(engine, tag) is None:
         if not shutil.which("debootstrap"):
             raise SandboxError("debootstrap is not installed (apt-get install debootstrap)")
         with tempfile.TemporaryDirectory(prefix="auditor-rootfs-") as tmp:
