@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import platform
 import signal
@@ -140,6 +141,21 @@ def investigate(
              build_timeout, late_after, None, strict, quiet, 30.0, True)
 
 
+def _lock_report_dir(report_dir: Path):
+    """Two runs writing one report directory would interleave results.json: refuse the second.
+    (Runs sharing a cache directory need no lock: every cache entry is renamed into place whole.)"""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(report_dir / ".auditor.lock", "w")
+    except OSError as exc:
+        fail(f"cannot write the report directory: {exc}")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fail(f"{report_dir}: another auditor run is writing this report directory; use another --report-dir")
+    return handle
+
+
 def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
              backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
              strict: bool, quiet: bool, http_timeout: float, use_result_cache: bool) -> None:
@@ -162,6 +178,7 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
         "build_index_url": build_index_url or index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
         "lock_format": lock.format, "baseline": str(baseline) if baseline else None,
     })
+    report_lock = _lock_report_dir(report_dir)  # held (open) until the process ends
     cache = Cache(cache_dir or default_cache_dir())
     opts = Options(report_dir=report_dir, cache_dir=cache.root, index_url=index_url, build_index_url=build_index_url,
                    build_timeout=build_timeout, late_after_days=late_after, baseline=known)
@@ -174,7 +191,7 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
         render_all(writer.data, report_dir)  # the report is readable at every point of the run
         if not quiet:
             v = p["verdict"]
-            err.print(f"  {p['name']}=={p['version']}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
+            err.print(f"  {p['name']}{'==' + p['version'] if p['version'] else ''}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
                       + (f"  ({p['reason'][:200]})" if p.get("reason") and v != "identical" else ""), highlight=False)
 
     def on_term(signum, frame):  # SIGTERM: stop like Ctrl-C, so containers are removed and results kept

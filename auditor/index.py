@@ -41,8 +41,8 @@ def parse_time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-def file_version(filename: str) -> tuple[str, str] | None:
-    """(canonical name, canonical version) of a wheel or sdist filename; None if neither."""
+def file_name_version(filename: str) -> tuple[str, str] | None:
+    """(canonical name, version as normalized by packaging) of a wheel or sdist filename; None if neither."""
     try:
         if filename.endswith(".whl"):
             name, ver, _, _ = parse_wheel_filename(filename)
@@ -50,7 +50,13 @@ def file_version(filename: str) -> tuple[str, str] | None:
             name, ver = parse_sdist_filename(filename)
     except (InvalidWheelFilename, InvalidSdistFilename):
         return None
-    return canonicalize_name(name), canonicalize_version(ver)
+    return canonicalize_name(name), str(ver)
+
+
+def file_version(filename: str) -> tuple[str, str] | None:
+    """(canonical name, canonical version) of a wheel or sdist filename, for matching; None if neither."""
+    parsed = file_name_version(filename)
+    return (parsed[0], canonicalize_version(parsed[1])) if parsed else None
 
 
 class _LinkParser(HTMLParser):

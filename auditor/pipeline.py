@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import unquote, urlsplit
 
 from packaging.utils import parse_wheel_filename
 
@@ -20,9 +21,9 @@ from auditor import diffoscope, resultcache
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
 from auditor.compare import compare_wheels, cross_check_sources, verdict_of
-from auditor.errors import AuditorError, BuildError, HashMismatch, UnsafeArchive
+from auditor.errors import AuditorError, BuildError, HashMismatch, IndexError_, UnsafeArchive
 from auditor.fetch import Cache
-from auditor.index import PYPI, HttpClient, SimpleIndex
+from auditor.index import PYPI, HttpClient, SimpleIndex, file_name_version
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
 from auditor.resolve import download, frontend_pins, resolve, write_requirements
 from auditor.results import ResultsWriter
@@ -56,12 +57,13 @@ class Context:
     _frontend: Path | None = None
 
     def index(self, url: str) -> SimpleIndex:
+        url = _slash(url)
         if url not in self.indexes:
             self.indexes[url] = SimpleIndex(url, self.http)
         return self.indexes[url]
 
     def build_index(self, lock_index: str | None) -> SimpleIndex:
-        return self.index(self.opts.build_index_url or lock_index or PYPI)
+        return self.index(_slash(self.opts.build_index_url or lock_index or PYPI))
 
     def frontend(self, lock_index: str | None) -> Path:
         if self._frontend is None:
@@ -120,30 +122,36 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
         result["seconds"] = round(time.monotonic() - t0, 3)
         return result
 
-    if rel.url:
-        return done(Verdict.UNVERIFIABLE, f"direct URL / VCS / path source ({rel.url}): not supported yet")
+    if rel.source not in ("registry", "url"):
+        return done(Verdict.UNVERIFIABLE, f"{rel.source} source ({rel.url}): not a published, hashed archive; "
+                    "nothing fixed to rebuild or compare")
 
-    index_url = ctx.opts.index_url or rel.index_url or (lock.index_urls[0] if lock.index_urls else PYPI)
+    index_url = _slash(ctx.opts.index_url or rel.index_url or (lock.index_urls[0] if lock.index_urls else PYPI))
     result["index_url"] = index_url
-    try:
-        files = ctx.index(index_url).release_files(rel.name, rel.version)
-    except AuditorError as exc:
-        return done(Verdict.UNVERIFIABLE, f"index: {exc}")
+    if rel.source == "url":
+        try:
+            files = _direct_url_files(rel, ctx.index(index_url), result)
+        except AuditorError as exc:
+            return done(Verdict.UNVERIFIABLE, str(exc))
+    else:
+        try:
+            files = ctx.index(index_url).release_files(rel.name, rel.version)
+        except AuditorError as exc:
+            return done(Verdict.UNVERIFIABLE, f"index: {exc}")
     if not files:
         return done(Verdict.UNVERIFIABLE, f"the index serves no files for {rel.name} {rel.version}")
 
     k = None
     if ctx.results is not None and all(f.sha256 for f in files):
         k = resultcache.key({
-            "release": [rel.name, rel.version], "lock_hashes": sorted(rel.hashes), "index": index_url,
+            "release": [rel.name, rel.version, rel.source, rel.url], "lock_hashes": sorted(rel.hashes), "index": index_url,
             "files": sorted([f.filename, f.sha256, str(f.upload_time), f.yanked, f.provenance] for f in files),
             "sandbox": ctx.sandbox.describe(), "build_index": ctx.build_index(index_url).url,
             "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
-            "lock_place": [rel.file, rel.line],
         })
         hit = ctx.results.get(k, ctx.opts.report_dir)
-        if hit is not None:
-            hit["seconds"] = round(time.monotonic() - t0, 3)
+        if hit is not None:  # the same audit, maybe read from another lock file or line
+            hit.update(lock_file=rel.file, lock_line=rel.line, seconds=round(time.monotonic() - t0, 3))
             return hit
 
     work = Path(tempfile.mkdtemp(prefix=f"auditor-{rel.name}-"))
@@ -155,6 +163,40 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
     if k is not None:
         ctx.results.put(k, res, ctx.opts.report_dir)
     return res
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _direct_url_files(rel: LockedRelease, index: SimpleIndex, result: dict[str, Any]) -> list[IndexFile]:
+    """A direct-URL pin: the locked archive itself, plus what the index publishes for the same release.
+
+    The archive is verified against the lock's hash like any other file; an sdist is rebuilt and the
+    rebuild compared with the index's wheels of that version (a wheel URL is compared with the rebuild
+    of the index's sdist)."""
+    filename = unquote(urlsplit(rel.url or "").path.rsplit("/", 1)[-1])
+    parsed = file_name_version(filename)
+    if parsed is None:
+        raise IndexError_(f"direct URL {rel.url}: the file name {filename!r} is neither an sdist nor a wheel")
+    name, version = parsed
+    if name != rel.name:
+        raise IndexError_(f"direct URL {rel.url}: the file is {name}, the lock says {rel.name}")
+    result["version"] = version
+    result["url"] = rel.url
+    sha = next(iter(rel.hashes)) if len(rel.hashes) == 1 else None
+    direct = IndexFile(filename, rel.url or "", sha)
+    try:
+        published = index.release_files(rel.name, version)
+    except AuditorError as exc:
+        result["notes"].append(f"index: {exc}")
+        published = []
+    if not published:
+        result["notes"].append(f"{index.url} publishes no files for {rel.name} {version}")
+    same = [f for f in published if f.filename == filename]
+    if same and sha and same[0].sha256 == sha:
+        return published  # the URL names the index's own file
+    return [direct] + [f for f in published if f.filename != filename]
 
 
 def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) -> dict[str, Any]:

@@ -52,7 +52,8 @@ class LockedRelease:
     line: int  # 1-based line of the pin in that file
     marker: str | None = None
     index_url: str | None = None  # index named by the lock itself, if any
-    url: str | None = None  # direct URL pin, if any
+    url: str | None = None  # direct URL, VCS URL or local path of a non-registry pin
+    source: str = "registry"  # registry | url | vcs | path | directory | editable | virtual
 
 
 @dataclass(frozen=True)

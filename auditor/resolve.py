@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import parse_wheel_filename
 
-from auditor.errors import AuditorError, HashMismatch, ResolutionError
+from auditor.errors import AuditorError, HashMismatch, InputError, ResolutionError
 from auditor.fetch import Cache
 from auditor.index import HttpClient, SimpleIndex
 from auditor.lockfiles.requirements import read as read_requirements
@@ -59,28 +59,32 @@ def resolve(
     key_src = json.dumps([sorted(requires), cutoff.isoformat() if cutoff else None, index_url, python, exempt])
     key = hashlib.sha256(key_src.encode()).hexdigest()
     cached = cache.root / "resolutions" / f"{key}.txt"
-    if not cached.is_file():
-        args = [
-            _uv(), "pip", "compile", "-", "--generate-hashes", "--only-binary", ":all:",
-            "--python-version", python, "--python-platform", "x86_64-unknown-linux-gnu",
-            "--index-url", index_url, "--no-header", "--no-annotate", "--no-config", "--quiet",
-            "--cache-dir", str(cache.root / "uv"),
-        ]
-        if cutoff is not None:
-            args += ["--exclude-newer", cutoff.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
-            if exempt:
-                now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                args += ["--exclude-newer-package", f"{exempt}={now}"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
-        p = subprocess.run(args, input="\n".join(requires) + "\n", capture_output=True, text=True, env=env, timeout=600)
-        if p.returncode != 0:
-            msg = " ".join(p.stderr.split())[:600]
-            raise ResolutionError(f"cannot resolve build requirements {requires} as of {cutoff}: {msg}")
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".txt")
-        with os.fdopen(fd, "w") as f:
-            f.write(p.stdout)
-        os.replace(tmp, cached)
+    if cached.is_file():
+        try:
+            return list(read_requirements(cached).releases)
+        except InputError:
+            cached.unlink(missing_ok=True)  # a damaged cache entry: resolve again
+    args = [
+        _uv(), "pip", "compile", "-", "--generate-hashes", "--only-binary", ":all:",
+        "--python-version", python, "--python-platform", "x86_64-unknown-linux-gnu",
+        "--index-url", index_url, "--no-header", "--no-annotate", "--no-config", "--quiet",
+        "--cache-dir", str(cache.root / "uv"),
+    ]
+    if cutoff is not None:
+        args += ["--exclude-newer", cutoff.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        if exempt:
+            now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            args += ["--exclude-newer-package", f"{exempt}={now}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    p = subprocess.run(args, input="\n".join(requires) + "\n", capture_output=True, text=True, env=env, timeout=600)
+    if p.returncode != 0:
+        msg = " ".join(p.stderr.split())[:600]
+        raise ResolutionError(f"cannot resolve build requirements {requires} as of {cutoff}: {msg}")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        f.write(p.stdout)
+    os.replace(tmp, cached)
     return list(read_requirements(cached).releases)
 
 

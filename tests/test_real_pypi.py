@@ -66,3 +66,25 @@ def test_popular_packages_reproduce(auditor, container_backend):
         for w in p["wheels"]:
             if w["verdict"] == "equivalent":
                 assert w["normalizations"] and not w["differences"]
+
+
+LOCKS = ROOT / "fixtures" / "locks"
+
+
+def test_every_lock_format_gives_the_requirements_txt_verdicts(auditor, container_backend, tmp_path):
+    """The same three pins, as written by `uv export`, `uv lock`, `uv export --format pylock.toml` and
+    `pip lock`, audited afresh each time (no result cache): the same verdicts."""
+    verdicts = {}
+    for name in ("requirements.txt", "uv.lock", "pylock.toml", "pylock.pip.toml"):
+        r = auditor("check", str(LOCKS / name), "--backend", container_backend, "--no-result-cache",
+                    report_dir=tmp_path / name)
+        assert r.code == 0 and "Traceback" not in r.stderr, r.stderr
+        res = r.results
+        assert all(not p.get("cached") for p in res["packages"])
+        verdicts[name] = {p["name"]: p["verdict"] for p in res["packages"]}
+        assert all(p["lock_file"].endswith(name) and p["lock_line"] > 0 for p in res["packages"])
+    reference = verdicts["requirements.txt"]
+    assert set(reference) == {"attrs", "idna", "six"}
+    assert all(v in ("identical", "equivalent") for v in reference.values()), reference
+    for name, got in verdicts.items():
+        assert got == reference, (name, got, reference)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.errors import InputError
-from auditor.lockfiles import requirements
+from auditor.lockfiles import pylock, requirements, uvlock
 from auditor.records import Lock
 
-READERS = [requirements]
+READERS = [pylock, uvlock, requirements]  # most specific detection first
 
 
 def read_lock(path: str | Path) -> Lock:
@@ -25,4 +25,4 @@ def read_lock(path: str | Path) -> Lock:
     for reader in READERS:
         if reader.detect(p, text):
             return reader.read(p)
-    raise InputError("not a lock format auditor knows (requirements.txt with hashes)", file=str(path))
+    raise InputError("not a lock format auditor knows (requirements.txt with hashes, pylock.toml, uv.lock)", file=str(path))

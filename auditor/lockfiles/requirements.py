@@ -64,9 +64,12 @@ def read(path: Path) -> Lock:
         hashes = _hashes(req.hash_options, where)
         name = canonicalize_name(req.name) if req.name else None
         if req.is_editable or (req.link is not None and req.link.url.startswith(("git+", "hg+", "svn+", "bzr+", "file:"))):
-            if not name:
-                raise InputError("a source without a project name", **where)
-            releases.append(LockedRelease(name, "", hashes, rl.filename, rl.line_number, url=req.link.url if req.link else None))
+            url = req.link.url if req.link else None
+            if not name:  # `-e .` names no project: call it after its directory, it is only reported
+                where_to = (url or "").split("#")[0].removeprefix("file://") or "."
+                name = canonicalize_name((Path(rl.filename).parent / where_to).resolve().name or "unnamed")
+            kind = "editable" if req.is_editable else "path" if (url or "").startswith("file:") else "vcs"
+            releases.append(LockedRelease(name, "", hashes, rl.filename, rl.line_number, url=url, source=kind))
             continue
         if not name:
             raise InputError(f"no project name: {rl.line.strip()!r}", **where)
@@ -74,7 +77,8 @@ def read(path: Path) -> Lock:
             if not hashes:
                 raise InputError(f"{req.name}: direct URL without --hash (pip --require-hashes refuses it)", **where)
             releases.append(
-                LockedRelease(name, "", hashes, rl.filename, rl.line_number, marker=_marker(req), url=req.link.url)
+                LockedRelease(name, "", hashes, rl.filename, rl.line_number, marker=_marker(req), url=req.link.url,
+                              source="url")
             )
             continue
         specs = list(req.specifier) if req.specifier else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -65,12 +66,23 @@ def prepare_frontend(pins, index: SimpleIndex, http: HttpClient, cache: Cache, p
     root = cache.root / "frontend" / key
     if (root / ".complete").is_file():
         return root
-    tmp = cache.root / "frontend" / f"{key}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    reqs = download(pins, index, http, cache, python, tmp / "wheels")
-    for r in reqs:
-        extract_zip(tmp / "wheels" / r.filename, tmp / ("pip" if r.name == "pip" else "site"))
-    (tmp / ".complete").write_text("ok\n")
-    shutil.rmtree(root, ignore_errors=True)
-    tmp.rename(root)
+    # Built in a private directory and renamed into place: a concurrent run sharing the cache either
+    # sees the finished tree or builds its own; neither removes the other's.
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{key}-"))
+    try:
+        reqs = download(pins, index, http, cache, python, tmp / "wheels")
+        for r in reqs:
+            extract_zip(tmp / "wheels" / r.filename, tmp / ("pip" if r.name == "pip" else "site"))
+        (tmp / ".complete").write_text("ok\n")
+        tmp.chmod(0o755)
+        if root.exists() and not (root / ".complete").is_file():
+            shutil.rmtree(root, ignore_errors=True)  # left half-made by a run killed before this fix
+        try:
+            tmp.rename(root)
+        except OSError:
+            if not (root / ".complete").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return root
