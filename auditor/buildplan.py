@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import tomllib
+import zoneinfo
 from datetime import datetime
 from email.parser import HeaderParser
 from pathlib import Path
@@ -130,6 +131,63 @@ def timestamp_policy(wheel: WheelArchive, backend: str | None) -> TimestampPolic
     )
 
 
+def local_time_zone(wheel: WheelArchive, project_dir: Path) -> tuple[str, str] | None:
+    """(TZ, why) when the wheel's entry times are its source files' mtimes in a local time zone.
+
+    Builders that write `time.localtime(mtime)` (flit without SOURCE_DATE_EPOCH, zipfile.ZipInfo.from_file)
+    record the publisher's zone. Each source file of the sdist gives one offset (zip times have 2-second
+    resolution); one constant offset gives a fixed zone, several (daylight saving time) a named zone
+    whose offset matches at every mtime. None when the times are not local times of the mtimes."""
+    pairs: list[tuple[int, int]] = []
+    unexplained = 0
+    for name, m in wheel.members.items():
+        if m.is_dir or name.split("/", 1)[0].endswith(".dist-info"):
+            continue
+        source = next((c for c in (project_dir / name, project_dir / "src" / name)
+                       if c.is_file() and not c.is_symlink()), None)
+        if source is None:
+            continue
+        mtime = int(source.stat().st_mtime)
+        observed = calendar.timegm(m.date_time + (0, 0, 0)) - mtime
+        offset = round(observed / 900) * 900
+        if abs(observed - offset) <= 2 and abs(offset) <= 14 * 3600:
+            pairs.append((mtime, offset))
+        else:
+            unexplained += 1
+    if not pairs or unexplained > len(pairs) // 5:
+        return None
+    offsets = sorted({o for _, o in pairs})
+    if offsets == [0]:
+        return None
+    if len(offsets) == 1:
+        off = offsets[0]
+        sign = "+" if off >= 0 else "-"
+        hh, mm = divmod(abs(off) // 60, 60)
+        tz = f"<{sign}{hh:02d}{mm:02d}>{'-' if off >= 0 else '+'}{hh:02d}:{mm:02d}"  # POSIX: sign inverted
+        return tz, f"entry times are the sdist's mtimes at UTC{sign}{hh:02d}:{mm:02d} ({len(pairs)} files)"
+    for zone in sorted(zoneinfo.available_timezones(), key=lambda z: ("/" not in z, z)):
+        try:
+            zi = zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+        if all(datetime.fromtimestamp(t, zi).utcoffset().total_seconds() == off for t, off in pairs):
+            shown = ", ".join(f"{o / 3600:+g}h" for o in offsets)
+            return zone, f"entry times are the sdist's mtimes in local time with offsets {shown} (daylight saving): {zone} matches all {len(pairs)} files"
+    return None
+
+
+def timestamp_candidates(wheel: WheelArchive, backend: str | None, project_dir: Path) -> list[TimestampPolicy]:
+    """The timestamp policies worth a rebuild, most plausible first (at most two)."""
+    primary = timestamp_policy(wheel, backend)
+    if primary.source_date_epoch is not None or primary.name != "mtime":
+        return [primary]
+    zone = local_time_zone(wheel, project_dir)
+    if zone is None:
+        return [primary]
+    tz, why = zone
+    return [TimestampPolicy(None, f"mtime:{tz}", f"{primary.reason}; {why}", tz=tz), primary]
+
+
 def in_tree_backend(project_dir: Path) -> bool:
     """True when the sdist builds itself (PEP 517 backend-path), as pdm-backend and flit_core do."""
     try:
@@ -156,6 +214,7 @@ def make_plan(
         notes.append("published wheel has no Generator line: backend resolved as of the upload time")
     elif backend is None:
         notes.append(f"unknown Generator {generator!r}: backend resolved as of the upload time")
+    candidates = timestamp_candidates(wheel, backend, project_dir)
     return (
         BuildPlan(
             backend=backend,
@@ -163,8 +222,9 @@ def make_plan(
             generator=generator,
             requires=requires,
             cutoff=upload_time,
-            timestamp=timestamp_policy(wheel, backend),
+            timestamp=candidates[0],
             python=python,
+            alternatives=candidates[1:],
         ),
         notes,
     )

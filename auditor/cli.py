@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import platform
+import re
 import signal
 import sys
 from pathlib import Path
@@ -45,23 +46,23 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def make_sandbox(backend: str, image: str):
+def make_sandbox(backend: str, image: str, python: str | None = None):
     from auditor.sandbox.local import LocalSandbox
     from auditor.sandbox.oci import DEFAULT_IMAGE, OCISandbox, engine_answers
 
     if backend == "local":
-        return LocalSandbox()
+        return LocalSandbox(python)
     engines = [backend] if backend in ("docker", "podman") else ["docker", "podman"]
     for engine in engines:
         if engine_answers(engine):
-            return OCISandbox(engine, image or DEFAULT_IMAGE)
+            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python)
     if backend != "auto":
         raise SandboxError(f"{backend} does not answer: is its daemon running?")
     err.print(
         "[bold yellow]WARNING: no container engine answers: rebuilding on the host with NO isolation "
         "(the sdists' build code runs as you, with network). Results say isolation: none.[/]"
     )
-    return LocalSandbox()
+    return LocalSandbox(python)
 
 
 def summary_table(data: dict) -> Table:
@@ -88,6 +89,8 @@ def check(
     build_index_url: Optional[str] = typer.Option(None, "--build-index-url", help="where build dependencies come from (default: the lock's index, else PyPI)"),
     backend: str = typer.Option("auto", "--backend", help="auto | docker | podman | local"),
     image: str = typer.Option("", "--image", help="build image (default: auditor-build:bookworm)"),
+    python: Optional[str] = typer.Option(None, "--python", help="X.Y: the interpreter inside the image to build with (default: its python3)"),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="packages audited at once (default: the number of cores)"),
     build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
     late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
@@ -102,7 +105,7 @@ def check(
     except InputError as exc:
         fail(str(exc))
     _execute(lock, str(lockfile), "check", report_dir, cache_dir, index_url, build_index_url, backend, image,
-             build_timeout, late_after, baseline, strict, quiet, http_timeout, not no_result_cache)
+             build_timeout, late_after, baseline, strict, quiet, http_timeout, not no_result_cache, python, jobs)
 
 
 @app.command()
@@ -114,6 +117,7 @@ def investigate(
     build_index_url: Optional[str] = typer.Option(None, "--build-index-url"),
     backend: str = typer.Option("auto", "--backend"),
     image: str = typer.Option("", "--image"),
+    python: Optional[str] = typer.Option(None, "--python", help="X.Y: the interpreter inside the image"),
     build_timeout: float = typer.Option(900.0, "--build-timeout"),
     late_after: float = typer.Option(7.0, "--late-after"),
     strict: bool = typer.Option(False, "--strict"),
@@ -138,7 +142,7 @@ def investigate(
                         frozenset(f.sha256 for f in files if f.sha256), release, 1, index_url=url)
     lock = Lock(release, "investigate", (rel,), (url,))
     _execute(lock, None, "investigate", report_dir, cache_dir, url, build_index_url, backend, image,
-             build_timeout, late_after, None, strict, quiet, 30.0, True)
+             build_timeout, late_after, None, strict, quiet, 30.0, True, python, 0)
 
 
 def _lock_report_dir(report_dir: Path):
@@ -158,9 +162,15 @@ def _lock_report_dir(report_dir: Path):
 
 def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
              backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
-             strict: bool, quiet: bool, http_timeout: float, use_result_cache: bool) -> None:
+             strict: bool, quiet: bool, http_timeout: float, use_result_cache: bool, python: str | None,
+             jobs: int) -> None:
     if backend not in ("auto", "docker", "podman", "local"):
         fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
+    if python is not None and not re.fullmatch(r"3\.[0-9]+", python):
+        fail(f"--python takes X.Y (for example 3.11), not {python!r}")
+    if jobs < 0:
+        fail(f"--jobs must be 1 or more (0: the number of cores), not {jobs}")
+    jobs = jobs or os.cpu_count() or 1
     known = None
     if baseline is not None:
         try:
@@ -168,7 +178,7 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
         except InputError as exc:
             fail(str(exc))
     try:
-        sandbox = make_sandbox(backend, image)
+        sandbox = make_sandbox(backend, image, python)
         env = sandbox.describe()
     except SandboxError as exc:
         fail(str(exc))

@@ -6,6 +6,7 @@ Normalizations (each named in the verdict when it was needed):
   zip-order              same members, other order
   zip-compression        compressed bytes, compress_type/size, create_system/version, flag bits
   zip-directory-entries  directory entries present on one side only
+  crlf-line-endings      (other-platform wheels only) a text member differs only in CRLF vs LF
 Never normalized (a Difference): decompressed content of any member, members on one side only,
 RECORD, METADATA/WHEEL/entry points, the exec bit, links and special files, duplicate names,
 a central directory that disagrees with local headers, data before/after the archive, zip comments.
@@ -64,6 +65,137 @@ def _record_rows(wa: WheelArchive) -> dict[str, tuple[str, str]] | None:
     return rows
 
 
+def _is_record(name: str) -> bool:
+    return name.endswith(".dist-info/RECORD") and name.count("/") == 1
+
+
+def _is_wheel_file(name: str) -> bool:
+    return name.endswith(".dist-info/WHEEL") and name.count("/") == 1
+
+
+def _wheel_headers(wa: WheelArchive, name: str) -> tuple[list[tuple[str, str]], list[str]] | None:
+    try:
+        text = wa.read(name, limit=1 << 16).decode("utf-8")
+    except Exception:
+        return None
+    other, tags = [], []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if not sep:
+            other.append((line, ""))
+        elif key.strip() == "Tag":
+            tags.append(value.strip())
+        else:
+            other.append((key.strip(), value.strip()))
+    return other, tags
+
+
+def retagged(pub: WheelArchive, reb: WheelArchive, name: str, same_python: bool = True) -> str | None:
+    """When the WHEEL files differ only in their Tag lines (and, with same_python, only in the platform
+    part: a manylinux retag, as auditwheel repair does), say so; None for any other difference."""
+    a, b = _wheel_headers(pub, name), _wheel_headers(reb, name)
+    if a is None or b is None or a[0] != b[0] or not a[1] or not b[1]:
+        return None
+    pub_ia = {t.rsplit("-", 1)[0] for t in a[1]}
+    reb_ia = {t.rsplit("-", 1)[0] for t in b[1]}
+    if same_python and pub_ia != reb_ia:
+        return None
+    return f"tags only: published {', '.join(a[1])}; rebuilt {', '.join(b[1])}"
+
+
+def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
+    """The two members differ only in CRLF vs LF line endings (a Windows checkout of the sources)."""
+    try:
+        a, b = pub.read(name, limit=1 << 22), reb.read(name, limit=1 << 22)
+    except Exception:
+        return False
+    return a != b and a.replace(b"\r\n", b"\n") == b.replace(b"\r\n", b"\n")
+
+
+def _records_agree(pub: WheelArchive, reb: WheelArchive, skip: set[str]) -> bool:
+    """RECORDs list the same paths and agree on every row but compiled members and `skip`."""
+    a, b = _record_rows(pub), _record_rows(reb)
+    if a is None or b is None:
+        return False
+    if set(a) != set(b):
+        return False
+    return all(a[k] == b[k] for k in a if k not in skip and not is_compiled(k))
+
+
+_EXTENSION = re.compile(r"^(?P<stem>(?:.*/)?[^/.]+)(?:\.[^/]*)?(?:\.so(?:\.[0-9]+)*|\.pyd)$")
+
+
+def extension_stem(path: str) -> str | None:
+    """`pkg/_speedups` for pkg/_speedups.cpython-311-x86_64-linux-gnu.so, .cp312-win_amd64.pyd, .abi3.so…;
+    None for anything that is not a Python extension module (grafted libraries included)."""
+    if any(p.endswith((".libs", ".dylibs")) for p in path.split("/")[:-1]):
+        return None
+    m = _EXTENSION.match(path)
+    return m.group("stem") if m else None
+
+
+def compare_other_platform(pub: WheelArchive, reb: WheelArchive) -> Comparison:
+    """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
+
+    Every non-compiled member (Python files, data, metadata but WHEEL tags and RECORD rows of compiled
+    members) must match the rebuilt wheel's; extension modules must match by module (a module on one
+    side only is a difference), their bytes cannot be checked; bundled native libraries are counted
+    as not verified."""
+    diffs: list[Difference] = []
+    unverified: list[Difference] = []
+    verified = 0
+    pub_files = sorted(n for n, m in pub.members.items() if not m.is_dir)
+    reb_files = sorted(n for n, m in reb.members.items() if not m.is_dir)
+    for problem in pub.problems:
+        diffs.append(Difference(problem.split(":", 1)[0], "archive", problem))
+    pub_ext = {extension_stem(n): n for n in pub_files if extension_stem(n)}
+    reb_ext = {extension_stem(n): n for n in reb_files if extension_stem(n)}
+    for stem in sorted(set(pub_ext) - set(reb_ext)):
+        diffs.append(Difference(pub_ext[stem], "added", "extension module the sdist's rebuild does not produce"))
+    for stem in sorted(set(reb_ext) - set(pub_ext)):
+        diffs.append(Difference(reb_ext[stem], "removed", "extension module the rebuild produces, missing here"))
+    for stem in sorted(set(pub_ext) & set(reb_ext)):
+        unverified.append(Difference(pub_ext[stem], "content", "compiled for another platform: not verifiable here"))
+    pub_plain = [n for n in pub_files if not is_compiled(n)]
+    reb_plain = {n for n in reb_files if not is_compiled(n)}
+    for n in pub_files:
+        if is_compiled(n) and not extension_stem(n):
+            unverified.append(Difference(n, "content", "bundled native library: not verifiable here"))
+    retag = None
+    norms: set[str] = set()
+    compared_apart: set[str] = set()  # members whose RECORD rows cannot match: judged on their own
+    for name in pub_plain:
+        if _is_record(name):
+            continue
+        if name not in reb_plain:
+            diffs.append(Difference(name, "added", "in the published wheel, not in the rebuilt one"))
+        elif pub.members[name].sha256 == reb.members[name].sha256:
+            verified += 1
+        elif _is_wheel_file(name) and (retag := retagged(pub, reb, name, same_python=False)):
+            unverified.append(Difference(name, "metadata", retag))
+            compared_apart.add(name)
+        elif _crlf_only(pub, reb, name):
+            norms.add("crlf-line-endings")
+            compared_apart.add(name)
+            verified += 1
+        else:
+            diffs.append(Difference(name, _kind(name), _text_diff(pub, reb, name)))
+    for name in sorted(reb_plain - set(pub_plain)):
+        if not _is_record(name):
+            diffs.append(Difference(name, "removed", "in the rebuilt wheel, not in the published one"))
+    records = [n for n in pub_plain if _is_record(n)]
+    if records:
+        a, b = _record_rows(pub), _record_rows(reb)
+        plain = lambda rows: {k: v for k, v in (rows or {}).items() if not is_compiled(k) and not _is_record(k)
+                              and k not in compared_apart}
+        if a is None or b is None or plain(a) != plain(b):
+            diffs.append(Difference(records[0], "metadata", "RECORD rows of non-compiled members differ"))
+        else:
+            verified += 1
+    return Comparison(identical=False, normalizations=sorted(norms), differences=diffs,
+                      compiled_differences=unverified, members_verified=verified)
+
+
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -> Comparison:
     """Compare published `pub` against rebuilt `reb`.
 
@@ -101,6 +233,9 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         diffs.append(Difference(name, "removed", "in the rebuilt wheel, not in the published one"))
 
     verified = 0
+    mtime_members = 0
+    deferred_record: str | None = None
+    retagged_wheel: str | None = None
     for name in sorted(pub_names & reb_names):
         a: Member = pub.members[name]
         b: Member = reb.members[name]
@@ -116,6 +251,7 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
             norms.add("zip-permissions-umask")
         if a.date_time != b.date_time:
             norms.add("zip-mtime")
+            mtime_members += 1
         if (a.compress_type, a.compress_size, a.create_system, a.create_version, a.flag_bits) != (
             b.compress_type, b.compress_size, b.create_system, b.create_version, b.flag_bits
         ):
@@ -126,14 +262,22 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         if binary and is_compiled(name):
             compiled.append(Difference(name, "content", "compiled member not reproduced"))
             continue
-        if binary and name.endswith(".dist-info/RECORD") and name.count("/") == 1:
-            pub_record, reb_record = _record_rows(pub), _record_rows(reb)  # compiled members on one side only are "added"/"removed" above
-            if pub_record is not None and reb_record is not None and set(pub_record) == set(reb_record) and all(
-                pub_record[k] == reb_record[k] for k in pub_record if not is_compiled(k)
-            ):
-                compiled.append(Difference(name, "metadata", "RECORD differs only in the rows of compiled members"))
-                continue
+        if binary and _is_wheel_file(name) and (tags := retagged(pub, reb, name)):
+            compiled.append(Difference(name, "metadata", tags))
+            retagged_wheel = name
+            continue
+        if binary and _is_record(name):
+            deferred_record = name  # judged once every member is known
+            continue
         diffs.append(Difference(name, _kind(name), _text_diff(pub, reb, name) if _kind(name) == "metadata" or name.endswith((".py", ".pth", ".txt")) else ""))
+
+    if deferred_record:
+        skip = {deferred_record} | ({retagged_wheel} if retagged_wheel else set())
+        if _records_agree(pub, reb, skip):
+            compiled.append(Difference(deferred_record, "metadata",
+                                       "RECORD differs only in the rows of compiled members (and of a retagged WHEEL)"))
+        else:
+            diffs.append(Difference(deferred_record, "metadata", _text_diff(pub, reb, deferred_record)))
 
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
     common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
@@ -146,6 +290,7 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         differences=diffs,
         compiled_differences=compiled,
         members_verified=verified,
+        mtime_members=mtime_members,
     )
 
 

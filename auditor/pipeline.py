@@ -6,6 +6,7 @@ to results.json); run() audits a whole lock, writing results.json after every pa
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -20,12 +21,12 @@ from packaging.utils import parse_wheel_filename
 from auditor import diffoscope, resultcache
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
-from auditor.compare import compare_wheels, cross_check_sources, verdict_of
+from auditor.compare import compare_other_platform, compare_wheels, cross_check_sources, verdict_of
 from auditor.errors import AuditorError, BuildError, HashMismatch, IndexError_, UnsafeArchive
 from auditor.fetch import Cache
 from auditor.index import PYPI, HttpClient, SimpleIndex, file_name_version
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
-from auditor.resolve import download, frontend_pins, resolve, write_requirements
+from auditor.resolve import download, frontend_pins, resolve, target_tags, write_requirements
 from auditor.results import ResultsWriter
 from auditor.resultcache import ResultCache
 from auditor.timeline import mark_new_since_baseline, provenance
@@ -283,41 +284,132 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         result["sdist"]["flags"].append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
 
-    # 3. One build plan per distinct build configuration among the rebuildable wheels.
+    # 3. One build plan per distinct build configuration among the wheels this sandbox can build
+    #    (pure wheels, and platform wheels for its Python on linux x86_64). Wheels for other platforms
+    #    are compared with one of those rebuilds afterwards.
     python = ctx.sandbox.python_version()
-    plans: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path]]]] = {}
+    native = target_tags(python)
+    plans: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path, bool]]]] = {}
+    others: list[tuple[dict, WheelArchive, Path]] = []
     for f, entry, path in entries:
         if entry["verdict"] is not None or path is None:
             continue
-        if not _is_pure(f.filename):
-            _cross_check_into(entry, path, src)
-            continue
         try:
             wa = read_wheel(path)
-            plan, notes = make_plan(wa, src, f.upload_time, python)
-        except (UnsafeArchive, BuildError) as exc:
-            entry.update(verdict=Verdict.DIFFERS.value if isinstance(exc, UnsafeArchive) else Verdict.FAILED.value,
-                         reason=str(exc))
+        except UnsafeArchive as exc:
+            entry.update(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
             continue
-        plans.setdefault(plan.key(), (plan, notes, []))[2].append((entry, wa, path))
+        tags = set(parse_wheel_filename(f.filename)[3])
+        binary = not _is_pure(f.filename)
+        if binary and not tags & native:
+            others.append((entry, wa, path))
+            continue
+        try:
+            plan, notes = make_plan(wa, src, f.upload_time, python)
+        except BuildError as exc:
+            entry.update(verdict=Verdict.FAILED.value, reason=str(exc))
+            continue
+        plans.setdefault(plan.key(), (plan, notes, []))[2].append((entry, wa, path, binary))
+    if others and not plans:
+        # No published wheel for this sandbox: rebuild for it anyway, to check the others' members.
+        entry, wa, _ = others[0]
+        try:
+            plan, notes = make_plan(wa, src, _time_of(entry), python)
+            notes.append(f"no published wheel for Python {python} on linux x86_64: rebuilt to check other platforms' wheels")
+            plans[plan.key()] = (plan, notes, [])
+        except BuildError as exc:
+            result["notes"].append(f"cannot plan a rebuild: {exc}")
 
+    rebuilt_for_others: tuple[Path, WheelArchive] | None = None
     for n, (plan, notes, members) in enumerate(sorted(plans.values(), key=lambda p: str(p[0].cutoff))):
         if n >= MAX_PLANS:
-            for entry, _, _ in members:
+            for entry, _, _, _ in members:
                 entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
             continue
-        build = _rebuild(plan, notes, src, ctx, index_url, work / f"build{n}", rel, n)
-        result["builds"].append(build["record"])
-        rebuilt: Path | None = build["wheel"]
-        rebuilt_index: list[WheelArchive] = []  # read at most once, and only if some wheel is not identical
-        for entry, wa, path in members:
-            if rebuilt is None:
-                entry.update(verdict=Verdict.FAILED.value, reason=build["record"]["reason"])
-                continue
-            _compare_into(entry, wa, path, rebuilt, build["record"]["rebuilt"]["sha256"], rebuilt_index, ctx)
+        best = _rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result)
+        if best is not None and (rebuilt_for_others is None or any(binary for *_, binary in members)):
+            rebuilt_for_others = best
+    for entry, wa, path in others:
+        if rebuilt_for_others is None:
+            _cross_check_into(entry, path, src)
+        else:
+            _compare_other_platform_into(entry, wa, path, *rebuilt_for_others, ctx)
     if result["builds"]:
-        result["build"] = result["builds"][0]
+        result["build"] = next((b for b in result["builds"] if b.get("chosen")), result["builds"][0])
     return finish()
+
+
+def _time_of(entry: dict) -> datetime | None:
+    return datetime.fromisoformat(entry["upload_time"].replace("Z", "+00:00")) if entry.get("upload_time") else None
+
+
+MAX_TIMESTAMP_TRIES = 2
+
+
+def _rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
+                         rel, n: int, result) -> tuple[Path, WheelArchive] | None:
+    """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
+    (at most MAX_TIMESTAMP_TRIES builds); every member wheel keeps its best comparison. Returns the
+    rebuilt wheel that was kept (for other platforms' wheels), or None if no build succeeded."""
+    best: dict[int, tuple[tuple, dict]] = {}
+    kept: tuple[Path, WheelArchive] | None = None
+    kept_score: tuple | None = None
+    policies = [plan.timestamp] + plan.alternatives
+    for attempt, policy in enumerate(policies[:MAX_TIMESTAMP_TRIES]):
+        label = f"{n}" if attempt == 0 else f"{n}.{attempt}"
+        build = _rebuild(dataclasses.replace(plan, timestamp=policy), notes, src, ctx, index_url,
+                         work / f"build{label}", rel, label)
+        record = build["record"]
+        record["attempt"] = attempt
+        result["builds"].append(record)
+        rebuilt: Path | None = build["wheel"]
+        if rebuilt is None:
+            for i, (entry, _, _, _) in enumerate(members):
+                best.setdefault(i, ((Verdict.FAILED.severity,), {"verdict": Verdict.FAILED.value,
+                                                                 "reason": record["reason"]}))
+            break
+        try:
+            rebuilt_wa = read_wheel(rebuilt)
+        except UnsafeArchive as exc:
+            record["reason"] = f"rebuilt wheel unreadable: {exc}"
+            for i in range(len(members)):
+                best.setdefault(i, ((Verdict.FAILED.severity,), {"verdict": Verdict.FAILED.value,
+                                                                 "reason": record["reason"]}))
+            break
+        total: list = []
+        for i, (entry, wa, _, binary) in enumerate(members):
+            fields = _compare(entry["sha256"], wa, rebuilt, record["rebuilt"]["sha256"], rebuilt_wa, binary)
+            fields["build"] = len(result["builds"]) - 1
+            score = _score(fields)
+            total.append(score)
+            if i not in best or score < best[i][0]:
+                best[i] = (score, fields)
+        score = tuple(map(sum, zip(*total))) if total else (0,)
+        if kept_score is None or score < kept_score:
+            kept, kept_score = (rebuilt, rebuilt_wa), score
+            for b in result["builds"]:
+                b.pop("chosen", None)
+            record["chosen"] = True
+        if all(fields["verdict"] == Verdict.IDENTICAL.value for _, fields in best.values()):
+            break
+    for i, (entry, _, path, _) in enumerate(members):
+        if i in best:
+            entry.update(best[i][1])
+            if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and kept is not None:
+                rebuilt_path = _rebuilt_path(result, entry, ctx)
+                if rebuilt_path is not None:
+                    _diffoscope_into(entry, path, rebuilt_path, ctx)
+    return kept
+
+
+def _score(fields: dict) -> tuple:
+    """Lower is better: verdict, then differences, then members whose times still differ."""
+    return (Verdict(fields["verdict"]).severity, len(fields.get("differences", [])), fields.get("mtime_members", 0))
+
+
+def _rebuilt_path(result, entry, ctx: Context) -> Path | None:
+    rebuilt = result["builds"][entry["build"]].get("rebuilt") if entry.get("build") is not None else None
+    return ctx.cache.get(rebuilt["sha256"]) if rebuilt else None
 
 
 def _mark_provenance(result: dict[str, Any]) -> None:
@@ -331,12 +423,12 @@ def _mark_provenance(result: dict[str, Any]) -> None:
                 a["flags"].append("no-provenance")
 
 
-def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: int) -> dict:
+def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str) -> dict:
     """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel."""
     record: dict[str, Any] = {
         "backend": plan.backend, "backend_version": plan.backend_version, "generator": plan.generator,
         "declared_requires": plan.requires, "cutoff": to_jsonable(plan.cutoff),
-        "source_date_epoch": plan.timestamp.source_date_epoch,
+        "source_date_epoch": plan.timestamp.source_date_epoch, "tz": plan.timestamp.tz or "UTC",
         "timestamp_policy": {"name": plan.timestamp.name, "reason": plan.timestamp.reason},
         "requirements": [], "python": plan.python, "sandbox": ctx.sandbox.name,
         "log": None, "reason": None, "seconds": None, "notes": list(notes),
@@ -362,7 +454,7 @@ def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, w
     src.parent.chmod(0o755)
     job = BuildJob(
         source_dir=src, wheelhouse=work / "wheelhouse", requirements=work / "requirements.txt",
-        frontend=frontend, out_dir=work / "out", env=base_env(plan.timestamp.source_date_epoch),
+        frontend=frontend, out_dir=work / "out", env=base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz),
         timeout=ctx.opts.build_timeout,
     )
     outcome = ctx.sandbox.build(job)
@@ -398,30 +490,48 @@ def _cross_check_into(entry: dict, published_path: Path, src: Path) -> None:
             f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
 
 
-def _compare_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path, rebuilt_sha: str,
-                  rebuilt_index: list[WheelArchive], ctx: Context) -> None:
-    entry["rebuilt_sha256"] = rebuilt_sha
-    if rebuilt_sha == entry["sha256"]:
-        entry.update(verdict=Verdict.IDENTICAL.value)
-        return
-    try:
-        if not rebuilt_index:
-            rebuilt_index.append(read_wheel(rebuilt))
-        cmp = compare_wheels(published, rebuilt_index[0])
-    except UnsafeArchive as exc:
-        entry.update(verdict=Verdict.FAILED.value, reason=f"rebuilt wheel unreadable: {exc}")
-        return
+def _compare(published_sha: str, published: WheelArchive, rebuilt: Path, rebuilt_sha: str, rebuilt_wa: WheelArchive,
+             binary: bool) -> dict[str, Any]:
+    """The comparison fields of one published wheel against one rebuild (no side effects)."""
+    fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
+                              "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
+    if rebuilt_sha == published_sha:
+        return dict(fields, verdict=Verdict.IDENTICAL.value)
+    cmp = compare_wheels(published, rebuilt_wa, binary=binary)
     verdict, reason = verdict_of(cmp)
-    entry.update(
+    fields.update(
         verdict=verdict.value, reason=reason, normalizations=cmp.normalizations,
         differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
+        mtime_members=cmp.mtime_members,
+        not_reproduced=[to_jsonable(d) for d in cmp.compiled_differences],
     )
-    if verdict in (Verdict.DIFFERS, Verdict.PARTIAL):
-        out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
-        ds = diffoscope.run(published_path, rebuilt, entry["filename"], out)
-        if ds["html"]:
-            ds["html"] = str(Path(ds["html"]).relative_to(ctx.opts.report_dir))
-        entry["diffoscope"] = ds
+    return fields
+
+
+def _compare_other_platform_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path,
+                                 rebuilt_wa: WheelArchive, ctx: Context) -> None:
+    cmp = compare_other_platform(published, rebuilt_wa)
+    entry.update(differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
+                 not_reproduced=[to_jsonable(d) for d in cmp.compiled_differences], check="rebuilt-other-platform",
+                 compared_with=rebuilt.name, normalizations=cmp.normalizations)
+    if cmp.differences:
+        verdict, reason = verdict_of(cmp)
+        entry.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt.name}): {reason}")
+        _diffoscope_into(entry, published_path, rebuilt, ctx)
+    else:
+        n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
+        entry.update(verdict=Verdict.PARTIAL.value, reason=(
+            f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
+            + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
+            + f"; {n} compiled members not verifiable here"))
+
+
+def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Context) -> None:
+    out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
+    ds = diffoscope.run(published_path, rebuilt, entry["filename"], out)
+    if ds["html"]:
+        ds["html"] = str(Path(ds["html"]).relative_to(ctx.opts.report_dir))
+    entry["diffoscope"] = ds
 
 
 def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict], None] | None = None) -> dict:

@@ -101,13 +101,15 @@ class Comparison:
     # members whose bytes differ but are compiled code (for the binary-wheel partial verdict)
     compiled_differences: list[Difference] = field(default_factory=list)
     members_verified: int = 0
+    mtime_members: int = 0  # members whose zip time differs (how far a timestamp policy is off)
 
 
 @dataclass
 class TimestampPolicy:
     source_date_epoch: int | None
-    name: str  # e.g. "uniform:2016-01-01T00:00:00", "mtime"
+    name: str  # e.g. "uniform:2016-01-01T00:00:00", "mtime", "mtime:Europe/London"
     reason: str
+    tz: str | None = None  # TZ inside the build (None: UTC), for builders that write local times
 
 
 @dataclass
@@ -129,9 +131,10 @@ class BuildPlan:
     cutoff: datetime | None  # resolve other build requirements as of this time
     timestamp: TimestampPolicy
     python: str = "3"
+    alternatives: list[TimestampPolicy] = field(default_factory=list)  # tried in order if not identical
 
     def key(self) -> tuple[Any, ...]:
-        return (tuple(self.requires), self.cutoff, self.timestamp.source_date_epoch)
+        return (tuple(self.requires), self.cutoff, self.timestamp.source_date_epoch, self.timestamp.tz)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from datetime import datetime, timezone
@@ -116,7 +117,7 @@ def download(
             try:
                 os.link(path, target)
             except OSError:
-                target.write_bytes(path.read_bytes())
+                shutil.copyfile(path, target)
         out.append(BuildRequirement(pin.name, pin.version, f.filename, digest))
     return out
 

@@ -1,6 +1,6 @@
 """A cache of package results keyed by every input of a verdict.
 
-Key: auditor version, sandbox (backend, image ID, Python), the release, the lock's hashes, every
+Key: auditor version and a digest of its code, sandbox (backend, image ID, Python), the release, the lock's hashes, every
 file the index serves for it (name, sha256, upload-time, yanked), the build index, the build
 timeout and the late-upload threshold. Same inputs, same verdict: no second rebuild. The index is
 still asked on every run (a new or changed file changes the key). Results that depend on a
@@ -11,6 +11,7 @@ entry and copied into the new report directory.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -24,8 +25,20 @@ from auditor import __version__
 NEVER_CACHED = {"unverifiable"}
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of auditor's own code and templates: a changed comparison rule is a changed input."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".j2", ".txt", ".sh"):
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def key(parts: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(dict(parts, auditor=__version__), sort_keys=True, default=str).encode()).hexdigest()
+    stamped = dict(parts, auditor=__version__, code=code_digest())
+    return hashlib.sha256(json.dumps(stamped, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _files_of(result: dict) -> list[str]:

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 
 class FixtureIndex:
@@ -228,3 +228,83 @@ def make_sdist_tar(path: Path, top: str, members: list[tuple[tarfile.TarInfo, by
 
 def lock_line(name: str, version: str, *hashes: str) -> str:
     return f"{name}=={version} \\\n" + " \\\n".join(f"    --hash=sha256:{h}" for h in hashes) + "\n"
+
+
+# ---------------------------------------------------------------- a C-extension fixture (setuptools)
+
+C_SOURCE = """#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+static PyObject *twice(PyObject *self, PyObject *arg) { return PyNumber_Add(arg, arg); }
+static PyMethodDef methods[] = {{"twice", twice, METH_O, "twice"}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "_speed", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&mod); }
+"""
+
+
+def make_c_project(root: Path, name: str, version: str) -> Path:
+    """A setuptools project with one C extension module, `<name>/_speed`."""
+    import setuptools
+
+    proj = make_project(root, name, version, setup_py=textwrap.dedent(f"""\
+        from setuptools import Extension, setup
+        setup(ext_modules=[Extension("{name}._speed", ["{name}/_speed.c"])])
+        """), extra_files={f"{name}/_speed.c": C_SOURCE})
+    (proj / "pyproject.toml").write_text(textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools=={setuptools.__version__}"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{name}"
+        version = "{version}"
+        description = "fixture"
+        requires-python = ">=3.8"
+
+        [tool.setuptools]
+        packages = ["{name}"]
+        """))
+    return proj
+
+
+def build_c_project(proj: Path, out: Path, sde: int = 1700000000) -> tuple[Path, Path]:
+    """Build (sdist, wheel) on this host with the installed setuptools and the host's compiler."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(sde))
+
+    def hook(name: str, cwd: Path) -> str:  # setuptools prints to stdout: the file name goes to a file
+        names = out / ".name"
+        code = ("import sys, pathlib, setuptools.build_meta as b; "
+                f"pathlib.Path(sys.argv[2]).write_text(b.{name}(sys.argv[1]))")
+        p = subprocess.run([sys.executable, "-c", code, str(out), str(names)], cwd=cwd, env=env,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"fixture {name} failed: {p.stderr[-2000:]}")
+        return names.read_text()
+
+    sdist = hook("build_sdist", proj)
+    unpacked = out / ".unpacked"
+    with tarfile.open(out / sdist) as tf:
+        tf.extractall(unpacked, filter="data")
+    wheel = hook("build_wheel", next(unpacked.iterdir()))  # from the sdist, as `python -m build` does
+    return out / sdist, out / wheel
+
+
+def retag_wheel(src: Path, dest_dir: Path, platform: str, edit=None) -> Path:
+    """Copy a platform wheel under another platform tag (WHEEL Tag lines and file name rewritten, as
+    auditwheel repair does), optionally editing members; RECORD is rewritten to stay consistent."""
+    name, version, _, tags = parse_wheel_filename(src.name)
+    old = next(iter(tags))
+    new_tag = f"{old.interpreter}-{old.abi}-{platform}"
+    dist = src.name.split("-")[0]
+    dest = dest_dir / f"{dist}-{version}-{new_tag}.whl"
+
+    def retag(members):
+        wheel_file = next(n for n in members if n.endswith(".dist-info/WHEEL"))
+        lines = [ln for ln in members[wheel_file].decode().splitlines() if not ln.startswith("Tag:")]
+        lines += [f"Tag: {old.interpreter}-{old.abi}-{p}" for p in platform.split(".")]
+        members[wheel_file] = ("\n".join(lines) + "\n").encode()
+        if edit:
+            edit(members)
+
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    return rewrite_wheel(src, dest, retag)

@@ -88,3 +88,26 @@ def test_every_lock_format_gives_the_requirements_txt_verdicts(auditor, containe
     assert all(v in ("identical", "equivalent") for v in reference.values()), reference
     for name, got in verdicts.items():
         assert got == reference, (name, got, reference)
+
+
+BINARY = ROOT / "fixtures" / "binary" / "requirements.txt"
+
+
+def test_real_binary_packages_are_partial(auditor, container_backend):
+    """markupsafe and pyyaml (C extensions): the cp311 manylinux wheel is rebuilt here, every other wheel
+    (other Pythons, macOS, Windows, musllinux, aarch64…) is compared with that rebuild."""
+    r = auditor("check", str(BINARY), "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    for name, so in (("markupsafe", "markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so"),
+                     ("pyyaml", "yaml/_yaml.cpython-311-x86_64-linux-gnu.so")):
+        pkg = r.package(name)
+        assert pkg["verdict"] == "partial", (name, pkg["reason"])
+        native = [w for w in pkg["wheels"] if w["check"] == "rebuilt-binary"]
+        assert len(native) == 1 and "cp311-cp311-manylinux" in native[0]["filename"]
+        w = native[0]
+        assert w["verdict"] == "partial" and not w["differences"] and w["members_verified"] >= 8, w
+        assert so in {d["path"] for d in w["not_reproduced"]}
+        others = [w for w in pkg["wheels"] if w["check"] == "rebuilt-other-platform"]
+        assert len(others) >= 40 and all(o["verdict"] == "partial" for o in others)
+        assert any("win" in o["filename"] for o in others) and any("macosx" in o["filename"] for o in others)
+    assert r.code == 0

@@ -44,8 +44,13 @@ def test_bad_baseline_is_a_clear_error(tmp_path, auditor):
 
 
 
-def test_platform_wheels_are_cross_checked_against_the_sdist(tmp_path, index, auditor):
+def test_platform_wheels_are_cross_checked_against_the_sdist_when_nothing_can_be_rebuilt(tmp_path, index, auditor):
+    """No rebuild is possible here (the sdist names a build backend that does not exist): the platform
+    wheels' Python members are still checked against the sdist's sources (test_binary covers the
+    comparison with a rebuild)."""
     proj = make_project(tmp_path / "src", "fixwin", "1.0")
+    pyproject = proj / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('requires = ["flit_core', 'requires = ["no-such-backend-xyz==1.0", "flit_core'))
     sdist, _ = build_project(proj, tmp_path / "dist")
     h1 = index.add("fixwin", sdist, NOW)
     hashes = [h1]
@@ -71,6 +76,8 @@ def test_platform_wheels_are_cross_checked_against_the_sdist(tmp_path, index, au
     assert evil["verdict"] == "differs"
     assert [(d["path"], d["kind"]) for d in evil["differences"]] == [("fixwin/_evil.py", "added")]
     assert pkg["verdict"] == "differs" and r.code == 1
+    assert pkg["builds"] and pkg["builds"][0]["reason"].startswith("build requirements")
+    assert clean["check"] == "sources" and evil["check"] == "sources"
 
 
 def test_investigate_one_release(tmp_path, index, auditor):

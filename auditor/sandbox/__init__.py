@@ -44,9 +44,9 @@ class Sandbox(Protocol):
     def build(self, job: BuildJob) -> BuildOutcome: ...
 
 
-def base_env(source_date_epoch: int | None) -> dict[str, str]:
+def base_env(source_date_epoch: int | None, tz: str | None = None) -> dict[str, str]:
     env = {
-        "TZ": "UTC",
+        "TZ": tz or "UTC",
         "LC_ALL": "C.UTF-8",
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",

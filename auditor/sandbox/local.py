@@ -4,11 +4,13 @@ can read the host and reach the network. Used only when no container engine answ
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
+from auditor.errors import SandboxError
 from auditor.records import BuildOutcome
 from auditor.sandbox import DRIVER, BuildJob
 
@@ -48,18 +50,32 @@ class LocalSandbox:
     name = "local"
     isolation = "none"
 
+    def __init__(self, python: str | None = None):
+        self.interpreter = sys.executable
+        if python:
+            found = shutil.which(f"python{python}")
+            if found is None:
+                raise SandboxError(f"no python{python} on PATH for the local backend")
+            self.interpreter = found
+        p = subprocess.run([self.interpreter, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise SandboxError(f"{self.interpreter} does not run: {p.stderr[-300:]}")
+        self._python = p.stdout.strip()
+
     def python_version(self) -> str:
-        return f"{sys.version_info.major}.{sys.version_info.minor}"
+        return ".".join(self._python.split(".")[:2])
 
     def describe(self) -> dict:
-        return {"backend": "local", "isolation": "none", "python": sys.version.split()[0], "image": None}
+        return {"backend": "local", "isolation": "none", "python": self._python, "image": None,
+                "interpreter": self.interpreter}
 
     def build(self, job: BuildJob) -> BuildOutcome:
         build_root = job.out_dir.parent / "build"
         build_root.mkdir(parents=True, exist_ok=True)
         env = dict(job.env, HOME=str(build_root / "home"), TMPDIR=str(build_root))
         cmd = [
-            sys.executable, str(DRIVER), "--src", str(job.source_dir), "--wheelhouse", str(job.wheelhouse),
+            self.interpreter, str(DRIVER), "--src", str(job.source_dir), "--wheelhouse", str(job.wheelhouse),
             "--requirements", str(job.requirements), "--frontend", str(job.frontend),
             "--build-root", str(build_root), "--out", str(job.out_dir),
         ]

@@ -9,6 +9,7 @@ removed on every path out, including Ctrl-C.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from auditor.sandbox.local import outcome, run_logged
 
 DEFAULT_IMAGE = "auditor-build:bookworm"
 RECIPE = Path(__file__).resolve().parents[2] / "containers" / "bookworm" / "build-rootfs.sh"
+RECIPE_LABEL = "org.auditor.recipe"  # sha256 of the recipe the image was made from: a changed recipe rebuilds it
 
 
 def image_id(engine: str, ref: str) -> str | None:
@@ -47,8 +49,10 @@ def engine_answers(engine: str) -> bool:
 class OCISandbox:
     isolation = "container"
 
-    def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024):
+    def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024,
+                 python: str | None = None):
         self.name = engine
+        self.interpreter = f"python{python}" if python else "python3"  # --python X.Y picks pythonX.Y
         self.engine = engine
         self.image_ref = image
         self.memory = memory
@@ -72,17 +76,20 @@ class OCISandbox:
 
     def python_version(self) -> str:
         if self._python is None:
-            p = self._cli("run", "--rm", "--network=none", self.image_id, "python3", "-c",
+            p = self._cli("run", "--rm", "--network=none", self.image_id, self.interpreter, "-c",
                           "import sys; print('%d.%d.%d' % sys.version_info[:3])")
             if p.returncode != 0:
-                raise SandboxError(f"image {self.image_ref} has no usable python3: {p.stderr.decode()[:300]}")
+                have = self._cli("run", "--rm", "--network=none", self.image_id, "sh", "-c",
+                                 "ls /usr/bin /usr/local/bin 2>/dev/null | grep -E '^python3\\.[0-9]+$' | sort -u")
+                raise SandboxError(f"image {self.image_ref} has no usable {self.interpreter} "
+                                   f"(it has: {' '.join(have.stdout.decode().split()) or 'none'})")
             self._python = p.stdout.decode().strip()
         return ".".join(self._python.split(".")[:2])
 
     def describe(self) -> dict:
         self.python_version()
         return {"backend": self.engine, "isolation": "container", "image": {"ref": self.image_ref, "id": self.image_id},
-                "python": self._python}
+                "python": self._python, "interpreter": self.interpreter}
 
     def build(self, job: BuildJob) -> BuildOutcome:
         job.out_dir.mkdir(parents=True, exist_ok=True)
@@ -106,7 +113,7 @@ class OCISandbox:
             cmd += ["-e", f"{k}={v}"]
         cmd += [
             self.image_id, "/bin/sh", "-c", 'umask 022; exec "$@"', "sh",
-            "python3", "/in/driver.py", "--src", f"/in/src/{src_name}", "--wheelhouse", "/in/wheelhouse",
+            self.interpreter, "/in/driver.py", "--src", f"/in/src/{src_name}", "--wheelhouse", "/in/wheelhouse",
             "--requirements", "/in/requirements.txt", "--frontend", "/in/frontend",
             "--build-root", BUILD_ROOT, "--out", "/out",
         ]
@@ -118,13 +125,21 @@ class OCISandbox:
         return outcome(code, log, secs, job.out_dir, job.timeout)
 
 
+def _label(engine: str, ref: str, label: str) -> str | None:
+    p = subprocess.run([engine, "image", "inspect", "-f", f'{{{{ index .Config.Labels "{label}" }}}}', ref],
+                       capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
 def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, record_dir: Path | None = None) -> dict:
-    """Make the build image from Debian's archive with debootstrap (no registry); idempotent.
+    """Make the build image from Debian's archive with debootstrap (no registry); idempotent while the
+    recipe is unchanged (the image carries the recipe's sha256 as a label).
 
     Returns {"ref", "id", "python", "packages"} and writes it to record_dir/<id>.json."""
     if not engine_answers(engine):
         raise SandboxError(f"{engine} does not answer (is the daemon running?)")
-    if rebuild or image_id(engine, tag) is None:
+    recipe = hashlib.sha256(RECIPE.read_bytes()).hexdigest()
+    if rebuild or image_id(engine, tag) is None or _label(engine, tag, RECIPE_LABEL) != recipe:
         if not shutil.which("debootstrap"):
             raise SandboxError("debootstrap is not installed (apt-get install debootstrap)")
         with tempfile.TemporaryDirectory(prefix="auditor-rootfs-") as tmp:
@@ -135,7 +150,7 @@ def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, re
             tar = subprocess.Popen(["tar", "--sort=name", "--numeric-owner", "-C", str(rootfs), "-c", "."],
                                    stdout=subprocess.PIPE)
             imp = subprocess.run([engine, "import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                  "-", tag], stdin=tar.stdout, capture_output=True)
+                                  "--change", f"LABEL {RECIPE_LABEL}={recipe}", "-", tag], stdin=tar.stdout, capture_output=True)
             tar.wait()
             if imp.returncode != 0 or tar.returncode != 0:
                 raise SandboxError(f"{engine} import failed: {imp.stderr.decode()[-800:]}")

@@ -6,7 +6,8 @@
 set -euo pipefail
 rootfs=${1:?usage: build-rootfs.sh ROOTFS_DIR}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf
+# C headers that common extensions expect (as manylinux images carry zlib and libffi): libyaml, libffi, zlib.
+packages=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf,libyaml-dev,libffi-dev,zlib1g-dev
 # SOURCE_DATE_EPOCH keeps debootstrap's own generated files stable where it honours it.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror" >&2
