@@ -174,14 +174,19 @@ def make_project(root: Path, name: str, version: str, extra_files: dict[str, str
     return proj
 
 
-def build_project(proj: Path, out: Path, sde: int = 1700000000) -> tuple[Path, Path]:
-    """Build (sdist, wheel) with the installed flit_core, as a publisher would."""
+def build_project(proj: Path, out: Path, sde: int | None = 1700000000, tz: str | None = None) -> tuple[Path, Path]:
+    """Build (sdist, wheel) with the installed flit_core, as a publisher would (sde=None: unset;
+    tz: the publisher's local time zone)."""
     out.mkdir(parents=True, exist_ok=True)
     code = (
         "import sys, flit_core.buildapi as b; sys.stdout.write("
         "b.build_sdist(sys.argv[1]) + '\\n' + b.build_wheel(sys.argv[1]))"
     )
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(sde))
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    if sde is not None:
+        env["SOURCE_DATE_EPOCH"] = str(sde)
+    if tz is not None:
+        env["TZ"] = tz
     p = subprocess.run([sys.executable, "-c", code, str(out)], cwd=proj, env=env, capture_output=True, text=True, check=True)
     sdist, wheel = p.stdout.split()
     return out / sdist, out / wheel

@@ -50,3 +50,58 @@ def test_timestamp_policy(tmp_path):
     assert mixed.source_date_epoch is None and mixed.name == "mtime"
     uv = timestamp_policy(_wheel(tmp_path, [(1980, 1, 1, 0, 0, 0)] * 2), "uv-build")
     assert uv.source_date_epoch is None
+
+
+def _sources_and_wheel(tmp_path, mtimes, offset_of):
+    """Source files with the given mtimes, and a wheel whose entry times are those mtimes shifted."""
+    import calendar
+    import os
+    import time
+
+    src = tmp_path / "src"
+    (src / "w").mkdir(parents=True)
+    times = []
+    for i, mtime in enumerate(mtimes):
+        f = src / "w" / f"f{i}.py"
+        f.write_text("x")
+        os.utime(f, (mtime, mtime))
+        local = mtime + offset_of(mtime)
+        times.append(time.gmtime(local - local % 2)[:6])  # zip keeps even seconds
+        assert calendar.timegm(times[-1]) <= local
+    return src, _wheel(tmp_path, times)
+
+
+def test_local_time_zone_fixed_offset(tmp_path):
+    from auditor.buildplan import timestamp_candidates
+
+    mtimes = [1700000001, 1700003333, 1710000000]
+    src, wheel = _sources_and_wheel(tmp_path, mtimes, lambda t: 5 * 3600 + 1800)  # UTC+05:30
+    first, second = timestamp_candidates(wheel, "flit-core", src)
+    assert first.tz == "<+0530>-05:30" and first.source_date_epoch is None and "UTC+05:30" in first.reason
+    assert second.name == "mtime" and second.tz is None
+
+
+def test_local_time_zone_with_daylight_saving(tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from auditor.buildplan import local_time_zone
+
+    berlin = ZoneInfo("Europe/Berlin")
+    winter, summer = 1700000000, 1720000000  # November (UTC+1) and July (UTC+2)
+    src, wheel = _sources_and_wheel(
+        tmp_path, [winter, summer, summer + 77],
+        lambda t: int(datetime.fromtimestamp(t, berlin).utcoffset().total_seconds()))
+    tz, why = local_time_zone(wheel, src)
+    offsets = {int(datetime.fromtimestamp(t, ZoneInfo(tz)).utcoffset().total_seconds()) for t in (winter, summer)}
+    assert offsets == {3600, 7200} and "daylight saving" in why
+
+
+def test_no_time_zone_when_times_are_utc_mtimes_or_unrelated(tmp_path):
+    from auditor.buildplan import local_time_zone, timestamp_candidates
+
+    src, wheel = _sources_and_wheel(tmp_path, [1700000000, 1700005000], lambda t: 0)
+    assert local_time_zone(wheel, src) is None
+    assert [c.name for c in timestamp_candidates(wheel, "flit-core", src)] == ["mtime"]
+    src2, wheel2 = _sources_and_wheel(tmp_path / "b", [1700000000, 1700005000], lambda t: 12345)
+    assert local_time_zone(wheel2, src2) is None  # not a whole quarter-hour offset: not a time zone

@@ -164,3 +164,23 @@ def test_warm_rerun_uses_the_result_cache_and_changes_invalidate_it(published, a
     assert all(w["verdict"] == "identical" for w in ctl["wheels"]), ctl["wheels"]
     fresh = auditor("check", str(published), "--build-index-url", PYPI, "--no-result-cache", report_dir=tmp_path / "r4")
     assert not any(p.get("cached") for p in fresh.results["packages"])
+
+
+def test_publisher_time_zone_is_inferred_and_reproduced(tmp_path, index, auditor):
+    """flit without SOURCE_DATE_EPOCH writes the sources' mtimes in the publisher's local time: the
+    zone is read off the wheel, the rebuild runs in it, and the wheel reproduces byte for byte."""
+    import os
+
+    proj = make_project(tmp_path / "src", "fixtz", "1.0")
+    for i, f in enumerate(sorted(p for p in proj.rglob("*") if p.is_file())):
+        os.utime(f, (1700000000 + 1000 * i, 1700000000 + 1000 * i))
+    sdist, wheel = build_project(proj, tmp_path / "dist", sde=None, tz="<+0300>-03:00")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(f"--index-url {index.url}\n" + lock_line("fixtz", "1.0", index.add("fixtz", sdist, NOW),
+                                                            index.add("fixtz", wheel, NOW)))
+    r = auditor("check", str(lock), "--build-index-url", PYPI)
+    pkg = r.package("fixtz")
+    chosen = pkg["build"]
+    assert chosen["timestamp_policy"]["name"] == "mtime:<+0300>-03:00", chosen["timestamp_policy"]
+    assert chosen["tz"] == "<+0300>-03:00"
+    assert pkg["verdict"] == "identical", pkg
