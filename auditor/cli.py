@@ -8,12 +8,14 @@ import platform
 import re
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
 import typer
 from packaging.utils import canonicalize_name
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditor import __version__
@@ -210,9 +212,14 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
     signal.signal(signal.SIGTERM, on_term)
     if not quiet:
         err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {env['backend']} "
-                  f"(isolation: {env['isolation']})", highlight=False)
+                  f"(isolation: {env['isolation']}, {jobs} at a time)", highlight=False)
+    progress = _progress(ctx, len(lock.releases)) if not quiet and err.is_terminal else None
     try:
-        data = run(lock, ctx, writer, on_done)
+        if progress is not None:
+            with progress:
+                data = run(lock, ctx, writer, on_done, jobs=jobs)
+        else:
+            data = run(lock, ctx, writer, on_done, jobs=jobs)
     except KeyboardInterrupt:
         writer.finish(complete=False)
         render_all(writer.data, report_dir)
@@ -220,11 +227,36 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
         raise typer.Exit(130)
     finally:
         http.close()
+        report_lock.close()
     if command == "investigate":
         for p in data["packages"]:
             out.print(timeline_table(p))
     _after_run(data, report_dir)
     raise typer.Exit(exit_code(data["packages"], strict))
+
+
+def _progress(ctx, total: int) -> Progress:
+    """A live display on stderr: one line per package being audited (its stage), and the overall count."""
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True)
+    overall = progress.add_task("audited", total=total)
+    tasks: dict[str, object] = {}
+    guard = threading.Lock()
+
+    def on_stage(name: str, stage: str) -> None:
+        with guard:
+            if stage == "done":
+                task = tasks.pop(name, None)
+                if task is not None:
+                    progress.remove_task(task)
+                progress.advance(overall)
+            elif name in tasks:
+                progress.update(tasks[name], description=f"  {name}: {stage}")
+            else:
+                tasks[name] = progress.add_task(f"  {name}: {stage}", total=None)
+
+    ctx.on_stage = on_stage
+    return progress
 
 
 def timeline_table(p: dict) -> Table:

@@ -22,7 +22,8 @@ import re
 from auditor.archives import Member, WheelArchive
 from auditor.records import Comparison, Difference, Verdict
 
-_COMPILED = re.compile(r"(\.so(\.[0-9]+)*|\.pyd|\.dylib|\.dll|\.a)$")
+# compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
+_COMPILED = re.compile(r"(\.so(\.[0-9]+)*|\.pyd|\.dylib|\.dll|\.a|\.lib|\.exp|\.pdb)$")
 
 
 def is_compiled(path: str) -> bool:
@@ -90,11 +91,15 @@ def _wheel_headers(wa: WheelArchive, name: str) -> tuple[list[tuple[str, str]], 
     return other, tags
 
 
-def retagged(pub: WheelArchive, reb: WheelArchive, name: str, same_python: bool = True) -> str | None:
+def retagged(pub: WheelArchive, reb: WheelArchive, name: str, same_python: bool = True,
+             purelib_may_differ: bool = False) -> str | None:
     """When the WHEEL files differ only in their Tag lines (and, with same_python, only in the platform
     part: a manylinux retag, as auditwheel repair does), say so; None for any other difference."""
     a, b = _wheel_headers(pub, name), _wheel_headers(reb, name)
-    if a is None or b is None or a[0] != b[0] or not a[1] or not b[1]:
+    if a is None or b is None or not a[1] or not b[1]:
+        return None
+    drop = {"Root-Is-Purelib"} if purelib_may_differ else set()
+    if [h for h in a[0] if h[0] not in drop] != [h for h in b[0] if h[0] not in drop]:
         return None
     pub_ia = {t.rsplit("-", 1)[0] for t in a[1]}
     reb_ia = {t.rsplit("-", 1)[0] for t in b[1]}
@@ -134,13 +139,17 @@ def extension_stem(path: str) -> str | None:
     return m.group("stem") if m else None
 
 
-def compare_other_platform(pub: WheelArchive, reb: WheelArchive) -> Comparison:
+def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False) -> Comparison:
     """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
 
     Every non-compiled member (Python files, data, metadata but WHEEL tags and RECORD rows of compiled
     members) must match the rebuilt wheel's; extension modules must match by module (a module on one
     side only is a difference), their bytes cannot be checked; bundled native libraries are counted
-    as not verified."""
+    as not verified.
+
+    pure_variant: `pub` is the pure-Python wheel of a project whose extensions are optional (wrapt,
+    simplejson, frozenlist…): extension modules only in the rebuild, and a WHEEL that differs in its
+    tags and Root-Is-Purelib, are expected and listed as not verified."""
     diffs: list[Difference] = []
     unverified: list[Difference] = []
     verified = 0
@@ -153,7 +162,10 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive) -> Comparison:
     for stem in sorted(set(pub_ext) - set(reb_ext)):
         diffs.append(Difference(pub_ext[stem], "added", "extension module the sdist's rebuild does not produce"))
     for stem in sorted(set(reb_ext) - set(pub_ext)):
-        diffs.append(Difference(reb_ext[stem], "removed", "extension module the rebuild produces, missing here"))
+        if pure_variant:
+            unverified.append(Difference(reb_ext[stem], "removed", "optional extension module, not in the pure wheel"))
+        else:
+            diffs.append(Difference(reb_ext[stem], "removed", "extension module the rebuild produces, missing here"))
     for stem in sorted(set(pub_ext) & set(reb_ext)):
         unverified.append(Difference(pub_ext[stem], "content", "compiled for another platform: not verifiable here"))
     pub_plain = [n for n in pub_files if not is_compiled(n)]
@@ -171,7 +183,8 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive) -> Comparison:
             diffs.append(Difference(name, "added", "in the published wheel, not in the rebuilt one"))
         elif pub.members[name].sha256 == reb.members[name].sha256:
             verified += 1
-        elif _is_wheel_file(name) and (retag := retagged(pub, reb, name, same_python=False)):
+        elif _is_wheel_file(name) and (retag := retagged(pub, reb, name, same_python=False,
+                                                         purelib_may_differ=pure_variant)):
             unverified.append(Difference(name, "metadata", retag))
             compared_apart.add(name)
         elif _crlf_only(pub, reb, name):

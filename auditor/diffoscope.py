@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from auditor.errors import UnsafeArchive
 from auditor.normalize import normalized_copy
+from auditor.proc import run_logged
 
 TIMEOUT = 300  # seconds, per wheel
 MAX_REPORT_SIZE = 20 << 20
@@ -36,10 +36,12 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
             return {"status": "error", "html": None, "reason": str(exc)}
         cmd = [exe, "--html", str(out_html), "--max-report-size", str(MAX_REPORT_SIZE),
                "--timeout", str(int(timeout)), "--exclude-directory-metadata", "yes", str(a), str(b)]
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60, cwd=tmp)
-        except subprocess.TimeoutExpired:
-            return {"status": "timeout", "html": None, "reason": f"diffoscope took more than {timeout + 60:.0f}s"}
-    if p.returncode in (0, 1) and out_html.is_file():
-        return {"status": "ok", "html": str(out_html), "reason": None if p.returncode == 1 else "no difference after normalization"}
-    return {"status": "error", "html": None, "reason": (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1][:300]}
+        code, output, seconds = run_logged(cmd, None, timeout + 60, cwd=tmp)
+    if code is None:
+        return {"status": "timeout", "html": None, "reason": f"diffoscope took more than {timeout + 60:.0f}s",
+                "seconds": round(seconds, 3)}
+    if code in (0, 1) and out_html.is_file():
+        return {"status": "ok", "html": str(out_html), "seconds": round(seconds, 3),
+                "reason": None if code == 1 else "no difference after normalization"}
+    return {"status": "error", "html": None, "seconds": round(seconds, 3),
+            "reason": (output.strip().splitlines() or ["exit %d" % code])[-1][:300]}

@@ -56,3 +56,8 @@ class ResolutionError(AuditorError):
 
 class SandboxError(AuditorError):
     """The container engine or image is unusable."""
+
+
+class Cancelled(BaseException):
+    """The run is being stopped (Ctrl-C, SIGTERM): unwind, keep nothing half-done. Not an AuditorError,
+    so no per-package handler turns it into a verdict."""

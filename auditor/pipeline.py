@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
+import traceback
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,21 +21,22 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.utils import parse_wheel_filename
 
-from auditor import diffoscope, resultcache
+from auditor import diffoscope, proc, resultcache
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
 from auditor.compare import compare_other_platform, compare_wheels, cross_check_sources, verdict_of
-from auditor.errors import AuditorError, BuildError, HashMismatch, IndexError_, UnsafeArchive
+from auditor.errors import AuditorError, BuildError, Cancelled, HashMismatch, IndexError_, UnsafeArchive
 from auditor.fetch import Cache
 from auditor.index import PYPI, HttpClient, SimpleIndex, file_name_version
 from auditor.records import BuildPlan, IndexFile, Lock, LockedRelease, Verdict, to_jsonable, worst
-from auditor.resolve import download, frontend_pins, resolve, target_tags, write_requirements
+from auditor.resolve import frontend_pins, resolve, shared_wheelhouse, target_tags
 from auditor.results import ResultsWriter
 from auditor.resultcache import ResultCache
 from auditor.timeline import mark_new_since_baseline, provenance
 from auditor.sandbox import BuildJob, Sandbox, base_env, prepare_frontend
 
 MAX_PLANS = 3  # distinct build configurations tried per release
+DOWNLOADS_PER_RELEASE = 6  # concurrent downloads of one release's files
 
 
 @dataclass
@@ -54,8 +58,23 @@ class Context:
     cache: Cache
     sandbox: Sandbox
     results: ResultCache | None = None  # None: always audit afresh (--no-result-cache)
+    on_stage: Callable[[str, str], None] | None = None  # (package, stage): for a progress display
     indexes: dict[str, SimpleIndex] = field(default_factory=dict)
     _frontend: Path | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stage(self, result: dict[str, Any], name: str | None) -> None:
+        """Enter a stage of one package's audit (None: finished); times each stage into result["timings"]."""
+        now = time.monotonic()
+        timings = result.setdefault("timings", {})
+        last = result.pop("_stage", None)
+        if last:
+            timings[last[0]] = round(timings.get(last[0], 0.0) + now - last[1], 3)
+        if name:
+            result["_stage"] = (name, now)
+            proc.check()
+        if self.on_stage:
+            self.on_stage(result["name"], name or "done")
 
     def index(self, url: str) -> SimpleIndex:
         url = _slash(url)
@@ -67,10 +86,11 @@ class Context:
         return self.index(_slash(self.opts.build_index_url or lock_index or PYPI))
 
     def frontend(self, lock_index: str | None) -> Path:
-        if self._frontend is None:
-            self._frontend = prepare_frontend(
-                frontend_pins(), self.build_index(lock_index), self.http, self.cache, self.sandbox.python_version()
-            )
+        with self._lock:  # once per run, whichever package asks first
+            if self._frontend is None:
+                self._frontend = prepare_frontend(
+                    frontend_pins(), self.build_index(lock_index), self.http, self.cache,
+                    self.sandbox.python_version())
         return self._frontend
 
 
@@ -115,8 +135,10 @@ def new_result(rel: LockedRelease, verdict: Verdict | None = None, reason: str |
 def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any]:
     t0 = time.monotonic()
     result = new_result(rel)
+    ctx.stage(result, "index")
 
     def done(verdict: Verdict, reason: str | None = None) -> dict[str, Any]:
+        ctx.stage(result, None)
         _mark_provenance(result)
         result["verdict"] = verdict.value
         result["reason"] = reason
@@ -152,7 +174,9 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
         })
         hit = ctx.results.get(k, ctx.opts.report_dir)
         if hit is not None:  # the same audit, maybe read from another lock file or line
-            hit.update(lock_file=rel.file, lock_line=rel.line, seconds=round(time.monotonic() - t0, 3))
+            ctx.stage(result, None)
+            hit.update(lock_file=rel.file, lock_line=rel.line, seconds=round(time.monotonic() - t0, 3),
+                       timings=result["timings"])
             return hit
 
     work = Path(tempfile.mkdtemp(prefix=f"auditor-{rel.name}-"))
@@ -227,9 +251,10 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
     locked_sdists = [f for f in sdists if hashes[f.filename] in rel.hashes]
     sdist = (locked_sdists or sorted(sdists, key=lambda f: not f.filename.endswith(".tar.gz")) or [None])[0]
 
-    # 2. Verified downloads. A mismatch is reported, never retried into success.
-    entries: list[tuple[IndexFile, dict[str, Any], Path | None]] = []
-    for f in wheels:
+    # 2. Verified downloads, several at a time. A mismatch is reported, never retried into success.
+    ctx.stage(result, "download")
+
+    def fetch(f: IndexFile) -> tuple[IndexFile, dict[str, Any], Path | None]:
         locked = hashes[f.filename] in rel.hashes
         entry = _artifact(f, hashes[f.filename], _flags(f, first, late, locked))
         entry.update(verdict=None, rebuilt_sha256=None, normalizations=[], differences=[], reason=None)
@@ -241,8 +266,12 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
             entry.update(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
         except AuditorError as exc:
             entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
-        (result["wheels"] if locked else result["unlocked"]).append(entry)
-        entries.append((f, entry, path))
+        return f, entry, path
+
+    with ThreadPoolExecutor(max_workers=DOWNLOADS_PER_RELEASE, thread_name_prefix="fetch") as pool:
+        entries = list(pool.map(fetch, wheels))  # in index order, whatever finishes first
+    for f, entry, _ in entries:
+        (result["wheels"] if hashes[f.filename] in rel.hashes else result["unlocked"]).append(entry)
 
     def finish() -> dict[str, Any]:
         verdicts = [Verdict(e["verdict"]) for _, e, _ in entries if e["verdict"]]
@@ -286,82 +315,97 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
 
     # 3. One build plan per distinct build configuration among the wheels this sandbox can build
     #    (pure wheels, and platform wheels for its Python on linux x86_64). Wheels for other platforms
-    #    are compared with one of those rebuilds afterwards.
+    #    are compared with a rebuild made with their own backend version (another plan, if needed).
     python = ctx.sandbox.python_version()
     native = target_tags(python)
     plans: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path, bool]]]] = {}
-    others: list[tuple[dict, WheelArchive, Path]] = []
+    others: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path]]]] = {}
     for f, entry, path in entries:
         if entry["verdict"] is not None or path is None:
             continue
         try:
             wa = read_wheel(path)
+            plan, notes = make_plan(wa, src, f.upload_time, python)
         except UnsafeArchive as exc:
             entry.update(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
             continue
-        tags = set(parse_wheel_filename(f.filename)[3])
-        binary = not _is_pure(f.filename)
-        if binary and not tags & native:
-            others.append((entry, wa, path))
-            continue
-        try:
-            plan, notes = make_plan(wa, src, f.upload_time, python)
         except BuildError as exc:
             entry.update(verdict=Verdict.FAILED.value, reason=str(exc))
             continue
-        plans.setdefault(plan.key(), (plan, notes, []))[2].append((entry, wa, path, binary))
-    if others and not plans:
-        # No published wheel for this sandbox: rebuild for it anyway, to check the others' members.
-        entry, wa, _ = others[0]
-        try:
-            plan, notes = make_plan(wa, src, _time_of(entry), python)
-            notes.append(f"no published wheel for Python {python} on linux x86_64: rebuilt to check other platforms' wheels")
-            plans[plan.key()] = (plan, notes, [])
-        except BuildError as exc:
-            result["notes"].append(f"cannot plan a rebuild: {exc}")
+        binary = not _is_pure(f.filename)
+        if binary and not set(parse_wheel_filename(f.filename)[3]) & native:
+            group = others.setdefault(_config(plan), (plan, notes, []))
+            if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
+                others[_config(plan)] = (plan, notes, group[2])  # as of the group's earliest upload
+            others[_config(plan)][2].append((entry, wa, path))
+            continue
+        group = plans.setdefault(_config(plan), (plan, notes, []))
+        if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
+            plans[_config(plan)] = (plan, notes, group[2])  # as of the group's earliest upload
+        plans[_config(plan)][2].append((entry, wa, path, binary))
 
-    rebuilt_for_others: tuple[Path, WheelArchive] | None = None
-    for n, (plan, notes, members) in enumerate(sorted(plans.values(), key=lambda p: str(p[0].cutoff))):
+    ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
+    built: dict[tuple, tuple[Path, WheelArchive, str]] = {}  # config -> the rebuild kept for it
+    for n, (plan, notes, members) in enumerate(ordered):
         if n >= MAX_PLANS:
             for entry, _, _, _ in members:
                 entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
             continue
         best = _rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result)
-        if best is not None and (rebuilt_for_others is None or any(binary for *_, binary in members)):
-            rebuilt_for_others = best
-    for entry, wa, path in others:
-        if rebuilt_for_others is None:
-            _cross_check_into(entry, path, src)
-        else:
-            _compare_other_platform_into(entry, wa, path, *rebuilt_for_others, ctx)
+        if best is not None and (_config(plan) not in built or any(binary for *_, binary in members)):
+            built[_config(plan)] = best
+    n = min(len(ordered), MAX_PLANS)
+    for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
+        if config in built or n >= MAX_PLANS:
+            continue
+        # No wheel this sandbox can build was made with this configuration: build one to compare with.
+        notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
+        best = _rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result)
+        n += 1
+        if best is not None:
+            built[config] = best
+    fallback = next(iter(built.values()), None)
+    for config, (plan, _, group) in others.items():
+        rebuilt = built.get(config, fallback)
+        for entry, wa, path in group:
+            if rebuilt is None:
+                _cross_check_into(entry, path, src)
+            else:
+                _compare_other_platform_into(entry, wa, path, *rebuilt, ctx)
+                if config not in built:
+                    entry["notes"] = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
     if result["builds"]:
         result["build"] = next((b for b in result["builds"] if b.get("chosen")), result["builds"][0])
     return finish()
 
 
-def _time_of(entry: dict) -> datetime | None:
-    return datetime.fromisoformat(entry["upload_time"].replace("Z", "+00:00")) if entry.get("upload_time") else None
+def _config(plan: BuildPlan) -> tuple:
+    """A build configuration without its cutoff: wheels built alike, uploaded minutes apart."""
+    return (tuple(plan.requires), plan.timestamp.source_date_epoch, plan.timestamp.tz)
 
 
 MAX_TIMESTAMP_TRIES = 2
 
 
 def _rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
-                         rel, n: int, result) -> tuple[Path, WheelArchive] | None:
+                         rel, n: int, result) -> tuple[Path, WheelArchive, str] | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds); every member wheel keeps its best comparison. Returns the
     rebuilt wheel that was kept (for other platforms' wheels), or None if no build succeeded."""
     best: dict[int, tuple[tuple, dict]] = {}
-    kept: tuple[Path, WheelArchive] | None = None
+    kept: tuple[Path, WheelArchive, str] | None = None
     kept_score: tuple | None = None
     policies = [plan.timestamp] + plan.alternatives
+    mine: list[dict] = []  # this plan's build records
     for attempt, policy in enumerate(policies[:MAX_TIMESTAMP_TRIES]):
         label = f"{n}" if attempt == 0 else f"{n}.{attempt}"
         build = _rebuild(dataclasses.replace(plan, timestamp=policy), notes, src, ctx, index_url,
-                         work / f"build{label}", rel, label)
+                         work / f"build{label}", rel, label, result)
+        ctx.stage(result, "compare")
         record = build["record"]
         record["attempt"] = attempt
         result["builds"].append(record)
+        mine.append(record)
         rebuilt: Path | None = build["wheel"]
         if rebuilt is None:
             for i, (entry, _, _, _) in enumerate(members):
@@ -378,7 +422,8 @@ def _rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Contex
             break
         total: list = []
         for i, (entry, wa, _, binary) in enumerate(members):
-            fields = _compare(entry["sha256"], wa, rebuilt, record["rebuilt"]["sha256"], rebuilt_wa, binary)
+            fields = _compare(entry["sha256"], wa, record["rebuilt"]["filename"], record["rebuilt"]["sha256"],
+                              rebuilt_wa, binary)
             fields["build"] = len(result["builds"]) - 1
             score = _score(fields)
             total.append(score)
@@ -386,8 +431,8 @@ def _rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Contex
                 best[i] = (score, fields)
         score = tuple(map(sum, zip(*total))) if total else (0,)
         if kept_score is None or score < kept_score:
-            kept, kept_score = (rebuilt, rebuilt_wa), score
-            for b in result["builds"]:
+            kept, kept_score = (rebuilt, rebuilt_wa, record["rebuilt"]["filename"]), score
+            for b in mine:
                 b.pop("chosen", None)
             record["chosen"] = True
         if all(fields["verdict"] == Verdict.IDENTICAL.value for _, fields in best.values()):
@@ -423,7 +468,8 @@ def _mark_provenance(result: dict[str, Any]) -> None:
                 a["flags"].append("no-provenance")
 
 
-def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str) -> dict:
+def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str,
+             result: dict[str, Any]) -> dict:
     """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel."""
     record: dict[str, Any] = {
         "backend": plan.backend, "backend_version": plan.backend_version, "generator": plan.generator,
@@ -437,29 +483,41 @@ def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, w
     log_path = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-build{n}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     record["log"] = str(log_path.relative_to(ctx.opts.report_dir))
-    try:
-        bindex = ctx.build_index(lock_index)
-        pins = resolve(plan.requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
-                       exempt=plan.backend if plan.backend_version else None)
-        reqs = download(pins, bindex, ctx.http, ctx.cache, plan.python, work / "wheelhouse")
-        record["requirements"] = [to_jsonable(r) for r in reqs]
-        write_requirements(reqs, work / "requirements.txt")
-        frontend = ctx.frontend(lock_index)
-    except AuditorError as exc:
-        record["reason"] = f"build requirements: {exc}"
-        log_path.write_text(str(exc) + "\n")
-        return {"record": record, "wheel": None}
-    for p in (work, work / "wheelhouse"):
-        p.chmod(0o755)
-    src.parent.chmod(0o755)
-    job = BuildJob(
-        source_dir=src, wheelhouse=work / "wheelhouse", requirements=work / "requirements.txt",
-        frontend=frontend, out_dir=work / "out", env=base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz),
-        timeout=ctx.opts.build_timeout,
-    )
-    outcome = ctx.sandbox.build(job)
-    log_path.write_text(outcome.log)
-    record["seconds"] = round(outcome.seconds, 3)
+    requires = list(plan.requires)
+    log = ""
+    for round_ in range(2):  # a second round when the backend asks for more (get_requires_for_build_wheel)
+        ctx.stage(result, "resolve")
+        try:
+            bindex = ctx.build_index(lock_index)
+            pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
+                           exempt=plan.backend if plan.backend_version else None)
+            wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
+            record["requirements"] = [to_jsonable(r) for r in reqs]
+            frontend = ctx.frontend(lock_index)
+        except AuditorError as exc:
+            record["reason"] = f"build requirements: {exc}"
+            log_path.write_text(log + str(exc) + "\n")
+            return {"record": record, "wheel": None}
+        out = work / f"out{round_}"
+        out.mkdir(parents=True, exist_ok=True)
+        src.parent.chmod(0o755)
+        job = BuildJob(
+            source_dir=src, wheelhouse=wheelhouse, requirements=wheelhouse / "requirements.txt",
+            frontend=frontend, out_dir=out, env=base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz),
+            timeout=ctx.opts.build_timeout,
+        )
+        ctx.stage(result, "build")
+        outcome = ctx.sandbox.build(job)
+        log += outcome.log
+        record["seconds"] = round((record["seconds"] or 0) + outcome.seconds, 3)
+        new = [m for m in outcome.missing if m not in requires]
+        if outcome.reason != "missing-build-dependencies" or not new or round_:
+            break
+        requires += new
+        record["notes"].append(f"the backend asked for more build requirements (get_requires_for_build_wheel): "
+                               f"{', '.join(new)}; resolved as of the same cutoff and built again")
+        log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
+    log_path.write_text(log)
     if outcome.wheel_path is None:
         tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
         record["reason"] = f"{outcome.reason}: {tail}" if tail else outcome.reason
@@ -490,13 +548,25 @@ def _cross_check_into(entry: dict, published_path: Path, src: Path) -> None:
             f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
 
 
-def _compare(published_sha: str, published: WheelArchive, rebuilt: Path, rebuilt_sha: str, rebuilt_wa: WheelArchive,
-             binary: bool) -> dict[str, Any]:
+def _compare(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
+             rebuilt_wa: WheelArchive, binary: bool) -> dict[str, Any]:
     """The comparison fields of one published wheel against one rebuild (no side effects)."""
     fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
                               "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
     if rebuilt_sha == published_sha:
         return dict(fields, verdict=Verdict.IDENTICAL.value)
+    if not binary and not _is_pure(rebuilt_name):
+        # A pure wheel of a project whose extensions are optional: the sdist builds them here.
+        cmp = compare_other_platform(published, rebuilt_wa, pure_variant=True)
+        fields.update(check="rebuilt-pure-variant", normalizations=cmp.normalizations,
+                      differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
+                      not_reproduced=[to_jsonable(d) for d in cmp.compiled_differences])
+        if cmp.differences:
+            verdict, reason = verdict_of(cmp)
+            return dict(fields, verdict=verdict.value, reason=f"against the rebuild with extensions ({rebuilt_name}): {reason}")
+        return dict(fields, verdict=Verdict.PARTIAL.value, reason=(
+            f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
+            f"({rebuilt_name}); the pure variant itself was not rebuilt"))
     cmp = compare_wheels(published, rebuilt_wa, binary=binary)
     verdict, reason = verdict_of(cmp)
     fields.update(
@@ -509,14 +579,14 @@ def _compare(published_sha: str, published: WheelArchive, rebuilt: Path, rebuilt
 
 
 def _compare_other_platform_into(entry: dict, published: WheelArchive, published_path: Path, rebuilt: Path,
-                                 rebuilt_wa: WheelArchive, ctx: Context) -> None:
+                                 rebuilt_wa: WheelArchive, rebuilt_name: str, ctx: Context) -> None:
     cmp = compare_other_platform(published, rebuilt_wa)
     entry.update(differences=[to_jsonable(d) for d in cmp.differences], members_verified=cmp.members_verified,
                  not_reproduced=[to_jsonable(d) for d in cmp.compiled_differences], check="rebuilt-other-platform",
-                 compared_with=rebuilt.name, normalizations=cmp.normalizations)
+                 compared_with=rebuilt_name, normalizations=cmp.normalizations)
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
-        entry.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt.name}): {reason}")
+        entry.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
         _diffoscope_into(entry, published_path, rebuilt, ctx)
     else:
         n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
@@ -534,16 +604,49 @@ def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Cont
     entry["diffoscope"] = ds
 
 
-def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict], None] | None = None) -> dict:
-    for rel in lock.releases:
-        try:
-            res = audit_release(rel, lock, ctx)
-        except AuditorError as exc:  # anything a single package can throw must not end the run
-            res = new_result(rel, Verdict.UNVERIFIABLE, str(exc))
-        if ctx.opts.baseline is not None:
-            mark_new_since_baseline(res, ctx.opts.baseline)
-        writer.add(res)
-        if on_done:
-            on_done(res)
-    return writer.finish()
+def _audit_one(rel: LockedRelease, lock: Lock, ctx: Context) -> dict:
+    try:
+        res = audit_release(rel, lock, ctx)
+    except AuditorError as exc:  # anything a single package can throw must not end the run
+        res = new_result(rel, Verdict.UNVERIFIABLE, str(exc))
+    except Exception as exc:  # a bug of ours: say so for this package, keep the run and its results
+        log = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-internal-error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc())
+        res = new_result(rel, Verdict.FAILED, f"internal error in auditor ({type(exc).__name__}: {exc}); "
+                                              f"traceback in {log.relative_to(ctx.opts.report_dir)}")
+    if ctx.opts.baseline is not None:
+        mark_new_since_baseline(res, ctx.opts.baseline)
+    return res
 
+
+def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict], None] | None = None,
+        jobs: int = 1) -> dict:
+    """Audit every release, `jobs` at a time. results.json is rewritten as each package finishes, in
+    lock order; on_done is called in lock order too, so output does not depend on timing.
+
+    Ctrl-C / SIGTERM (KeyboardInterrupt in the main thread) kills every running build and tool,
+    lets the workers unwind (containers are removed in their `finally`), and re-raises."""
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="audit")
+    futures = {pool.submit(_audit_one, rel, lock, ctx): i for i, rel in enumerate(lock.releases)}
+    done: dict[int, dict] = {}
+    emitted = 0
+    try:
+        for fut in as_completed(futures):
+            try:
+                res = fut.result()
+            except Cancelled:
+                continue
+            i = futures[fut]
+            done[i] = res
+            writer.put(i, res)
+            while emitted in done:
+                if on_done:
+                    on_done(done[emitted])
+                emitted += 1
+    except BaseException:
+        proc.cancel_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return writer.finish()

@@ -141,8 +141,9 @@ class BuildPlan:
 class BuildOutcome:
     wheel_path: str | None
     log: str
-    reason: str | None = None  # why no wheel: build-failed, timeout, missing-dependencies, ...
+    reason: str | None = None  # why no wheel: build-failed, timeout, missing-build-dependencies, ...
     seconds: float = 0.0
+    missing: list[str] = field(default_factory=list)  # dynamic build requirements the backend asked for
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -126,5 +126,37 @@ def write_requirements(reqs: list[BuildRequirement], path: Path) -> None:
     path.write_text("".join(f"{r.name}=={r.version} --hash=sha256:{r.sha256}\n" for r in reqs))
 
 
+def shared_wheelhouse(
+    pins: list[LockedRelease], index: SimpleIndex, http: HttpClient, cache: Cache, python: str
+) -> tuple[Path, list[BuildRequirement]]:
+    """One read-only wheelhouse per distinct pin set (CACHE/wheelhouses/<key>/ with requirements.txt),
+    shared by every build that needs the same pins, in this run and the next ones."""
+    key = hashlib.sha256(json.dumps(
+        [python, sorted([p.name, p.version, sorted(p.hashes)] for p in pins)]).encode()).hexdigest()[:24]
+    root = cache.root / "wheelhouses" / key
+    done = root / "requirements.txt"
+    if done.is_file():
+        reqs = [BuildRequirement(*line.split("\t")) for line in (root / ".pins").read_text().splitlines()]
+        if all((root / r.filename).is_file() for r in reqs):
+            return root, reqs
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{key}-"))
+    try:
+        reqs = download(pins, index, http, cache, python, tmp)
+        (tmp / ".pins").write_text("".join(f"{r.name}\t{r.version}\t{r.filename}\t{r.sha256}\n" for r in reqs))
+        write_requirements(reqs, tmp / "requirements.txt")
+        tmp.chmod(0o755)
+        if root.exists() and not done.is_file():
+            shutil.rmtree(root, ignore_errors=True)
+        try:
+            tmp.rename(root)  # atomic: a concurrent run sees all of it or builds its own
+        except OSError:
+            if not done.is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root, reqs
+
+
 def frontend_pins() -> list[LockedRelease]:
     return list(read_requirements(FRONTEND_LOCK).releases)

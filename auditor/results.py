@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import tempfile
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -68,18 +70,30 @@ class ResultsWriter:
             "counts": counts([]),
             "packages": [],
         }
+        self._by_position: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
         write_json_atomic(self.path, self.data)
+
+    def put(self, position: int, package: dict[str, Any]) -> None:
+        """Record the package at `position` in the lock; packages stay in lock order whatever finishes first."""
+        with self._lock:
+            self._by_position[position] = package
+            self.data["packages"] = [self._by_position[k] for k in sorted(self._by_position)]
+            self.data["counts"] = counts(self.data["packages"])
+            write_json_atomic(self.path, self.data)
 
     def add(self, package: dict[str, Any]) -> None:
-        self.data["packages"].append(package)
-        self.data["counts"] = counts(self.data["packages"])
-        write_json_atomic(self.path, self.data)
+        self.put(len(self._by_position), package)
 
     def finish(self, complete: bool = True) -> dict[str, Any]:
-        self.data["finished"] = _now()
-        self.data["complete"] = complete
-        write_json_atomic(self.path, self.data)
-        return self.data
+        with self._lock:
+            self.data["finished"] = _now()
+            self.data["complete"] = complete
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            self.data["stats"] = {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+                                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}
+            write_json_atomic(self.path, self.data)
+            return self.data
 
 
 def load(path: Path) -> dict[str, Any]:

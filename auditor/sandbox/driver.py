@@ -97,6 +97,9 @@ def main():
     missing = unmet(py, wanted)
     if missing:
         log("the backend asks for build dependencies that are not pinned: " + "; ".join(missing))
+        os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "missing.json"), "w") as f:
+            json.dump(missing, f)  # the host resolves these as of the release and builds again
         return 3
     os.makedirs(a.out, exist_ok=True)
     try:

@@ -3,43 +3,30 @@ can read the host and reach the network. Used only when no container engine answ
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 from auditor.errors import SandboxError
+from auditor.proc import run_logged
 from auditor.records import BuildOutcome
 from auditor.sandbox import DRIVER, BuildJob
 
 EXIT_REASONS = {3: "missing-build-dependencies", 4: "environment-setup-failed"}
 
 
-def run_logged(cmd: list[str], env: dict[str, str] | None, timeout: float) -> tuple[int | None, str, float]:
-    """Run cmd in its own process group; returns (exit code or None on timeout, output, seconds)."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-        code: int | None = p.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        code = None
-    except BaseException:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
-        raise
-    return code, out.decode("utf-8", "replace"), time.monotonic() - t0
-
-
 def outcome(code: int | None, log: str, seconds: float, out_dir, timeout: float) -> BuildOutcome:
     if code is None:
         return BuildOutcome(None, log + f"\n[auditor] killed after {timeout:.0f}s", "timeout", seconds)
     if code != 0:
-        return BuildOutcome(None, log, EXIT_REASONS.get(code, "build-failed"), seconds)
+        missing: list[str] = []
+        if code == 3:
+            try:
+                missing = [str(m) for m in json.loads((out_dir / "missing.json").read_text())][:50]
+            except (OSError, ValueError, TypeError):
+                pass
+        return BuildOutcome(None, log, EXIT_REASONS.get(code, "build-failed"), seconds, missing)
     wheels = sorted(p for p in out_dir.iterdir() if p.suffix == ".whl")
     if len(wheels) != 1:
         return BuildOutcome(None, log, "build-failed", seconds)

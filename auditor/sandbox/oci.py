@@ -21,7 +21,8 @@ from pathlib import Path
 from auditor.errors import SandboxError
 from auditor.records import BuildOutcome
 from auditor.sandbox import BUILD_ROOT, DRIVER, BuildJob
-from auditor.sandbox.local import outcome, run_logged
+from auditor.proc import run_logged
+from auditor.sandbox.local import outcome
 
 DEFAULT_IMAGE = "auditor-build:bookworm"
 RECIPE = Path(__file__).resolve().parents[2] / "containers" / "bookworm" / "build-rootfs.sh"

@@ -1,0 +1,68 @@
+"""Child processes that a run can cancel: builds, container clients and diffoscope.
+
+Every child runs in its own process group and is registered while it runs. cancel_all() (Ctrl-C or
+SIGTERM, from the main thread) kills them all and makes every later start raise Cancelled, so worker
+threads unwind through their `finally` blocks (which remove containers) instead of finishing the run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from auditor.errors import Cancelled
+
+_CANCEL = threading.Event()
+_RUNNING: set[subprocess.Popen] = set()
+_LOCK = threading.Lock()
+
+
+def cancelled() -> bool:
+    return _CANCEL.is_set()
+
+
+def check() -> None:
+    """Raise Cancelled once the run is being stopped (called between stages)."""
+    if _CANCEL.is_set():
+        raise Cancelled()
+
+
+def cancel_all() -> None:
+    _CANCEL.set()
+    with _LOCK:
+        running = list(_RUNNING)
+    for p in running:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def run_logged(cmd: list[str], env: dict[str, str] | None, timeout: float,
+               cwd: str | None = None) -> tuple[int | None, str, float]:
+    """Run cmd in its own process group; returns (exit code or None on timeout, output, seconds)."""
+    check()
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    with _LOCK:
+        _RUNNING.add(p)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+        code: int | None = p.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        code = None
+    except BaseException:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(p)
+    check()  # killed by cancel_all(): not a result
+    return code, out.decode("utf-8", "replace"), time.monotonic() - t0
