@@ -1,0 +1,131 @@
+"""Cold, warm and by-hand audit times on one hash-locked lock, in one run, with ratios and memory.
+
+    .venv/bin/python benchmarks/bench.py [--lock fixtures/bench/requirements.txt] [--jobs N] [--no-by-hand]
+
+cold    `auditor check` with an empty cache directory (downloads, build-requirement resolution,
+        rebuilds in the container, comparisons, diffoscope, report);
+warm    the same command again on the same cache: every release is still looked up on the index,
+        nothing is rebuilt when no input changed;
+by hand for each pin: `pip download` of the sdist, `pip download` of the wheel pip picks for this
+        machine, then `pip wheel --no-deps` of the sdist (isolated build env from PyPI), no pip
+        cache, one command after another, and no comparison at all.
+Targets (issue 8): cold <= 0.25 x by hand; warm <= 5 s and >= 20 x faster than cold; auditor
+process peak RSS < 500 MB. Prints figures, not pass/fail: a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int, float]:
+    """(seconds, exit code, peak RSS in MB of the largest process in the tree) of one command."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
+    if p.returncode not in (0, 1, 3):
+        print(f"  ! {' '.join(cmd[:6])}… exited {p.returncode}: {err.strip()[-500:]}", file=sys.stderr)
+    return time.monotonic() - t0, p.returncode, usage.ru_maxrss / 1024
+
+
+def pins(lock: Path) -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from auditor.lockfiles import read_lock
+
+    return [f"{r.name}=={r.version}" for r in read_lock(lock).releases]
+
+
+def audit(lock: Path, cache: Path, report: Path, jobs: int) -> tuple[float, int, float, dict]:
+    cmd = [sys.executable, "-m", "auditor", "check", str(lock), "--cache-dir", str(cache),
+           "--report-dir", str(report), "--quiet", "--jobs", str(jobs)]
+    secs, code, tree_rss = timed(cmd, cwd=ROOT)
+    return secs, code, tree_rss, json.loads((report / "results.json").read_text())
+
+
+def by_hand(specs: list[str], work: Path) -> float:
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    pip = [sys.executable, "-m", "pip"]
+    common = ["--no-deps", "--no-cache-dir", "--index-url", "https://pypi.org/simple", "--quiet"]
+    total = 0.0
+    for spec in specs:
+        d = work / spec.replace("==", "-")
+        d.mkdir(parents=True)
+        t0 = time.monotonic()
+        subprocess.run(pip + ["download", *common, "--no-binary", ":all:", "-d", str(d / "sdist"), spec],
+                       env=env, capture_output=True)
+        subprocess.run(pip + ["download", *common, "--only-binary", ":all:", "-d", str(d / "wheel"), spec],
+                       env=env, capture_output=True)
+        sdists = list((d / "sdist").glob("*"))
+        ok = bool(sdists) and subprocess.run(
+            pip + ["wheel", *common, "-w", str(d / "built"), str(sdists[0])], env=env, capture_output=True
+        ).returncode == 0
+        secs = time.monotonic() - t0
+        total += secs
+        print(f"  by hand {spec:32} {secs:6.1f} s{'' if ok else '  (pip wheel failed)'}")
+    return total
+
+
+def profile(results: dict) -> None:
+    stages: dict[str, float] = defaultdict(float)
+    diffoscope = 0.0
+    files = 0
+    for p in results["packages"]:
+        for k, v in (p.get("timings") or {}).items():
+            stages[k] += v
+        for w in p.get("wheels", []) + p.get("unlocked", []):
+            files += 1
+            diffoscope += (w.get("diffoscope") or {}).get("seconds", 0.0)
+    total = sum(stages.values()) or 1.0
+    print(f"  where the cold run's time goes (summed over packages, which overlap with --jobs): "
+          f"{total:.1f} s over {len(results['packages'])} packages, {files} published wheels")
+    for k, v in sorted(stages.items(), key=lambda kv: -kv[1]):
+        print(f"    {k:10} {v:7.1f} s  {100 * v / total:5.1f}%")
+    print(f"    (of compare: diffoscope {diffoscope:.1f} s)")
+    slow = sorted(results["packages"], key=lambda p: -p.get("seconds", 0))[:5]
+    print("  slowest packages: " + ", ".join(f"{p['name']} {p['seconds']:.1f} s" for p in slow))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lock", type=Path, default=ROOT / "fixtures" / "bench" / "requirements.txt")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-by-hand", action="store_true")
+    a = ap.parse_args()
+    specs = pins(a.lock)
+    print(f"lock: {a.lock} ({len(specs)} pins), jobs: {a.jobs}, cores: {os.cpu_count()}")
+    with tempfile.TemporaryDirectory(prefix="auditor-bench-") as tmp:
+        tmp = Path(tmp)
+        cold, code, cold_tree, res = audit(a.lock, tmp / "cache", tmp / "cold", a.jobs)
+        print(f"cold: {cold:7.1f} s  exit {code}  verdicts {dict(Counter(p['verdict'] for p in res['packages']))}  "
+              f"auditor peak RSS {res['stats']['peak_rss_mb']:.0f} MB (largest process in its tree: {cold_tree:.0f} MB)")
+        warm, code2, _, res2 = audit(a.lock, tmp / "cache", tmp / "warm", a.jobs)
+        same = [(p["name"], p["verdict"]) for p in res["packages"]] == [(p["name"], p["verdict"]) for p in res2["packages"]]
+        cached = sum(1 for p in res2["packages"] if p.get("cached"))
+        print(f"warm: {warm:7.1f} s  exit {code2}  {cached}/{len(res2['packages'])} from the result cache, "
+              f"same verdicts: {same}, auditor peak RSS {res2['stats']['peak_rss_mb']:.0f} MB")
+        profile(res)
+        hand = None
+        if not a.no_by_hand:
+            hand = by_hand(specs, tmp / "hand")
+            print(f"by hand: {hand:7.1f} s")
+    print("ratios:")
+    if hand:
+        print(f"  cold / by hand = {cold / hand:.3f}   (target <= 0.25)")
+    print(f"  cold / warm    = {cold / warm:.1f}x  (target >= 20x);  warm = {warm:.1f} s (target <= 5 s)")
+    print(f"  auditor peak RSS = {max(res['stats']['peak_rss_mb'], res2['stats']['peak_rss_mb']):.0f} MB (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
