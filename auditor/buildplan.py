@@ -102,6 +102,11 @@ def pin_requires(declared: list[str], backend: str | None, version: str | None) 
             pinned = True
         else:
             out.append(spec)
+    if backend == "wheel" and version:
+        # `Generator: bdist_wheel (X)` means setuptools older than 70.1, which took bdist_wheel over
+        # (and writes `Generator: setuptools (X)` since): newer setuptools write other metadata.
+        out.append("setuptools<70.1")
+        notes.append("Generator bdist_wheel: setuptools < 70.1 (later setuptools bring their own bdist_wheel)")
     if backend and version and not pinned:
         if backend == "wheel":
             # bdist_wheel (X): setuptools < 70.1 asked for `wheel` dynamically; its version is the Generator's.

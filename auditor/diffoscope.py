@@ -20,7 +20,13 @@ def find() -> str | None:
     return str(here) if here.is_file() else shutil.which("diffoscope")
 
 
-def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT) -> dict:
+COMPILED_GLOBS = ("*.so", "*.so.*", "*.pyd", "*.dylib", "*.dll", "*.lib", "*.exp", "*.pdb")
+
+
+def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT,
+        skip_compiled: bool = False) -> dict:
+    """skip_compiled: leave compiled members out (a wheel for another platform: disassembling them
+    against this platform's build shows nothing but the platform, and costs most of the time)."""
     """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None}."""
     exe = find()
     if not exe:
@@ -35,7 +41,11 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
         except UnsafeArchive as exc:
             return {"status": "error", "html": None, "reason": str(exc)}
         cmd = [exe, "--html", str(out_html), "--max-report-size", str(MAX_REPORT_SIZE),
-               "--timeout", str(int(timeout)), "--exclude-directory-metadata", "yes", str(a), str(b)]
+               "--timeout", str(int(timeout)), "--exclude-directory-metadata", "yes"]
+        if skip_compiled:
+            for glob in COMPILED_GLOBS:
+                cmd += ["--exclude", glob]
+        cmd += [str(a), str(b)]
         code, output, seconds = run_logged(cmd, None, timeout + 60, cwd=tmp)
     if code is None:
         return {"status": "timeout", "html": None, "reason": f"diffoscope took more than {timeout + 60:.0f}s",

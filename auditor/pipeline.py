@@ -587,7 +587,7 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
         entry.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
-        _diffoscope_into(entry, published_path, rebuilt, ctx)
+        _diffoscope_into(entry, published_path, rebuilt, ctx, skip_compiled=True)
     else:
         n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
         entry.update(verdict=Verdict.PARTIAL.value, reason=(
@@ -596,9 +596,11 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
             + f"; {n} compiled members not verifiable here"))
 
 
-def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Context) -> None:
+def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Context,
+                     skip_compiled: bool = False) -> None:
     out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
-    ds = diffoscope.run(published_path, rebuilt, entry["filename"], out)
+    ds = diffoscope.run(published_path, rebuilt, entry["filename"], out, skip_compiled=skip_compiled)
+    ds["compiled_members"] = "left out (other platform)" if skip_compiled else "compared"
     if ds["html"]:
         ds["html"] = str(Path(ds["html"]).relative_to(ctx.opts.report_dir))
     entry["diffoscope"] = ds

@@ -6,8 +6,8 @@ cold    `auditor check` with an empty cache directory (downloads, build-requirem
         rebuilds in the container, comparisons, diffoscope, report);
 warm    the same command again on the same cache: every release is still looked up on the index,
         nothing is rebuilt when no input changed;
-by hand for each pin: `pip download` of the sdist, `pip download` of the wheel pip picks for this
-        machine, then `pip wheel --no-deps` of the sdist (isolated build env from PyPI), no pip
+by hand for each pin: `pip download --no-binary NAME` of the sdist, `pip download` of the wheel pip
+        picks for this machine, then `pip wheel --no-deps` of the sdist (isolated build env from PyPI), no pip
         cache, one command after another, and no comparison at all.
 Targets (issue 8): cold <= 0.25 x by hand; warm <= 5 s and >= 20 x faster than cold; auditor
 process peak RSS < 500 MB. Prints figures, not pass/fail: a benchmark, not a test.
@@ -63,7 +63,8 @@ def by_hand(specs: list[str], work: Path) -> float:
         d = work / spec.replace("==", "-")
         d.mkdir(parents=True)
         t0 = time.monotonic()
-        subprocess.run(pip + ["download", *common, "--no-binary", ":all:", "-d", str(d / "sdist"), spec],
+        name = spec.split("==")[0]  # --no-binary NAME: the build requirements pip fetches stay wheels
+        subprocess.run(pip + ["download", *common, "--no-binary", name, "-d", str(d / "sdist"), spec],
                        env=env, capture_output=True)
         subprocess.run(pip + ["download", *common, "--only-binary", ":all:", "-d", str(d / "wheel"), spec],
                        env=env, capture_output=True)

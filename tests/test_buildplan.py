@@ -30,7 +30,7 @@ def test_pin_requires_replaces_the_backend_and_keeps_the_rest():
     reqs, notes = pin_requires(["hatchling>=1.26", "hatch-vcs"], "hatchling", "1.27.0")
     assert reqs == ["hatchling==1.27.0", "hatch-vcs"] and notes == []
     reqs, notes = pin_requires(["setuptools>=61"], "wheel", "0.42.0")
-    assert reqs == ["setuptools>=61", "wheel==0.42.0"]
+    assert reqs == ["setuptools>=61", "setuptools<70.1", "wheel==0.42.0"]
     reqs, notes = pin_requires(["flit_core>=3.2,<4"], "flit-core", "4.2.0")
     assert reqs == ["flit_core==4.2.0"] and "outside" in notes[0]
 
