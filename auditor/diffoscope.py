@@ -24,9 +24,11 @@ COMPILED_GLOBS = ("*.so", "*.so.*", "*.pyd", "*.dylib", "*.dll", "*.lib", "*.exp
 
 
 def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT,
-        skip_compiled: bool = False) -> dict:
+        skip_compiled: bool = False, disassemble: bool = True) -> dict:
     """skip_compiled: leave compiled members out (a wheel for another platform: disassembling them
-    against this platform's build shows nothing but the platform, and costs most of the time)."""
+    against this platform's build shows nothing but the platform, and costs most of the time).
+    disassemble=False: no objdump disassembly of compiled members (a `partial` wheel, whose compiled
+    members are already known not to be reproduced)."""
     """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None}."""
     exe = find()
     if not exe:
@@ -45,6 +47,8 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
         if skip_compiled:
             for glob in COMPILED_GLOBS:
                 cmd += ["--exclude", glob]
+        elif not disassemble:
+            cmd += ["--exclude-command", "^objdump"]  # sections, symbols and strings still compared
         cmd += [str(a), str(b)]
         code, output, seconds = run_logged(cmd, None, timeout + 60, cwd=tmp)
     if code is None:

@@ -334,10 +334,11 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
             continue
         binary = not _is_pure(f.filename)
         if binary and not set(parse_wheel_filename(f.filename)[3]) & native:
-            group = others.setdefault(_config(plan), (plan, notes, []))
+            # zip times are not compared across platforms: only the build requirements matter here
+            group = others.setdefault(tuple(plan.requires), (plan, notes, []))
             if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
-                others[_config(plan)] = (plan, notes, group[2])  # as of the group's earliest upload
-            others[_config(plan)][2].append((entry, wa, path))
+                others[tuple(plan.requires)] = (plan, notes, group[2])  # as of the group's earliest upload
+            others[tuple(plan.requires)][2].append((entry, wa, path))
             continue
         group = plans.setdefault(_config(plan), (plan, notes, []))
         if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
@@ -345,15 +346,15 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         plans[_config(plan)][2].append((entry, wa, path, binary))
 
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
-    built: dict[tuple, tuple[Path, WheelArchive, str]] = {}  # config -> the rebuild kept for it
+    built: dict[tuple, tuple[Path, WheelArchive, str]] = {}  # build requirements -> the rebuild kept
     for n, (plan, notes, members) in enumerate(ordered):
         if n >= MAX_PLANS:
             for entry, _, _, _ in members:
                 entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
             continue
         best = _rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result)
-        if best is not None and (_config(plan) not in built or any(binary for *_, binary in members)):
-            built[_config(plan)] = best
+        if best is not None and (tuple(plan.requires) not in built or any(binary for *_, binary in members)):
+            built[tuple(plan.requires)] = best
     n = min(len(ordered), MAX_PLANS)
     for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
         if config in built or n >= MAX_PLANS:
@@ -443,7 +444,8 @@ def _rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Contex
             if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
-                    _diffoscope_into(entry, path, rebuilt_path, ctx)
+                    _diffoscope_into(entry, path, rebuilt_path, ctx,
+                                     disassemble=entry["verdict"] == Verdict.DIFFERS.value)
     return kept
 
 
@@ -597,10 +599,12 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
 
 
 def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Context,
-                     skip_compiled: bool = False) -> None:
+                     skip_compiled: bool = False, disassemble: bool = True) -> None:
     out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
-    ds = diffoscope.run(published_path, rebuilt, entry["filename"], out, skip_compiled=skip_compiled)
-    ds["compiled_members"] = "left out (other platform)" if skip_compiled else "compared"
+    ds = diffoscope.run(published_path, rebuilt, entry["filename"], out, skip_compiled=skip_compiled,
+                        disassemble=disassemble)
+    ds["compiled_members"] = ("left out (other platform)" if skip_compiled else
+                              "compared" if disassemble else "compared without disassembly (partial)")
     if ds["html"]:
         ds["html"] = str(Path(ds["html"]).relative_to(ctx.opts.report_dir))
     entry["diffoscope"] = ds
