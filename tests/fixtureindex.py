@@ -143,6 +143,12 @@ class FixtureIndex:
 
 # ---------------------------------------------------------------- fixture packages (flit_core)
 
+def pyproject(name: str, version: str, backend_requirement: str, backend: str, extra: str = "") -> str:
+    return (f'[build-system]\nrequires = ["{backend_requirement}"]\nbuild-backend = "{backend}"\n\n'
+            f'[project]\nname = "{name}"\nversion = "{version}"\ndescription = "fixture"\n'
+            f'requires-python = ">=3.8"\n{extra}')
+
+
 def make_project(root: Path, name: str, version: str, extra_files: dict[str, str] | None = None,
                  setup_py: str | None = None) -> Path:
     """A small flit_core project (or a setuptools one when setup_py is given)."""
@@ -154,18 +160,8 @@ def make_project(root: Path, name: str, version: str, extra_files: dict[str, str
     if setup_py is None:
         import flit_core
 
-        (proj / "pyproject.toml").write_text(textwrap.dedent(f"""\
-            [build-system]
-            requires = ["flit_core=={flit_core.__version__}"]
-            build-backend = "flit_core.buildapi"
-
-            [project]
-            name = "{name}"
-            version = "{version}"
-            description = "fixture"
-            requires-python = ">=3.8"
-            dependencies = []
-            """))
+        (proj / "pyproject.toml").write_text(pyproject(name, version, f"flit_core=={flit_core.__version__}",
+                                                       "flit_core.buildapi", "dependencies = []\n"))
     else:
         (proj / "setup.py").write_text(setup_py)
     for rel, text in (extra_files or {}).items():
@@ -254,20 +250,9 @@ def make_c_project(root: Path, name: str, version: str) -> Path:
         from setuptools import Extension, setup
         setup(ext_modules=[Extension("{name}._speed", ["{name}/_speed.c"])])
         """), extra_files={f"{name}/_speed.c": C_SOURCE})
-    (proj / "pyproject.toml").write_text(textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools=={setuptools.__version__}"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{name}"
-        version = "{version}"
-        description = "fixture"
-        requires-python = ">=3.8"
-
-        [tool.setuptools]
-        packages = ["{name}"]
-        """))
+    (proj / "pyproject.toml").write_text(pyproject(name, version, f"setuptools=={setuptools.__version__}",
+                                                   "setuptools.build_meta",
+                                                   f'\n[tool.setuptools]\npackages = ["{name}"]\n'))
     return proj
 
 
