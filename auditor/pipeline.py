@@ -335,15 +335,9 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         binary = not _is_pure(f.filename)
         if binary and not set(parse_wheel_filename(f.filename)[3]) & native:
             # zip times are not compared across platforms: only the build requirements matter here
-            group = others.setdefault(tuple(plan.requires), (plan, notes, []))
-            if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
-                others[tuple(plan.requires)] = (plan, notes, group[2])  # as of the group's earliest upload
-            others[tuple(plan.requires)][2].append((entry, wa, path))
-            continue
-        group = plans.setdefault(_config(plan), (plan, notes, []))
-        if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
-            plans[_config(plan)] = (plan, notes, group[2])  # as of the group's earliest upload
-        plans[_config(plan)][2].append((entry, wa, path, binary))
+            _group(others, tuple(plan.requires), plan, notes, (entry, wa, path))
+        else:
+            _group(plans, plan.config(), plan, notes, (entry, wa, path, binary))
 
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
     built: dict[tuple, tuple[Path, WheelArchive, str]] = {}  # build requirements -> the rebuild kept
@@ -380,9 +374,12 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
     return finish()
 
 
-def _config(plan: BuildPlan) -> tuple:
-    """A build configuration without its cutoff: wheels built alike, uploaded minutes apart."""
-    return (tuple(plan.requires), plan.timestamp.source_date_epoch, plan.timestamp.tz)
+def _group(groups: dict[tuple, tuple], key: tuple, plan: BuildPlan, notes: list[str], item: tuple) -> None:
+    """Add a wheel to its build group; the group's plan is that of its earliest upload (the cutoff)."""
+    group = groups.setdefault(key, (plan, notes, []))
+    if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
+        groups[key] = (plan, notes, group[2])
+    groups[key][2].append(item)
 
 
 MAX_TIMESTAMP_TRIES = 2

@@ -133,8 +133,9 @@ class BuildPlan:
     python: str = "3"
     alternatives: list[TimestampPolicy] = field(default_factory=list)  # tried in order if not identical
 
-    def key(self) -> tuple[Any, ...]:
-        return (tuple(self.requires), self.cutoff, self.timestamp.source_date_epoch, self.timestamp.tz)
+    def config(self) -> tuple[Any, ...]:
+        """The build configuration without its cutoff: wheels built alike, uploaded minutes apart."""
+        return (tuple(self.requires), self.timestamp.source_date_epoch, self.timestamp.tz)
 
 
 @dataclass
