@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import PYPI
-from tests.fixtureindex import build_c_project, lock_line, make_c_project, retag_wheel
+from tests.fixtureindex import build_c_project, lock_line, make_c_project, retag_wheel, rewrite_wheel
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 MANYLINUX = "manylinux_2_17_x86_64.manylinux2014_x86_64"
@@ -23,6 +23,14 @@ def _swap_extension(new_name: str, extra: dict[str, bytes] | None = None):
     return edit
 
 
+def _pure_variant(members):
+    """The pure-Python wheel a publisher makes of a project whose extension is optional."""
+    del members[next(n for n in members if n.endswith(".so"))]
+    wheel_file = next(n for n in members if n.endswith(".dist-info/WHEEL"))
+    lines = [ln for ln in members[wheel_file].decode().splitlines() if not ln.startswith(("Tag:", "Root-Is-Purelib:"))]
+    members[wheel_file] = ("\n".join(lines + ["Root-Is-Purelib: true", "Tag: py3-none-any"]) + "\n").encode()
+
+
 @pytest.fixture
 def published(tmp_path, index):
     lines = []
@@ -35,6 +43,7 @@ def published(tmp_path, index):
         retag_wheel(wheel, out, "macosx_11_0_arm64",
                     _swap_extension("fixc/_speed.cpython-311-darwin.so", {"fixc/_evil.py": b"steal()\n"})),
     ]
+    wheels.append(rewrite_wheel(wheel, out / "fixc-1.0-py3-none-any.whl", _pure_variant))
     lines.append(lock_line("fixc", "1.0", index.add("fixc", sdist, NOW), *[index.add("fixc", w, NOW) for w in wheels]))
 
     bad = make_c_project(tmp_path / "src", "fixcbad", "1.0")
@@ -72,6 +81,11 @@ def test_binary_wheels(published, auditor, container_backend):
     assert mac["verdict"] == "differs"
     assert [(d["path"], d["kind"]) for d in mac["differences"]] == [
         ("fixc/_evil.py", "added"), ("fixc-1.0.dist-info/RECORD", "metadata")], mac["differences"]
+    # the pure variant: every member matches the rebuild with the extension; at best partial
+    pure = by["any.whl"]  # fixc-1.0-py3-none-any.whl
+    assert pure["check"] == "rebuilt-pure-variant" and pure["verdict"] == "partial", pure
+    assert pure["members_verified"] >= 3 and not pure["differences"]
+    assert "fixc/_speed.cpython-311-x86_64-linux-gnu.so" in {d["path"] for d in pure["not_reproduced"]}
     assert fixc["verdict"] == "differs"
 
     bad = r.package("fixcbad")

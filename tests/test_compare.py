@@ -126,3 +126,27 @@ def test_binary_mode_separates_compiled_members(tmp_path):
     # a changed .py next to it is still `differs`
     pub2 = wheel(tmp_path / "p2.whl", members=[BASE[0], ("pkg/tool.py", b"evil()\n", 0o644)] + BASE[2:] + so)
     assert verdict_of(compare_wheels(pub2, reb, binary=True))[0] is Verdict.DIFFERS
+
+
+def _other_platform(members, tag="cp311-cp311-win_amd64"):
+    out = []
+    for name, data, mode in members:
+        if name.endswith("/WHEEL"):
+            data = data.replace(b"Root-Is-Purelib: true\nTag: py3-none-any", f"Root-Is-Purelib: true\nTag: {tag}".encode())
+        out.append((name, data, mode))
+    return out + [("pkg/_speed.cp311-win_amd64.pyd", b"MZ", 0o644)]
+
+
+def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(tmp_path):
+    from auditor.compare import compare_other_platform
+
+    reb = wheel(tmp_path / "rebuilt.whl", members=BASE + [("pkg/_speed.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)])
+    crlf = [(n, d.replace(b"\n", b"\r\n") if n == "pkg/tool.py" else d, m) for n, d, m in BASE]
+    cmp = compare_other_platform(wheel(tmp_path / "win.whl", members=_other_platform(crlf)), reb)
+    assert cmp.normalizations == ["crlf-line-endings"] and not cmp.differences
+    assert verdict_of(cmp)[0] == Verdict.PARTIAL
+    assert {d.path for d in cmp.compiled_differences} >= {"pkg/_speed.cp311-win_amd64.pyd", "pkg-1.0.dist-info/WHEEL"}
+    changed = [(n, b"def f():\r\n    return 3\r\n" if n == "pkg/tool.py" else d, m) for n, d, m in BASE]
+    cmp = compare_other_platform(wheel(tmp_path / "win2.whl", members=_other_platform(changed)), reb)
+    assert [(d.path, d.kind) for d in cmp.differences] == [("pkg/tool.py", "content")]
+    assert verdict_of(cmp)[0] == Verdict.DIFFERS
