@@ -98,6 +98,7 @@ def check(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
     http_timeout: float = typer.Option(30.0, "--http-timeout", help="seconds an index or download request may stall"),
     no_result_cache: bool = typer.Option(False, "--no-result-cache", help="rebuild even when a verdict's inputs are unchanged"),
+    diffoscope_compiled: bool = typer.Option(False, "--diffoscope-compiled", help="diffoscope also compiled members already known not to be reproduced (slow: section dumps)"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
@@ -107,7 +108,8 @@ def check(
     except InputError as exc:
         fail(str(exc))
     _execute(lock, str(lockfile), "check", report_dir, cache_dir, index_url, build_index_url, backend, image,
-             build_timeout, late_after, baseline, strict, quiet, http_timeout, not no_result_cache, python, jobs)
+             build_timeout, late_after, baseline, strict, quiet, http_timeout, not no_result_cache, python, jobs,
+             diffoscope_compiled)
 
 
 @app.command()
@@ -122,6 +124,8 @@ def investigate(
     python: Optional[str] = typer.Option(None, "--python", help="X.Y: the interpreter inside the image"),
     build_timeout: float = typer.Option(900.0, "--build-timeout"),
     late_after: float = typer.Option(7.0, "--late-after"),
+    diffoscope_compiled: bool = typer.Option(True, "--diffoscope-compiled/--no-diffoscope-compiled",
+                                             help="diffoscope compiled members too (default here: one release is worth the time)"),
     strict: bool = typer.Option(False, "--strict"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
@@ -144,7 +148,7 @@ def investigate(
                         frozenset(f.sha256 for f in files if f.sha256), release, 1, index_url=url)
     lock = Lock(release, "investigate", (rel,), (url,))
     _execute(lock, None, "investigate", report_dir, cache_dir, url, build_index_url, backend, image,
-             build_timeout, late_after, None, strict, quiet, 30.0, True, python, 0)
+             build_timeout, late_after, None, strict, quiet, 30.0, True, python, 0, diffoscope_compiled)
 
 
 def _lock_report_dir(report_dir: Path):
@@ -165,7 +169,7 @@ def _lock_report_dir(report_dir: Path):
 def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
              backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
              strict: bool, quiet: bool, http_timeout: float, use_result_cache: bool, python: str | None,
-             jobs: int) -> None:
+             jobs: int, diffoscope_compiled: bool) -> None:
     if backend not in ("auto", "docker", "podman", "local"):
         fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
     if python is not None and not re.fullmatch(r"3\.[0-9]+", python):
@@ -193,7 +197,8 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
     report_lock = _lock_report_dir(report_dir)  # held (open) until the process ends
     cache = Cache(cache_dir or default_cache_dir())
     opts = Options(report_dir=report_dir, cache_dir=cache.root, index_url=index_url, build_index_url=build_index_url,
-                   build_timeout=build_timeout, late_after_days=late_after, baseline=known)
+                   build_timeout=build_timeout, late_after_days=late_after, baseline=known,
+                   diffoscope_compiled=diffoscope_compiled)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command)
     http = HttpClient(timeout=http_timeout)
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,

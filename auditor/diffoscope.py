@@ -23,13 +23,20 @@ def find() -> str | None:
 COMPILED_GLOBS = ("*.so", "*.so.*", "*.pyd", "*.dylib", "*.dll", "*.lib", "*.exp", "*.pdb")
 
 
+def _exact(name: str) -> str:
+    """An fnmatch pattern matching exactly `name` (diffoscope's --exclude is fnmatch on member paths)."""
+    return "".join(f"[{c}]" if c in "[]*?" else c for c in name)
+
+
 def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT,
-        skip_compiled: bool = False, disassemble: bool = True) -> dict:
-    """skip_compiled: leave compiled members out (a wheel for another platform: disassembling them
-    against this platform's build shows nothing but the platform, and costs most of the time).
-    disassemble=False: no objdump disassembly of compiled members (a `partial` wheel, whose compiled
-    members are already known not to be reproduced)."""
-    """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None}."""
+        skip_compiled: bool = False, leave_out: list[str] = ()) -> dict:
+    """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None, "seconds"}.
+
+    skip_compiled: leave every compiled member out (a wheel for another platform: comparing them with
+    this platform's build shows nothing but the platform, and costs most of the time).
+    leave_out: these members are left out (compiled members already known not to be reproduced: their
+    section dumps and disassembly cost minutes of diffoscope's HTML line matching and say nothing the
+    verdict does not; `--diffoscope-compiled` keeps them)."""
     exe = find()
     if not exe:
         return {"status": "missing", "html": None, "reason": "diffoscope is not installed"}
@@ -44,11 +51,10 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
             return {"status": "error", "html": None, "reason": str(exc)}
         cmd = [exe, "--html", str(out_html), "--max-report-size", str(MAX_REPORT_SIZE),
                "--timeout", str(int(timeout)), "--exclude-directory-metadata", "yes"]
-        if skip_compiled:
-            for glob in COMPILED_GLOBS:
-                cmd += ["--exclude", glob]
-        elif not disassemble:
-            cmd += ["--exclude-command", "^objdump"]  # sections, symbols and strings still compared
+        for glob in COMPILED_GLOBS if skip_compiled else ():
+            cmd += ["--exclude", glob]
+        for name in leave_out:
+            cmd += ["--exclude", _exact(name)]
         cmd += [str(a), str(b)]
         code, output, seconds = run_logged(cmd, None, timeout + 60, cwd=tmp)
     if code is None:

@@ -24,7 +24,7 @@ from packaging.utils import parse_wheel_filename
 from auditor import diffoscope, proc, resultcache
 from auditor.archives import WheelArchive, extract_sdist, read_wheel
 from auditor.buildplan import make_plan
-from auditor.compare import compare_other_platform, compare_wheels, cross_check_sources, verdict_of
+from auditor.compare import compare_other_platform, compare_wheels, cross_check_sources, is_compiled, verdict_of
 from auditor.errors import AuditorError, BuildError, Cancelled, HashMismatch, IndexError_, UnsafeArchive
 from auditor.fetch import Cache
 from auditor.index import PYPI, HttpClient, SimpleIndex, file_name_version
@@ -47,6 +47,7 @@ class Options:
     build_index_url: str | None = None
     build_timeout: float = 900.0
     late_after_days: float = 7.0
+    diffoscope_compiled: bool = False  # diffoscope also on compiled members known not to be reproduced
     keep_work: bool = False
     baseline: dict | None = None  # baseline_index() of an earlier results.json
 
@@ -171,6 +172,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
             "files": sorted([f.filename, f.sha256, str(f.upload_time), f.yanked, f.provenance] for f in files),
             "sandbox": ctx.sandbox.describe(), "build_index": ctx.build_index(index_url).url,
             "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
+            "diffoscope_compiled": ctx.opts.diffoscope_compiled,
         })
         hit = ctx.results.get(k, ctx.opts.report_dir)
         if hit is not None:  # the same audit, maybe read from another lock file or line
@@ -441,8 +443,7 @@ def _rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Contex
             if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
-                    _diffoscope_into(entry, path, rebuilt_path, ctx,
-                                     disassemble=entry["verdict"] == Verdict.DIFFERS.value)
+                    _diffoscope_into(entry, path, rebuilt_path, ctx)
     return kept
 
 
@@ -596,12 +597,15 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
 
 
 def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Context,
-                     skip_compiled: bool = False, disassemble: bool = True) -> None:
+                     skip_compiled: bool = False) -> None:
     out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
+    leave_out = [] if skip_compiled or ctx.opts.diffoscope_compiled else sorted(
+        {d["path"] for d in entry.get("not_reproduced", []) if d["kind"] == "content" and is_compiled(d["path"])})
     ds = diffoscope.run(published_path, rebuilt, entry["filename"], out, skip_compiled=skip_compiled,
-                        disassemble=disassemble)
+                        leave_out=leave_out)
     ds["compiled_members"] = ("left out (other platform)" if skip_compiled else
-                              "compared" if disassemble else "compared without disassembly (partial)")
+                              f"left out: {', '.join(leave_out)} (not reproduced, listed above; "
+                              "--diffoscope-compiled compares them)" if leave_out else "compared")
     if ds["html"]:
         ds["html"] = str(Path(ds["html"]).relative_to(ctx.opts.report_dir))
     entry["diffoscope"] = ds

@@ -71,6 +71,13 @@ def test_binary_wheels(published, auditor, container_backend):
     not_reproduced = {d["path"] for d in linux["not_reproduced"]}
     assert "fixc-1.0.dist-info/WHEEL" in not_reproduced  # retagged by "auditwheel": said, not hidden
     assert "members verified" in linux["reason"]
+    # diffoscope shows the other discrepancies; the .so already listed as not reproduced is left out
+    # of its page (section dumps of two toolchains' builds), and said so
+    so = "fixc/_speed.cpython-311-x86_64-linux-gnu.so"
+    assert linux["diffoscope"]["status"] == "ok", linux["diffoscope"]
+    assert linux["diffoscope"]["compiled_members"].startswith(f"left out: {so} "), linux["diffoscope"]
+    page = (r.report_dir / linux["diffoscope"]["html"]).read_text()
+    assert "WHEEL" in page and "readelf" not in page
     build = fixc["build"]
     assert build["backend"] == "setuptools" and build["rebuilt"]["filename"].endswith("-linux_x86_64.whl")
     # other platforms: compared with that rebuild; the extension module matches by name, bytes unverifiable
@@ -93,3 +100,10 @@ def test_binary_wheels(published, auditor, container_backend):
     assert w["verdict"] == "differs", w
     assert ("fixcbad/__init__.py", "content") in {(d["path"], d["kind"]) for d in w["differences"]}
     assert r.code == 1
+
+    # --diffoscope-compiled: the same inputs audited again (not a result-cache hit), .so compared too
+    r2 = auditor("check", str(published), "--backend", container_backend, "--build-index-url", PYPI,
+                 "--diffoscope-compiled")
+    linux2 = next(w for w in r2.package("fixc")["wheels"] if w["filename"].endswith(f"{MANYLINUX}.whl"))
+    assert not r2.package("fixc").get("cached") and linux2["diffoscope"]["compiled_members"] == "compared"
+    assert "readelf" in (r2.report_dir / linux2["diffoscope"]["html"]).read_text()

@@ -57,6 +57,10 @@ def main():
     a = ap.parse_args()
     os.umask(0o022)
     started = time.time()
+    phases = {}
+
+    def phase(name, t0):
+        phases[name] = round(time.time() - t0, 3)
     site = os.path.join(a.frontend, "site")
     pip = os.path.join(a.frontend, "pip", "pip")
     clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
@@ -69,21 +73,28 @@ def main():
     venv = os.path.join(a.build_root, ".auditor-env")
     if os.path.exists(project):
         shutil.rmtree(project)
+    t0 = time.time()
     shutil.copytree(a.src, project, symlinks=True)
     log(f"source at {project}; python {sys.version.split()[0]}; SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '(unset)')}")
 
+    phase("copy", t0)
+    t0 = time.time()
     env = dict(clean_env, PYTHONPATH=site, VIRTUALENV_OVERRIDE_APP_DATA=os.path.join(a.build_root, ".appdata"))
     r = subprocess.run([sys.executable, "-m", "virtualenv", "--no-seed", "--no-download", "--no-periodic-update",
                         "--activators", "", venv], env=env)
     if r.returncode:
         log("virtualenv failed")
         return 4
+    phase("venv", t0)
     py = os.path.join(venv, "bin", "python")
+    t0 = time.time()
     r = subprocess.run([py, pip, "install", "--no-index", "--find-links", a.wheelhouse, "--require-hashes", "--no-deps",
                         "--only-binary", ":all:", "--no-cache-dir", "--no-compile", "-r", a.requirements])
     if r.returncode:
         log("installing the pinned build requirements failed")
         return 4
+    phase("install", t0)
+    t0 = time.time()
 
     sys.path.insert(0, site)
     import build  # noqa: E402  (from the frontend)
@@ -102,15 +113,18 @@ def main():
             json.dump(missing, f)  # the host resolves these as of the release and builds again
         return 3
     os.makedirs(a.out, exist_ok=True)
+    phase("requires", t0)
+    t0 = time.time()
     try:
         wheel = builder.build("wheel", a.out)
     except build.BuildBackendException as exc:
         log(f"build failed: {exc}")
         return 1
+    phase("build", t0)
     with open(os.path.join(a.out, "driver-result.json"), "w") as f:
         json.dump({"wheel": os.path.basename(wheel), "python": sys.version.split()[0],
-                   "build_path": project, "seconds": round(time.time() - started, 3)}, f)
-    log(f"built {os.path.basename(wheel)}")
+                   "build_path": project, "seconds": round(time.time() - started, 3), "phases": phases}, f)
+    log(f"built {os.path.basename(wheel)}; seconds per phase: {json.dumps(phases)}")
     return 0
 
 
