@@ -176,6 +176,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
             unverified.append(Difference(n, "content", "bundled native library: not verifiable here"))
     retag = None
     norms: set[str] = set()
+    crlf: list[str] = []
     compared_apart: set[str] = set()  # members whose RECORD rows cannot match: judged on their own
     for name in pub_plain:
         if _is_record(name):
@@ -191,6 +192,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         elif _crlf_only(pub, reb, name):
             norms.add("crlf-line-endings")
             compared_apart.add(name)
+            crlf.append(name)
             verified += 1
         else:
             diffs.append(Difference(name, _kind(name), _text_diff(pub, reb, name)))
@@ -207,7 +209,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         else:
             verified += 1
     return Comparison(identical=False, normalizations=sorted(norms), differences=diffs,
-                      compiled_differences=unverified, members_verified=verified)
+                      compiled_differences=unverified, members_verified=verified, crlf_members=crlf)
 
 
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -> Comparison:

@@ -29,14 +29,15 @@ def _exact(name: str) -> str:
 
 
 def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT,
-        skip_compiled: bool = False, leave_out: list[str] = ()) -> dict:
+        skip_compiled: bool = False, leave_out: list[str] = (), crlf_members: list[str] = ()) -> dict:
     """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None, "seconds"}.
 
     skip_compiled: leave every compiled member out (a wheel for another platform: comparing them with
     this platform's build shows nothing but the platform, and costs most of the time).
     leave_out: these members are left out (compiled members already known not to be reproduced: their
     section dumps and disassembly cost minutes of diffoscope's HTML line matching and say nothing the
-    verdict does not; `--diffoscope-compiled` keeps them)."""
+    verdict does not; `--diffoscope-compiled` keeps them).
+    crlf_members: published members verified under crlf-line-endings get LF endings in the copy."""
     exe = find()
     if not exe:
         return {"status": "missing", "html": None, "reason": "diffoscope is not installed"}
@@ -45,7 +46,7 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
         try:
             (Path(tmp) / "published").mkdir()
             (Path(tmp) / "rebuilt").mkdir()
-            a = normalized_copy(published, Path(tmp) / "published" / filename)
+            a = normalized_copy(published, Path(tmp) / "published" / filename, frozenset(crlf_members))
             b = normalized_copy(rebuilt, Path(tmp) / "rebuilt" / filename)
         except UnsafeArchive as exc:
             return {"status": "error", "html": None, "reason": str(exc)}

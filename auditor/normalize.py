@@ -15,7 +15,9 @@ from auditor.archives import read_wheel
 NORMALIZED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def normalized_copy(src: Path, dest: Path) -> Path:
+def normalized_copy(src: Path, dest: Path, crlf_members: frozenset[str] = frozenset()) -> Path:
+    """crlf_members: members whose CRLF line endings become LF (those verified under the named
+    normalization crlf-line-endings: a Windows checkout), so that diffoscope shows what remains."""
     wa = read_wheel(src)  # bounded: refuses bombs before anything is copied
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in sorted(n for n, m in wa.members.items() if not m.is_dir):
@@ -26,5 +28,6 @@ def normalized_copy(src: Path, dest: Path) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             with zin.open(name) as f:
-                zout.writestr(info, f.read())
+                data = f.read()
+            zout.writestr(info, data.replace(b"\r\n", b"\n") if name in crlf_members else data)
     return dest

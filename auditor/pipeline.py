@@ -522,6 +522,7 @@ def _rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, w
         tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
         record["reason"] = f"{outcome.reason}: {tail}" if tail else outcome.reason
         return {"record": record, "wheel": None}
+    record["installer"], record["phases"] = outcome.installer, outcome.phases
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
     record["rebuilt"] = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
     return {"record": record, "wheel": cached}
@@ -587,7 +588,7 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
         entry.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
-        _diffoscope_into(entry, published_path, rebuilt, ctx, skip_compiled=True)
+        _diffoscope_into(entry, published_path, rebuilt, ctx, skip_compiled=True, crlf_members=cmp.crlf_members)
     else:
         n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
         entry.update(verdict=Verdict.PARTIAL.value, reason=(
@@ -597,12 +598,14 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
 
 
 def _diffoscope_into(entry: dict, published_path: Path, rebuilt: Path, ctx: Context,
-                     skip_compiled: bool = False) -> None:
+                     skip_compiled: bool = False, crlf_members: list[str] = ()) -> None:
     out = ctx.opts.report_dir / "diffoscope" / f"{entry['filename']}.html"
     leave_out = [] if skip_compiled or ctx.opts.diffoscope_compiled else sorted(
         {d["path"] for d in entry.get("not_reproduced", []) if d["kind"] == "content" and is_compiled(d["path"])})
     ds = diffoscope.run(published_path, rebuilt, entry["filename"], out, skip_compiled=skip_compiled,
-                        leave_out=leave_out)
+                        leave_out=leave_out, crlf_members=crlf_members)
+    if crlf_members:
+        ds["line_endings"] = f"CRLF made LF in {len(crlf_members)} published members (crlf-line-endings)"
     ds["compiled_members"] = ("left out (other platform)" if skip_compiled else
                               f"left out: {', '.join(leave_out)} (not reproduced, listed above; "
                               "--diffoscope-compiled compares them)" if leave_out else "compared")
@@ -629,13 +632,17 @@ def _audit_one(rel: LockedRelease, lock: Lock, ctx: Context) -> dict:
 
 def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict], None] | None = None,
         jobs: int = 1) -> dict:
-    """Audit every release, `jobs` at a time. results.json is rewritten as each package finishes, in
-    lock order; on_done is called in lock order too, so output does not depend on timing.
+    """Audit every release, `jobs` at a time, those with the most locked files first. results.json is
+    rewritten as each package finishes, in lock order; on_done is called in lock order too, so output
+    does not depend on timing.
 
     Ctrl-C / SIGTERM (KeyboardInterrupt in the main thread) kills every running build and tool,
     lets the workers unwind (containers are removed in their `finally`), and re-raises."""
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="audit")
-    futures = {pool.submit(_audit_one, rel, lock, ctx): i for i, rel in enumerate(lock.releases)}
+    # Longest first, so that no long audit starts last and runs alone: a release locked with many
+    # hashes has many wheels, nearly always platform wheels with compiled code (the costly ones).
+    order = sorted(range(len(lock.releases)), key=lambda i: -len(lock.releases[i].hashes))
+    futures = {pool.submit(_audit_one, lock.releases[i], lock, ctx): i for i in order}
     done: dict[int, dict] = {}
     emitted = 0
     try:

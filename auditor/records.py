@@ -102,6 +102,7 @@ class Comparison:
     compiled_differences: list[Difference] = field(default_factory=list)
     members_verified: int = 0
     mtime_members: int = 0  # members whose zip time differs (how far a timestamp policy is off)
+    crlf_members: list[str] = field(default_factory=list)  # verified under crlf-line-endings
 
 
 @dataclass
@@ -145,6 +146,8 @@ class BuildOutcome:
     reason: str | None = None  # why no wheel: build-failed, timeout, missing-build-dependencies, ...
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)  # dynamic build requirements the backend asked for
+    installer: str | None = None  # what installed the build requirements in the sandbox (uv, or pip)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per driver phase (venv, install, build, …)
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -144,7 +144,16 @@ def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(t
     crlf = [(n, d.replace(b"\n", b"\r\n") if n == "pkg/tool.py" else d, m) for n, d, m in BASE]
     cmp = compare_other_platform(wheel(tmp_path / "win.whl", members=_other_platform(crlf)), reb)
     assert cmp.normalizations == ["crlf-line-endings"] and not cmp.differences
+    assert cmp.crlf_members == ["pkg/tool.py"]
     assert verdict_of(cmp)[0] == Verdict.PARTIAL
+    # diffoscope's normalized copy makes exactly those members LF (so its page shows what remains)
+    from auditor.archives import read_wheel
+    from auditor.normalize import normalized_copy
+
+    copy = read_wheel(normalized_copy(tmp_path / "win.whl", tmp_path / "copy.whl", frozenset(cmp.crlf_members)))
+    assert copy.read("pkg/tool.py") == dict((n, d) for n, d, _ in BASE)["pkg/tool.py"]
+    untouched = read_wheel(normalized_copy(tmp_path / "win.whl", tmp_path / "copy2.whl"))
+    assert b"\r\n" in untouched.read("pkg/tool.py")
     assert {d.path for d in cmp.compiled_differences} >= {"pkg/_speed.cp311-win_amd64.pyd", "pkg-1.0.dist-info/WHEEL"}
     changed = [(n, b"def f():\r\n    return 3\r\n" if n == "pkg/tool.py" else d, m) for n, d, m in BASE]
     cmp = compare_other_platform(wheel(tmp_path / "win2.whl", members=_other_platform(changed)), reb)

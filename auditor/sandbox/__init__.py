@@ -59,7 +59,7 @@ def base_env(source_date_epoch: int | None, tz: str | None = None) -> dict[str, 
 
 
 def prepare_frontend(pins, index: SimpleIndex, http: HttpClient, cache: Cache, python: str) -> Path:
-    """Unpack the pinned frontend wheels (build, virtualenv, pip, …) once per pin set, in the cache."""
+    """Unpack the pinned frontend wheels (build, virtualenv, pip, uv, …) once per pin set, in the cache."""
     from auditor.resolve import download  # local import: resolve imports this package's siblings
 
     key = hashlib.sha256("".join(sorted(f"{p.name}=={p.version}:{sorted(p.hashes)}" for p in pins)).encode()).hexdigest()[:16]
@@ -72,8 +72,8 @@ def prepare_frontend(pins, index: SimpleIndex, http: HttpClient, cache: Cache, p
     tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{key}-"))
     try:
         reqs = download(pins, index, http, cache, python, tmp / "wheels")
-        for r in reqs:
-            extract_zip(tmp / "wheels" / r.filename, tmp / ("pip" if r.name == "pip" else "site"))
+        for r in reqs:  # pip and uv apart: the backend's venv must not see them on its path
+            extract_zip(tmp / "wheels" / r.filename, tmp / (r.name if r.name in ("pip", "uv") else "site"))
         (tmp / ".complete").write_text("ok\n")
         tmp.chmod(0o755)
         if root.exists() and not (root / ".complete").is_file():

@@ -1,16 +1,18 @@
 """Runs inside the sandbox (container or local): build one wheel from an extracted sdist.
 
 Standalone on purpose: it needs only the standard library and the pinned frontend handed in
-(build, pyproject_hooks, packaging, virtualenv, pip). No network is used or needed:
+(build, pyproject_hooks, packaging, virtualenv, pip, uv). No network is used or needed:
   1. copy the (read-only) source to the fixed build path, keeping mtimes;
   2. create an empty virtualenv (no seed packages) for the backend;
-  3. pip install the pinned build requirements from the wheelhouse, hashes required, no index;
+  3. install the pinned build requirements from the wheelhouse, hashes required, no index: with uv
+     (the same wheels, ten times faster than pip), or pip when uv is absent or refuses;
   4. check the backend's dynamic requirements are met (build's check_dependencies);
   5. build the wheel with build.ProjectBuilder, the backend running in that virtualenv.
 Exit codes: 0 built; 3 missing dynamic build dependencies; 4 environment set-up failed; 1 build failed.
 """
 
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -44,6 +46,22 @@ def unmet(py, wanted):
     found = json.loads(subprocess.run([py, "-c", CHECK], input=json.dumps([r.name for r in reqs]),
                                       capture_output=True, text=True, check=True).stdout)
     return [str(r) for r in reqs if found[r.name] is None or not r.specifier.contains(found[r.name], prereleases=True)]
+
+
+def install(py, pip, a):
+    """Install the pinned build requirements into the backend's venv; returns the installer used, or None."""
+    uv = sorted(glob.glob(os.path.join(a.frontend, "uv", "*.data", "scripts", "uv")))
+    if uv:
+        r = subprocess.run([uv[0], "pip", "install", "--python", py, "--offline", "--no-config", "--no-cache",
+                            "--no-index", "--find-links", a.wheelhouse, "--require-hashes", "--no-deps", "--no-build",
+                            "--link-mode", "copy", "-r", a.requirements],
+                           env=dict(os.environ, UV_NO_PROGRESS="1"))
+        if r.returncode == 0:
+            return "uv"
+        log("uv could not install the build requirements; trying pip")
+    r = subprocess.run([py, pip, "install", "--no-index", "--find-links", a.wheelhouse, "--require-hashes", "--no-deps",
+                        "--only-binary", ":all:", "--no-cache-dir", "--no-compile", "-r", a.requirements])
+    return "pip" if r.returncode == 0 else None
 
 
 def main():
@@ -88,9 +106,8 @@ def main():
     phase("venv", t0)
     py = os.path.join(venv, "bin", "python")
     t0 = time.time()
-    r = subprocess.run([py, pip, "install", "--no-index", "--find-links", a.wheelhouse, "--require-hashes", "--no-deps",
-                        "--only-binary", ":all:", "--no-cache-dir", "--no-compile", "-r", a.requirements])
-    if r.returncode:
+    installer = install(py, pip, a)
+    if installer is None:
         log("installing the pinned build requirements failed")
         return 4
     phase("install", t0)
@@ -123,7 +140,7 @@ def main():
     phase("build", t0)
     with open(os.path.join(a.out, "driver-result.json"), "w") as f:
         json.dump({"wheel": os.path.basename(wheel), "python": sys.version.split()[0],
-                   "build_path": project, "seconds": round(time.time() - started, 3), "phases": phases}, f)
+                   "build_path": project, "seconds": round(time.time() - started, 3), "phases": phases, "installer": installer}, f)
     log(f"built {os.path.basename(wheel)}; seconds per phase: {json.dumps(phases)}")
     return 0
 

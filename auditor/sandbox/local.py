@@ -30,7 +30,13 @@ def outcome(code: int | None, log: str, seconds: float, out_dir, timeout: float)
     wheels = sorted(p for p in out_dir.iterdir() if p.suffix == ".whl")
     if len(wheels) != 1:
         return BuildOutcome(None, log, "build-failed", seconds)
-    return BuildOutcome(str(wheels[0]), log, None, seconds)
+    try:  # written by the driver; only informative, so a missing or odd file is no error
+        info = json.loads((out_dir / "driver-result.json").read_text())
+        installer = info.get("installer") if isinstance(info.get("installer"), str) else None
+        phases = {str(k): float(v) for k, v in (info.get("phases") or {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        installer, phases = None, {}
+    return BuildOutcome(str(wheels[0]), log, None, seconds, installer=installer, phases=phases)
 
 
 class LocalSandbox:
