@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -24,7 +25,7 @@ from auditor.fetch import Cache, default_cache_dir
 from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.pipeline import Context, Options, run
-from auditor.records import Lock, LockedRelease
+from auditor.records import Lock, LockedRelease, Verdict
 from auditor.resultcache import ResultCache
 from auditor.timeline import baseline_index, timeline
 from auditor.report import github_annotations, render_all
@@ -67,13 +68,31 @@ def make_sandbox(backend: str, image: str, python: str | None = None):
     return LocalSandbox(python)
 
 
+def _severity(verdict: str) -> int:
+    try:
+        return Verdict(verdict).severity
+    except ValueError:
+        return 0
+
+
+def _wheel_counts(wheels: list[dict]) -> str:
+    """"8 differs, 1 partial": the wheels' verdicts, worst first (a release may have 60 wheels)."""
+    if not wheels:
+        return "-"
+    counts = Counter(w["verdict"] for w in wheels)
+    if len(wheels) == 1:
+        return wheels[0]["verdict"]
+    order = sorted(counts, key=lambda v: (-_severity(v), v))
+    return ", ".join(f"{counts[v]} {v}" for v in order)
+
+
 def summary_table(data: dict) -> Table:
     t = Table(title=f"auditor {data.get('command', 'check')}: {data.get('lockfile') or ''}", show_lines=False)
     for col in ("package", "version", "verdict", "wheels", "why"):
         t.add_column(col, overflow="fold")
     for p in data["packages"]:
         ws = p.get("wheels", []) + p.get("unlocked", [])
-        wv = ", ".join(f"{w['verdict']}" for w in ws) if ws else "-"
+        wv = _wheel_counts(ws)
         v = p["verdict"]
         t.add_row(p["name"], p["version"], f"[{VERDICT_STYLE.get(v, '')}]{v}[/]", wv, (p.get("reason") or "")[:160])
     return t
