@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -49,7 +50,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def make_sandbox(backend: str, image: str, python: str | None = None):
+def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None):
     from auditor.sandbox.local import LocalSandbox
     from auditor.sandbox.oci import DEFAULT_IMAGE, OCISandbox, engine_answers
 
@@ -58,7 +59,7 @@ def make_sandbox(backend: str, image: str, python: str | None = None):
     engines = [backend] if backend in ("docker", "podman") else ["docker", "podman"]
     for engine in engines:
         if engine_answers(engine):
-            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python)
+            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir)
     if backend != "auto":
         raise SandboxError(f"{backend} does not answer: is its daemon running?")
     err.print(
@@ -97,6 +98,8 @@ def summary_table(data: dict) -> Table:
         t.add_row(p["name"], p["version"], f"[{VERDICT_STYLE.get(v, '')}]{v}[/]", wv, (p.get("reason") or "")[:160])
     return t
 
+
+RENDER_EVERY = 2.0  # seconds between re-renders of the HTML report during a run
 
 REPORT_DIR_OPTION = typer.Option(Path("reports/latest"), "--report-dir", help="where results.json, index.html and logs go")
 
@@ -203,7 +206,7 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
         except InputError as exc:
             fail(str(exc))
     try:
-        sandbox = make_sandbox(backend, image, python)
+        sandbox = make_sandbox(backend, image, python, facts_dir=(cache_dir or default_cache_dir()) / "images")
         env = sandbox.describe()
     except SandboxError as exc:
         fail(str(exc))
@@ -223,8 +226,14 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
                   results=ResultCache(cache.root) if use_result_cache else None)
 
+    last_render = [0.0]
+
     def on_done(p: dict) -> None:
-        render_all(writer.data, report_dir)  # the report is readable at every point of the run
+        # results.json is already written; the HTML report follows at most every 2 s (each render
+        # embeds every build log so far), and always at the end or on interruption
+        if time.monotonic() - last_render[0] >= RENDER_EVERY:
+            render_all(writer.data, report_dir)
+            last_render[0] = time.monotonic()
         if not quiet:
             v = p["verdict"]
             err.print(f"  {p['name']}{'==' + p['version'] if p['version'] else ''}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"

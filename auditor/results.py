@@ -26,13 +26,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
+def write_json_atomic(path: Path, data: Any, compact: bool = False) -> None:
+    """compact: one line, by json's C encoder (several times faster than indenting: used while a run
+    rewrites results.json after every package; the finished file is indented)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".tmp")
+    text = json.dumps(data, separators=(",", ":")) if compact else json.dumps(data, indent=1)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=False)
-            f.write("\n")
+            f.write(text + "\n")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -80,7 +82,7 @@ class ResultsWriter:
             self._by_position[position] = package
             self.data["packages"] = [self._by_position[k] for k in sorted(self._by_position)]
             self.data["counts"] = counts(self.data["packages"])
-            write_json_atomic(self.path, self.data)
+            write_json_atomic(self.path, self.data, compact=True)
 
     def add(self, package: dict[str, Any]) -> None:
         self.put(len(self._by_position), package)

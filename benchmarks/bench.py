@@ -49,6 +49,13 @@ def pins(lock: Path) -> list[tuple[str, str]]:
     return [(r.name, r.version) for r in read_lock(lock).releases]
 
 
+def audit(lock: Path, cache: Path, report: Path, jobs: int) -> tuple[float, int, float, dict]:
+    cmd = [sys.executable, "-m", "auditor", "check", str(lock), "--cache-dir", str(cache),
+           "--report-dir", str(report), "--quiet", "--jobs", str(jobs)]
+    secs, code, tree_rss = timed(cmd, cwd=ROOT)
+    return secs, code, tree_rss, json.loads((report / "results.json").read_text())
+
+
 def published_wheels(name: str, version: str) -> list[tuple[str, str]]:
     """(filename, url) of every wheel the index serves for the release: what the auditor fetches.
     Looked up before the by-hand clock starts (a person would read them off the project page)."""

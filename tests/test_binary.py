@@ -80,6 +80,7 @@ def test_binary_wheels(published, auditor, container_backend):
     assert "WHEEL" in page and "readelf" not in page
     build = fixc["build"]
     assert build["backend"] == "setuptools" and build["rebuilt"]["filename"].endswith("-linux_x86_64.whl")
+    assert build["installer"] == "uv" and set(build["phases"]) >= {"venv", "install", "build"}, build
     # other platforms: compared with that rebuild; the extension module matches by name, bytes unverifiable
     win = by["win_amd64.whl"]
     assert win["check"] == "rebuilt-other-platform" and win["verdict"] == "partial", win

@@ -3,6 +3,7 @@ Actions annotations. One source of truth: every formatter reads the same results
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -13,7 +14,9 @@ from auditor.timeline import svg_points, timeline
 VERDICTS = ["differs", "failed", "unverifiable", "partial", "equivalent", "identical"]
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> Environment:
+    """One environment per process: jinja2 compiles the template once, not at every re-render."""
     env = Environment(loader=PackageLoader("auditor.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda h: (h or "")[:12]

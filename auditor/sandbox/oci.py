@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -51,7 +52,7 @@ class OCISandbox:
     isolation = "container"
 
     def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024,
-                 python: str | None = None):
+                 python: str | None = None, facts_dir: Path | None = None):
         self.name = engine
         self.interpreter = f"python{python}" if python else "python3"  # --python X.Y picks pythonX.Y
         self.engine = engine
@@ -60,6 +61,9 @@ class OCISandbox:
         self.pids = pids
         self.image_id = self._image_id(image)
         self._python: str | None = None
+        # What a probe container found out about this image (its interpreter's version), kept by image
+        # ID: an image ID is the digest of its content, so the answer cannot go stale.
+        self._facts = (facts_dir / f"{self.image_id.replace(':', '-')}-{self.interpreter}.json") if facts_dir else None
 
     def _cli(self, *args: str, timeout: float = 120, input: bytes | None = None) -> subprocess.CompletedProcess:
         try:
@@ -76,6 +80,12 @@ class OCISandbox:
         return found
 
     def python_version(self) -> str:
+        if self._python is None and self._facts is not None:
+            try:
+                found = json.loads(self._facts.read_text()).get("python")
+                self._python = found if isinstance(found, str) and re.fullmatch(r"3\.[0-9]+\.[0-9]+", found) else None
+            except (OSError, ValueError, AttributeError):
+                pass
         if self._python is None:
             p = self._cli("run", "--rm", "--network=none", self.image_id, self.interpreter, "-c",
                           "import sys; print('%d.%d.%d' % sys.version_info[:3])")
@@ -85,6 +95,15 @@ class OCISandbox:
                 raise SandboxError(f"image {self.image_ref} has no usable {self.interpreter} "
                                    f"(it has: {' '.join(have.stdout.decode().split()) or 'none'})")
             self._python = p.stdout.decode().strip()
+            if self._facts is not None:
+                try:
+                    self._facts.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = self._facts.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+                    tmp.write_text(json.dumps({"image": self.image_id, "interpreter": self.interpreter,
+                                               "python": self._python}) + "\n")
+                    tmp.replace(self._facts)
+                except OSError:
+                    pass  # only a shortcut for the next run
         return ".".join(self._python.split(".")[:2])
 
     def describe(self) -> dict:
