@@ -227,24 +227,9 @@ def _direct_url_files(rel: LockedRelease, index: SimpleIndex, result: dict[str, 
 
 
 def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) -> dict[str, Any]:
-    # 1. Map the lock's hashes to the files served; hash files the index does not hash for us.
-    hashes: dict[str, str | None] = {}
-    for f in files:
-        if f.sha256:
-            hashes[f.filename] = f.sha256
-        else:
-            try:
-                hashes[f.filename] = ctx.cache.fetch(f, None, ctx.http)[0]
-            except AuditorError as exc:
-                result["notes"].append(f"{f.filename}: cannot download to hash it: {exc}")
-                hashes[f.filename] = None
-    served = {h for h in hashes.values() if h}
-    result["missing"] = sorted(rel.hashes - served)
-    if result["missing"]:
-        result["flags"].append("missing")
+    hashes = _hash_files(rel, files, ctx, result)
     first = min((f.upload_time for f in files if f.upload_time), default=None)
     late = timedelta(days=ctx.opts.late_after_days)
-
     if any(f.provenance for f in files):
         result["provenance"] = {f.filename: (provenance(f.provenance, ctx.http) if f.provenance else None) for f in files}
 
@@ -253,25 +238,8 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
     locked_sdists = [f for f in sdists if hashes[f.filename] in rel.hashes]
     sdist = (locked_sdists or sorted(sdists, key=lambda f: not f.filename.endswith(".tar.gz")) or [None])[0]
 
-    # 2. Verified downloads, several at a time. A mismatch is reported, never retried into success.
     ctx.stage(result, "download")
-
-    def fetch(f: IndexFile) -> tuple[IndexFile, dict[str, Any], Path | None]:
-        locked = hashes[f.filename] in rel.hashes
-        entry = _artifact(f, hashes[f.filename], _flags(f, first, late, locked))
-        entry.update(verdict=None, rebuilt_sha256=None, normalizations=[], differences=[], reason=None)
-        path = None
-        try:
-            _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)
-        except HashMismatch as exc:
-            entry["flags"].append("hash-mismatch")
-            entry.update(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
-        except AuditorError as exc:
-            entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
-        return f, entry, path
-
-    with ThreadPoolExecutor(max_workers=DOWNLOADS_PER_RELEASE, thread_name_prefix="fetch") as pool:
-        entries = list(pool.map(fetch, wheels))  # in index order, whatever finishes first
+    entries = _download_wheels(wheels, hashes, rel, first, late, ctx)
     for f, entry, _ in entries:
         (result["wheels"] if hashes[f.filename] in rel.hashes else result["unlocked"]).append(entry)
 
@@ -283,23 +251,18 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         reasons = sorted({e["reason"] for _, e, _ in entries if e["verdict"] == v.value and e["reason"]})
         return done(v, "; ".join(reasons)[:1000] or None)
 
-    if sdist is None:
-        for _, e, _ in entries:
-            if e["verdict"] is None:
-                e.update(verdict=Verdict.UNVERIFIABLE.value, reason="no sdist for this release: nothing to rebuild from")
-        return finish()
-
-    sdist_locked = hashes[sdist.filename] in rel.hashes
-    result["sdist"] = _artifact(sdist, hashes[sdist.filename], _flags(sdist, first, late, sdist_locked))
-    if not sdist_locked:
-        result["notes"].append("the lock does not hash the sdist: the index's copy is the reference source")
-
     def fail_all(verdict: Verdict, reason: str) -> dict[str, Any]:
         for _, e, _ in entries:
             if e["verdict"] is None:
                 e.update(verdict=verdict.value, reason=reason)
         return finish()
 
+    if sdist is None:
+        return fail_all(Verdict.UNVERIFIABLE, "no sdist for this release: nothing to rebuild from")
+    sdist_locked = hashes[sdist.filename] in rel.hashes
+    result["sdist"] = _artifact(sdist, hashes[sdist.filename], _flags(sdist, first, late, sdist_locked))
+    if not sdist_locked:
+        result["notes"].append("the lock does not hash the sdist: the index's copy is the reference source")
     if not wheels:
         return done(Verdict.UNVERIFIABLE, "no wheels published for this release")
     try:
@@ -315,10 +278,60 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         result["sdist"]["flags"].append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
 
-    # 3. One build plan per distinct build configuration among the wheels this sandbox can build
-    #    (pure wheels, and platform wheels for its Python on linux x86_64). Wheels for other platforms
-    #    are compared with a rebuild made with their own backend version (another plan, if needed).
-    python = ctx.sandbox.python_version()
+    plans, others = _plan_groups(entries, src, ctx.sandbox.python_version())
+    _rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
+    if result["builds"]:
+        result["build"] = next((b for b in result["builds"] if b.get("chosen")), result["builds"][0])
+    return finish()
+
+
+def _hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Context, result: dict) -> dict[str, str | None]:
+    """Each served file's sha256 (downloading those the index does not hash); flags lock hashes no
+    served file has as `missing`."""
+    hashes: dict[str, str | None] = {}
+    for f in files:
+        if f.sha256:
+            hashes[f.filename] = f.sha256
+        else:
+            try:
+                hashes[f.filename] = ctx.cache.fetch(f, None, ctx.http)[0]
+            except AuditorError as exc:
+                result["notes"].append(f"{f.filename}: cannot download to hash it: {exc}")
+                hashes[f.filename] = None
+    result["missing"] = sorted(rel.hashes - {h for h in hashes.values() if h})
+    if result["missing"]:
+        result["flags"].append("missing")
+    return hashes
+
+
+def _download_wheels(wheels: list[IndexFile], hashes: dict[str, str | None], rel: LockedRelease, first, late,
+                     ctx: Context) -> list[tuple[IndexFile, dict[str, Any], Path | None]]:
+    """Verified downloads, several at a time, in index order. A mismatch is reported (differs), never
+    retried into success; a failed download makes that wheel unverifiable."""
+    def fetch(f: IndexFile) -> tuple[IndexFile, dict[str, Any], Path | None]:
+        locked = hashes[f.filename] in rel.hashes
+        entry = _artifact(f, hashes[f.filename], _flags(f, first, late, locked))
+        entry.update(verdict=None, rebuilt_sha256=None, normalizations=[], differences=[], reason=None)
+        path = None
+        try:
+            _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)
+        except HashMismatch as exc:
+            entry["flags"].append("hash-mismatch")
+            entry.update(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
+        except AuditorError as exc:
+            entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
+        return f, entry, path
+
+    with ThreadPoolExecutor(max_workers=DOWNLOADS_PER_RELEASE, thread_name_prefix="fetch") as pool:
+        return list(pool.map(fetch, wheels))
+
+
+def _plan_groups(entries, src: Path, python: str) -> tuple[dict, dict]:
+    """Group the downloaded wheels by what it takes to rebuild them.
+
+    plans: wheels this sandbox can build (pure, and platform wheels for its Python on linux x86_64),
+    by build configuration (backend, requirements, timestamp policy). others: wheels for other
+    platforms, by build requirements only (zip times are not compared across platforms)."""
     native = target_tags(python)
     plans: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path, bool]]]] = {}
     others: dict[tuple, tuple[BuildPlan, list[str], list[tuple[dict, WheelArchive, Path]]]] = {}
@@ -336,11 +349,17 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
             continue
         binary = not _is_pure(f.filename)
         if binary and not set(parse_wheel_filename(f.filename)[3]) & native:
-            # zip times are not compared across platforms: only the build requirements matter here
             _group(others, tuple(plan.requires), plan, notes, (entry, wa, path))
         else:
             _group(plans, plan.config(), plan, notes, (entry, wa, path, binary))
+    return plans, others
 
+
+def _rebuild_all(plans: dict, others: dict, src: Path, ctx: Context, index_url: str, work: Path,
+                 rel: LockedRelease, result: dict) -> None:
+    """One rebuild per plan (earliest cutoff first, at most MAX_PLANS in all), each compared with its
+    wheels; then every other-platform wheel is compared with a rebuild made with its own build
+    requirements (built here when no plan made one), or else cross-checked against the sources."""
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
     built: dict[tuple, tuple[Path, WheelArchive, str]] = {}  # build requirements -> the rebuild kept
     for n, (plan, notes, members) in enumerate(ordered):
@@ -371,9 +390,6 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
                 _compare_other_platform_into(entry, wa, path, *rebuilt, ctx)
                 if config not in built:
                     entry["notes"] = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
-    if result["builds"]:
-        result["build"] = next((b for b in result["builds"] if b.get("chosen")), result["builds"][0])
-    return finish()
 
 
 def _group(groups: dict[tuple, tuple], key: tuple, plan: BuildPlan, notes: list[str], item: tuple) -> None:
