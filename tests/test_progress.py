@@ -1,0 +1,68 @@
+"""The rich progress display: on stderr when it is a terminal, off with --quiet or when stderr is a
+pipe (CI logs). Runs the real CLI with its stderr on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+from tests.conftest import PYPI
+from tests.fixtureindex import build_project, lock_line, make_project
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _lock(tmp_path, index):
+    proj = make_project(tmp_path / "src", "fixprog", "1.0")
+    sdist, wheel = build_project(proj, tmp_path / "dist")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(f"--index-url {index.url}\n" + lock_line("fixprog", "1.0", index.add("fixprog", sdist, NOW),
+                                                              index.add("fixprog", wheel, NOW)))
+    return lock
+
+
+def _run_on_pty(cmd: list[str], timeout: float = 600) -> tuple[int, str]:
+    """Run cmd with stderr on a pseudo-terminal (stdout a pipe); returns (exit code, what stderr showed)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave, env=dict(os.environ, COLUMNS="120", TERM="xterm"))
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=60), b"".join(chunks).decode(errors="replace")
+
+
+def _cmd(lock, tmp_path, cache, report: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "auditor", "check", str(lock), "--report-dir", str(tmp_path / report),
+            "--cache-dir", str(cache), "--build-index-url", PYPI, "--no-result-cache", *extra]
+
+
+def test_progress_on_a_terminal_only(tmp_path, index, container_backend, shared_cache):
+    lock = _lock(tmp_path, index)
+    code, shown = _run_on_pty(_cmd(lock, tmp_path, shared_cache, "tty", "--backend", container_backend))
+    assert code == 0, shown
+    # the live display: the overall count and the package's stages as it goes
+    assert "audited" in shown and "0/1" in shown, shown
+    assert "fixprog: build" in shown, shown  # (a stage shorter than a refresh may not be drawn)
+    assert "\x1b[" in shown  # drawn with terminal control sequences
+
+    code, quiet = _run_on_pty(_cmd(lock, tmp_path, shared_cache, "quiet", "--backend", container_backend, "--quiet"))
+    assert code == 0 and "audited" not in quiet and "fixprog: build" not in quiet, quiet
+
+    piped = subprocess.run(_cmd(lock, tmp_path, shared_cache, "pipe", "--backend", container_backend), capture_output=True,
+                           text=True, timeout=600)
+    assert piped.returncode == 0, piped.stderr
+    assert "fixprog==1.0: identical" in piped.stderr  # the plain per-package line, for CI logs
+    assert "audited" not in piped.stderr and "\x1b[" not in piped.stderr
