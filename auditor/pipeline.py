@@ -35,7 +35,7 @@ from auditor.resultcache import ResultCache
 from auditor.timeline import mark_new_since_baseline, provenance
 from auditor.sandbox import BuildJob, Sandbox, base_env, prepare_frontend
 
-MAX_PLANS = 3  # distinct build configurations tried per release
+MAX_PLANS = 4  # distinct build configurations tried per release
 DOWNLOADS_PER_RELEASE = 6  # concurrent downloads of one release's files
 
 
