@@ -605,9 +605,6 @@ def _compare_other_platform_into(entry: dict, published: WheelArchive, published
         verdict, reason = verdict_of(cmp)
         entry.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
         _diffoscope_into(entry, published_path, rebuilt, ctx, skip_compiled=True, crlf_members=cmp.crlf_members)
-    elif cmp.members_verified == 0:
-        entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=(
-            f"other platform: no member could be checked against the wheel rebuilt here ({rebuilt_name})"))
     else:
         n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
         entry.update(verdict=Verdict.PARTIAL.value, reason=(
