@@ -78,11 +78,9 @@ def _severity(verdict: str) -> int:
 
 def _wheel_counts(wheels: list[dict]) -> str:
     """"8 differs, 1 partial": the wheels' verdicts, worst first (a release may have 60 wheels)."""
-    if not wheels:
-        return "-"
+    if len(wheels) <= 1:
+        return wheels[0]["verdict"] if wheels else "-"
     counts = Counter(w["verdict"] for w in wheels)
-    if len(wheels) == 1:
-        return wheels[0]["verdict"]
     order = sorted(counts, key=lambda v: (-_severity(v), v))
     return ", ".join(f"{counts[v]} {v}" for v in order)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from auditor.errors import SandboxError
 from auditor.records import BuildOutcome
+from auditor.results import write_json_atomic
 from auditor.sandbox import BUILD_ROOT, DRIVER, BuildJob
 from auditor.proc import run_logged
 from auditor.sandbox.local import outcome
@@ -97,11 +98,8 @@ class OCISandbox:
             self._python = p.stdout.decode().strip()
             if self._facts is not None:
                 try:
-                    self._facts.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = self._facts.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
-                    tmp.write_text(json.dumps({"image": self.image_id, "interpreter": self.interpreter,
-                                               "python": self._python}) + "\n")
-                    tmp.replace(self._facts)
+                    write_json_atomic(self._facts, {"image": self.image_id, "interpreter": self.interpreter,
+                                                    "python": self._python})
                 except OSError:
                     pass  # only a shortcut for the next run
         return ".".join(self._python.split(".")[:2])
