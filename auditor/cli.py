@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -18,18 +18,20 @@ import typer
 from packaging.utils import canonicalize_name
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from auditor import __version__
 from auditor.errors import AuditorError, InputError, SandboxError
-from auditor.fetch import Cache, default_cache_dir
+from auditor.fetch import Cache, cache_root
 from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
-from auditor.pipeline import Context, Options, run
+from auditor.context import Context, Options
+from auditor.pipeline import run
 from auditor.records import Lock, LockedRelease, Verdict
 from auditor.resultcache import ResultCache
-from auditor.timeline import baseline_index, timeline
+from auditor.timeline import baseline_index
 from auditor.report import github_annotations, render_all
+from auditor.report.common import VERDICT_STYLE
+from auditor.report.terminal import summary_table, timeline_table
 from auditor.results import EXIT_USAGE, ResultsWriter, counts, exit_code
 from auditor.results import load as load_results
 
@@ -38,12 +40,6 @@ image_app = typer.Typer(no_args_is_help=True, help="Manage the pinned build imag
 app.add_typer(image_app, name="image")
 err = Console(stderr=True)
 out = Console() if Console().is_terminal else Console(width=160)  # logs and CI get full-width tables
-
-VERDICT_STYLE = {
-    "identical": "bold green", "equivalent": "green", "partial": "yellow",
-    "unverifiable": "magenta", "failed": "red", "differs": "bold red",
-}
-
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     err.print(f"[bold red]auditor:[/] {message}", highlight=False, markup=True)
@@ -67,34 +63,6 @@ def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir:
         "(the sdists' build code runs as you, with network). Results say isolation: none.[/]"
     )
     return LocalSandbox(python)
-
-
-def _severity(verdict: str) -> int:
-    try:
-        return Verdict(verdict).severity
-    except ValueError:
-        return 0
-
-
-def _wheel_counts(wheels: list[dict]) -> str:
-    """"8 differs, 1 partial": the wheels' verdicts, worst first (a release may have 60 wheels)."""
-    if len(wheels) <= 1:
-        return wheels[0]["verdict"] if wheels else "-"
-    counts = Counter(w["verdict"] for w in wheels)
-    order = sorted(counts, key=lambda v: (-_severity(v), v))
-    return ", ".join(f"{counts[v]} {v}" for v in order)
-
-
-def summary_table(data: dict) -> Table:
-    t = Table(title=f"auditor {data.get('command', 'check')}: {data.get('lockfile') or ''}", show_lines=False)
-    for col in ("package", "version", "verdict", "wheels", "why"):
-        t.add_column(col, overflow="fold")
-    for p in data["packages"]:
-        ws = p.get("wheels", []) + p.get("unlocked", [])
-        wv = _wheel_counts(ws)
-        v = p["verdict"]
-        t.add_row(p["name"], p["version"], f"[{VERDICT_STYLE.get(v, '')}]{v}[/]", wv, (p.get("reason") or "")[:160])
-    return t
 
 
 RENDER_EVERY = 2.0  # seconds between re-renders of the HTML report during a run
@@ -127,9 +95,11 @@ def check(
         lock = read_lock(lockfile)
     except InputError as exc:
         fail(str(exc))
-    _execute(lock, str(lockfile), "check", report_dir, cache_dir, index_url, build_index_url, backend, image,
-             build_timeout, late_after, baseline, strict, quiet, http_timeout, not no_result_cache, python, jobs,
-             diffoscope_compiled)
+    _execute(lock, str(lockfile), "check", RunSettings(
+        report_dir=report_dir, cache_dir=cache_dir, index_url=index_url, build_index_url=build_index_url,
+        backend=backend, image=image, python=python, jobs=jobs, build_timeout=build_timeout, late_after=late_after,
+        baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
+        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet))
 
 
 @app.command()
@@ -167,8 +137,10 @@ def investigate(
     rel = LockedRelease(canonicalize_name(name.strip()), version.strip(),
                         frozenset(f.sha256 for f in files if f.sha256), release, 1, index_url=url)
     lock = Lock(release, "investigate", (rel,), (url,))
-    _execute(lock, None, "investigate", report_dir, cache_dir, url, build_index_url, backend, image,
-             build_timeout, late_after, None, strict, quiet, 30.0, True, python, 0, diffoscope_compiled)
+    _execute(lock, None, "investigate", RunSettings(
+        report_dir=report_dir, cache_dir=cache_dir, index_url=url, build_index_url=build_index_url, backend=backend,
+        image=image, python=python, build_timeout=build_timeout, late_after=late_after,
+        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet))
 
 
 def _lock_report_dir(report_dir: Path):
@@ -186,43 +158,63 @@ def _lock_report_dir(report_dir: Path):
     return handle
 
 
-def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cache_dir, index_url, build_index_url,
-             backend: str, image: str, build_timeout: float, late_after: float, baseline: Path | None,
-             strict: bool, quiet: bool, http_timeout: float, use_result_cache: bool, python: str | None,
-             jobs: int, diffoscope_compiled: bool) -> None:
-    if backend not in ("auto", "docker", "podman", "local"):
-        fail(f"--backend must be auto, docker, podman or local, not {backend!r}")
-    if python is not None and not re.fullmatch(r"3\.[0-9]+", python):
-        fail(f"--python takes X.Y (for example 3.11), not {python!r}")
-    if jobs < 0:
-        fail(f"--jobs must be 1 or more (0: the number of cores), not {jobs}")
-    jobs = jobs or os.cpu_count() or 1
+@dataclass
+class RunSettings:
+    """What `check` and `investigate` were asked for on the command line, before validation."""
+
+    report_dir: Path
+    cache_dir: Path | None = None
+    index_url: str | None = None
+    build_index_url: str | None = None
+    backend: str = "auto"
+    image: str = ""
+    python: str | None = None
+    jobs: int = 0  # 0: the number of cores
+    build_timeout: float = 900.0
+    late_after: float = 7.0
+    baseline: Path | None = None
+    http_timeout: float = 30.0
+    use_result_cache: bool = True
+    diffoscope_compiled: bool = False
+    strict: bool = False
+    quiet: bool = False
+
+
+def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
+    report_dir, quiet = s.report_dir, s.quiet
+    if s.backend not in ("auto", "docker", "podman", "local"):
+        fail(f"--backend must be auto, docker, podman or local, not {s.backend!r}")
+    if s.python is not None and not re.fullmatch(r"3\.[0-9]+", s.python):
+        fail(f"--python takes X.Y (for example 3.11), not {s.python!r}")
+    if s.jobs < 0:
+        fail(f"--jobs must be 1 or more (0: the number of cores), not {s.jobs}")
+    jobs = s.jobs or os.cpu_count() or 1
     known = None
-    if baseline is not None:
+    if s.baseline is not None:
         try:
-            known = baseline_index(load_results(baseline))
+            known = baseline_index(load_results(s.baseline))
         except InputError as exc:
             fail(str(exc))
+    cache = Cache(cache_root(s.cache_dir))
     try:
-        sandbox = make_sandbox(backend, image, python, facts_dir=(cache_dir or default_cache_dir()) / "images")
+        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"))
         env = sandbox.describe()
     except SandboxError as exc:
         fail(str(exc))
+    lock_index = lock.index_urls[0] if lock.index_urls else PYPI
     env.update({
         "auditor_version": __version__, "host": platform.platform(), "host_python": platform.python_version(),
-        "index_url": index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
-        "build_index_url": build_index_url or index_url or (lock.index_urls[0] if lock.index_urls else PYPI),
-        "lock_format": lock.format, "baseline": str(baseline) if baseline else None,
+        "index_url": s.index_url or lock_index, "build_index_url": s.build_index_url or s.index_url or lock_index,
+        "lock_format": lock.format, "baseline": str(s.baseline) if s.baseline else None,
     })
     report_lock = _lock_report_dir(report_dir)  # held (open) until the process ends
-    cache = Cache(cache_dir or default_cache_dir())
-    opts = Options(report_dir=report_dir, cache_dir=cache.root, index_url=index_url, build_index_url=build_index_url,
-                   build_timeout=build_timeout, late_after_days=late_after, baseline=known,
-                   diffoscope_compiled=diffoscope_compiled)
+    opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
+                   build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
+                   diffoscope_compiled=s.diffoscope_compiled)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command)
-    http = HttpClient(timeout=http_timeout)
+    http = HttpClient(timeout=s.http_timeout)
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
-                  results=ResultCache(cache.root) if use_result_cache else None)
+                  results=ResultCache(cache) if s.use_result_cache else None)
 
     last_render = [0.0]
 
@@ -263,7 +255,7 @@ def _execute(lock: Lock, label: str | None, command: str, report_dir: Path, cach
         for p in data["packages"]:
             out.print(timeline_table(p))
     _after_run(data, report_dir)
-    raise typer.Exit(exit_code(data["packages"], strict))
+    raise typer.Exit(exit_code(data["packages"], s.strict))
 
 
 def _progress(ctx, total: int) -> Progress:
@@ -288,17 +280,6 @@ def _progress(ctx, total: int) -> Progress:
 
     ctx.on_stage = on_stage
     return progress
-
-
-def timeline_table(p: dict) -> Table:
-    t = Table(title=f"{p['name']} {p['version']}: upload timeline")
-    for col in ("uploaded", "file", "flags", "verdict", "publisher (PEP 740)"):
-        t.add_column(col, overflow="fold")
-    for row in timeline(p):
-        pubs = (row["publisher"] or {}).get("publishers") if row["publisher"] else None
-        who = ", ".join(f"{x.get('repository', '?')} {x.get('workflow', '')}".strip() for x in pubs) if pubs else "-"
-        t.add_row(row["upload_time"] or "-", row["filename"], " ".join(row["flags"]) or "-", row["verdict"] or "(source)", who)
-    return t
 
 
 def _after_run(data: dict, report_dir: Path) -> None:
@@ -345,7 +326,7 @@ def image_build(
     if not engines:
         fail("no container engine answers (start dockerd, or install podman)")
     try:
-        info = build_image(engines[0], tag or DEFAULT_IMAGE, rebuild, (cache_dir or default_cache_dir()) / "images")
+        info = build_image(engines[0], tag or DEFAULT_IMAGE, rebuild, Cache(cache_root(cache_dir)).dir("images"))
     except SandboxError as exc:
         fail(str(exc), 1)
     err.print(f"{info['ref']}: python {info['python']}, {len(info['packages'])} Debian packages")

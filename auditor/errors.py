@@ -42,12 +42,7 @@ class UnsafeArchive(AuditorError):
 
 
 class BuildError(AuditorError):
-    """The rebuild did not produce a wheel."""
-
-    def __init__(self, message: str, *, reason: str = "build-failed", log: str = ""):
-        self.reason = reason
-        self.log = log
-        super().__init__(message)
+    """The sdist's build configuration cannot be read (pyproject.toml, build requirements)."""
 
 
 class ResolutionError(AuditorError):

@@ -1,6 +1,8 @@
 """Verified downloads into a content-addressed cache.
 
-Layout: CACHE/sha256/ab/abcdef… holds bytes whose sha256 is the file's name. A cached entry is
+Layout (owned here; other modules ask `Cache.dir(NAME)` for theirs): CACHE/sha256/ab/abcdef… holds
+bytes whose sha256 is the file's name; resolutions/, wheelhouses/, frontend/, uv/ (resolve.py and
+sandbox/frontend.py), results/ (resultcache.py), images/ (facts about build images). A cached entry is
 re-hashed before use (a truncated or corrupted entry is fetched again); a download goes to a
 temporary file in the cache, is hashed while streaming, and is renamed into place only when its
 hash is the expected one. A mismatch is raised, never retried into success.
@@ -26,6 +28,11 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("auditor"))
 
 
+def cache_root(cache_dir: Path | None) -> Path:
+    """The cache directory a run uses: --cache-dir, else the platform's user cache directory."""
+    return Path(cache_dir) if cache_dir else default_cache_dir()
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -35,10 +42,20 @@ def sha256_file(path: Path) -> str:
 
 
 class Cache:
+    SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "images")
+
     def __init__(self, root: Path):
         self.root = Path(root)
         (self.root / "sha256").mkdir(parents=True, exist_ok=True)
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def dir(self, name: str) -> Path:
+        """The cache's sub-directory `name` (one of SUBDIRS), created on first use."""
+        if name not in self.SUBDIRS:
+            raise ValueError(f"unknown cache directory {name!r}")
+        d = self.root / name
+        d.mkdir(parents=True, exist_ok=True)
+        return d
 
     def path_for(self, sha256: str) -> Path:
         return self.root / "sha256" / sha256[:2] / sha256

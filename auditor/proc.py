@@ -20,10 +20,6 @@ _RUNNING: set[subprocess.Popen] = set()
 _LOCK = threading.Lock()
 
 
-def cancelled() -> bool:
-    return _CANCEL.is_set()
-
-
 def check() -> None:
     """Raise Cancelled once the run is being stopped (called between stages)."""
     if _CANCEL.is_set():

@@ -95,7 +95,6 @@ class Difference:
 
 @dataclass
 class Comparison:
-    identical: bool
     normalizations: list[str]
     differences: list[Difference]
     # members whose bytes differ but are compiled code (for the binary-wheel partial verdict)

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,12 +21,10 @@ from packaging.utils import parse_wheel_filename
 
 from auditor.errors import AuditorError, HashMismatch, InputError, ResolutionError
 from auditor.fetch import Cache
+from auditor.fsutil import publish_dir, write_atomic
 from auditor.index import HttpClient, SimpleIndex
 from auditor.lockfiles.requirements import read as read_requirements
 from auditor.records import BuildRequirement, LockedRelease
-
-FRONTEND_LOCK = Path(__file__).parent / "sandbox" / "frontend.txt"
-
 
 def target_tags(python: str) -> set[Tag]:
     """Wheel tags a CPython X.Y on glibc linux x86_64 (Debian bookworm: glibc 2.36) can install."""
@@ -59,7 +56,7 @@ def resolve(
     comparison to expose, not for the resolver to refuse."""
     key_src = json.dumps([sorted(requires), cutoff.isoformat() if cutoff else None, index_url, python, exempt])
     key = hashlib.sha256(key_src.encode()).hexdigest()
-    cached = cache.root / "resolutions" / f"{key}.txt"
+    cached = cache.dir("resolutions") / f"{key}.txt"
     if cached.is_file():
         try:
             return list(read_requirements(cached).releases)
@@ -69,7 +66,7 @@ def resolve(
         _uv(), "pip", "compile", "-", "--generate-hashes", "--only-binary", ":all:",
         "--python-version", python, "--python-platform", "x86_64-unknown-linux-gnu",
         "--index-url", index_url, "--no-header", "--no-annotate", "--no-config", "--quiet",
-        "--cache-dir", str(cache.root / "uv"),
+        "--cache-dir", str(cache.dir("uv")),
     ]
     if cutoff is not None:
         args += ["--exclude-newer", cutoff.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
@@ -81,11 +78,7 @@ def resolve(
     if p.returncode != 0:
         msg = " ".join(p.stderr.split())[:600]
         raise ResolutionError(f"cannot resolve build requirements {requires} as of {cutoff}: {msg}")
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".txt")
-    with os.fdopen(fd, "w") as f:
-        f.write(p.stdout)
-    os.replace(tmp, cached)
+    write_atomic(cached, p.stdout)
     return list(read_requirements(cached).releases)
 
 
@@ -133,30 +126,19 @@ def shared_wheelhouse(
     shared by every build that needs the same pins, in this run and the next ones."""
     key = hashlib.sha256(json.dumps(
         [python, sorted([p.name, p.version, sorted(p.hashes)] for p in pins)]).encode()).hexdigest()[:24]
-    root = cache.root / "wheelhouses" / key
-    done = root / "requirements.txt"
-    if done.is_file():
+    root = cache.dir("wheelhouses") / key
+    if (root / "requirements.txt").is_file():
         reqs = [BuildRequirement(*line.split("\t")) for line in (root / ".pins").read_text().splitlines()]
         if all((root / r.filename).is_file() for r in reqs):
             return root, reqs
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{key}-"))
-    try:
-        reqs = download(pins, index, http, cache, python, tmp)
+    reqs = []
+
+    def fill(tmp: Path) -> None:
+        reqs[:] = download(pins, index, http, cache, python, tmp)
         (tmp / ".pins").write_text("".join(f"{r.name}\t{r.version}\t{r.filename}\t{r.sha256}\n" for r in reqs))
         write_requirements(reqs, tmp / "requirements.txt")
-        tmp.chmod(0o755)
-        if root.exists() and not done.is_file():
-            shutil.rmtree(root, ignore_errors=True)
-        try:
-            tmp.rename(root)  # atomic: a concurrent run sees all of it or builds its own
-        except OSError:
-            if not done.is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    publish_dir(root, fill, "requirements.txt")
+    if not reqs:  # a concurrent run published it first
+        reqs = [BuildRequirement(*line.split("\t")) for line in (root / ".pins").read_text().splitlines()]
     return root, reqs
-
-
-def frontend_pins() -> list[LockedRelease]:
-    return list(read_requirements(FRONTEND_LOCK).releases)

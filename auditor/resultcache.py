@@ -14,13 +14,13 @@ import copy
 import functools
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.fetch import Cache
+from auditor.fsutil import publish_dir
 
 NEVER_CACHED = {"unverifiable"}
 
@@ -51,9 +51,8 @@ def _files_of(result: dict) -> list[str]:
 
 
 class ResultCache:
-    def __init__(self, root: Path):
-        self.root = root / "results"
-        self.root.mkdir(parents=True, exist_ok=True)
+    def __init__(self, cache: Cache):
+        self.root = cache.dir("results")
 
     def get(self, k: str, report_dir: Path) -> dict | None:
         entry = self.root / k
@@ -72,8 +71,8 @@ class ResultCache:
     def put(self, k: str, result: dict, report_dir: Path) -> None:
         if result.get("verdict") in NEVER_CACHED:
             return
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
-        try:
+
+        def fill(tmp: Path) -> None:
             for rel in _files_of(result):
                 src = report_dir / rel
                 if src.is_file():
@@ -82,10 +81,8 @@ class ResultCache:
             stored = copy.deepcopy(result)
             stored.pop("cached", None)
             (tmp / "result.json").write_text(json.dumps(stored))
-            dest = self.root / k
-            if dest.exists():
-                shutil.rmtree(tmp)
-                return
-            os.rename(tmp, dest)  # atomic: a concurrent run either sees the whole entry or none
+
+        try:
+            publish_dir(self.root / k, fill, "result.json")  # a concurrent run sees the whole entry or none
         except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
+            pass  # only a shortcut for the next run

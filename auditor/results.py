@@ -7,15 +7,14 @@ had; `complete` is false until the run ends. The format is described by schema/r
 from __future__ import annotations
 
 import json
-import os
 import resource
-import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.fsutil import write_json_atomic
 from auditor.records import Verdict
 
 SCHEMA_VERSION = 1
@@ -24,21 +23,6 @@ EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_UNVERIFIED = 0, 1, 2, 3
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def write_json_atomic(path: Path, data: Any, compact: bool = False) -> None:
-    """compact: one line, by json's C encoder (several times faster than indenting: used while a run
-    rewrites results.json after every package; the finished file is indented)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".tmp")
-    text = json.dumps(data, separators=(",", ":")) if compact else json.dumps(data, indent=1)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def counts(packages: list[dict]) -> dict[str, int]:
@@ -83,9 +67,6 @@ class ResultsWriter:
             self.data["packages"] = [self._by_position[k] for k in sorted(self._by_position)]
             self.data["counts"] = counts(self.data["packages"])
             write_json_atomic(self.path, self.data, compact=True)
-
-    def add(self, package: dict[str, Any]) -> None:
-        self.put(len(self._by_position), package)
 
     def finish(self, complete: bool = True) -> dict[str, Any]:
         with self._lock:

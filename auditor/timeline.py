@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.errors import AuditorError
-from auditor.index import HttpClient, parse_time
+from auditor.index import HttpClient
 
 
 def baseline_index(baseline: dict) -> dict[tuple[str, str], set[tuple[str, str]]]:
@@ -57,20 +57,3 @@ def timeline(result: dict) -> list[dict[str, Any]]:
             rows.append({"filename": a["filename"], "upload_time": a.get("upload_time"), "flags": a["flags"],
                          "verdict": a.get("verdict"), "publisher": a.get("provenance")})
     return sorted(rows, key=lambda r: (r["upload_time"] or "", r["filename"]))
-
-
-def svg_points(rows: list[dict[str, Any]], width: int = 640) -> list[dict[str, Any]]:
-    """x positions (0..width) of each artifact's upload time, for the report's inline SVG."""
-    times = [parse_time(r["upload_time"]) for r in rows]
-    known = [t for t in times if t]
-    if not known:
-        return []
-    lo, hi = min(known), max(known)
-    span = (hi - lo).total_seconds() or 1.0
-    pts = []
-    for r, t in zip(rows, times):
-        if t:
-            pts.append({"x": round(10 + (width - 20) * (t - lo).total_seconds() / span, 1), "row": r,
-                        "late": "late-upload" in r["flags"]})
-    return pts
-

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from auditor.archives import read_wheel
-from auditor.buildplan import backend_pin, pin_requires, timestamp_policy
+from auditor.plan.config import backend_pin, pin_requires, timestamp_policy
 
 
 @pytest.mark.parametrize("generator,expected", [
@@ -72,7 +72,7 @@ def _sources_and_wheel(tmp_path, mtimes, offset_of):
 
 
 def test_local_time_zone_fixed_offset(tmp_path):
-    from auditor.buildplan import timestamp_candidates
+    from auditor.plan.config import timestamp_candidates
 
     mtimes = [1700000001, 1700003333, 1710000000]
     src, wheel = _sources_and_wheel(tmp_path, mtimes, lambda t: 5 * 3600 + 1800)  # UTC+05:30
@@ -85,7 +85,7 @@ def test_local_time_zone_with_daylight_saving(tmp_path):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from auditor.buildplan import local_time_zone
+    from auditor.plan.config import local_time_zone
 
     berlin = ZoneInfo("Europe/Berlin")
     winter, summer = 1700000000, 1720000000  # November (UTC+1) and July (UTC+2)
@@ -98,7 +98,7 @@ def test_local_time_zone_with_daylight_saving(tmp_path):
 
 
 def test_no_time_zone_when_times_are_utc_mtimes_or_unrelated(tmp_path):
-    from auditor.buildplan import local_time_zone, timestamp_candidates
+    from auditor.plan.config import local_time_zone, timestamp_candidates
 
     src, wheel = _sources_and_wheel(tmp_path, [1700000000, 1700005000], lambda t: 0)
     assert local_time_zone(wheel, src) is None

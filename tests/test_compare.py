@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditor.archives import read_wheel
-from auditor.compare import compare_wheels, verdict_of
+from auditor.judge.members import compare_wheels
+from auditor.judge.verdicts import verdict_of
 from auditor.records import Verdict
 
 T1 = (2020, 2, 2, 0, 0, 0)
@@ -138,7 +139,7 @@ def _other_platform(members, tag="cp311-cp311-win_amd64"):
 
 
 def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(tmp_path):
-    from auditor.compare import compare_other_platform
+    from auditor.judge.members import compare_other_platform
 
     reb = wheel(tmp_path / "rebuilt.whl", members=BASE + [("pkg/_speed.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)])
     crlf = [(n, d.replace(b"\n", b"\r\n") if n == "pkg/tool.py" else d, m) for n, d, m in BASE]
@@ -148,7 +149,7 @@ def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(t
     assert verdict_of(cmp)[0] == Verdict.PARTIAL
     # diffoscope's normalized copy makes exactly those members LF (so its page shows what remains)
     from auditor.archives import read_wheel
-    from auditor.normalize import normalized_copy
+    from auditor.judge.normalize import normalized_copy
 
     copy = read_wheel(normalized_copy(tmp_path / "win.whl", tmp_path / "copy.whl", frozenset(cmp.crlf_members)))
     assert copy.read("pkg/tool.py") == dict((n, d) for n, d, _ in BASE)["pkg/tool.py"]

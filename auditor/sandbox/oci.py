@@ -21,7 +21,7 @@ from pathlib import Path
 
 from auditor.errors import SandboxError
 from auditor.records import BuildOutcome
-from auditor.results import write_json_atomic
+from auditor.fsutil import write_json_atomic
 from auditor.sandbox import BUILD_ROOT, DRIVER, BuildJob
 from auditor.proc import run_logged
 from auditor.sandbox.local import outcome

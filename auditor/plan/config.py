@@ -73,13 +73,13 @@ def declared_requires(project_dir: Path) -> tuple[list[str], str]:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BuildError(f"sdist pyproject.toml is invalid: {exc}", reason="bad-pyproject") from None
+        raise BuildError(f"sdist pyproject.toml is invalid: {exc}") from None
     bs = data.get("build-system")
     if not isinstance(bs, dict) or "requires" not in bs:
         return list(LEGACY_REQUIRES), "no [build-system] requires: PEP 517 legacy default"
     reqs = bs["requires"]
     if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
-        raise BuildError("sdist [build-system] requires is not a list of strings", reason="bad-pyproject")
+        raise BuildError("sdist [build-system] requires is not a list of strings")
     return list(reqs), "pyproject.toml [build-system] requires"
 
 
@@ -92,7 +92,7 @@ def pin_requires(declared: list[str], backend: str | None, version: str | None) 
         try:
             req = Requirement(spec)
         except InvalidRequirement as exc:
-            raise BuildError(f"invalid build requirement {spec!r}: {exc}", reason="bad-pyproject") from None
+            raise BuildError(f"invalid build requirement {spec!r}: {exc}") from None
         if backend and version and canonicalize_name(req.name) == backend:
             extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
             marker = f"; {req.marker}" if req.marker else ""

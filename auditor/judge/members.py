@@ -20,7 +20,7 @@ import io
 import re
 
 from auditor.archives import Member, WheelArchive
-from auditor.records import Comparison, Difference, Verdict
+from auditor.records import Comparison, Difference
 
 # compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
 _COMPILED = re.compile(r"(\.so(\.[0-9]+)*|\.pyd|\.dylib|\.dll|\.a|\.lib|\.exp|\.pdb)$")
@@ -208,7 +208,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
             diffs.append(Difference(records[0], "metadata", "RECORD rows of non-compiled members differ"))
         else:
             verified += 1
-    return Comparison(identical=False, normalizations=sorted(norms), differences=diffs,
+    return Comparison(normalizations=sorted(norms), differences=diffs,
                       compiled_differences=unverified, members_verified=verified, crlf_members=crlf)
 
 
@@ -301,29 +301,12 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         norms.add("zip-order")
 
     return Comparison(
-        identical=False,
         normalizations=sorted(norms),
         differences=diffs,
         compiled_differences=compiled,
         members_verified=verified,
         mtime_members=mtime_members,
     )
-
-
-def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
-    if cmp.identical:
-        return Verdict.IDENTICAL, None
-    if cmp.differences:
-        paths = sorted({d.path for d in cmp.differences})
-        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-        return Verdict.DIFFERS, f"{len(cmp.differences)} difference(s): {shown}"
-    if cmp.compiled_differences:
-        n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
-        return Verdict.PARTIAL, (
-            f"{cmp.members_verified} members verified, {n} compiled members not reproduced "
-            "(build environment differs from the publisher's)"
-        )
-    return Verdict.EQUIVALENT, None
 
 
 def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
@@ -356,5 +339,5 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
             diffs.append(Difference(name, "content", f"differs from the sdist's {source.relative_to(root)}"))
             continue
         verified += 1
-    return Comparison(identical=False, normalizations=[], differences=diffs, compiled_differences=unverified,
+    return Comparison(normalizations=[], differences=diffs, compiled_differences=unverified,
                       members_verified=verified)

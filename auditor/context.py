@@ -1,0 +1,77 @@
+"""What every stage of one run shares: the user's options and the run's services (index client,
+download cache, sandbox, result cache, the build frontend), created once per run."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from auditor import proc
+from auditor.fetch import Cache
+from auditor.index import PYPI, HttpClient, SimpleIndex
+from auditor.resultcache import ResultCache
+from auditor.sandbox import Sandbox
+from auditor.sandbox.frontend import frontend_pins, prepare_frontend
+
+
+@dataclass
+class Options:
+    """What `check` and `investigate` were asked to do (the CLI's flags, validated)."""
+
+    report_dir: Path
+    index_url: str | None = None
+    build_index_url: str | None = None
+    build_timeout: float = 900.0
+    late_after_days: float = 7.0
+    diffoscope_compiled: bool = False  # diffoscope also on compiled members known not to be reproduced
+    baseline: dict | None = None  # baseline_index() of an earlier results.json
+
+
+def slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+@dataclass
+class Context:
+    opts: Options
+    http: HttpClient
+    cache: Cache
+    sandbox: Sandbox
+    results: ResultCache | None = None  # None: always audit afresh (--no-result-cache)
+    on_stage: Callable[[str, str], None] | None = None  # (package, stage): for a progress display
+    indexes: dict[str, SimpleIndex] = field(default_factory=dict)
+    _frontend: Path | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stage(self, result: dict[str, Any], name: str | None) -> None:
+        """Enter a stage of one package's audit (None: finished); times each stage into result["timings"]."""
+        now = time.monotonic()
+        timings = result.setdefault("timings", {})
+        last = result.pop("_stage", None)
+        if last:
+            timings[last[0]] = round(timings.get(last[0], 0.0) + now - last[1], 3)
+        if name:
+            result["_stage"] = (name, now)
+            proc.check()
+        if self.on_stage:
+            self.on_stage(result["name"], name or "done")
+
+    def index(self, url: str) -> SimpleIndex:
+        url = slash(url)
+        if url not in self.indexes:
+            self.indexes[url] = SimpleIndex(url, self.http)
+        return self.indexes[url]
+
+    def build_index(self, lock_index: str | None) -> SimpleIndex:
+        return self.index(slash(self.opts.build_index_url or lock_index or PYPI))
+
+    def frontend(self, lock_index: str | None) -> Path:
+        with self._lock:  # once per run, whichever package asks first
+            if self._frontend is None:
+                self._frontend = prepare_frontend(
+                    frontend_pins(), self.build_index(lock_index), self.http, self.cache,
+                    self.sandbox.python_version())
+        return self._frontend

@@ -1,0 +1,253 @@
+"""Semantic comparison of METADATA, WHEEL and entry_points.txt.
+
+Two builds of the same source with other toolchain versions write the same facts in other spellings:
+`vine <6.0.0,>=5.0.0` or `vine (<6.0.0,>=5.0.0)` or `vine<6.0.0,>=5.0.0`; `extra == 'dev'` or
+`extra == "dev"`; `Platform: UNKNOWN`; the description in a folded header or in the body; trailing
+blank lines; `Metadata-Version`, `License-File` and `Dynamic` lines (what the toolchain declares).
+Those are the named normalization `metadata-format`, each spelling listed. Everything else is a
+difference with its class:
+
+  code       what an installer or the running code acts on: Name, Version, Requires-Dist,
+             Provides-Extra, Requires-Python, Requires-External, Provides/Obsoletes-Dist (compared as
+             parsed requirements, specifiers and markers), entry points, WHEEL Root-Is-Purelib
+  metadata   descriptive fields: Summary, Description, Home-page, Author, License, Classifier,
+             Project-URL, Keywords, …
+  packaging  WHEEL Tag lines, Wheel-Version, Build
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+CODE_FIELDS = ("name", "version", "requires_dist", "provides_extra", "requires_python", "requires_external",
+               "provides_dist", "obsoletes_dist")
+# What the toolchain declares about itself or its inputs, not about the project's behaviour.
+TOOLCHAIN_FIELDS = ("metadata_version", "dynamic", "license_files")
+
+
+@dataclass
+class MetaDiff:
+    field: str
+    cls: str  # code | metadata | packaging
+    detail: str
+
+
+@dataclass
+class MetaComparison:
+    equal: bool  # same facts (maybe other spellings)
+    spellings: list[str] = field(default_factory=list)  # what differed only in spelling: metadata-format
+    diffs: list[MetaDiff] = field(default_factory=list)
+
+
+def _canon_marker(m: str | None) -> str:
+    if not m:
+        return ""
+    try:
+        text = str(Marker(m))
+    except InvalidMarker:
+        return " ".join(m.split())
+    # extra names are normalized by installers (PEP 685): `extra == "dev_tools"` is `extra == "dev-tools"`
+    return re.sub(r'(extra\s*==\s*")([^"]*)(")', lambda x: x.group(1) + canonicalize_name(x.group(2)) + x.group(3), text)
+
+
+def _canon_requirement(s: str) -> str:
+    try:
+        r = Requirement(s)
+    except InvalidRequirement:
+        return " ".join(s.split())
+    extras = ",".join(sorted(canonicalize_name(e) for e in r.extras))
+    return (f"{canonicalize_name(r.name)}[{extras}]{r.specifier}" + (f" @ {r.url}" if r.url else "")
+            + (f"; {_canon_marker(str(r.marker))}" if r.marker else ""))
+
+
+def _canon_text(s: str | None) -> str:
+    """Descriptive text as a reader sees it: lines without trailing blanks, no blank lines around."""
+    if not s:
+        return ""
+    lines = [ln.rstrip() for ln in s.replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def _unfold_description(s: str) -> str:
+    """Old setuptools wrote the description as a header folded with 8 spaces (or `       |`)."""
+    lines = s.split("\n")
+    rest = lines[1:]
+    if rest and all(not ln.strip() or ln.startswith("        ") for ln in rest):
+        rest = [ln[8:] if ln.startswith("        ") else ln.strip() for ln in rest]
+        rest = [ln[1:] if ln.startswith("|") else ln for ln in rest]
+    return "\n".join([lines[0]] + rest)
+
+
+def _facts(raw: dict, key: str):
+    v = raw.get(key)
+    if v is None:
+        return None
+    if key == "name":
+        return canonicalize_name(v)
+    if key == "version":
+        try:
+            return str(Version(v))
+        except InvalidVersion:
+            return v
+    if key == "requires_python":
+        try:
+            return str(SpecifierSet(v))
+        except InvalidSpecifier:
+            return v
+    if key in ("requires_dist", "provides_dist", "obsoletes_dist", "requires_external"):
+        return sorted(_canon_requirement(x) for x in v)
+    if key == "provides_extra":
+        return sorted({canonicalize_name(x) for x in v})
+    if key == "description":
+        return _canon_text(_unfold_description(v))
+    if isinstance(v, list):
+        return sorted(_canon_text(x) for x in v)
+    if isinstance(v, dict):
+        return sorted((k, _canon_text(x)) for k, x in v.items())
+    return _canon_text(v)
+
+
+def _platforms(raw: dict) -> list[str]:
+    return [p for p in raw.get("platforms", []) if p.strip() != "UNKNOWN"]
+
+
+def compare_metadata(published: bytes, rebuilt: bytes) -> MetaComparison:
+    """METADATA of the published wheel against the rebuild's, by meaning."""
+    if published == rebuilt:
+        return MetaComparison(True)
+    try:
+        a_text, b_text = published.decode("utf-8"), rebuilt.decode("utf-8")
+    except UnicodeDecodeError:
+        return MetaComparison(False, diffs=[MetaDiff("METADATA", "code", "not UTF-8 text")])
+    a, a_bad = parse_email(a_text)
+    b, b_bad = parse_email(b_text)
+    out = MetaComparison(True)
+    for key in sorted(set(a_bad) | set(b_bad)):  # fields packaging could not parse: compared as text
+        if a_bad.get(key) != b_bad.get(key):
+            out.diffs.append(MetaDiff(key, "code", f"unparsed field differs: published {a_bad.get(key)!r}, "
+                                                     f"rebuilt {b_bad.get(key)!r}"))
+    for key in sorted(set(a) | set(b)):
+        if key in TOOLCHAIN_FIELDS or key == "platforms":
+            continue
+        fa, fb = _facts(a, key), _facts(b, key)
+        if fa != fb:
+            cls = "code" if key in CODE_FIELDS else "metadata"
+            out.diffs.append(MetaDiff(_header(key), cls, _describe(fa, fb)))
+        elif a.get(key) != b.get(key):
+            out.spellings.append(_header(key))
+    if _platforms(a) != _platforms(b):
+        out.diffs.append(MetaDiff("Platform", "metadata", _describe(_platforms(a), _platforms(b))))
+    elif a.get("platforms") != b.get("platforms"):
+        out.spellings.append("Platform: UNKNOWN")
+    for key in TOOLCHAIN_FIELDS:
+        if a.get(key) != b.get(key):
+            out.spellings.append(f"{_header(key)} ({_short(a.get(key))} published, {_short(b.get(key))} rebuilt)")
+    if not out.spellings and not out.diffs:
+        out.spellings.append("field order or line layout")
+    out.equal = not out.diffs
+    return out
+
+
+def _header(key: str) -> str:
+    special = {"home_page": "Home-page", "metadata_version": "Metadata-Version", "requires_dist": "Requires-Dist",
+               "license_files": "License-File", "provides_extra": "Provides-Extra", "project_urls": "Project-URL",
+               "classifiers": "Classifier", "description_content_type": "Description-Content-Type"}
+    return special.get(key, "-".join(p.capitalize() for p in key.split("_")))
+
+
+def _short(v) -> str:
+    if v is None:
+        return "absent"
+    s = ", ".join(v) if isinstance(v, list) else str(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _describe(published, rebuilt) -> str:
+    if isinstance(published, list) and isinstance(rebuilt, list):
+        added = [x for x in published if x not in rebuilt]
+        removed = [x for x in rebuilt if x not in published]
+        parts = []
+        if added:
+            parts.append("only in the published wheel: " + "; ".join(added[:6]) + (" …" if len(added) > 6 else ""))
+        if removed:
+            parts.append("only in the rebuild: " + "; ".join(removed[:6]) + (" …" if len(removed) > 6 else ""))
+        return ", ".join(parts) or "same entries, other count"
+    a = "absent" if published is None else repr(published)[:200]
+    b = "absent" if rebuilt is None else repr(rebuilt)[:200]
+    return f"published {a}, rebuilt {b}"
+
+
+def _wheel_fields(text: str) -> tuple[dict[str, list[str]], list[str]]:
+    headers = HeaderParser().parsestr(text)
+    out: dict[str, list[str]] = {}
+    for k, v in headers.items():
+        out.setdefault(k.strip(), []).append(v.strip())
+    return out, list(headers.keys())
+
+
+DELOCATE = re.compile(r"^delocate \S+$")
+
+
+def compare_wheel_file(published: bytes, rebuilt: bytes, platform_may_differ: bool = False,
+                       purelib_may_differ: bool = False) -> tuple[MetaComparison, list[str]]:
+    """WHEEL by meaning. Returns the comparison and the repair-tool lines accepted (delocate's
+    `Generator: delocate X`, which it appends to the builder's own Generator line)."""
+    try:
+        a, a_order = _wheel_fields(published.decode("utf-8"))
+        b, b_order = _wheel_fields(rebuilt.decode("utf-8"))
+    except UnicodeDecodeError:
+        return MetaComparison(False, diffs=[MetaDiff("WHEEL", "packaging", "not UTF-8 text")]), []
+    tools: list[str] = []
+    gen_a = a.get("Generator", [])
+    extra = [g for g in gen_a[1:] if DELOCATE.match(g)] if len(gen_a) > 1 else []
+    if extra:
+        tools += [f"delocate {g.split()[1]} (WHEEL Generator line)" for g in extra]
+        a["Generator"] = [g for g in gen_a if g not in extra]
+    out = MetaComparison(True)
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        if key == "Tag":
+            sa, sb = set(va or []), set(vb or [])
+            if sa == sb:
+                if va != vb:
+                    out.spellings.append("WHEEL Tag order")
+                continue
+            if platform_may_differ and {t.rsplit("-", 1)[0] for t in sa} == {t.rsplit("-", 1)[0] for t in sb}:
+                continue  # judged by the caller (a retag), not here
+            out.diffs.append(MetaDiff("WHEEL Tag", "packaging", _describe(sorted(sa), sorted(sb))))
+        elif key == "Root-Is-Purelib":
+            if [x.lower() for x in va or []] != [x.lower() for x in vb or []] and not purelib_may_differ:
+                out.diffs.append(MetaDiff("WHEEL Root-Is-Purelib", "code", _describe(va, vb)))
+        elif va != vb:
+            out.diffs.append(MetaDiff(f"WHEEL {key}", "packaging", _describe(va, vb)))
+    if out.equal and not out.diffs and not out.spellings and a_order != b_order and not tools:
+        out.spellings.append("WHEEL field order")
+    out.equal = not out.diffs
+    return out, tools
+
+
+def compare_entry_points(published: bytes, rebuilt: bytes) -> MetaComparison:
+    """entry_points.txt by meaning: sections and names with their object references."""
+    def parse(data: bytes) -> dict[str, dict[str, str]] | None:
+        cp = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+        cp.optionxform = str  # type: ignore[assignment]
+        try:
+            cp.read_string(data.decode("utf-8"))
+        except (configparser.Error, UnicodeDecodeError):
+            return None
+        return {s: {k.strip(): " ".join(v.split()) for k, v in cp.items(s)} for s in cp.sections()}
+
+    a, b = parse(published), parse(rebuilt)
+    if a is None or b is None or a != b:
+        return MetaComparison(False, diffs=[MetaDiff("entry_points.txt", "code", "entry points differ")])
+    return MetaComparison(True, spellings=["entry_points.txt layout"])

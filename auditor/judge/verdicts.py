@@ -1,0 +1,96 @@
+"""Turn a comparison into a wheel's verdict fields (verdict, one-line reason, differences, counts).
+
+Each function fills the result entry of one published wheel; none runs anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from auditor.archives import WheelArchive, read_wheel
+from auditor.downloads import is_pure
+from auditor.errors import UnsafeArchive
+from auditor.judge.members import compare_other_platform, compare_wheels, cross_check_sources
+from auditor.records import Comparison, Verdict, to_jsonable
+
+
+def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
+    if cmp.differences:
+        paths = sorted({d.path for d in cmp.differences})
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        return Verdict.DIFFERS, f"{len(cmp.differences)} difference(s): {shown}"
+    if cmp.compiled_differences:
+        n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
+        return Verdict.PARTIAL, (
+            f"{cmp.members_verified} members verified, {n} compiled members not reproduced "
+            "(build environment differs from the publisher's)"
+        )
+    return Verdict.EQUIVALENT, None
+
+
+def _listed(cmp: Comparison) -> dict[str, Any]:
+    return {"normalizations": cmp.normalizations, "differences": [to_jsonable(d) for d in cmp.differences],
+            "members_verified": cmp.members_verified,
+            "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences]}
+
+
+def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
+                    rebuilt_wa: WheelArchive, binary: bool) -> dict[str, Any]:
+    """The comparison fields of one published wheel against one rebuild (no side effects)."""
+    fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
+                              "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
+    if rebuilt_sha == published_sha:
+        return dict(fields, verdict=Verdict.IDENTICAL.value)
+    if not binary and not is_pure(rebuilt_name):
+        # A pure wheel of a project whose extensions are optional: the sdist builds them here.
+        cmp = compare_other_platform(published, rebuilt_wa, pure_variant=True)
+        fields.update(_listed(cmp), check="rebuilt-pure-variant")
+        if cmp.differences:
+            verdict, reason = verdict_of(cmp)
+            return dict(fields, verdict=verdict.value, reason=f"against the rebuild with extensions ({rebuilt_name}): {reason}")
+        return dict(fields, verdict=Verdict.PARTIAL.value, reason=(
+            f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
+            f"({rebuilt_name}); the pure variant itself was not rebuilt"))
+    cmp = compare_wheels(published, rebuilt_wa, binary=binary)
+    verdict, reason = verdict_of(cmp)
+    fields.update(_listed(cmp), verdict=verdict.value, reason=reason, mtime_members=cmp.mtime_members)
+    return fields
+
+
+def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str
+                          ) -> tuple[dict[str, Any], Comparison]:
+    """A wheel for another platform or Python, against the wheel rebuilt here."""
+    cmp = compare_other_platform(published, rebuilt_wa)
+    fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
+    if cmp.differences:
+        verdict, reason = verdict_of(cmp)
+        fields.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
+    else:
+        n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
+        fields.update(verdict=Verdict.PARTIAL.value, reason=(
+            f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
+            + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
+            + f"; {n} compiled members not verifiable here"))
+    return fields, cmp
+
+
+def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
+    """Nothing could be rebuilt: check what can be checked against the sdist's sources."""
+    try:
+        cmp = cross_check_sources(read_wheel(published_path), src)
+    except UnsafeArchive as exc:
+        return {"verdict": Verdict.DIFFERS.value, "reason": f"published wheel unreadable: {exc}"}
+    fields: dict[str, Any] = {"differences": [to_jsonable(d) for d in cmp.differences],
+                              "members_verified": cmp.members_verified, "check": "sources"}
+    if cmp.differences:
+        verdict, reason = verdict_of(cmp)
+        fields.update(verdict=verdict.value, reason=f"against the sdist's sources: {reason}")
+    elif cmp.members_verified == 0:
+        fields.update(verdict=Verdict.UNVERIFIABLE.value,
+                      reason="platform wheel (not rebuilt here) with no member checkable against the sdist's sources")
+    else:
+        fields.update(verdict=Verdict.PARTIAL.value, reason=(
+            f"platform wheel, not rebuilt here: {cmp.members_verified} members match the sdist's sources; "
+            f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
+    return fields

@@ -1,0 +1,192 @@
+"""Stage 4 of an audit: rebuild each group's wheel in the sandbox and score it against the group.
+
+rebuild_all() runs one rebuild per build configuration (earliest cutoff first, at most MAX_PLANS),
+each with its timestamp candidates while a wheel is not identical, keeps every wheel's best
+comparison, then compares every other platform's wheel with a rebuild of its own configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from auditor import diffoscope
+from auditor.archives import WheelArchive, read_wheel
+from auditor.context import Context
+from auditor.errors import AuditorError, UnsafeArchive
+from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.plan.groups import Groups
+from auditor.records import BuildPlan, LockedRelease, Verdict, to_jsonable
+from auditor.resolve import resolve, shared_wheelhouse
+from auditor.sandbox import BuildJob, base_env
+
+MAX_PLANS = 4  # distinct build configurations tried per release
+MAX_TIMESTAMP_TRIES = 2
+
+Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
+
+
+def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
+                rel: LockedRelease, result: dict) -> None:
+    ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
+    built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
+    for n, (plan, notes, members) in enumerate(ordered):
+        if n >= MAX_PLANS:
+            for entry, _, _, _ in members:
+                entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
+            continue
+        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result)
+        if best is not None and (tuple(plan.requires) not in built or any(binary for *_, binary in members)):
+            built[tuple(plan.requires)] = best
+    n = min(len(ordered), MAX_PLANS)
+    for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
+        if config in built or n >= MAX_PLANS:
+            continue
+        # No wheel this sandbox can build was made with this configuration: build one to compare with.
+        notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
+        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result)
+        n += 1
+        if best is not None:
+            built[config] = best
+    fallback = next(iter(built.values()), None)
+    for config, (plan, _, group) in others.items():
+        rebuilt = built.get(config, fallback)
+        for entry, wa, path in group:
+            if rebuilt is None:
+                entry.update(sources_fields(path, src))
+                continue
+            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2])
+            entry.update(fields)
+            if cmp.differences:
+                diffoscope.attach(entry, path, rebuilt[0], ctx.opts.report_dir, ctx.opts.diffoscope_compiled,
+                                  skip_compiled=True, crlf_members=cmp.crlf_members)
+            if config not in built:
+                entry["notes"] = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+
+
+def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
+                        rel, n: int, result) -> Rebuilt | None:
+    """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
+    (at most MAX_TIMESTAMP_TRIES builds); every member wheel keeps its best comparison. Returns the
+    rebuilt wheel that was kept (for other platforms' wheels), or None if no build succeeded."""
+    best: dict[int, tuple[tuple, dict]] = {}
+    kept: Rebuilt | None = None
+    kept_score: tuple | None = None
+    policies = [plan.timestamp] + plan.alternatives
+    mine: list[dict] = []  # this plan's build records
+    for attempt, policy in enumerate(policies[:MAX_TIMESTAMP_TRIES]):
+        label = f"{n}" if attempt == 0 else f"{n}.{attempt}"
+        record, rebuilt = rebuild(dataclasses.replace(plan, timestamp=policy), notes, src, ctx, index_url,
+                                  work / f"build{label}", rel, label, result)
+        ctx.stage(result, "compare")
+        record["attempt"] = attempt
+        result["builds"].append(record)
+        mine.append(record)
+        rebuilt_wa = None
+        if rebuilt is not None:
+            try:
+                rebuilt_wa = read_wheel(rebuilt)
+            except UnsafeArchive as exc:
+                record["reason"] = f"rebuilt wheel unreadable: {exc}"
+        if rebuilt_wa is None:
+            failed = {"verdict": Verdict.FAILED.value, "reason": record["reason"]}
+            for i in range(len(members)):
+                best.setdefault(i, ((Verdict.FAILED.severity,), failed))
+            break
+        total: list = []
+        for i, (entry, wa, _, binary) in enumerate(members):
+            fields = compare_rebuilt(entry["sha256"], wa, record["rebuilt"]["filename"], record["rebuilt"]["sha256"],
+                                     rebuilt_wa, binary)
+            fields["build"] = len(result["builds"]) - 1
+            s = score(fields)
+            total.append(s)
+            if i not in best or s < best[i][0]:
+                best[i] = (s, fields)
+        build_score = tuple(map(sum, zip(*total))) if total else (0,)
+        if kept_score is None or build_score < kept_score:
+            kept, kept_score = (rebuilt, rebuilt_wa, record["rebuilt"]["filename"]), build_score
+            for b in mine:
+                b.pop("chosen", None)
+            record["chosen"] = True
+        if all(fields["verdict"] == Verdict.IDENTICAL.value for _, fields in best.values()):
+            break
+    for i, (entry, _, path, _) in enumerate(members):
+        if i in best:
+            entry.update(best[i][1])
+            if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and kept is not None:
+                rebuilt_path = _rebuilt_path(result, entry, ctx)
+                if rebuilt_path is not None:
+                    diffoscope.attach(entry, path, rebuilt_path, ctx.opts.report_dir, ctx.opts.diffoscope_compiled)
+    return kept
+
+
+def score(fields: dict) -> tuple:
+    """Lower is better: verdict, then differences, then members whose times still differ."""
+    return (Verdict(fields["verdict"]).severity, len(fields.get("differences", [])), fields.get("mtime_members", 0))
+
+
+def _rebuilt_path(result, entry, ctx: Context) -> Path | None:
+    rebuilt = result["builds"][entry["build"]].get("rebuilt") if entry.get("build") is not None else None
+    return ctx.cache.get(rebuilt["sha256"]) if rebuilt else None
+
+
+def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str,
+            result: dict[str, Any]) -> tuple[dict[str, Any], Path | None]:
+    """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel.
+    Returns the build record (as in results.json) and the rebuilt wheel in the cache, or None."""
+    record: dict[str, Any] = {
+        "backend": plan.backend, "backend_version": plan.backend_version, "generator": plan.generator,
+        "declared_requires": plan.requires, "cutoff": to_jsonable(plan.cutoff),
+        "source_date_epoch": plan.timestamp.source_date_epoch, "tz": plan.timestamp.tz or "UTC",
+        "timestamp_policy": {"name": plan.timestamp.name, "reason": plan.timestamp.reason},
+        "requirements": [], "python": plan.python, "sandbox": ctx.sandbox.name,
+        "log": None, "reason": None, "seconds": None, "notes": list(notes),
+    }
+    work.mkdir(parents=True, exist_ok=True)
+    log_path = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-build{n}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    record["log"] = str(log_path.relative_to(ctx.opts.report_dir))
+    requires = list(plan.requires)
+    log = ""
+    for round_ in range(2):  # a second round when the backend asks for more (get_requires_for_build_wheel)
+        ctx.stage(result, "resolve")
+        try:
+            bindex = ctx.build_index(lock_index)
+            pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
+                           exempt=plan.backend if plan.backend_version else None)
+            wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
+            record["requirements"] = [to_jsonable(r) for r in reqs]
+            frontend = ctx.frontend(lock_index)
+        except AuditorError as exc:
+            record["reason"] = f"build requirements: {exc}"
+            log_path.write_text(log + str(exc) + "\n")
+            return record, None
+        out = work / f"out{round_}"
+        out.mkdir(parents=True, exist_ok=True)
+        src.parent.chmod(0o755)
+        job = BuildJob(
+            source_dir=src, wheelhouse=wheelhouse, requirements=wheelhouse / "requirements.txt",
+            frontend=frontend, out_dir=out, env=base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz),
+            timeout=ctx.opts.build_timeout,
+        )
+        ctx.stage(result, "build")
+        outcome = ctx.sandbox.build(job)
+        log += outcome.log
+        record["seconds"] = round((record["seconds"] or 0) + outcome.seconds, 3)
+        new = [m for m in outcome.missing if m not in requires]
+        if outcome.reason != "missing-build-dependencies" or not new or round_:
+            break
+        requires += new
+        record["notes"].append(f"the backend asked for more build requirements (get_requires_for_build_wheel): "
+                               f"{', '.join(new)}; resolved as of the same cutoff and built again")
+        log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
+    log_path.write_text(log)
+    if outcome.wheel_path is None:
+        tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
+        record["reason"] = f"{outcome.reason}: {tail}" if tail else outcome.reason
+        return record, None
+    record["installer"], record["phases"] = outcome.installer, outcome.phases
+    digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
+    record["rebuilt"] = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
+    return record, cached

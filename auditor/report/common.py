@@ -1,0 +1,8 @@
+"""What every formatter shares: verdict order (worst first) and colours."""
+
+VERDICTS = ["differs", "failed", "unverifiable", "partial", "equivalent", "identical"]
+
+VERDICT_STYLE = {  # rich styles for the terminal
+    "identical": "bold green", "equivalent": "green", "partial": "yellow",
+    "unverifiable": "magenta", "failed": "red", "differs": "bold red",
+}

@@ -1,0 +1,28 @@
+"""summary.md: a short Markdown summary for CI step summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.report.common import VERDICTS
+from auditor.results import counts
+
+
+def render_summary(data: dict, report_dir: Path) -> Path:
+    c = counts(data.get("packages", []))
+    lines = [f"## auditor: {data.get('lockfile') or data.get('command')}", ""]
+    lines.append(" · ".join(f"**{v}**: {c[v]}" for v in VERDICTS if c[v]) or "no packages")
+    if not data.get("complete"):
+        lines.append("\n> ⚠ the run did not complete: these are the packages audited before it stopped.")
+    env = data.get("environment", {})
+    if env.get("isolation") == "none":
+        lines.append("\n> ⚠ isolation: none — rebuilt on the host without a container.")
+    bad = [p for p in data.get("packages", []) if p["verdict"] in ("differs", "failed", "unverifiable", "partial")]
+    if bad:
+        lines += ["", "| package | verdict | why |", "|---|---|---|"]
+        for p in bad:
+            why = (p.get("reason") or "").replace("|", "\\|").replace("\n", " ")[:200]
+            lines.append(f"| {p['name']}=={p['version']} | {p['verdict']} | {why} |")
+    out = report_dir / "summary.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,39 @@
+"""The pinned build frontend handed into every sandbox: build, pyproject_hooks, packaging,
+virtualenv, pip and uv, pinned with hashes in frontend.txt (compiled from frontend.in).
+
+Unpacked once per pin set into the cache (CACHE/frontend/<key>/: site/ on PYTHONPATH for the
+driver, pip/ and uv/ apart so that the backend's virtualenv does not see them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from auditor.archives import extract_zip
+from auditor.fetch import Cache
+from auditor.fsutil import publish_dir
+from auditor.index import HttpClient, SimpleIndex
+from auditor.lockfiles.requirements import read as read_requirements
+from auditor.records import LockedRelease
+from auditor.resolve import download
+
+FRONTEND_LOCK = Path(__file__).parent / "frontend.txt"
+
+
+def frontend_pins() -> list[LockedRelease]:
+    return list(read_requirements(FRONTEND_LOCK).releases)
+
+
+def prepare_frontend(pins: list[LockedRelease], index: SimpleIndex, http: HttpClient, cache: Cache,
+                     python: str) -> Path:
+    """Unpack the pinned frontend wheels once per pin set, in the cache; returns the tree."""
+    key = hashlib.sha256("".join(sorted(f"{p.name}=={p.version}:{sorted(p.hashes)}" for p in pins)).encode()).hexdigest()[:16]
+
+    def fill(tmp: Path) -> None:
+        reqs = download(pins, index, http, cache, python, tmp / "wheels")
+        for r in reqs:  # pip and uv apart: the backend's venv must not see them on its path
+            extract_zip(tmp / "wheels" / r.filename, tmp / (r.name if r.name in ("pip", "uv") else "site"))
+        (tmp / ".complete").write_text("ok\n")
+
+    return publish_dir(cache.dir("frontend") / key, fill, ".complete")
