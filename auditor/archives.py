@@ -46,10 +46,26 @@ def extract_sdist(archive: Path, dest: Path, filename: str | None = None) -> Pat
             _extract_tar(archive, dest)
     except UnsafeArchive as exc:
         raise UnsafeArchive(str(exc).replace(archive.name, name)) from None
+    _readable(dest)
     tops = [p for p in dest.iterdir()]
     if len(tops) != 1 or not tops[0].is_dir():
         raise UnsafeArchive(f"{name}: expected one top-level directory, found {sorted(p.name for p in tops)[:5]}")
     return tops[0]
+
+
+def _readable(root: Path) -> None:
+    """Make every extracted file readable and every directory traversable by anyone (the build runs as
+    an unprivileged user): sdists carry odd modes (0600 files, 0644 directories, as alembic's and mako's
+    do). Only read and search bits are added; a file is executable for everyone exactly when the sdist made
+    it executable for someone."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        os.chmod(dirpath, stat.S_IMODE(os.lstat(dirpath).st_mode) | 0o755)
+        for f in filenames:
+            p = os.path.join(dirpath, f)
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode):
+                mode = stat.S_IMODE(st.st_mode)
+                os.chmod(p, mode | 0o644 | (0o111 if mode & 0o111 else 0))
 
 
 def _extract_tar(archive: Path, dest: Path) -> None:

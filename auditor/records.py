@@ -1,7 +1,8 @@
 """Plain typed records that pass between the pipeline's stages.
 
-lockfile -> LockedRelease; index -> IndexFile; fetch -> Artifact; rebuild -> BuildOutcome;
-compare -> Comparison; pipeline -> PackageResult / RunResult (serialized to results.json).
+lockfile -> LockedRelease; index -> IndexFile; plan -> BuildPlan; rebuild -> BuildOutcome;
+judge -> Comparison (of Differences). Package and wheel results are plain dicts, as in results.json
+(schema/results.schema.json).
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class Difference:
     path: str
     kind: str  # added | removed | content | metadata | mode | archive
     detail: str = ""
+    cls: str = "code"  # what it could do once installed: code | metadata | packaging (judge/rules.classify)
+    cause: str | None = None  # probable cause, when known
 
 
 @dataclass
@@ -102,6 +105,9 @@ class Comparison:
     members_verified: int = 0
     mtime_members: int = 0  # members whose zip time differs (how far a timestamp policy is off)
     crlf_members: list[str] = field(default_factory=list)  # verified under crlf-line-endings
+    format_notes: list[str] = field(default_factory=list)  # what differed only in spelling (metadata-format)
+    tool_steps: list[str] = field(default_factory=list)  # repair-tool output accepted (judge/rules.TOOL_STEPS)
+    gzipped: list[str] = field(default_factory=list)  # published X.gz members equal to the rebuild's X
 
 
 @dataclass

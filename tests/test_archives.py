@@ -81,3 +81,16 @@ def test_not_an_archive(tmp_path):
     p.write_bytes(b"hello")
     with pytest.raises(UnsafeArchive):
         extract_sdist(p, tmp_path / "out")
+
+
+def test_odd_modes_are_made_readable_and_the_exec_bit_is_kept(tmp_path):
+    """alembic 1.18.5 and mako 1.3.12 ship members the build user could not read: they must still build."""
+    d = ti("p-1.0/docs", tarfile.DIRTYPE, mode=0o700)
+    sd = make_sdist_tar(tmp_path / "p-1.0.tar.gz", "p-1.0", [
+        (d, None), (ti("p-1.0/docs/changelog.rst", mode=0o600), b"x\n"),
+        (ti("p-1.0/run.sh", mode=0o700), b"#!/bin/sh\n"), (ti("p-1.0/a.py", mode=0o400), b"x=1\n")])
+    top = extract_sdist(sd, tmp_path / "out")
+    assert (top / "docs").stat().st_mode & 0o777 == 0o755
+    assert (top / "docs/changelog.rst").stat().st_mode & 0o777 == 0o644
+    assert (top / "run.sh").stat().st_mode & 0o777 == 0o755  # exec bit as recorded
+    assert (top / "a.py").stat().st_mode & 0o777 == 0o644

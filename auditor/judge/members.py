@@ -1,25 +1,22 @@
 """Normalize and compare a published wheel with a rebuilt one.
 
-Normalizations (each named in the verdict when it was needed):
-  zip-mtime              entry date_time differs
-  zip-permissions-umask  permission bits differ other than the exec bit
-  zip-order              same members, other order
-  zip-compression        compressed bytes, compress_type/size, create_system/version, flag bits
-  zip-directory-entries  directory entries present on one side only
-  crlf-line-endings      (other-platform wheels only) a text member differs only in CRLF vs LF
-Never normalized (a Difference): decompressed content of any member, members on one side only,
-RECORD, METADATA/WHEEL/entry points, the exec bit, links and special files, duplicate names,
+The normalizations and accepted tool steps are listed, with their reasons, in rules.py; METADATA,
+WHEEL and entry points are compared by meaning in metadata.py. Never set aside (a Difference, with
+its class): decompressed content of any other member, members on one side only that no tool step
+accounts for, a RECORD untrue to its wheel, the exec bit, links and special files, duplicate names,
 a central directory that disagrees with local headers, data before/after the archive, zip comments.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
+import hashlib
 import re
+from pathlib import Path
 
 from auditor.archives import Member, WheelArchive
+from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
+from auditor.judge.rules import classify, grafted, gzipped_copy, record_problem, sbom_step
 from auditor.records import Comparison, Difference
 
 # compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
@@ -51,61 +48,12 @@ def _text_diff(pub: WheelArchive, reb: WheelArchive, path: str, limit: int = 12)
     return "\n".join(lines[:limit]) + more
 
 
-def _record_rows(wa: WheelArchive) -> dict[str, tuple[str, str]] | None:
-    names = [n for n in wa.members if n.endswith(".dist-info/RECORD") and n.count("/") == 1]
-    if len(names) != 1:
-        return None
-    try:
-        text = wa.read(names[0]).decode("utf-8")
-    except Exception:
-        return None
-    rows: dict[str, tuple[str, str]] = {}
-    for row in csv.reader(io.StringIO(text)):
-        if row:
-            rows[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
-    return rows
-
-
 def _is_record(name: str) -> bool:
     return name.endswith(".dist-info/RECORD") and name.count("/") == 1
 
 
 def _is_wheel_file(name: str) -> bool:
     return name.endswith(".dist-info/WHEEL") and name.count("/") == 1
-
-
-def _wheel_headers(wa: WheelArchive, name: str) -> tuple[list[tuple[str, str]], list[str]] | None:
-    try:
-        text = wa.read(name, limit=1 << 16).decode("utf-8")
-    except Exception:
-        return None
-    other, tags = [], []
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if not sep:
-            other.append((line, ""))
-        elif key.strip() == "Tag":
-            tags.append(value.strip())
-        else:
-            other.append((key.strip(), value.strip()))
-    return other, tags
-
-
-def retagged(pub: WheelArchive, reb: WheelArchive, name: str, same_python: bool = True,
-             purelib_may_differ: bool = False) -> str | None:
-    """When the WHEEL files differ only in their Tag lines (and, with same_python, only in the platform
-    part: a manylinux retag, as auditwheel repair does), say so; None for any other difference."""
-    a, b = _wheel_headers(pub, name), _wheel_headers(reb, name)
-    if a is None or b is None or not a[1] or not b[1]:
-        return None
-    drop = {"Root-Is-Purelib"} if purelib_may_differ else set()
-    if [h for h in a[0] if h[0] not in drop] != [h for h in b[0] if h[0] not in drop]:
-        return None
-    pub_ia = {t.rsplit("-", 1)[0] for t in a[1]}
-    reb_ia = {t.rsplit("-", 1)[0] for t in b[1]}
-    if same_python and pub_ia != reb_ia:
-        return None
-    return f"tags only: published {', '.join(a[1])}; rebuilt {', '.join(b[1])}"
 
 
 def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
@@ -115,16 +63,6 @@ def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
     except Exception:
         return False
     return a != b and a.replace(b"\r\n", b"\n") == b.replace(b"\r\n", b"\n")
-
-
-def _records_agree(pub: WheelArchive, reb: WheelArchive, skip: set[str]) -> bool:
-    """RECORDs list the same paths and agree on every row but compiled members and `skip`."""
-    a, b = _record_rows(pub), _record_rows(reb)
-    if a is None or b is None:
-        return False
-    if set(a) != set(b):
-        return False
-    return all(a[k] == b[k] for k in a if k not in skip and not is_compiled(k))
 
 
 _EXTENSION = re.compile(r"^(?P<stem>(?:.*/)?[^/.]+)(?:\.[^/]*)?(?:\.so(?:\.[0-9]+)*|\.pyd)$")
@@ -139,6 +77,107 @@ def extension_stem(path: str) -> str | None:
     return m.group("stem") if m else None
 
 
+def _detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
+    """What differs in one member, in a few lines; never empty."""
+    text = _text_diff(pub, reb, name) if name.endswith(_TEXT) or _kind(name) == "metadata" else ""
+    if text:
+        return text
+    a, b = pub.members[name], reb.members[name]
+    if a.size != b.size:
+        return f"content differs: {a.size} bytes published, {b.size} rebuilt"
+    return f"content differs: same size ({a.size} bytes), sha256 {a.sha256[:12]} published, {b.sha256[:12]} rebuilt"
+
+
+_TEXT = (".py", ".pth", ".txt", ".pyi", ".cfg", ".toml", ".json", ".md", ".rst", ".ini", ".sh")
+
+
+def _diff(name: str, kind: str, detail: str, cls: str | None = None, cause: str | None = None) -> Difference:
+    return Difference(name, kind, detail, cls or classify(name), cause)
+
+
+def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, tags_may_differ: str,
+                purelib_may_differ: bool) -> str | None:
+    """METADATA, WHEEL and entry_points.txt that differ in bytes, judged by meaning. Returns
+    "verified" (same facts: metadata-format), "retag" (WHEEL tags differ only in the platform), or
+    "differs" (differences added to out); None for any other member."""
+    base = name.rsplit("/", 1)[-1]
+    if name.count("/") != 1 or not name.split("/", 1)[0].endswith(".dist-info"):
+        return None
+    try:
+        a, b = pub.read(name, limit=1 << 22), reb.read(name, limit=1 << 22)
+    except Exception:
+        return None
+    retag = None
+    if base == "METADATA":
+        mc = compare_metadata(a, b)
+    elif base == "WHEEL":
+        mc, tools, retag = compare_wheel_file(a, b, tags_may_differ, purelib_may_differ)
+        out.tool_steps += tools
+    elif base == "entry_points.txt":
+        mc = compare_entry_points(a, b)
+    else:
+        return None
+    if not mc.equal:
+        lines = _text_diff(pub, reb, name, limit=400).splitlines()
+        for d in mc.diffs:
+            header = d.field.removeprefix("WHEEL ") + ":"
+            mine = [ln for ln in lines if ln[1:].startswith(header)][:6]
+            out.differences.append(_diff(name, "metadata", "\n".join([f"{d.field}: {d.detail}"] + mine), d.cls))
+        return "differs"
+    if retag:
+        out.compiled_differences.append(Difference(name, "metadata", retag, "packaging", "retag"))
+        return "retag"
+    if mc.spellings:
+        out.normalizations.append("metadata-format")
+        out.format_notes += [f"{name.split('/', 1)[1]}: {s}" for s in mc.spellings]
+    return "verified"
+
+
+def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, named: bool = True) -> bool:
+    """A RECORD that differs is verified when it is true to its own wheel: then each of its rows says
+    what the member comparisons already judged. Returns True when verified. named: say record-rows
+    (another platform's RECORD never equals ours: its compiled rows differ, so it is not named there)."""
+    problem = record_problem(pub)
+    if problem:
+        out.differences.append(_diff(name, "metadata", problem, "packaging"))
+        return False
+    if named:
+        out.normalizations.append("record-rows")
+    return True
+
+
+def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool) -> bool:
+    """A member only in the published wheel that a known tool step accounts for. True when accounted."""
+    step = sbom_step(name, pub)
+    if step:
+        out.tool_steps.append(step)
+        return True
+    tool = grafted(name)
+    if tool and binary:
+        out.compiled_differences.append(Difference(name, "added", f"library grafted by {tool}: not reproduced here",
+                                                   "code", "grafted-library"))
+        out.tool_steps.append(f"{tool} grafted libraries")
+        return True
+    plain = gzipped_copy(pub, name, reb)
+    if plain:
+        out.gzipped.append(name)
+        return True
+    return False
+
+
+def _finish(out: Comparison) -> Comparison:
+    out.normalizations = sorted(set(out.normalizations))
+    out.tool_steps = sorted(set(out.tool_steps))
+    if out.gzipped:
+        n = len(out.gzipped)
+        out.differences.append(Difference(
+            f"({n} .gz members)", "added",
+            f"{n} member(s) such as {out.gzipped[0]} are gzip-compressed copies of the rebuild's "
+            f"{out.gzipped[0][:-3]} (decompressed content equal, verified); the sdist holds them uncompressed",
+            "packaging", "release step outside the sdist (data compressed)"))
+    return out
+
+
 def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False) -> Comparison:
     """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
 
@@ -150,13 +189,12 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     pure_variant: `pub` is the pure-Python wheel of a project whose extensions are optional (wrapt,
     simplejson, frozenlist…): extension modules only in the rebuild, and a WHEEL that differs in its
     tags and Root-Is-Purelib, are expected and listed as not verified."""
-    diffs: list[Difference] = []
-    unverified: list[Difference] = []
-    verified = 0
+    out = Comparison(normalizations=[], differences=[])
+    unverified = out.compiled_differences
     pub_files = sorted(n for n, m in pub.members.items() if not m.is_dir)
     reb_files = sorted(n for n, m in reb.members.items() if not m.is_dir)
     for problem in pub.problems:
-        diffs.append(Difference(problem.split(":", 1)[0], "archive", problem))
+        out.differences.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
     pub_ext = {extension_stem(n): n for n in pub_files if extension_stem(n)}
     reb_ext = {extension_stem(n): n for n in reb_files if extension_stem(n)}
     # Which extension modules a project builds may depend on the platform (psutil: _psutil_linux here,
@@ -173,171 +211,167 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     reb_plain = {n for n in reb_files if not is_compiled(n)}
     for n in pub_files:
         if is_compiled(n) and not extension_stem(n):
-            unverified.append(Difference(n, "content", "bundled native library: not verifiable here"))
-    retag = None
-    norms: set[str] = set()
-    crlf: list[str] = []
-    compared_apart: set[str] = set()  # members whose RECORD rows cannot match: judged on their own
+            tool = grafted(n)
+            unverified.append(Difference(n, "content", f"library grafted by {tool}: not verifiable here" if tool
+                                         else "bundled native library: not verifiable here"))
+    record = next((n for n in pub_plain if _is_record(n)), None)
     for name in pub_plain:
         if _is_record(name):
             continue
         if name not in reb_plain:
-            diffs.append(Difference(name, "added", "in the published wheel, not in the rebuilt one"))
+            if not _published_only(pub, reb, name, out, binary=True):
+                out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
         elif pub.members[name].sha256 == reb.members[name].sha256:
-            verified += 1
-        elif _is_wheel_file(name) and (retag := retagged(pub, reb, name, same_python=False,
-                                                         purelib_may_differ=pure_variant)):
-            unverified.append(Difference(name, "metadata", retag))
-            compared_apart.add(name)
+            out.members_verified += 1
+        elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any",
+                                     purelib_may_differ=pure_variant)) in ("verified", "retag", "differs"):
+            out.members_verified += verdict == "verified"
         elif _crlf_only(pub, reb, name):
-            norms.add("crlf-line-endings")
-            compared_apart.add(name)
-            crlf.append(name)
-            verified += 1
+            out.normalizations.append("crlf-line-endings")
+            out.crlf_members.append(name)
+            out.members_verified += 1
         else:
-            diffs.append(Difference(name, _kind(name), _text_diff(pub, reb, name)))
+            out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
+    gz_plain = {g[:-3] for g in out.gzipped}
     for name in sorted(reb_plain - set(pub_plain)):
-        if not _is_record(name):
-            diffs.append(Difference(name, "removed", "in the rebuilt wheel, not in the published one"))
-    records = [n for n in pub_plain if _is_record(n)]
-    if records:
-        a, b = _record_rows(pub), _record_rows(reb)
-        plain = lambda rows: {k: v for k, v in (rows or {}).items() if not is_compiled(k) and not _is_record(k)
-                              and k not in compared_apart}
-        if a is None or b is None or plain(a) != plain(b):
-            diffs.append(Difference(records[0], "metadata", "RECORD rows of non-compiled members differ"))
-        else:
-            verified += 1
-    return Comparison(normalizations=sorted(norms), differences=diffs,
-                      compiled_differences=unverified, members_verified=verified, crlf_members=crlf)
+        if not _is_record(name) and name not in gz_plain:
+            out.differences.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
+    if record and _judge_record(pub, reb, record, out, named=False):
+        out.members_verified += 1
+    return _finish(out)
 
 
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -> Comparison:
     """Compare published `pub` against rebuilt `reb`.
 
-    binary=True: content differences of compiled members present on both sides (and their RECORD
-    rows) are collected apart, for the `partial` verdict; everything else is a difference as usual."""
-    diffs: list[Difference] = []
-    compiled: list[Difference] = []
-    norms: set[str] = set()
+    binary=True: content differences of compiled members present on both sides, WHEEL tags that differ
+    only in the platform, and libraries grafted by a repair tool are collected apart, for the `partial`
+    verdict; everything else is a difference as usual."""
+    out = Comparison(normalizations=[], differences=[])
+    diffs, norms = out.differences, out.normalizations
 
     # Archive structure of the published wheel.
     for name in sorted(set(pub.duplicates)):
-        diffs.append(Difference(name, "archive", "duplicate member name in the published wheel"))
+        diffs.append(_diff(name, "archive", "duplicate member name in the published wheel", "code"))
     if pub.comment != reb.comment:
-        diffs.append(Difference("(zip comment)", "archive", f"published comment {pub.comment[:80]!r}"))
+        diffs.append(_diff("(zip comment)", "archive", f"published comment {pub.comment[:80]!r}", "code"))
     if pub.prefix_bytes != reb.prefix_bytes:
-        diffs.append(Difference("(archive)", "archive", f"{pub.prefix_bytes} bytes of data before the archive"))
+        diffs.append(_diff("(archive)", "archive", f"{pub.prefix_bytes} bytes of data before the archive", "code"))
     if pub.trailing_bytes != reb.trailing_bytes:
-        diffs.append(Difference("(archive)", "archive", f"{pub.trailing_bytes} bytes of data after the archive"))
+        diffs.append(_diff("(archive)", "archive", f"{pub.trailing_bytes} bytes of data after the archive", "code"))
     for problem in pub.problems:
-        diffs.append(Difference(problem.split(":", 1)[0], "archive", problem))
+        diffs.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
 
     pub_names = {n for n in pub.members if not pub.members[n].is_dir}
     reb_names = {n for n in reb.members if not reb.members[n].is_dir}
     pub_dirs = {n for n in pub.members if pub.members[n].is_dir}
     reb_dirs = {n for n in reb.members if reb.members[n].is_dir}
     if pub_dirs != reb_dirs:
-        norms.add("zip-directory-entries")
+        norms.append("zip-directory-entries")
     for d in pub_dirs & reb_dirs:
         if pub.members[d].date_time != reb.members[d].date_time:
-            norms.add("zip-mtime")
+            norms.append("zip-mtime")
 
     for name in sorted(pub_names - reb_names):
-        diffs.append(Difference(name, "added", "in the published wheel, not in the rebuilt one"))
-    for name in sorted(reb_names - pub_names):
-        diffs.append(Difference(name, "removed", "in the rebuilt wheel, not in the published one"))
+        if not _published_only(pub, reb, name, out, binary):
+            diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
+    gz_plain = {g[:-3] for g in out.gzipped}
+    for name in sorted(reb_names - pub_names - gz_plain):
+        diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
-    verified = 0
-    mtime_members = 0
-    deferred_record: str | None = None
-    retagged_wheel: str | None = None
+    record: str | None = None
     for name in sorted(pub_names & reb_names):
         a: Member = pub.members[name]
         b: Member = reb.members[name]
         if a.is_link or b.is_link or a.is_special or b.is_special:
             if (a.mode & 0o170000) != (b.mode & 0o170000):
-                diffs.append(Difference(name, "mode", f"file type {oct(a.mode)} published, {oct(b.mode)} rebuilt"))
+                diffs.append(_diff(name, "mode", f"file type {oct(a.mode)} published, {oct(b.mode)} rebuilt", "code"))
                 continue
             if a.is_link or a.is_special:
-                diffs.append(Difference(name, "mode", "symlink or special file in a wheel"))
+                diffs.append(_diff(name, "mode", "symlink or special file in a wheel", "code"))
         if a.executable != b.executable:
-            diffs.append(Difference(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel"))
+            diffs.append(_diff(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel", "code"))
         elif (a.mode & 0o7777) != (b.mode & 0o7777):
-            norms.add("zip-permissions-umask")
+            norms.append("zip-permissions-umask")
         if a.date_time != b.date_time:
-            norms.add("zip-mtime")
-            mtime_members += 1
+            norms.append("zip-mtime")
+            out.mtime_members += 1
         if (a.compress_type, a.compress_size, a.create_system, a.create_version, a.flag_bits) != (
             b.compress_type, b.compress_size, b.create_system, b.create_version, b.flag_bits
         ):
-            norms.add("zip-compression")
+            norms.append("zip-compression")
         if a.sha256 == b.sha256 and a.size == b.size:
-            verified += 1
+            out.members_verified += 1
             continue
         if binary and is_compiled(name):
-            compiled.append(Difference(name, "content", "compiled member not reproduced"))
+            out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced", "code"))
             continue
-        if binary and _is_wheel_file(name) and (tags := retagged(pub, reb, name)):
-            compiled.append(Difference(name, "metadata", tags))
-            retagged_wheel = name
+        if _is_record(name):
+            record = name  # judged once every member is known
             continue
-        if binary and _is_record(name):
-            deferred_record = name  # judged once every member is known
+        verdict = _judge_meta(pub, reb, name, out, "platform" if binary else "no", purelib_may_differ=False)
+        if verdict is not None:
+            out.members_verified += verdict == "verified"
             continue
-        diffs.append(Difference(name, _kind(name), _text_diff(pub, reb, name) if _kind(name) == "metadata" or name.endswith((".py", ".pth", ".txt")) else ""))
+        diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
 
-    if deferred_record:
-        skip = {deferred_record} | ({retagged_wheel} if retagged_wheel else set())
-        if _records_agree(pub, reb, skip):
-            compiled.append(Difference(deferred_record, "metadata",
-                                       "RECORD differs only in the rows of compiled members (and of a retagged WHEEL)"))
-        else:
-            diffs.append(Difference(deferred_record, "metadata", _text_diff(pub, reb, deferred_record)))
+    if record and _judge_record(pub, reb, record, out):
+        out.members_verified += 1
 
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
     common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
     if common_order_pub != common_order_reb:
-        norms.add("zip-order")
+        norms.append("zip-order")
+    return _finish(out)
 
-    return Comparison(
-        normalizations=sorted(norms),
-        differences=diffs,
-        compiled_differences=compiled,
-        members_verified=verified,
-        mtime_members=mtime_members,
-    )
+
+def _sdist_files(root: Path) -> dict[str, list[Path]]:
+    """Every regular file of the extracted sdist, by each path suffix it can have in a wheel: a backend
+    maps `src/pkg/mod.py` (src layout), `lib/pkg/mod.py` (package_dir), `python/pkg/mod.py` (maturin's
+    python-source) or `pkg/mod.py` (flat) to `pkg/mod.py`."""
+    index: dict[str, list[Path]] = {}
+    for f in sorted(root.rglob("*")):
+        if not f.is_file() or f.is_symlink():
+            continue
+        parts = f.relative_to(root).parts
+        for i in range(len(parts)):
+            index.setdefault("/".join(parts[i:]), []).append(f)
+    return index
 
 
 def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
-    """For a wheel that cannot be rebuilt here (other platform or Python): compare each of its
-    non-compiled, non-metadata members with the file at the same path in the sdist (or under src/).
+    """For a wheel that cannot be rebuilt here (no rebuild succeeded): compare each of its non-compiled,
+    non-metadata members with the sdist's files that the backend maps to the same wheel path.
 
-    A member with no counterpart in the sdist, or with other bytes, is a difference; compiled members,
-    dist-info and .data members cannot be checked this way and are counted as not verified."""
-    import hashlib
-    from pathlib import Path
-
+    A member with no counterpart in the sdist, or whose bytes match none of its counterparts, is a
+    difference; compiled members, dist-info and .data members cannot be checked this way and are
+    counted as not verified."""
     root = Path(src_dir)
-    diffs: list[Difference] = []
-    unverified: list[Difference] = []
-    verified = 0
+    index = _sdist_files(root)
+    out = Comparison(normalizations=[], differences=[])
     for name in sorted(pub.members):
         m = pub.members[name]
         if m.is_dir:
             continue
         top = name.split("/", 1)[0]
         if is_compiled(name) or top.endswith((".dist-info", ".data")):
-            unverified.append(Difference(name, "content", "compiled, metadata or data member: needs a rebuild"))
+            out.compiled_differences.append(Difference(name, "content", "compiled, metadata or data member: needs a rebuild",
+                                                       classify(name)))
             continue
-        candidates = [root / name, root / "src" / name, root / "lib" / name]
-        source = next((c for c in candidates if c.is_file() and not c.is_symlink()), None)
-        if source is None:
-            diffs.append(Difference(name, "added", "in the published wheel, not in the sdist"))
+        candidates = index.get(name, [])
+        if not candidates:
+            out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
             continue
-        if hashlib.sha256(source.read_bytes()).hexdigest() != m.sha256:
-            diffs.append(Difference(name, "content", f"differs from the sdist's {source.relative_to(root)}"))
+        data = [c.read_bytes() for c in candidates]
+        if any(hashlib.sha256(d).hexdigest() == m.sha256 for d in data):
+            out.members_verified += 1
             continue
-        verified += 1
-    return Comparison(normalizations=[], differences=diffs, compiled_differences=unverified,
-                      members_verified=verified)
+        published = pub.read(name, limit=1 << 24)
+        if any(d.replace(b"\r\n", b"\n") == published.replace(b"\r\n", b"\n") for d in data):
+            out.normalizations.append("crlf-line-endings")
+            out.crlf_members.append(name)
+            out.members_verified += 1
+            continue
+        shown = ", ".join(str(c.relative_to(root)) for c in candidates[:3])
+        out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
+    return _finish(out)

@@ -66,7 +66,7 @@ def _canon_requirement(s: str) -> str:
     except InvalidRequirement:
         return " ".join(s.split())
     extras = ",".join(sorted(canonicalize_name(e) for e in r.extras))
-    return (f"{canonicalize_name(r.name)}[{extras}]{r.specifier}" + (f" @ {r.url}" if r.url else "")
+    return (f"{canonicalize_name(r.name)}{f'[{extras}]' if extras else ''}{r.specifier}" + (f" @ {r.url}" if r.url else "")
             + (f"; {_canon_marker(str(r.marker))}" if r.marker else ""))
 
 
@@ -173,7 +173,8 @@ def _short(v) -> str:
 
 
 def _describe(published, rebuilt) -> str:
-    if isinstance(published, list) and isinstance(rebuilt, list):
+    if isinstance(published, list) or isinstance(rebuilt, list):
+        published, rebuilt = published or [], rebuilt or []
         added = [x for x in published if x not in rebuilt]
         removed = [x for x in rebuilt if x not in published]
         parts = []
@@ -198,15 +199,17 @@ def _wheel_fields(text: str) -> tuple[dict[str, list[str]], list[str]]:
 DELOCATE = re.compile(r"^delocate \S+$")
 
 
-def compare_wheel_file(published: bytes, rebuilt: bytes, platform_may_differ: bool = False,
-                       purelib_may_differ: bool = False) -> tuple[MetaComparison, list[str]]:
-    """WHEEL by meaning. Returns the comparison and the repair-tool lines accepted (delocate's
-    `Generator: delocate X`, which it appends to the builder's own Generator line)."""
+def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = "no",
+                       purelib_may_differ: bool = False) -> tuple[MetaComparison, list[str], str | None]:
+    """WHEEL by meaning. tags_may_differ: "no"; "platform" (a native platform wheel: auditwheel's
+    retag changes only the platform part); "any" (a wheel for another platform or Python).
+    Returns the comparison, the repair-tool lines accepted (delocate's `Generator: delocate X`, which it
+    appends to the builder's own Generator line), and a note when the tags differ as allowed."""
     try:
         a, a_order = _wheel_fields(published.decode("utf-8"))
         b, b_order = _wheel_fields(rebuilt.decode("utf-8"))
     except UnicodeDecodeError:
-        return MetaComparison(False, diffs=[MetaDiff("WHEEL", "packaging", "not UTF-8 text")]), []
+        return MetaComparison(False, diffs=[MetaDiff("WHEEL", "packaging", "not UTF-8 text")]), [], None
     tools: list[str] = []
     gen_a = a.get("Generator", [])
     extra = [g for g in gen_a[1:] if DELOCATE.match(g)] if len(gen_a) > 1 else []
@@ -214,6 +217,7 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, platform_may_differ: bo
         tools += [f"delocate {g.split()[1]} (WHEEL Generator line)" for g in extra]
         a["Generator"] = [g for g in gen_a if g not in extra]
     out = MetaComparison(True)
+    retag = None
     for key in sorted(set(a) | set(b)):
         va, vb = a.get(key), b.get(key)
         if key == "Tag":
@@ -222,18 +226,20 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, platform_may_differ: bo
                 if va != vb:
                     out.spellings.append("WHEEL Tag order")
                 continue
-            if platform_may_differ and {t.rsplit("-", 1)[0] for t in sa} == {t.rsplit("-", 1)[0] for t in sb}:
-                continue  # judged by the caller (a retag), not here
+            same_ia = {t.rsplit("-", 1)[0] for t in sa} == {t.rsplit("-", 1)[0] for t in sb}
+            if tags_may_differ == "any" or (tags_may_differ == "platform" and same_ia):
+                retag = f"tags only: published {', '.join(va or [])}; rebuilt {', '.join(vb or [])}"
+                continue
             out.diffs.append(MetaDiff("WHEEL Tag", "packaging", _describe(sorted(sa), sorted(sb))))
         elif key == "Root-Is-Purelib":
             if [x.lower() for x in va or []] != [x.lower() for x in vb or []] and not purelib_may_differ:
                 out.diffs.append(MetaDiff("WHEEL Root-Is-Purelib", "code", _describe(va, vb)))
         elif va != vb:
             out.diffs.append(MetaDiff(f"WHEEL {key}", "packaging", _describe(va, vb)))
-    if out.equal and not out.diffs and not out.spellings and a_order != b_order and not tools:
+    if not out.diffs and not out.spellings and not retag and not tools and a_order != b_order:
         out.spellings.append("WHEEL field order")
     out.equal = not out.diffs
-    return out, tools
+    return out, tools, retag
 
 
 def compare_entry_points(published: bytes, rebuilt: bytes) -> MetaComparison:

@@ -15,11 +15,23 @@ from auditor.judge.members import compare_other_platform, compare_wheels, cross_
 from auditor.records import Comparison, Verdict, to_jsonable
 
 
+def classes_of(differences) -> list[str]:
+    """The classes of a list of differences (dicts or Difference), most dangerous first."""
+    found = {(d["cls"] if isinstance(d, dict) else d.cls) or "code" for d in differences}
+    return [c for c in CLASSES if c in found]
+
+
+CLASSES = ["code", "metadata", "packaging"]
+
+
 def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
     if cmp.differences:
         paths = sorted({d.path for d in cmp.differences})
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-        return Verdict.DIFFERS, f"{len(cmp.differences)} difference(s): {shown}"
+        causes = sorted({d.cause for d in cmp.differences if d.cause})
+        why = f"; probable cause: {', '.join(causes)}" if causes else ""
+        return Verdict.DIFFERS, (f"{len(cmp.differences)} difference(s) [{', '.join(classes_of(cmp.differences))}]: "
+                                 f"{shown}{why}")
     if cmp.compiled_differences:
         n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
         return Verdict.PARTIAL, (
@@ -32,7 +44,9 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
 def _listed(cmp: Comparison) -> dict[str, Any]:
     return {"normalizations": cmp.normalizations, "differences": [to_jsonable(d) for d in cmp.differences],
             "members_verified": cmp.members_verified,
-            "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences]}
+            "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences],
+            "metadata_format": cmp.format_notes, "tool_steps": cmp.tool_steps,
+            "classes": classes_of(cmp.differences)}
 
 
 def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
@@ -82,7 +96,8 @@ def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
     except UnsafeArchive as exc:
         return {"verdict": Verdict.DIFFERS.value, "reason": f"published wheel unreadable: {exc}"}
     fields: dict[str, Any] = {"differences": [to_jsonable(d) for d in cmp.differences],
-                              "members_verified": cmp.members_verified, "check": "sources"}
+                              "members_verified": cmp.members_verified, "check": "sources",
+                              "classes": classes_of(cmp.differences)}
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
         fields.update(verdict=verdict.value, reason=f"against the sdist's sources: {reason}")

@@ -1,0 +1,143 @@
+"""Every rule that lets two wheels differ and still match, listed in one place, each with its reason.
+
+NORMALIZATIONS: differences of form the comparer sets aside (named in every verdict that needed one).
+Tool steps: members or lines that a known repair tool adds to a wheel after the build, accepted only
+in the exact shape that tool writes, and named with the tool (and its version when the wheel says it).
+classify(): what a difference could do once installed (code, metadata or packaging).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import io
+import json
+import re
+
+from auditor.archives import WheelArchive
+
+NORMALIZATIONS = {
+    "zip-mtime": "entry times differ (the builder's clock or SOURCE_DATE_EPOCH); content compared",
+    "zip-order": "same members in another order",
+    "zip-permissions-umask": "permission bits other than the exec bit differ (the builder's umask)",
+    "zip-compression": "compressed bytes, method, sizes, creator version or flag bits differ (another zlib); "
+                       "decompressed content compared",
+    "zip-directory-entries": "directory entries present on one side only",
+    "crlf-line-endings": "(other platforms only) a text member differs only in CRLF vs LF (a Windows checkout)",
+    "metadata-format": "METADATA, WHEEL or entry_points.txt say the same things in other spellings (requirement "
+                       "and marker spelling, field order, Platform: UNKNOWN, trailing blank lines, description "
+                       "layout; Metadata-Version, License-File and Dynamic lines, which the toolchain writes)",
+    "record-rows": "RECORD differs only where members differ under the rules above, or in row order: every "
+                   "published row matches its member's sha256 and size, and no member is missing from it",
+}
+
+TOOL_STEPS = {
+    "auditwheel-sbom": "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD row) "
+                       "when it repairs a manylinux/musllinux wheel",
+    "delocate-generator": "delocate (macOS) appends `Generator: delocate X` to WHEEL",
+    "grafted-library": "auditwheel (NAME.libs/), delvewheel (NAME.libs/) and delocate (.dylibs/) copy the "
+                       "shared libraries an extension links to into the wheel: compiled, not reproduced here",
+    "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
+}
+
+SBOM = re.compile(r"^[^/]+\.dist-info/sboms/auditwheel\.cdx\.json$")
+
+
+def sbom_step(name: str, wa: WheelArchive) -> str | None:
+    """`auditwheel X (SBOM …)` when `name` is the SBOM auditwheel writes; None otherwise."""
+    if not SBOM.match(name):
+        return None
+    version = "?"
+    try:
+        doc = json.loads(wa.read(name, limit=1 << 22))
+        tools = (doc.get("metadata") or {}).get("tools")
+        comps = tools.get("components", []) if isinstance(tools, dict) else (tools or [])
+        for c in comps:
+            if isinstance(c, dict) and c.get("name") == "auditwheel":
+                version = str(c.get("version") or "?")
+        if doc.get("bomFormat") != "CycloneDX":
+            return None
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return None
+    except Exception:  # unreadable member: not the tool's output
+        return None
+    return f"auditwheel {version} SBOM ({name.split('/', 1)[1]})"
+
+
+def grafted(name: str) -> str | None:
+    """The repair tool that grafts libraries at this path, or None."""
+    parts = name.split("/")
+    if any(p.endswith(".dylibs") for p in parts[:-1]):
+        return "delocate"
+    if parts[0].endswith(".libs") or any(p.endswith(".libs") for p in parts[:-1]):
+        return "auditwheel or delvewheel"
+    return None
+
+
+def gzipped_copy(pub: WheelArchive, name: str, reb: WheelArchive) -> str | None:
+    """When published member `X.gz` decompresses to exactly the rebuild's member `X` (which the published
+    wheel lacks), return X: a release step outside the sdist compressed the data."""
+    if not name.endswith(".gz"):
+        return None
+    plain = name[:-3]
+    if plain not in reb.members or plain in pub.members:
+        return None
+    try:
+        data = gzip.decompress(pub.read(name, limit=1 << 26))
+        return plain if data == reb.read(plain, limit=1 << 28) else None
+    except (OSError, EOFError, ValueError):
+        return None
+    except Exception:
+        return None
+
+
+def _b64(hexdigest: str) -> str:
+    return base64.urlsafe_b64encode(bytes.fromhex(hexdigest)).rstrip(b"=").decode()
+
+
+def record_problem(wa: WheelArchive) -> str | None:
+    """None when the wheel's RECORD lists every file member with its true sha256 and size (and nothing
+    else); otherwise what is wrong, in one line."""
+    names = [n for n in wa.members if n.endswith(".dist-info/RECORD") and n.count("/") == 1]
+    if len(names) != 1:
+        return f"{len(names)} RECORD files"
+    record = names[0]
+    try:
+        rows = list(csv.reader(io.StringIO(wa.read(record).decode("utf-8"))))
+    except Exception as exc:
+        return f"RECORD unreadable: {exc}"
+    listed: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        if not row:
+            continue
+        if row[0] in listed:
+            return f"RECORD lists {row[0]} twice"
+        listed[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+    files = {n for n, m in wa.members.items() if not m.is_dir}
+    unlisted = sorted(files - set(listed) - {record} - {n for n in files if n.endswith((".dist-info/RECORD.jws", ".dist-info/RECORD.p7s"))})
+    if unlisted:
+        return f"RECORD does not list {', '.join(unlisted[:3])}"
+    for path, (h, size) in listed.items():
+        if path == record:
+            continue
+        m = wa.members.get(path)
+        if m is None:
+            return f"RECORD lists {path}, which the wheel does not hold"
+        if h != f"sha256={_b64(m.sha256)}" or (size and size != str(m.size)):
+            return f"RECORD row of {path} does not match the member"
+    return None
+
+
+_DESCRIPTIVE = re.compile(r"\.dist-info/(licenses/.*|LICEN[CS]E.*|COPYING.*|NOTICE.*|AUTHORS.*|[^/]*\.(md|rst))$", re.I)
+
+
+def classify(path: str) -> str:
+    """code | metadata | packaging, for a member that differs (METADATA fields are classed apart)."""
+    if path.startswith("(") or not path:
+        return "code"  # archive tricks
+    if path.endswith((".dist-info/RECORD", ".dist-info/WHEEL")) and path.count("/") == 1:
+        return "packaging"
+    if _DESCRIPTIVE.search(path) or path.endswith(".dist-info/INSTALLER") or path.endswith(".dist-info/REQUESTED"):
+        return "metadata"
+    return "code"  # sources, compiled modules, .pth, scripts, entry points, data the code reads
