@@ -18,6 +18,7 @@ from auditor.errors import AuditorError, UnsafeArchive
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan.groups import Groups
 from auditor.records import BuildPlan, LockedRelease, Verdict, to_jsonable
+from auditor.rebuild_failures import failure_cause
 from auditor.resolve import resolve, shared_wheelhouse
 from auditor.sandbox import BuildJob, base_env
 
@@ -114,11 +115,22 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
     for i, (entry, _, path, _) in enumerate(members):
         if i in best:
             entry.update(best[i][1])
+            if kept is None:
+                _sources_instead(entry, path, src)
             if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
                     diffoscope.attach(entry, path, rebuilt_path, ctx.opts.report_dir, ctx.opts.diffoscope_compiled)
     return kept
+
+
+def _sources_instead(entry: dict, path: Path, src: Path) -> None:
+    """No rebuild could be made: check what can be checked against the sdist's sources instead. The
+    verdict is at best `partial`, and its reason starts with why the rebuild failed."""
+    fields = sources_fields(path, src)
+    if fields.get("verdict") in (Verdict.PARTIAL.value, Verdict.DIFFERS.value):
+        failed = entry.get("reason") or "rebuild failed"
+        entry.update(fields, reason=f"rebuild failed ({failed}); {fields['reason']}")
 
 
 def score(fields: dict) -> tuple:
@@ -183,8 +195,10 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
     log_path.write_text(log)
     if outcome.wheel_path is None:
+        cause = failure_cause(log) if outcome.reason != "timeout" else None
         tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
-        record["reason"] = f"{outcome.reason}: {tail}" if tail else outcome.reason
+        record["reason"] = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
+        record["log_tail"] = tail
         return record, None
     record["installer"], record["phases"] = outcome.installer, outcome.phases
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))

@@ -234,6 +234,8 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = 
         elif key == "Root-Is-Purelib":
             if [x.lower() for x in va or []] != [x.lower() for x in vb or []] and not purelib_may_differ:
                 out.diffs.append(MetaDiff("WHEEL Root-Is-Purelib", "code", _describe(va, vb)))
+        elif key == "Generator" and va and vb and va != vb:
+            out.spellings.append(f"WHEEL Generator ({_short(va)} published, {_short(vb)} rebuilt)")
         elif va != vb:
             out.diffs.append(MetaDiff(f"WHEEL {key}", "packaging", _describe(va, vb)))
     if not out.diffs and not out.spellings and not retag and not tools and a_order != b_order:

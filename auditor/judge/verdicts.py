@@ -105,7 +105,7 @@ def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
         fields.update(verdict=Verdict.UNVERIFIABLE.value,
                       reason="platform wheel (not rebuilt here) with no member checkable against the sdist's sources")
     else:
-        fields.update(verdict=Verdict.PARTIAL.value, reason=(
-            f"platform wheel, not rebuilt here: {cmp.members_verified} members match the sdist's sources; "
+        fields.update(verdict=Verdict.PARTIAL.value, normalizations=cmp.normalizations, reason=(
+            f"not rebuilt: {cmp.members_verified} members match the sdist's sources; "
             f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
     return fields

@@ -11,7 +11,7 @@ import calendar
 import re
 import tomllib
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timezone
 from email.parser import HeaderParser
 from pathlib import Path
 
@@ -38,6 +38,11 @@ GENERATORS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^meson$"), "meson-python"),
 ]
 LEGACY_REQUIRES = ["setuptools>=40.8.0"]  # PEP 517's default when pyproject.toml has no [build-system]
+# setuptools 40.8.0 (the first with build_meta:__legacy__, PEP 517's fallback) was uploaded then: a
+# setup.py-only sdist published earlier was built by `setup.py bdist_wheel` with the setuptools and
+# wheel of its day, which the resolver finds as of the upload time.
+PEP517_FALLBACK_SINCE = datetime(2019, 2, 5, 18, 20, 37, tzinfo=timezone.utc)
+PRE_PEP517_REQUIRES = ["setuptools", "wheel"]
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 KNOWN_DEFAULTS = {  # uniform times a backend writes when SOURCE_DATE_EPOCH is unset
     (2016, 1, 1, 0, 0, 0): "poetry-core/pdm-backend default (2016-01-01)",
@@ -208,6 +213,10 @@ def make_plan(
     generator = wheel_generator(wheel)
     backend, version = backend_pin(generator)
     declared, source = declared_requires(project_dir)
+    if declared == LEGACY_REQUIRES and "legacy default" in source and upload_time and upload_time < PEP517_FALLBACK_SINCE:
+        declared, source = list(PRE_PEP517_REQUIRES), (
+            f"{source.split(':')[0]}, uploaded before PEP 517's setuptools fallback existed (40.8.0, 2019-02-05): "
+            "setup.py bdist_wheel with the setuptools and wheel of the upload date")
     in_tree = in_tree_backend(project_dir)
     if in_tree:
         backend, version = None, None  # the sdist carries its own backend: nothing to pin from PyPI

@@ -64,6 +64,47 @@ def install(py, pip, a):
     return "pip" if r.returncode == 0 else None
 
 
+def legacy_setup_py(project, py):
+    """A setup.py project without [build-system] whose setuptools predates PEP 517's fallback backend
+    (setuptools.build_meta:__legacy__, 40.8.0): built as its era did, with `setup.py bdist_wheel`."""
+    if not os.path.isfile(os.path.join(project, "setup.py")):
+        return False
+    pyproject = os.path.join(project, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        with open(pyproject, "rb") as f:
+            if b"[build-system]" in f.read():
+                return False
+    r = subprocess.run([py, "-c", "import setuptools.build_meta"], capture_output=True)
+    return r.returncode != 0
+
+
+def build_legacy(project, py, a, phases, started, installer, t0):
+    log("setuptools has no PEP 517 backend here: running `setup.py bdist_wheel`, as builds of its day did")
+    os.makedirs(a.out, exist_ok=True)
+    dist = os.path.join(a.build_root, ".auditor-dist")
+    r = subprocess.run([py, "setup.py", "bdist_wheel", "--dist-dir", dist], cwd=project)
+    wheels = sorted(glob.glob(os.path.join(dist, "*.whl")))
+    if r.returncode != 0 or len(wheels) != 1:
+        log(f"setup.py bdist_wheel failed (exit {r.returncode}, {len(wheels)} wheels)")
+        return 1
+    shutil.copy2(wheels[0], a.out)
+    phase("build", t0, phases)
+    return finish(a, os.path.join(a.out, os.path.basename(wheels[0])), project, phases, started, installer)
+
+
+def phase(name, t0, phases):
+    phases[name] = round(time.time() - t0, 3)
+
+
+def finish(a, wheel, project, phases, started, installer):
+    with open(os.path.join(a.out, "driver-result.json"), "w") as f:
+        json.dump({"wheel": os.path.basename(wheel), "python": sys.version.split()[0],
+                   "build_path": project, "seconds": round(time.time() - started, 3), "phases": phases,
+                   "installer": installer}, f)
+    log(f"built {os.path.basename(wheel)}; seconds per phase: {json.dumps(phases)}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
@@ -77,8 +118,6 @@ def main():
     started = time.time()
     phases = {}
 
-    def phase(name, t0):
-        phases[name] = round(time.time() - t0, 3)
     site = os.path.join(a.frontend, "site")
     pip = os.path.join(a.frontend, "pip", "pip")
     clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
@@ -95,7 +134,7 @@ def main():
     shutil.copytree(a.src, project, symlinks=True)
     log(f"source at {project}; python {sys.version.split()[0]}; SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '(unset)')}")
 
-    phase("copy", t0)
+    phase("copy", t0, phases)
     t0 = time.time()
     env = dict(clean_env, PYTHONPATH=site, VIRTUALENV_OVERRIDE_APP_DATA=os.path.join(a.build_root, ".appdata"))
     r = subprocess.run([sys.executable, "-m", "virtualenv", "--no-seed", "--no-download", "--no-periodic-update",
@@ -103,19 +142,24 @@ def main():
     if r.returncode:
         log("virtualenv failed")
         return 4
-    phase("venv", t0)
+    phase("venv", t0, phases)
     py = os.path.join(venv, "bin", "python")
+    # As in `python -m build`'s environments: the backend finds the scripts its requirements install
+    # (uv_build looks up its `uv-build` binary on PATH; Cython-based builds call `cython`).
+    os.environ["PATH"] = os.path.join(venv, "bin") + os.pathsep + os.environ.get("PATH", "")
     t0 = time.time()
     installer = install(py, pip, a)
     if installer is None:
         log("installing the pinned build requirements failed")
         return 4
-    phase("install", t0)
+    phase("install", t0, phases)
     t0 = time.time()
 
     sys.path.insert(0, site)
     import build  # noqa: E402  (from the frontend)
 
+    if legacy_setup_py(project, py):
+        return build_legacy(project, py, a, phases, started, installer, t0)
     builder = build.ProjectBuilder(project, python_executable=py)
     try:
         wanted = set(builder.build_system_requires) | set(builder.get_requires_for_build("wheel"))
@@ -130,19 +174,15 @@ def main():
             json.dump(missing, f)  # the host resolves these as of the release and builds again
         return 3
     os.makedirs(a.out, exist_ok=True)
-    phase("requires", t0)
+    phase("requires", t0, phases)
     t0 = time.time()
     try:
         wheel = builder.build("wheel", a.out)
     except build.BuildBackendException as exc:
         log(f"build failed: {exc}")
         return 1
-    phase("build", t0)
-    with open(os.path.join(a.out, "driver-result.json"), "w") as f:
-        json.dump({"wheel": os.path.basename(wheel), "python": sys.version.split()[0],
-                   "build_path": project, "seconds": round(time.time() - started, 3), "phases": phases, "installer": installer}, f)
-    log(f"built {os.path.basename(wheel)}; seconds per phase: {json.dumps(phases)}")
-    return 0
+    phase("build", t0, phases)
+    return finish(a, wheel, project, phases, started, installer)
 
 
 if __name__ == "__main__":

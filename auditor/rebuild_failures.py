@@ -1,0 +1,38 @@
+"""One-line causes for failed rebuilds, read off the build log (the log itself is kept in the report).
+
+Each rule: a pattern the log shows, and the cause a person can check. The first match wins; an
+unrecognised failure keeps the log's last lines as its reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"can't find Rust compiler|cargo: (command )?not found|setuptools-rust|maturin failed|"
+                r"rustc .*not found|Rust not found|No such file or directory: 'cargo'", re.I),
+     "needs a Rust toolchain (cargo, rustc) and its crates, which the sandbox does not have (no crate registry)"),
+    (re.compile(r"fatal error: ([\w./+-]+\.h): No such file or directory"),
+     "a C header the sandbox lacks: {0} (a system library's -dev package)"),
+    (re.compile(r"module 'collections' has no attribute '(Mutable\w+|Mapping|Sequence|Iterable|Callable)'"),
+     "needs Python 3.9 or older: the build uses collections.{0}, removed in Python 3.10; the sandbox has a newer one"),
+    (re.compile(r"HTMLParser' object has no attribute 'unescape'|has no attribute 'unescape'"),
+     "needs Python 3.8 or older: the build calls HTMLParser.unescape, removed in Python 3.9"),
+    (re.compile(r"No module named '(distutils|imp|asynchat|asyncore|smtpd)'"),
+     "needs an older Python: the build imports {0}, removed from the standard library since"),
+    (re.compile(r"uv-build was not properly installed|uv_build.*not (properly )?installed", re.I),
+     "the uv_build backend's binary could not run in the sandbox"),
+    (re.compile(r"Temporary failure in name resolution|Name or service not known|Network is unreachable|"
+                r"ConnectError|Failed to establish a new connection|Could not fetch URL|urlopen error", re.I),
+     "the build tried to reach the network, which the sandbox does not allow (it downloads at build time)"),
+    (re.compile(r"SyntaxError: (Missing parentheses in call to 'print'|invalid syntax)"),
+     "Python 2 syntax in the build: needs an interpreter the sandbox does not have"),
+]
+
+
+def failure_cause(log: str) -> str | None:
+    for pattern, cause in RULES:
+        m = pattern.search(log)
+        if m:
+            return cause.format(*m.groups()) if m.groups() else cause
+    return None
