@@ -17,6 +17,8 @@ from typing import Optional
 import typer
 from packaging.utils import canonicalize_name
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from auditor import __version__
@@ -32,7 +34,7 @@ from auditor.timeline import baseline_index
 from auditor.report import github_annotations, render_all
 from auditor.report.common import VERDICT_STYLE
 from auditor.report.terminal import summary_table, timeline_table
-from auditor.results import EXIT_USAGE, ResultsWriter, counts, exit_code
+from auditor.results import EXIT_USAGE, FAIL_ON, ResultsWriter, counts, exit_code
 from auditor.results import load as load_results
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild locked sdists and compare them with the published wheels.")
@@ -41,8 +43,14 @@ app.add_typer(image_app, name="image")
 err = Console(stderr=True)
 out = Console() if Console().is_terminal else Console(width=160)  # logs and CI get full-width tables
 
+def error_line(message: str) -> None:
+    """One error, one line, whatever the terminal's width (grep and CI annotations see it whole); the
+    message is plain text, never markup (a requirement like `pkg[extra]` stays as written)."""
+    err.print(Text("auditor:", style="bold red"), Text(message), soft_wrap=True, highlight=False)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> None:
-    err.print(f"[bold red]auditor:[/] {message}", highlight=False, markup=True)
+    error_line(message)
     raise typer.Exit(code)
 
 
@@ -88,6 +96,7 @@ def check(
     no_result_cache: bool = typer.Option(False, "--no-result-cache", help="rebuild even when a verdict's inputs are unchanged"),
     diffoscope_compiled: bool = typer.Option(False, "--diffoscope-compiled", help="diffoscope also compiled members already known not to be reproduced (slow: section dumps)"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
+    fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any: which classes of difference make the exit code 1"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
@@ -99,7 +108,7 @@ def check(
         report_dir=report_dir, cache_dir=cache_dir, index_url=index_url, build_index_url=build_index_url,
         backend=backend, image=image, python=python, jobs=jobs, build_timeout=build_timeout, late_after=late_after,
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
-        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet))
+        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on))
 
 
 @app.command()
@@ -178,6 +187,7 @@ class RunSettings:
     diffoscope_compiled: bool = False
     strict: bool = False
     quiet: bool = False
+    fail_on: str = "code"
 
 
 def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
@@ -186,6 +196,8 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
         fail(f"--backend must be auto, docker, podman or local, not {s.backend!r}")
     if s.python is not None and not re.fullmatch(r"3\.[0-9]+", s.python):
         fail(f"--python takes X.Y (for example 3.11), not {s.python!r}")
+    if s.fail_on not in FAIL_ON:
+        fail(f"--fail-on must be code, metadata or any, not {s.fail_on!r}")
     if s.jobs < 0:
         fail(f"--jobs must be 1 or more (0: the number of cores), not {s.jobs}")
     jobs = s.jobs or os.cpu_count() or 1
@@ -227,7 +239,8 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
         if not quiet:
             v = p["verdict"]
             err.print(f"  {p['name']}{'==' + p['version'] if p['version'] else ''}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
-                      + (f"  ({p['reason'][:200]})" if p.get("reason") and v != "identical" else ""), highlight=False)
+                      + (f"  ({escape(p['reason'][:200])})" if p.get("reason") and v != "identical" else ""), highlight=False,
+                      soft_wrap=True)
 
     def on_term(signum, frame):  # SIGTERM: stop like Ctrl-C, so containers are removed and results kept
         raise KeyboardInterrupt
@@ -255,7 +268,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
         for p in data["packages"]:
             out.print(timeline_table(p))
     _after_run(data, report_dir)
-    raise typer.Exit(exit_code(data["packages"], s.strict))
+    raise typer.Exit(exit_code(data["packages"], s.strict, s.fail_on))
 
 
 def _progress(ctx, total: int) -> Progress:
@@ -343,7 +356,7 @@ def main() -> None:
     try:
         app()
     except AuditorError as exc:  # last resort: never a traceback for an error we know
-        err.print(f"[bold red]auditor:[/] {exc}")
+        error_line(str(exc))
         sys.exit(EXIT_USAGE)
 
 

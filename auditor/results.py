@@ -33,11 +33,26 @@ def counts(packages: list[dict]) -> dict[str, int]:
     return out
 
 
-def exit_code(packages: list[dict], strict: bool) -> int:
+FAIL_ON = {"code": {"code"}, "metadata": {"code", "metadata"}, "any": {"code", "metadata", "packaging"}}
+
+
+def differing_classes(package: dict) -> set[str]:
+    """The classes of the differences that make a package `differs` (code when none is recorded: a hash
+    mismatch, an unreadable wheel, an sdist that does not match its lock)."""
+    out: set[str] = set()
+    for w in (package.get("wheels") or []) + (package.get("unlocked") or []):
+        if w.get("verdict") == "differs":
+            out |= set(w.get("classes") or ["code"])
+    return out or {"code"}
+
+
+def exit_code(packages: list[dict], strict: bool, fail_on: str = "code") -> int:
+    """1 when a package differs in a class --fail-on names (default code: what could change what runs);
+    differences of other classes are still `differs` in results.json and the report."""
     c = counts(packages)
-    if c["differs"]:
+    if any(p.get("verdict") == "differs" and differing_classes(p) & FAIL_ON[fail_on] for p in packages):
         return EXIT_DIFFERS
-    if strict and (c["failed"] or c["unverifiable"] or c["partial"]):
+    if strict and (c["failed"] or c["unverifiable"] or c["partial"] or c["differs"]):
         return EXIT_UNVERIFIED
     return EXIT_OK
 

@@ -66,3 +66,31 @@ def test_progress_on_a_terminal_only(tmp_path, index, container_backend, shared_
     assert piped.returncode == 0, piped.stderr
     assert "fixprog==1.0: identical" in piped.stderr  # the plain per-package line, for CI logs
     assert "audited" not in piped.stderr and "\x1b[" not in piped.stderr
+
+
+def test_an_error_is_one_line_on_a_narrow_terminal(tmp_path):
+    """`auditor: FILE:LINE: …` longer than the terminal stays one line (grep and CI annotations see it whole)."""
+    lock = tmp_path / ("a-rather-long-directory-name-for-this-lock-file" * 2) / "requirements.txt"
+    lock.parent.mkdir()
+    lock.write_text("requests==2.31.0\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "check", str(lock), "--report-dir", str(tmp_path / "r")],
+                            stdout=subprocess.DEVNULL, stderr=slave, env=dict(os.environ, COLUMNS="80", TERM="xterm"))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=60) == 2
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode().replace("\r", ""))
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert len(lines) == 1 and len(lines[0]) > 80, lines
+    assert lines[0].startswith("auditor: ") and f"{lock}:1: requests==2.31.0: no --hash" in lines[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rich.markup import escape
 from rich.table import Table
 
 from auditor.records import Verdict
@@ -35,7 +36,7 @@ def summary_table(data: dict) -> Table:
         ws = p.get("wheels", []) + p.get("unlocked", [])
         wv = wheel_counts(ws)
         v = p["verdict"]
-        t.add_row(p["name"], p["version"], f"[{VERDICT_STYLE.get(v, '')}]{v}[/]", wv, (p.get("reason") or "")[:160])
+        t.add_row(p["name"], p["version"], f"[{VERDICT_STYLE.get(v, '')}]{v}[/]", wv, escape((p.get("reason") or "")[:160]))
     return t
 
 

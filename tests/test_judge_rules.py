@@ -1,0 +1,135 @@
+"""The judging rules on small wheels built here: formatting is a named normalization, meaning is not;
+repair-tool steps are accepted only in their exact shape; no rule rescues a tampered wheel."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from auditor.judge.members import compare_other_platform, compare_wheels
+from auditor.judge.metadata import compare_metadata
+from auditor.judge.verdicts import verdict_of
+from auditor.records import Verdict
+from auditor.results import exit_code
+from tests.test_compare import BASE, PLACEHOLDER, wheel
+
+META_NEW = (b"Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nRequires-Dist: vine<6.0.0,>=5.0.0\n"
+            b"Requires-Dist: pytest; extra == \"dev\"\nProvides-Extra: dev\n\nLong text.\n")
+# The same facts as written by an older setuptools/wheel (amqp 5.3.1, paginate 0.5.7, pyramid-redirect 0.4).
+META_OLD = (b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nPlatform: UNKNOWN\nProvides-Extra: dev\n"
+            b"Requires-Dist: vine (<6.0.0,>=5.0.0)\nRequires-Dist: pytest ; extra == 'dev'\nLicense-File: LICENSE\n"
+            b"\nLong text.\n\n\n")
+
+
+def _with(members, name_suffix, data):
+    return [(n, data if n.endswith(name_suffix) else d, m) for n, d, m in members]
+
+
+def test_metadata_spelling_only_is_equivalent_with_metadata_format(tmp_path):
+    reb = wheel(tmp_path / "r.whl", members=_with(BASE, "METADATA", META_NEW))
+    pub = wheel(tmp_path / "p.whl", members=_with(BASE, "METADATA", META_OLD))
+    cmp = compare_wheels(pub, reb)
+    assert verdict_of(cmp)[0] is Verdict.EQUIVALENT, cmp.differences
+    assert "metadata-format" in cmp.normalizations and "record-rows" in cmp.normalizations
+    notes = " ".join(cmp.format_notes)
+    assert "Requires-Dist" in notes and "Platform: UNKNOWN" in notes and "Metadata-Version" in notes
+
+
+def test_a_new_requirement_differs_as_code(tmp_path):
+    reb = wheel(tmp_path / "r.whl", members=_with(BASE, "METADATA", META_NEW))
+    evil = META_OLD.replace(b"License-File", b"Requires-Dist: evil-helper>=1\nLicense-File")
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=_with(BASE, "METADATA", evil)), reb)
+    v, reason = verdict_of(cmp)
+    assert v is Verdict.DIFFERS and "[code]" in reason
+    (d,) = cmp.differences
+    assert d.cls == "code" and "evil-helper>=1" in d.detail and d.detail  # never an empty detail
+
+
+def test_a_changed_marker_and_a_changed_summary_are_classed(tmp_path):
+    m = compare_metadata(META_NEW, META_NEW.replace(b'extra == "dev"', b'extra == "test"'))
+    assert not m.equal and m.diffs[0].cls == "code"
+    m = compare_metadata(META_NEW.replace(b"Version: 1.0\n", b"Version: 1.0\nSummary: a\n"),
+                         META_NEW.replace(b"Version: 1.0\n", b"Version: 1.0\nSummary: b\n"))
+    assert not m.equal and m.diffs[0].cls == "metadata"
+
+
+def test_tampered_code_is_not_rescued_by_any_rule(tmp_path):
+    """Old-toolchain METADATA (equivalent by meaning) plus one changed line of code: still differs, naming it."""
+    reb = wheel(tmp_path / "r.whl", members=_with(BASE, "METADATA", META_NEW))
+    tampered = _with(_with(BASE, "METADATA", META_OLD), "pkg/tool.py", b"def f():\n    return 3\n")
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=tampered), reb)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS
+    assert [(d.path, d.cls) for d in cmp.differences] == [("pkg/tool.py", "code")]
+
+
+def test_a_record_untrue_to_its_wheel_differs(tmp_path):
+    reb = wheel(tmp_path / "r.whl")
+    lying = [(n, b"pkg/__init__.py,sha256=AAAA,6\n" if n.endswith("RECORD") else d, m) for n, d, m in BASE]
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=lying), reb)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS
+    assert any(d.path.endswith("RECORD") and d.cls == "packaging" for d in cmp.differences)
+
+
+SBOM = json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.4",
+                   "metadata": {"tools": [{"name": "auditwheel", "version": "6.4.2"}]}}).encode()
+
+
+def _platform(members, tag):
+    return [(n, d.replace(b"Root-Is-Purelib: true\nTag: py3-none-any", f"Root-Is-Purelib: false\nTag: {tag}".encode())
+             if n.endswith("WHEEL") else d, m) for n, d, m in members]
+
+
+def test_auditwheel_sbom_is_a_named_tool_step_and_a_stray_file_there_is_not(tmp_path):
+    so = ("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF-rebuilt", 0o755)
+    reb = wheel(tmp_path / "r.whl", members=_platform(BASE, "cp311-cp311-linux_x86_64") + [so])
+    pub_members = _platform(BASE, "cp311-cp311-manylinux_2_17_x86_64") + [
+        (so[0], b"\x7fELF-published", 0o755), ("pkg-1.0.dist-info/sboms/auditwheel.cdx.json", SBOM, 0o644)]
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=pub_members), reb, binary=True)
+    v, _ = verdict_of(cmp)
+    assert v is Verdict.PARTIAL, cmp.differences
+    assert cmp.tool_steps == ["auditwheel 6.4.2 SBOM (sboms/auditwheel.cdx.json)"]
+    # the same path with something that is not auditwheel's SBOM, and an added .pth: both differ
+    bad = pub_members[:-1] + [("pkg-1.0.dist-info/sboms/auditwheel.cdx.json", b"import os", 0o644), ("x.pth", b"import os\n", 0o644)]
+    cmp = compare_wheels(wheel(tmp_path / "bad.whl", members=bad), reb, binary=True)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS
+    assert {d.path for d in cmp.differences} == {"pkg-1.0.dist-info/sboms/auditwheel.cdx.json", "x.pth"}
+
+
+def test_delocate_generator_line_is_named_other_wheel_lines_are_not(tmp_path):
+    reb = wheel(tmp_path / "r.whl", members=_platform(BASE, "cp311-cp311-linux_x86_64")
+                + [("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)])
+    mac = [(n, d + b"Generator: delocate 0.13.0\n" if n.endswith("WHEEL") else d, m)
+           for n, d, m in _platform(BASE, "cp312-cp312-macosx_11_0_arm64")] + [("pkg/_x.cpython-312-darwin.so", b"\xcf\xfa", 0o755)]
+    cmp = compare_other_platform(wheel(tmp_path / "mac.whl", members=mac), reb)
+    assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
+    assert cmp.tool_steps == ["delocate 0.13.0 (WHEEL Generator line)"]
+    evil = [(n, d + b"Generator: delocate 0.13.0\nRoot-Is-Purelib: true\n" if n.endswith("WHEEL") else d, m) for n, d, m in mac]
+    evil = [(n, d.replace(b"Root-Is-Purelib: false\n", b"") if n.endswith("WHEEL") else d, m) for n, d, m in evil]
+    cmp = compare_other_platform(wheel(tmp_path / "evil.whl", members=evil + [("pkg/evil.pth", b"import os\n", 0o644)]), reb)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS and "pkg/evil.pth" in {d.path for d in cmp.differences}
+
+
+def test_gzipped_data_is_explained_not_hidden(tmp_path):
+    data = b'{"service": "s3"}\n'
+    reb = wheel(tmp_path / "r.whl", members=BASE + [("pkg/data/s3.json", data, 0o644)])
+    pub = wheel(tmp_path / "p.whl", members=BASE + [("pkg/data/s3.json.gz", gzip.compress(data, mtime=0), 0o644)])
+    cmp = compare_wheels(pub, reb)
+    v, reason = verdict_of(cmp)
+    assert v is Verdict.DIFFERS and "data compressed" in reason
+    (d,) = cmp.differences
+    assert d.cls == "packaging" and "decompressed content equal" in d.detail
+    # a .gz whose content is not the rebuild's: an added member of code class
+    pub2 = wheel(tmp_path / "p2.whl", members=BASE + [("pkg/data/s3.json.gz", gzip.compress(b"{}", mtime=0), 0o644)])
+    cmp = compare_wheels(pub2, reb)
+    assert {(d.path, d.cls) for d in cmp.differences} == {("pkg/data/s3.json.gz", "code"), ("pkg/data/s3.json", "code")}
+
+
+def test_exit_code_follows_fail_on():
+    pkg = lambda cls: {"verdict": "differs", "wheels": [{"verdict": "differs", "classes": [cls]}]}
+    assert exit_code([pkg("packaging")], strict=False) == 0
+    assert exit_code([pkg("packaging")], strict=True) == 3
+    assert exit_code([pkg("packaging")], strict=False, fail_on="any") == 1
+    assert exit_code([pkg("metadata")], strict=False, fail_on="metadata") == 1
+    assert exit_code([pkg("code")], strict=False) == 1
+    assert exit_code([{"verdict": "differs", "wheels": [{"verdict": "differs"}]}], strict=False) == 1  # hash mismatch
+    assert PLACEHOLDER  # the fixture helper writes true RECORDs
