@@ -20,7 +20,6 @@ from __future__ import annotations
 import configparser
 import re
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.metadata import parse_email
@@ -189,11 +188,19 @@ def _describe(published, rebuilt) -> str:
 
 
 def _wheel_fields(text: str) -> tuple[dict[str, list[str]], list[str]]:
-    headers = HeaderParser().parsestr(text)
+    """WHEEL's `Key: value` lines, wherever they stand (blank lines are layout); any other non-blank
+    line is kept under the key "(line)" so that it is compared too."""
     out: dict[str, list[str]] = {}
-    for k, v in headers.items():
-        out.setdefault(k.strip(), []).append(v.strip())
-    return out, list(headers.keys())
+    order: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            order.append("")
+            continue
+        key, sep, value = line.partition(":")
+        k = key.strip() if sep else "(line)"
+        out.setdefault(k, []).append(value.strip() if sep else line.strip())
+        order.append(k)
+    return out, order
 
 
 DELOCATE = re.compile(r"^delocate \S+$")
