@@ -173,5 +173,5 @@ def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(t
     assert {d.path for d in cmp.compiled_differences} >= {"pkg/_speed.cp311-win_amd64.pyd", "pkg-1.0.dist-info/WHEEL"}
     changed = [(n, b"def f():\r\n    return 3\r\n" if n == "pkg/tool.py" else d, m) for n, d, m in BASE]
     cmp = compare_other_platform(wheel(tmp_path / "win2.whl", members=_other_platform(changed)), reb)
-    assert [(d.path, d.kind) for d in cmp.differences] == [("pkg/tool.py", "content")]
+    assert [(d.path, d.kind) for d in cmp.differences] == [("pkg/tool.py", "content"), ("pkg-1.0.dist-info/RECORD", "metadata")]
     assert verdict_of(cmp)[0] == Verdict.DIFFERS

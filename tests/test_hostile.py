@@ -74,7 +74,10 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
         assert "unsafe sdist" in v[name]["reason"]
         assert "unsafe-archive" in v[name]["sdist"]["flags"]
     net = v["hostile-net"]
-    assert net["verdict"] == "failed", net
+    # the build cannot run here: the reason says why in one line; the wheel is then checked against
+    # the sdist's sources only (at best partial, never reproduced)
+    assert net["verdict"] in ("failed", "partial"), net
+    assert "tried to reach the network" in net["build"]["reason"], net["build"]["reason"]
     log = (r.report_dir / net["build"]["log"]).read_text()
     assert "socket" in log or "gaierror" in log or "Network is unreachable" in log, log[-2000:]
     # the write happened inside the container's tmpfs, never on the host

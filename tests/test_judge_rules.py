@@ -40,9 +40,10 @@ def test_a_new_requirement_differs_as_code(tmp_path):
     evil = META_OLD.replace(b"License-File", b"Requires-Dist: evil-helper>=1\nLicense-File")
     cmp = compare_wheels(wheel(tmp_path / "p.whl", members=_with(BASE, "METADATA", evil)), reb)
     v, reason = verdict_of(cmp)
-    assert v is Verdict.DIFFERS and "[code]" in reason
-    (d,) = cmp.differences
+    assert v is Verdict.DIFFERS and "[code, packaging]" in reason
+    d, record = cmp.differences  # the METADATA finding, and RECORD's row for it (evidence, not hidden)
     assert d.cls == "code" and "evil-helper>=1" in d.detail and d.detail  # never an empty detail
+    assert record.path.endswith("RECORD") and "METADATA" in record.detail and record.cls == "packaging"
 
 
 def test_a_changed_marker_and_a_changed_summary_are_classed(tmp_path):
@@ -59,7 +60,8 @@ def test_tampered_code_is_not_rescued_by_any_rule(tmp_path):
     tampered = _with(_with(BASE, "METADATA", META_OLD), "pkg/tool.py", b"def f():\n    return 3\n")
     cmp = compare_wheels(wheel(tmp_path / "p.whl", members=tampered), reb)
     assert verdict_of(cmp)[0] is Verdict.DIFFERS
-    assert [(d.path, d.cls) for d in cmp.differences] == [("pkg/tool.py", "code")]
+    assert [(d.path, d.cls) for d in cmp.differences] == [("pkg/tool.py", "code"), ("pkg-1.0.dist-info/RECORD", "packaging")]
+    assert "pkg/tool.py" in cmp.differences[1].detail and "METADATA" not in cmp.differences[1].detail
 
 
 def test_a_record_untrue_to_its_wheel_differs(tmp_path):
@@ -92,7 +94,8 @@ def test_auditwheel_sbom_is_a_named_tool_step_and_a_stray_file_there_is_not(tmp_
     bad = pub_members[:-1] + [("pkg-1.0.dist-info/sboms/auditwheel.cdx.json", b"import os", 0o644), ("x.pth", b"import os\n", 0o644)]
     cmp = compare_wheels(wheel(tmp_path / "bad.whl", members=bad), reb, binary=True)
     assert verdict_of(cmp)[0] is Verdict.DIFFERS
-    assert {d.path for d in cmp.differences} == {"pkg-1.0.dist-info/sboms/auditwheel.cdx.json", "x.pth"}
+    assert {d.path for d in cmp.differences} == {"pkg-1.0.dist-info/sboms/auditwheel.cdx.json", "x.pth",
+                                                 "pkg-1.0.dist-info/RECORD"}
 
 
 def test_delocate_generator_line_is_named_other_wheel_lines_are_not(tmp_path):
@@ -121,7 +124,8 @@ def test_gzipped_data_is_explained_not_hidden(tmp_path):
     # a .gz whose content is not the rebuild's: an added member of code class
     pub2 = wheel(tmp_path / "p2.whl", members=BASE + [("pkg/data/s3.json.gz", gzip.compress(b"{}", mtime=0), 0o644)])
     cmp = compare_wheels(pub2, reb)
-    assert {(d.path, d.cls) for d in cmp.differences} == {("pkg/data/s3.json.gz", "code"), ("pkg/data/s3.json", "code")}
+    assert {(d.path, d.cls) for d in cmp.differences} == {("pkg/data/s3.json.gz", "code"), ("pkg/data/s3.json", "code"),
+                                                          ("pkg-1.0.dist-info/RECORD", "packaging")}
 
 
 def test_exit_code_follows_fail_on():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from auditor.archives import Member, WheelArchive
 from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import classify, grafted, gzipped_copy, record_problem, sbom_step
+from auditor.judge.rules import classify, grafted, gzipped_copy, record_problem, record_rows, sbom_step
 from auditor.records import Comparison, Difference
 
 # compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
@@ -134,12 +134,21 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
 
 
 def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, named: bool = True) -> bool:
-    """A RECORD that differs is verified when it is true to its own wheel: then each of its rows says
-    what the member comparisons already judged. Returns True when verified. named: say record-rows
-    (another platform's RECORD never equals ours: its compiled rows differ, so it is not named there)."""
+    """A RECORD that differs is verified when it is true to its own wheel and its rows differ only for
+    members judged under a named rule (metadata-format, tool steps, compiled members not reproduced)
+    or in order. Rows of members that differ make RECORD a finding too: the evidence is shown, never
+    normalized away. Returns True when verified. named: say record-rows (another platform's RECORD
+    never equals ours, its compiled rows differ, so it is not named there)."""
     problem = record_problem(pub)
     if problem:
         out.differences.append(_diff(name, "metadata", problem, "packaging"))
+        return False
+    a, b = record_rows(pub), record_rows(reb)
+    differing = {d.path for d in out.differences}
+    changed = sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p) and p in differing)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        out.differences.append(_diff(name, "metadata", f"RECORD rows of the differing members: {shown}", "packaging"))
         return False
     if named:
         out.normalizations.append("record-rows")

@@ -96,6 +96,16 @@ def _b64(hexdigest: str) -> str:
     return base64.urlsafe_b64encode(bytes.fromhex(hexdigest)).rstrip(b"=").decode()
 
 
+def record_rows(wa: WheelArchive) -> dict[str, tuple[str, ...]]:
+    """RECORD's rows by path (empty when unreadable)."""
+    names = [n for n in wa.members if n.endswith(".dist-info/RECORD") and n.count("/") == 1]
+    try:
+        rows = csv.reader(io.StringIO(wa.read(names[0]).decode("utf-8"))) if len(names) == 1 else []
+        return {row[0]: tuple(row[1:]) for row in rows if row}
+    except Exception:
+        return {}
+
+
 def record_problem(wa: WheelArchive) -> str | None:
     """None when the wheel's RECORD lists every file member with its true sha256 and size (and nothing
     else); otherwise what is wrong, in one line."""
