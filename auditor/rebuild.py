@@ -16,6 +16,7 @@ from auditor.archives import WheelArchive, read_wheel
 from auditor.context import Context
 from auditor.errors import AuditorError, UnsafeArchive
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.plan import toolchain
 from auditor.plan.groups import Groups
 from auditor.records import BuildPlan, LockedRelease, Verdict, to_jsonable
 from auditor.rebuild_failures import failure_cause
@@ -69,21 +70,54 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
                         rel, n: int, result) -> Rebuilt | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
-    (at most MAX_TIMESTAMP_TRIES builds); every member wheel keeps its best comparison. Returns the
-    rebuilt wheel that was kept (for other platforms' wheels), or None if no build succeeded."""
-    best: dict[int, tuple[tuple, dict]] = {}
-    kept: Rebuilt | None = None
-    kept_score: tuple | None = None
-    policies = [plan.timestamp] + plan.alternatives
-    mine: list[dict] = []  # this plan's build records
-    for attempt, policy in enumerate(policies[:MAX_TIMESTAMP_TRIES]):
-        label = f"{n}" if attempt == 0 else f"{n}.{attempt}"
-        record, rebuilt = rebuild(dataclasses.replace(plan, timestamp=policy), notes, src, ctx, index_url,
-                                  work / f"build{label}", rel, label, result)
-        ctx.stage(result, "compare")
+    (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
+    explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
+    every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
+    platforms' wheels), or None if no build succeeded."""
+    run = _Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
+    for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
+        run.build(dataclasses.replace(plan, timestamp=policy))
+        if run.failed or run.all_identical():
+            break
+    if not run.failed and not run.all_identical():
+        _search_toolchain(run)
+    for i, (entry, _, path, _) in enumerate(members):
+        if i in run.best:
+            entry.update(run.best[i][1])
+            if run.kept is None:
+                _sources_instead(entry, path, src)
+            if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
+                rebuilt_path = _rebuilt_path(result, entry, ctx)
+                if rebuilt_path is not None:
+                    diffoscope.attach(entry, path, rebuilt_path, ctx.opts.report_dir, ctx.opts.diffoscope_compiled)
+    return run.kept
+
+
+class _Attempts:
+    """The builds of one build configuration, and every member wheel's best comparison so far."""
+
+    def __init__(self, plan, notes, members, src, ctx, index_url, work, rel, n, result):
+        self.plan, self.notes, self.members, self.src, self.ctx = plan, notes, members, src, ctx
+        self.index_url, self.work, self.rel, self.n, self.result = index_url, work, rel, n, result
+        self.best: dict[int, tuple[tuple, dict]] = {}
+        self.kept: Rebuilt | None = None
+        self.kept_score: tuple | None = None
+        self.kept_plan: BuildPlan = plan
+        self.records: list[dict] = []
+        self.failed = False
+
+    def all_identical(self) -> bool:
+        return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
+
+    def build(self, plan: BuildPlan, extra_notes: list[str] = ()) -> dict:
+        attempt = len(self.records)
+        label = f"{self.n}" if attempt == 0 else f"{self.n}.{attempt}"
+        record, rebuilt = rebuild(plan, list(self.notes) + list(extra_notes), self.src, self.ctx, self.index_url,
+                                  self.work / f"build{label}", self.rel, label, self.result)
+        self.ctx.stage(self.result, "compare")
         record["attempt"] = attempt
-        result["builds"].append(record)
-        mine.append(record)
+        self.result["builds"].append(record)
+        self.records.append(record)
         rebuilt_wa = None
         if rebuilt is not None:
             try:
@@ -92,36 +126,87 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
                 record["reason"] = f"rebuilt wheel unreadable: {exc}"
         if rebuilt_wa is None:
             failed = {"verdict": Verdict.FAILED.value, "reason": record["reason"]}
-            for i in range(len(members)):
-                best.setdefault(i, ((Verdict.FAILED.severity,), failed))
-            break
+            for i in range(len(self.members)):
+                self.best.setdefault(i, ((Verdict.FAILED.severity,), failed))
+            self.failed = self.kept is None
+            return record
         total: list = []
-        for i, (entry, wa, _, binary) in enumerate(members):
+        for i, (entry, wa, _, binary) in enumerate(self.members):
             fields = compare_rebuilt(entry["sha256"], wa, record["rebuilt"]["filename"], record["rebuilt"]["sha256"],
                                      rebuilt_wa, binary)
-            fields["build"] = len(result["builds"]) - 1
+            fields["build"] = len(self.result["builds"]) - 1
             s = score(fields)
             total.append(s)
-            if i not in best or s < best[i][0]:
-                best[i] = (s, fields)
-        build_score = tuple(map(sum, zip(*total))) if total else (0,)
-        if kept_score is None or build_score < kept_score:
-            kept, kept_score = (rebuilt, rebuilt_wa, record["rebuilt"]["filename"]), build_score
-            for b in mine:
+            if i not in self.best or s < self.best[i][0]:
+                self.best[i] = (s, fields)
+        record["score"] = list(tuple(map(sum, zip(*total)))) if total else [0]
+        if self.kept_score is None or tuple(record["score"]) < self.kept_score:
+            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, record["rebuilt"]["filename"]), \
+                tuple(record["score"]), plan
+            for b in self.records:
                 b.pop("chosen", None)
             record["chosen"] = True
-        if all(fields["verdict"] == Verdict.IDENTICAL.value for _, fields in best.values()):
+        return record
+
+
+def _setuptools_of(record: dict) -> str | None:
+    return next((r["version"] for r in record.get("requirements") or [] if r["name"] == "setuptools"), None)
+
+
+def _search_toolchain(run: _Attempts) -> None:
+    """Rebuild with other setuptools versions while it may help (plan/toolchain.py); records what was
+    tried, what matched and why, in results.json (`toolchain_search`)."""
+    binary = any(m[3] for m in run.members)
+    why = toolchain.worth_searching(run.plan, [f for _, f in run.best.values()], binary)
+    if why is None:
+        return
+    try:
+        files = run.ctx.build_index(run.index_url).project_files("setuptools")
+    except AuditorError as exc:
+        run.result["notes"].append(f"toolchain search skipped: setuptools' files: {exc}")
+        return
+    meta = _published_metadata_version(run.members)
+    tried = {v for v in (_setuptools_of(r) for r in run.records) if v}
+    ordered = toolchain.candidates(run.plan, files, meta, tried)
+    search: dict[str, Any] = {"why": why, "metadata_version": meta, "candidates": len(ordered), "tried": [],
+                              "bound": toolchain.MAX_SEARCH_BUILDS, "bound_hit": False}
+    run.result.setdefault("toolchain_search", []).append(search)
+    base = dataclasses.replace(run.kept_plan)
+    queue = toolchain.first_round(ordered)
+    done: set[str] = set()
+    best_version, best_score = None, None
+    while queue and not run.all_identical():
+        version = queue.pop(0)
+        if version in done:
+            continue
+        if len(done) >= toolchain.MAX_SEARCH_BUILDS:
+            search["bound_hit"] = True
             break
-    for i, (entry, _, path, _) in enumerate(members):
-        if i in best:
-            entry.update(best[i][1])
-            if kept is None:
-                _sources_instead(entry, path, src)
-            if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and kept is not None:
-                rebuilt_path = _rebuilt_path(result, entry, ctx)
-                if rebuilt_path is not None:
-                    diffoscope.attach(entry, path, rebuilt_path, ctx.opts.report_dir, ctx.opts.diffoscope_compiled)
-    return kept
+        done.add(version)
+        record = run.build(toolchain.with_setuptools(base, version),
+                           [f"toolchain search: setuptools {version} ({why})"])
+        score_ = tuple(record.get("score") or [99])
+        search["tried"].append({"setuptools": version, "build": len(run.result["builds"]) - 1,
+                                "score": list(score_), "reason": record.get("reason")})
+        if record.get("rebuilt") and (best_score is None or score_ < best_score):
+            best_version, best_score = version, score_
+        if not queue and best_version:
+            queue = [v for v in toolchain.neighbours(ordered, best_version) if v not in done]
+    chosen = _setuptools_of(next((r for r in run.records if r.get("chosen")), {}))
+    search["chosen"] = chosen
+    search["matched"] = run.all_identical()
+
+
+def _published_metadata_version(members) -> str | None:
+    for _, wa, _, _ in members:
+        names = [n for n in wa.members if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
+        if names:
+            for line in wa.read(names[0], limit=1 << 20).decode("utf-8", "replace").splitlines():
+                if line.startswith("Metadata-Version:"):
+                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break
+    return None
 
 
 def _sources_instead(entry: dict, path: Path, src: Path) -> None:
@@ -134,8 +219,10 @@ def _sources_instead(entry: dict, path: Path, src: Path) -> None:
 
 
 def score(fields: dict) -> tuple:
-    """Lower is better: verdict, then differences, then members whose times still differ."""
-    return (Verdict(fields["verdict"]).severity, len(fields.get("differences", [])), fields.get("mtime_members", 0))
+    """Lower is better: verdict, then differences, then spellings of another toolchain, then members
+    whose times still differ."""
+    return (Verdict(fields["verdict"]).severity, len(fields.get("differences", [])),
+            len(fields.get("metadata_format") or []), fields.get("mtime_members", 0))
 
 
 def _rebuilt_path(result, entry, ctx: Context) -> Path | None:

@@ -174,6 +174,26 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
     return False
 
 
+def _stale(wa: WheelArchive, name: str) -> str | None:
+    """A member dated days before the wheel's newest entry, when the builder wrote file mtimes: a file
+    left over in the publisher's working tree (click-plugins 1.1.1.2 ships a 2023 click_plugins.py
+    beside its 2025 package). None when the dates say nothing."""
+    import datetime as dt
+
+    def when(m: Member) -> dt.datetime:
+        return dt.datetime(*m.date_time)
+
+    files = [m for m in wa.members.values() if not m.is_dir]
+    if len({m.date_time for m in files}) < 2:
+        return None  # one uniform time (SOURCE_DATE_EPOCH): no file mtimes to read
+    newest = max(when(m) for m in files)
+    mine = when(wa.members[name])
+    if newest - mine > dt.timedelta(days=1):
+        return (f"a file the sdist does not build, dated {mine:%Y-%m-%d} while the wheel's newest entry is "
+                f"{newest:%Y-%m-%d}: probably left over in the publisher's working tree")
+    return None
+
+
 def _finish(out: Comparison) -> Comparison:
     out.normalizations = sorted(set(out.normalizations))
     out.tool_steps = sorted(set(out.tool_steps))
@@ -283,7 +303,8 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
 
     for name in sorted(pub_names - reb_names):
         if not _published_only(pub, reb, name, out, binary):
-            diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
+            diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one",
+                               cause=_stale(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
     for name in sorted(reb_names - pub_names - gz_plain):
         diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
