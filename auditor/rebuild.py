@@ -8,6 +8,7 @@ comparison, then compares every other platform's wheel with a rebuild of its own
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         "source_date_epoch": plan.timestamp.source_date_epoch, "tz": plan.timestamp.tz or "UTC",
         "timestamp_policy": {"name": plan.timestamp.name, "reason": plan.timestamp.reason},
         "requirements": [], "python": plan.python, "sandbox": ctx.sandbox.name,
+        "variant": plan.variant, "variant_env": plan.env, "variant_options": plan.options,
         "log": None, "reason": None, "seconds": None, "notes": list(notes),
     }
     work.mkdir(parents=True, exist_ok=True)
@@ -266,7 +268,9 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         src.parent.chmod(0o755)
         job = BuildJob(
             source_dir=src, wheelhouse=wheelhouse, requirements=wheelhouse / "requirements.txt",
-            frontend=frontend, out_dir=out, env=base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz),
+            frontend=frontend, out_dir=out,
+            env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
+                     **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
             timeout=ctx.opts.build_timeout,
         )
         ctx.stage(result, "build")

@@ -138,10 +138,13 @@ class BuildPlan:
     timestamp: TimestampPolicy
     python: str = "3"
     alternatives: list[TimestampPolicy] = field(default_factory=list)  # tried in order if not identical
+    variant: str | None = None  # plan/variants.py: universal, mypyc
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the variant
+    options: dict[str, Any] = field(default_factory=dict)  # driver options of the variant ({"universal": True})
 
     def config(self) -> tuple[Any, ...]:
         """The build configuration without its cutoff: wheels built alike, uploaded minutes apart."""
-        return (tuple(self.requires), self.timestamp.source_date_epoch, self.timestamp.tz)
+        return (tuple(self.requires), self.timestamp.source_date_epoch, self.timestamp.tz, self.variant)
 
 
 @dataclass

@@ -137,3 +137,35 @@ def test_exit_code_follows_fail_on():
     assert exit_code([pkg("code")], strict=False) == 1
     assert exit_code([{"verdict": "differs", "wheels": [{"verdict": "differs"}]}], strict=False) == 1  # hash mismatch
     assert PLACEHOLDER  # the fixture helper writes true RECORDs
+
+
+def test_license_moved_into_licenses_is_named_and_other_bytes_are_not(tmp_path):
+    """A cp38 wheel of charset-normalizer 3.4.7 (older setuptools) has dist-info/LICENSE where ours has
+    dist-info/licenses/LICENSE: same bytes, named; a license with other bytes is a difference."""
+    lic = b"MIT License\n"
+    reb = wheel(tmp_path / "r.whl", members=BASE + [("pkg-1.0.dist-info/licenses/LICENSE", lic, 0o644)])
+    pub = wheel(tmp_path / "p.whl", members=BASE + [("pkg-1.0.dist-info/LICENSE", lic, 0o644)])
+    cmp = compare_wheels(pub, reb)
+    assert verdict_of(cmp)[0] is Verdict.EQUIVALENT and "license-file-location" in cmp.normalizations
+    pub2 = wheel(tmp_path / "p2.whl", members=BASE + [("pkg-1.0.dist-info/LICENSE", b"Proprietary\n", 0o644)])
+    cmp = compare_wheels(pub2, reb)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS
+    assert {d.path for d in cmp.differences} >= {"pkg-1.0.dist-info/LICENSE", "pkg-1.0.dist-info/licenses/LICENSE"}
+
+
+def test_variants_read_off_the_published_wheel_and_the_sdist(tmp_path):
+    from auditor.plan.variants import variant
+
+    wa = wheel(tmp_path / "w.whl")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "setup.py").write_text("import os\nif os.getenv('PKG_USE_MYPYC', None) == '1':\n    pass\n")
+    assert variant(wa, "pkg-1.0-py2.py3-none-any.whl", proj, "wheel")[:3] == ("universal", {}, {"universal": True})
+    assert variant(wa, "pkg-1.0-py3-none-any.whl", proj, "wheel")[0] is None
+    mypyc = wheel(tmp_path / "m.whl", members=BASE + [("abc123__mypyc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)])
+    assert variant(mypyc, "pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", proj, "setuptools")[:2] == (
+        "mypyc", {"PKG_USE_MYPYC": "1"})
+    (proj / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (proj / "pyproject.toml").write_text("[tool.hatch.build.targets.wheel.hooks.mypyc]\nenable-by-default = false\n")
+    assert variant(mypyc, "pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", proj, "hatchling")[:2] == (
+        "mypyc", {"HATCH_BUILD_HOOK_ENABLE_MYPYC": "true"})

@@ -194,6 +194,38 @@ def _stale(wa: WheelArchive, name: str) -> str | None:
     return None
 
 
+def _same_bytes(a: WheelArchive, an: str, b: WheelArchive, bn: str, crlf_ok: bool) -> bool:
+    if a.members[an].sha256 == b.members[bn].sha256:
+        return True
+    if not crlf_ok:
+        return False
+    try:
+        return a.read(an, 1 << 22).replace(b"\r\n", b"\n") == b.read(bn, 1 << 22).replace(b"\r\n", b"\n")
+    except Exception:
+        return False
+
+
+def _moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_only: set[str],
+                    out: Comparison, crlf_ok: bool = False) -> set[str]:
+    """License files with the same bytes at `NAME.dist-info/F` on one side and under
+    `NAME.dist-info/licenses/` on the other (PEP 639 moved them there; each wheel of a release may come
+    from another setuptools): verified under license-file-location. Returns the paths so paired."""
+    paired: set[str] = set()
+    for a_side, b_side, a_wa, b_wa in ((pub_only, reb_only, pub, reb), (reb_only, pub_only, reb, pub)):
+        for name in sorted(a_side):
+            top, _, rest = name.partition("/")
+            if not top.endswith(".dist-info") or rest.startswith("licenses/") or "/" in rest:
+                continue
+            match = [m for m in b_side if m.startswith(f"{top}/licenses/") and m.rsplit("/", 1)[-1] == rest
+                     and m not in paired and _same_bytes(a_wa, name, b_wa, m, crlf_ok)]
+            if match:
+                paired |= {name, match[0]}
+                out.normalizations.append("license-file-location")
+                out.format_notes.append(f"license file {rest}: {name} and {match[0]}")
+                out.members_verified += 1
+    return paired
+
+
 def _finish(out: Comparison) -> Comparison:
     out.normalizations = sorted(set(out.normalizations))
     out.tool_steps = sorted(set(out.tool_steps))
@@ -244,8 +276,9 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
             unverified.append(Difference(n, "content", f"library grafted by {tool}: not verifiable here" if tool
                                          else "bundled native library: not verifiable here"))
     record = next((n for n in pub_plain if _is_record(n)), None)
+    moved = _moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
     for name in pub_plain:
-        if _is_record(name):
+        if _is_record(name) or name in moved:
             continue
         if name not in reb_plain:
             if not _published_only(pub, reb, name, out, binary=True):
@@ -262,7 +295,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         else:
             out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
-    for name in sorted(reb_plain - set(pub_plain)):
+    for name in sorted(reb_plain - set(pub_plain) - moved):
         if not _is_record(name) and name not in gz_plain:
             out.differences.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
     if record and _judge_record(pub, reb, record, out, named=False):
@@ -301,12 +334,13 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         if pub.members[d].date_time != reb.members[d].date_time:
             norms.append("zip-mtime")
 
-    for name in sorted(pub_names - reb_names):
+    moved = _moved_licenses(pub, reb, pub_names - reb_names, reb_names - pub_names, out)
+    for name in sorted(pub_names - reb_names - moved):
         if not _published_only(pub, reb, name, out, binary):
             diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one",
                                cause=_stale(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
-    for name in sorted(reb_names - pub_names - gz_plain):
+    for name in sorted(reb_names - pub_names - gz_plain - moved):
         diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
     record: str | None = None

@@ -28,6 +28,8 @@ NORMALIZATIONS = {
     "metadata-format": "METADATA, WHEEL or entry_points.txt say the same things in other spellings (requirement "
                        "and marker spelling, field order, Platform: UNKNOWN, trailing blank lines, description "
                        "layout; Metadata-Version, License-File and Dynamic lines, which the toolchain writes)",
+    "license-file-location": "a license file with the same bytes at NAME.dist-info/F in one wheel and under "
+                             "NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
     "record-rows": "RECORD differs only where members differ under the rules above, or in row order: every "
                    "published row matches its member's sha256 and size, and no member is missing from it",
 }

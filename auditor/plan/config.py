@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.archives import WheelArchive
 from auditor.errors import BuildError
+from auditor.plan.variants import variant
 from auditor.records import BuildPlan, TimestampPolicy
 
 # Generator line -> (backend distribution, version group). Order matters: most specific first.
@@ -208,7 +209,7 @@ def in_tree_backend(project_dir: Path) -> bool:
 
 
 def make_plan(
-    wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str
+    wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str, filename: str | None = None
 ) -> tuple[BuildPlan, list[str]]:
     generator = wheel_generator(wheel)
     backend, version = backend_pin(generator)
@@ -229,6 +230,9 @@ def make_plan(
     elif backend is None:
         notes.append(f"unknown Generator {generator!r}: backend resolved as of the upload time")
     candidates = timestamp_candidates(wheel, backend, project_dir)
+    name, env, options, variant_notes = variant(wheel, filename or "", project_dir,
+                                                backend)
+    notes += variant_notes
     return (
         BuildPlan(
             backend=backend,
@@ -239,6 +243,9 @@ def make_plan(
             timestamp=candidates[0],
             python=python,
             alternatives=candidates[1:],
+            variant=name,
+            env=env,
+            options=options,
         ),
         notes,
     )

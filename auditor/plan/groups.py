@@ -30,7 +30,7 @@ def plan_groups(entries, src: Path, python: str) -> tuple[Groups, Groups]:
             continue
         try:
             wa = read_wheel(path)
-            plan, notes = make_plan(wa, src, f.upload_time, python)
+            plan, notes = make_plan(wa, src, f.upload_time, python, f.filename)
         except UnsafeArchive as exc:
             entry.update(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
             continue

@@ -78,11 +78,23 @@ def legacy_setup_py(project, py):
     return r.returncode != 0
 
 
-def build_legacy(project, py, a, phases, started, installer, t0):
+def config_settings(py, options):
+    """PEP 517 config settings for the plan's driver options: `universal` is bdist_wheel --universal,
+    passed as --build-option by setuptools 64 and later, appended after the command by older ones."""
+    if not options.get("universal"):
+        return None
+    version = json.loads(subprocess.run([py, "-c", CHECK], input=json.dumps(["setuptools"]), capture_output=True,
+                                        text=True).stdout or "{}").get("setuptools") or "0"
+    major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+    return {"--build-option": ["--universal"]} if major >= 64 else {"--global-option": ["--universal"]}
+
+
+def build_legacy(project, py, a, phases, started, installer, t0, options):
     log("setuptools has no PEP 517 backend here: running `setup.py bdist_wheel`, as builds of its day did")
     os.makedirs(a.out, exist_ok=True)
     dist = os.path.join(a.build_root, ".auditor-dist")
-    r = subprocess.run([py, "setup.py", "bdist_wheel", "--dist-dir", dist], cwd=project)
+    extra = ["--universal"] if options.get("universal") else []
+    r = subprocess.run([py, "setup.py", "bdist_wheel", "--dist-dir", dist] + extra, cwd=project)
     wheels = sorted(glob.glob(os.path.join(dist, "*.whl")))
     if r.returncode != 0 or len(wheels) != 1:
         log(f"setup.py bdist_wheel failed (exit {r.returncode}, {len(wheels)} wheels)")
@@ -120,7 +132,8 @@ def main():
 
     site = os.path.join(a.frontend, "site")
     pip = os.path.join(a.frontend, "pip", "pip")
-    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    options = json.loads(os.environ.get("AUDITOR_DRIVER_OPTIONS") or "{}")  # the plan's variant (plan/variants.py)
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "AUDITOR_DRIVER_OPTIONS")}
     clean_env.update({"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1", "PYTHONNOUSERSITE": "1",
                       "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     os.environ.clear()
@@ -159,10 +172,13 @@ def main():
     import build  # noqa: E402  (from the frontend)
 
     if legacy_setup_py(project, py):
-        return build_legacy(project, py, a, phases, started, installer, t0)
+        return build_legacy(project, py, a, phases, started, installer, t0, options)
+    settings = config_settings(py, options)
+    if settings:
+        log(f"config settings of the publisher's build: {json.dumps(settings)}")
     builder = build.ProjectBuilder(project, python_executable=py)
     try:
-        wanted = set(builder.build_system_requires) | set(builder.get_requires_for_build("wheel"))
+        wanted = set(builder.build_system_requires) | set(builder.get_requires_for_build("wheel", settings))
     except build.BuildBackendException as exc:
         log(f"get_requires_for_build_wheel failed: {exc}")
         return 1
@@ -177,7 +193,7 @@ def main():
     phase("requires", t0, phases)
     t0 = time.time()
     try:
-        wheel = builder.build("wheel", a.out)
+        wheel = builder.build("wheel", a.out, settings)
     except build.BuildBackendException as exc:
         log(f"build failed: {exc}")
         return 1
