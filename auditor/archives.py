@@ -174,11 +174,12 @@ class WheelArchive:
     prefix_bytes: int = 0  # data before the first local header
     trailing_bytes: int = 0  # data after the end-of-central-directory record
     problems: list[str] = field(default_factory=list)  # structural defects found while reading
+    aliases: dict[str, str] = field(default_factory=dict)  # member name in this view -> name in the file
 
     def read(self, name: str, limit: int = 16 << 20) -> bytes:
         """Decompressed bytes of one member (bounded: for metadata and small text only)."""
         with zipfile.ZipFile(self.path) as zf:
-            with zf.open(name) as f:
+            with zf.open(self.aliases.get(name, name)) as f:
                 data = f.read(limit + 1)
         if len(data) > limit:
             raise UnsafeArchive(f"{self.path.name}: member {name!r} larger than {limit} bytes")

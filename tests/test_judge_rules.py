@@ -169,3 +169,34 @@ def test_variants_read_off_the_published_wheel_and_the_sdist(tmp_path):
     (proj / "pyproject.toml").write_text("[tool.hatch.build.targets.wheel.hooks.mypyc]\nenable-by-default = false\n")
     assert variant(mypyc, "pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", proj, "hatchling")[:2] == (
         "mypyc", {"HATCH_BUILD_HOOK_ENABLE_MYPYC": "true"})
+
+
+def test_maturin_module_shim_is_named_in_the_sources_check(tmp_path):
+    """nh3 0.3.6, rpds-py, comrak: maturin writes MODULE/__init__.py, __init__.pyi and py.typed for a
+    pure-Rust module; the sources check accepts exactly those, and not another __init__.py."""
+    from auditor.judge.members import cross_check_sources
+
+    sd = tmp_path / "sd" / "nh3-0.3.6"
+    sd.mkdir(parents=True)
+    (sd / "nh3.pyi").write_bytes(b"def clean(html: str) -> str: ...\n")
+    init = b'from .nh3 import *\n\n__doc__ = nh3.__doc__\nif hasattr(nh3, "__all__"):\n    __all__ = nh3.__all__\n'
+    members = [("nh3/__init__.py", init, 0o644), ("nh3/__init__.pyi", (sd / "nh3.pyi").read_bytes(), 0o644),
+               ("nh3/py.typed", b"", 0o644), ("nh3/nh3.cpython-312-darwin.so", b"\xcf\xfa", 0o755),
+               ("nh3-0.3.6.dist-info/WHEEL", b"Wheel-Version: 1.0\nGenerator: maturin (1.9.4)\nRoot-Is-Purelib: false\n", 0o644),
+               ("nh3-0.3.6.dist-info/RECORD", PLACEHOLDER, 0o644)]
+    cmp = cross_check_sources(wheel(tmp_path / "nh3.whl", members=members), sd)
+    assert not cmp.differences and cmp.members_verified == 3 and cmp.tool_steps == ["maturin 1.9.4 module shim"]
+    evil = [(n, d + b"import os\n" if n == "nh3/__init__.py" else d, m) for n, d, m in members]
+    cmp = cross_check_sources(wheel(tmp_path / "evil.whl", members=evil), sd)
+    assert [d.path for d in cmp.differences] == ["nh3/__init__.py"]
+
+
+def test_dist_info_name_spelled_by_an_older_setuptools_is_named(tmp_path):
+    """pyyaml 6.0.3's cp38 wheels carry PyYAML-6.0.3.dist-info, its newer ones pyyaml-6.0.3.dist-info."""
+    reb = wheel(tmp_path / "r.whl")
+    old = [(n.replace("pkg-1.0.dist-info", "Pkg-1.0.dist-info"), d, m) for n, d, m in BASE]
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=old), reb)
+    assert verdict_of(cmp)[0] is Verdict.EQUIVALENT, cmp.differences
+    assert "dist-info-name" in cmp.normalizations
+    other = [(n.replace("pkg-1.0.dist-info", "other-1.0.dist-info"), d, m) for n, d, m in BASE]
+    assert verdict_of(compare_wheels(wheel(tmp_path / "o.whl", members=other), reb))[0] is Verdict.DIFFERS

@@ -9,14 +9,17 @@ a central directory that disagrees with local headers, data before/after the arc
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import re
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from auditor.archives import Member, WheelArchive
 from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import classify, grafted, gzipped_copy, record_problem, record_rows, sbom_step
+from auditor.judge.rules import classify, grafted, gzipped_copy, maturin_shim, record_problem, record_rows, sbom_step
 from auditor.records import Comparison, Difference
 
 # compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
@@ -226,6 +229,36 @@ def _moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], re
     return paired
 
 
+def _dist_info_dirs(wa: WheelArchive) -> set[str]:
+    return {n.split("/", 1)[0] for n in wa.members if "/" in n and n.split("/", 1)[0].endswith((".dist-info", ".data"))}
+
+
+def align_dist_info(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> WheelArchive:
+    """The rebuild seen with the published wheel's dist-info (and .data) directory names when the two
+    differ only in how the project name is spelled (`PyYAML-6.0.3.dist-info` by an older setuptools,
+    `pyyaml-6.0.3.dist-info` by a newer one): the named normalization dist-info-name."""
+    renames: dict[str, str] = {}
+    for p_dir in _dist_info_dirs(pub) - _dist_info_dirs(reb):
+        p_name, _, p_rest = p_dir.partition("-")
+        for r_dir in _dist_info_dirs(reb) - _dist_info_dirs(pub):
+            r_name, _, r_rest = r_dir.partition("-")
+            if p_rest == r_rest and canonicalize_name(p_name) == canonicalize_name(r_name):
+                renames[r_dir] = p_dir
+    if not renames:
+        return reb
+
+    def rename(n: str) -> str:
+        top, sep, rest = n.partition("/")
+        return renames.get(top, top) + sep + rest if top in renames else n
+
+    members = {rename(n): dataclasses.replace(m, name=rename(n)) for n, m in reb.members.items()}
+    out.normalizations.append("dist-info-name")
+    out.format_notes += [f"{old} published as {new}" for old, new in sorted(renames.items())]
+    return dataclasses.replace(reb, members=members, order=[rename(n) for n in reb.order],
+                               duplicates=[rename(n) for n in reb.duplicates],
+                               aliases={rename(n): reb.aliases.get(n, n) for n in reb.members})
+
+
 def _finish(out: Comparison) -> Comparison:
     out.normalizations = sorted(set(out.normalizations))
     out.tool_steps = sorted(set(out.tool_steps))
@@ -251,6 +284,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     simplejson, frozenlist…): extension modules only in the rebuild, and a WHEEL that differs in its
     tags and Root-Is-Purelib, are expected and listed as not verified."""
     out = Comparison(normalizations=[], differences=[])
+    reb = align_dist_info(pub, reb, out)
     unverified = out.compiled_differences
     pub_files = sorted(n for n, m in pub.members.items() if not m.is_dir)
     reb_files = sorted(n for n, m in reb.members.items() if not m.is_dir)
@@ -310,6 +344,7 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
     only in the platform, and libraries grafted by a repair tool are collected apart, for the `partial`
     verdict; everything else is a difference as usual."""
     out = Comparison(normalizations=[], differences=[])
+    reb = align_dist_info(pub, reb, out)
     diffs, norms = out.differences, out.normalizations
 
     # Archive structure of the published wheel.
@@ -412,6 +447,7 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
     counted as not verified."""
     root = Path(src_dir)
     index = _sdist_files(root)
+    stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
     out = Comparison(normalizations=[], differences=[])
     for name in sorted(pub.members):
         m = pub.members[name]
@@ -424,6 +460,11 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
             continue
         candidates = index.get(name, [])
         if not candidates:
+            shim = maturin_shim(pub, name, stubs)
+            if shim:
+                out.tool_steps.append(shim)
+                out.members_verified += 1
+                continue
             out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
             continue
         data = [c.read_bytes() for c in candidates]

@@ -30,6 +30,8 @@ NORMALIZATIONS = {
                        "layout; Metadata-Version, License-File and Dynamic lines, which the toolchain writes)",
     "license-file-location": "a license file with the same bytes at NAME.dist-info/F in one wheel and under "
                              "NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
+    "dist-info-name": "the dist-info (and .data) directory spells the project name another way "
+                      "(PyYAML-6.0.3.dist-info by an older setuptools, pyyaml-6.0.3.dist-info by a newer one)",
     "record-rows": "RECORD differs only where members differ under the rules above, or in row order: every "
                    "published row matches its member's sha256 and size, and no member is missing from it",
 }
@@ -40,6 +42,8 @@ TOOL_STEPS = {
     "delocate-generator": "delocate (macOS) appends `Generator: delocate X` to WHEEL",
     "grafted-library": "auditwheel (NAME.libs/), delvewheel (NAME.libs/) and delocate (.dylibs/) copy the "
                        "shared libraries an extension links to into the wheel: compiled, not reproduced here",
+    "maturin-module-shim": "maturin (pure-Rust layout) writes MODULE/__init__.py re-exporting the extension, "
+                           "MODULE/__init__.pyi from the sdist's MODULE.pyi, and an empty MODULE/py.typed",
     "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
 }
 
@@ -153,3 +157,30 @@ def classify(path: str) -> str:
     if _DESCRIPTIVE.search(path) or path.endswith(".dist-info/INSTALLER") or path.endswith(".dist-info/REQUESTED"):
         return "metadata"
     return "code"  # sources, compiled modules, .pth, scripts, entry points, data the code reads
+
+
+MATURIN_INIT = (
+    "from .{m} import *\n\n__doc__ = {m}.__doc__\nif hasattr({m}, \"__all__\"):\n    __all__ = {m}.__all__",
+    "from .{m} import *\n\n__doc__ = {m}.__doc__\nif hasattr({m}, \"__all__\"):\n    __all__ = {m}.__all__\n",
+    "from .{m} import *\n\n__doc__ = {m}.__doc__\n",
+)
+
+
+def maturin_shim(wa: WheelArchive, name: str, stubs: dict[str, bytes]) -> str | None:
+    """`maturin X module shim` when `name` is what maturin's pure-Rust layout generates for an extension
+    module this wheel holds: MODULE/__init__.py (its template), MODULE/__init__.pyi (the sdist's
+    MODULE.pyi, given in `stubs` by module name), MODULE/py.typed (empty). None otherwise."""
+    gen = next((wa.read(n, 1 << 16).decode("utf-8", "replace") for n in wa.members
+                if n.endswith(".dist-info/WHEEL") and n.count("/") == 1), "")
+    m = re.search(r"^Generator: maturin \(?([^)\s]+)", gen, re.M)
+    parts = name.split("/")
+    if not m or len(parts) != 2:
+        return None
+    module, leaf = parts
+    if not any(n.startswith(f"{module}/{module}.") and n.endswith((".so", ".pyd")) for n in wa.members):
+        return None
+    data = wa.read(name, 1 << 20)
+    ok = ((leaf == "__init__.py" and data.decode("utf-8", "replace") in [t.format(m=module) for t in MATURIN_INIT])
+          or (leaf == "__init__.pyi" and stubs.get(module) == data)
+          or (leaf == "py.typed" and data == b""))
+    return f"maturin {m.group(1)} module shim" if ok else None

@@ -97,7 +97,8 @@ def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
         return {"verdict": Verdict.DIFFERS.value, "reason": f"published wheel unreadable: {exc}"}
     fields: dict[str, Any] = {"differences": [to_jsonable(d) for d in cmp.differences],
                               "members_verified": cmp.members_verified, "check": "sources",
-                              "classes": classes_of(cmp.differences)}
+                              "classes": classes_of(cmp.differences), "tool_steps": cmp.tool_steps,
+                              "normalizations": cmp.normalizations}
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
         fields.update(verdict=verdict.value, reason=f"against the sdist's sources: {reason}")
@@ -105,7 +106,7 @@ def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
         fields.update(verdict=Verdict.UNVERIFIABLE.value,
                       reason="platform wheel (not rebuilt here) with no member checkable against the sdist's sources")
     else:
-        fields.update(verdict=Verdict.PARTIAL.value, normalizations=cmp.normalizations, reason=(
+        fields.update(verdict=Verdict.PARTIAL.value, reason=(
             f"not rebuilt: {cmp.members_verified} members match the sdist's sources; "
             f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
     return fields
