@@ -28,7 +28,7 @@ from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.context import Context, Options
 from auditor.pipeline import run
-from auditor.records import Lock, LockedRelease, Verdict
+from auditor.records import Lock, LockedRelease, Verdict, to_jsonable
 from auditor.resultcache import ResultCache
 from auditor.timeline import baseline_index
 from auditor.report import github_annotations, render_all
@@ -223,7 +223,8 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
     opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
                    diffoscope_compiled=s.diffoscope_compiled)
-    writer = ResultsWriter(report_dir / "results.json", label, env, command=command)
+    writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
+                           skipped=[to_jsonable(p) for p in lock.skipped])
     http = HttpClient(timeout=s.http_timeout)
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
                   results=ResultCache(cache) if s.use_result_cache else None)
@@ -249,6 +250,8 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
     if not quiet:
         err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {env['backend']} "
                   f"(isolation: {env['isolation']}, {jobs} at a time)", highlight=False)
+        for p in lock.skipped:
+            err.print(Text(f"  skipped {p.name} ({p.file}:{p.line}): {p.reason}"), soft_wrap=True, highlight=False)
     progress = _progress(ctx, len(lock.releases)) if not quiet and err.is_terminal else None
     try:
         if progress is not None:

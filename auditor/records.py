@@ -58,11 +58,22 @@ class LockedRelease:
 
 
 @dataclass(frozen=True)
+class SkippedPin:
+    """A lock entry that is not a dependency to audit (the project being locked), with why."""
+
+    name: str
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Lock:
     path: str
     format: str
     releases: tuple[LockedRelease, ...]
     index_urls: tuple[str, ...] = ()
+    skipped: tuple[SkippedPin, ...] = ()
 
 
 @dataclass(frozen=True)

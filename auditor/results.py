@@ -58,7 +58,8 @@ def exit_code(packages: list[dict], strict: bool, fail_on: str = "code") -> int:
 
 
 class ResultsWriter:
-    def __init__(self, path: Path, lockfile: str | None, environment: dict[str, Any], command: str = "check"):
+    def __init__(self, path: Path, lockfile: str | None, environment: dict[str, Any], command: str = "check",
+                 skipped: list[dict[str, Any]] | None = None):
         self.path = path
         self.data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
@@ -70,6 +71,7 @@ class ResultsWriter:
             "environment": environment,
             "counts": counts([]),
             "packages": [],
+            "skipped": skipped or [],
         }
         self._by_position: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()

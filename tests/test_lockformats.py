@@ -136,3 +136,29 @@ def test_pylock_sources(tmp_path):
     assert (got["a"].source, got["b"].source, got["c"].source) == ("vcs", "directory", "url")
     assert got["c"].hashes == {H1}
     assert got["a"].line == 4 and got["c"].line == 12
+
+
+@pytest.mark.parametrize("name", ["uv.lock", "pylock.toml", "requirements.txt"])
+def test_the_project_root_is_skipped_not_unverifiable(name):
+    """A packaged project's own root (uv: `editable = "."`, pylock: `directory = { path = "." }`,
+    uv export: `-e .`) is the project being developed: skipped with the reason, not a pin."""
+    lock = read_lock(LOCKS / "project" / name)
+    assert {r.name for r in lock.releases} == {"attrs", "idna"}
+    (root,) = lock.skipped
+    # `-e .` does not name the project: it is named after its directory
+    assert root.name == ("project" if name == "requirements.txt" else "auditor-fixture-app")
+    assert "the project being locked" in root.reason and root.line > 0
+
+
+def test_an_editable_that_is_not_the_root_stays_a_pin(tmp_path):
+    (tmp_path / "requirements.txt").write_text("-e ./elsewhere/pkg\n")
+    lock = read_lock(tmp_path / "requirements.txt")
+    assert [r.source for r in lock.releases] == ["editable"] and not lock.skipped
+
+
+def test_strict_is_not_tripped_by_the_project_root(tmp_path, auditor, container_backend):
+    r = auditor("check", str(LOCKS / "project" / "uv.lock"), "--backend", container_backend, "--strict")
+    assert r.code == 0, r.stderr
+    assert [p["name"] for p in r.results["skipped"]] == ["auditor-fixture-app"]
+    assert {p["name"]: p["verdict"] for p in r.results["packages"]} == {"attrs": "identical", "idna": "identical"}
+    assert "skipped auditor-fixture-app" in r.stderr

@@ -72,8 +72,10 @@ def read(path: Path) -> Lock:
         source = pkg.get("source")
         if not isinstance(source, dict) or not source:
             raise InputError("a package needs a source table", **where, key=f"{key}.source")
-        if "virtual" in source:
-            continue  # a virtual package (e.g. the locking project with package = false) installs nothing
+        if "virtual" in source:  # a virtual package (e.g. the locking project with package = false)
+            releases.append(LockedRelease(name, str(version), frozenset(), str(path), line,
+                                          url=str(source["virtual"]), source="virtual"))
+            continue
         local = next((s for s in _LOCAL_SOURCES if s in source), None)
         if local:
             releases.append(LockedRelease(name, str(version), frozenset(), str(path), line, url=str(source[local]),
