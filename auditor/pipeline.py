@@ -23,6 +23,7 @@ from auditor.context import Context, slash
 from auditor.downloads import artifact, direct_url_files, download_wheels, flags, hash_files, mark_provenance
 from auditor.errors import AuditorError, Cancelled, HashMismatch, UnsafeArchive
 from auditor.index import PYPI
+from auditor.judge import findings
 from auditor.plan.groups import plan_groups
 from auditor.rebuild import rebuild_all
 from auditor.records import IndexFile, Lock, LockedRelease, Verdict, worst
@@ -118,6 +119,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         (result["wheels"] if hashes[f.filename] in rel.hashes else result["unlocked"]).append(entry)
 
     def finish() -> dict[str, Any]:
+        result["findings"] = findings.group([e for _, e, _ in entries])
         verdicts = [Verdict(e["verdict"]) for _, e, _ in entries if e["verdict"]]
         v = worst(verdicts)
         if v is None:

@@ -16,6 +16,7 @@ from auditor import diffoscope
 from auditor.archives import WheelArchive, read_wheel
 from auditor.context import Context
 from auditor.errors import AuditorError, UnsafeArchive
+from auditor.judge.findings import finding_key
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan import toolchain
 from auditor.plan.groups import Groups
@@ -34,21 +35,42 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 rel: LockedRelease, result: dict) -> None:
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
     built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
-    for n, (plan, notes, members) in enumerate(ordered):
-        if n >= MAX_PLANS:
-            for entry, _, _, _ in members:
-                entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"more than {MAX_PLANS} distinct build configurations")
+    pending: list = []  # diffoscope jobs, run once per distinct finding at the end
+    failed: dict[tuple, str] = {}  # build requirements -> why their build failed (it fails the same way again)
+    over: list = []  # members of configurations past MAX_PLANS
+    n = 0
+    for plan, notes, members in ordered:
+        reqs = tuple(plan.requires)
+        if reqs in failed:
+            for entry, _, path, _ in members:
+                entry.update(verdict=Verdict.FAILED.value, reason=failed[reqs])
+                _sources_instead(entry, path, src)
             continue
-        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result)
-        if best is not None and (tuple(plan.requires) not in built or any(binary for *_, binary in members)):
-            built[tuple(plan.requires)] = best
-    n = min(len(ordered), MAX_PLANS)
+        if n >= MAX_PLANS:
+            over += members
+            continue
+        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending)
+        n += 1
+        if best is None:
+            failed[reqs] = result["builds"][-1].get("reason") or "rebuild failed"
+        elif reqs not in built or any(binary for *_, binary in members):
+            built[reqs] = best
+    for entry, wa, path, binary in over:
+        # past MAX_PLANS: compared with the rebuild of another configuration (other timestamps), said so
+        rebuilt = next(iter(built.values()), None)
+        if rebuilt is None:
+            entry.update(verdict=Verdict.FAILED.value, reason=f"more than {MAX_PLANS} build configurations, none rebuilt")
+            _sources_instead(entry, path, src)
+            continue
+        digest = ctx.cache.put_file(rebuilt[0])[0]
+        entry.update(compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary),
+                     notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): more than {MAX_PLANS} needed"])
     for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
-        if config in built or n >= MAX_PLANS:
+        if config in built or config in failed or n >= MAX_PLANS:
             continue
         # No wheel this sandbox can build was made with this configuration: build one to compare with.
         notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
-        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result)
+        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending)
         n += 1
         if best is not None:
             built[config] = best
@@ -62,14 +84,27 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2])
             entry.update(fields)
             if cmp.differences:
-                diffoscope.attach(entry, path, rebuilt[0], ctx.opts.report_dir, ctx.opts.diffoscope_compiled,
-                                  skip_compiled=True, crlf_members=cmp.crlf_members)
+                pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
             if config not in built:
                 entry["notes"] = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+    run_diffoscope(pending, ctx)
+
+
+def run_diffoscope(pending: list, ctx: Context) -> None:
+    """diffoscope once per distinct finding (judge/findings.py): the wheels that share a finding link
+    the same page."""
+    done: dict[tuple, dict] = {}
+    for entry, path, rebuilt, kw in pending:
+        key = (finding_key(entry) or entry["filename"], entry.get("check"))
+        if key in done:
+            entry["diffoscope"] = dict(done[key], shared_with=done[key]["wheel"])
+            continue
+        diffoscope.attach(entry, path, rebuilt, ctx.opts.report_dir, ctx.opts.diffoscope_compiled, **kw)
+        done[key] = dict(entry["diffoscope"], wheel=entry["filename"])
 
 
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
-                        rel, n: int, result) -> Rebuilt | None:
+                        rel, n: int, result, pending: list) -> Rebuilt | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
@@ -90,7 +125,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
             if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
-                    diffoscope.attach(entry, path, rebuilt_path, ctx.opts.report_dir, ctx.opts.diffoscope_compiled)
+                    pending.append((entry, path, rebuilt_path, {}))
     return run.kept
 
 

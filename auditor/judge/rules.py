@@ -180,7 +180,10 @@ def maturin_shim(wa: WheelArchive, name: str, stubs: dict[str, bytes]) -> str | 
     if not any(n.startswith(f"{module}/{module}.") and n.endswith((".so", ".pyd")) for n in wa.members):
         return None
     data = wa.read(name, 1 << 20)
-    ok = ((leaf == "__init__.py" and data.decode("utf-8", "replace") in [t.format(m=module) for t in MATURIN_INIT])
-          or (leaf == "__init__.pyi" and stubs.get(module) == data)
+    lf = data.replace(b"\r\n", b"\n")  # a Windows checkout writes the stub with CRLF
+    stub = stubs.get(module)
+    ok = ((leaf == "__init__.py" and lf.decode("utf-8", "replace") in [t.format(m=module) for t in MATURIN_INIT])
+          or (leaf == "__init__.pyi" and stub is not None and stub.replace(b"\r\n", b"\n") == lf)
           or (leaf == "py.typed" and data == b""))
-    return f"maturin {m.group(1)} module shim" if ok else None
+    crlf = " (CRLF line endings)" if ok and lf != data else ""
+    return f"maturin {m.group(1)} module shim{crlf}" if ok else None

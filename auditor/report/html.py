@@ -14,6 +14,8 @@ from auditor.timeline import timeline
 
 from auditor.report.common import VERDICTS
 
+CLASS_ORDER = ["code", "metadata", "packaging"]
+
 
 @functools.lru_cache(maxsize=1)
 def _env() -> Environment:
@@ -22,6 +24,11 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda h: (h or "")[:12]
     env.globals["flag_counts"] = flag_counts
+    # not-reproduced releases first (a reader of a 150-release report starts there), then lock order
+    env.filters["worst_first"] = lambda pkgs: sorted(pkgs, key=lambda p: VERDICTS.index(p["verdict"])
+                                                     if p.get("verdict") in VERDICTS else len(VERDICTS))
+    env.filters["findings_order"] = lambda pairs: sorted(pairs, key=lambda pf: [CLASS_ORDER.index(c) for c in
+                                                                                 pf[1]["classes"] if c in CLASS_ORDER])
     return env
 
 

@@ -1,0 +1,56 @@
+"""Findings: the same difference on several wheels of a release is one finding, listed once with its
+wheels, class and probable cause (a release with 170 platform wheels sharing one WHEEL difference
+has one finding, and one diffoscope page)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from packaging.utils import parse_wheel_filename
+
+
+def _generic(text: str, filename: str) -> str:
+    """A difference's detail with the wheel's own tags and file name taken out, so that the same
+    change reads the same on every platform's wheel."""
+    try:
+        tags = sorted({str(t) for t in parse_wheel_filename(filename)[3]}, key=len, reverse=True)
+    except Exception:
+        tags = []
+    out = text.replace(filename, "{wheel}")
+    for t in tags:
+        out = out.replace(t, "{tag}")
+    return re.sub(r"\((?:[^()]*-)?cp\d+[^()]*\.whl\)", "({rebuild})", out)
+
+
+def finding_key(entry: dict[str, Any]) -> str | None:
+    """The identity of a wheel's finding (None when the wheel does not differ)."""
+    if entry.get("verdict") != "differs":
+        return None
+    diffs = sorted((d["path"], d["kind"], d.get("cls") or "code", _generic(d.get("detail") or "", entry["filename"]))
+                   for d in entry.get("differences") or [])
+    if not diffs:
+        diffs = [("", "", "code", _generic(entry.get("reason") or "", entry["filename"]))]
+    return hashlib.sha256(json.dumps(diffs).encode()).hexdigest()[:12]
+
+
+def group(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per distinct finding: its wheels, classes, causes, members and one-line reason."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        key = finding_key(e)
+        if key is None:
+            continue
+        f = by_key.setdefault(key, {
+            "id": key, "wheels": [], "classes": e.get("classes") or ["code"],
+            "causes": sorted({d["cause"] for d in e.get("differences") or [] if d.get("cause")}),
+            "members": sorted({d["path"] for d in e.get("differences") or []})[:20],
+            "reason": e.get("reason"), "diffoscope": None,
+        })
+        f["wheels"].append(e["filename"])
+        e["finding"] = key
+        if f["diffoscope"] is None and (e.get("diffoscope") or {}).get("html"):
+            f["diffoscope"] = e["diffoscope"]["html"]
+    return list(by_key.values())
