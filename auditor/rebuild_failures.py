@@ -14,6 +14,11 @@ RULES: list[tuple[re.Pattern[str], str]] = [
      "needs a Rust toolchain (cargo, rustc) and its crates, which the sandbox does not have (no crate registry)"),
     (re.compile(r"fatal error: ([\w./+-]+\.h): No such file or directory"),
      "a C header the sandbox lacks: {0} (a system library's -dev package)"),
+    (re.compile(r"make sure the (\w+(?: and \w+)?) development packages are installed|"
+                r"Package '?([\w.+-]+)'?,? .*not found", re.I),
+     "needs system library development files the sandbox lacks ({0})"),
+    (re.compile(r"pg_config executable not found", re.I),
+     "needs system library development files the sandbox lacks (libpq: pg_config)"),
     (re.compile(r"module 'collections' has no attribute '(Mutable\w+|Mapping|Sequence|Iterable|Callable)'"),
      "needs Python 3.9 or older: the build uses collections.{0}, removed in Python 3.10; the sandbox has a newer one"),
     (re.compile(r"HTMLParser' object has no attribute 'unescape'|has no attribute 'unescape'"),
@@ -34,5 +39,5 @@ def failure_cause(log: str) -> str | None:
     for pattern, cause in RULES:
         m = pattern.search(log)
         if m:
-            return cause.format(*m.groups()) if m.groups() else cause
+            return cause.format(*[g for g in m.groups() if g])
     return None

@@ -200,3 +200,28 @@ def test_dist_info_name_spelled_by_an_older_setuptools_is_named(tmp_path):
     assert "dist-info-name" in cmp.normalizations
     other = [(n.replace("pkg-1.0.dist-info", "other-1.0.dist-info"), d, m) for n, d, m in BASE]
     assert verdict_of(compare_wheels(wheel(tmp_path / "o.whl", members=other), reb))[0] is Verdict.DIFFERS
+
+
+def test_failure_causes_are_one_line_and_checkable():
+    from auditor.rebuild_failures import failure_cause
+
+    assert "Rust" in failure_cause("error: can't find Rust compiler\nIf you are using an outdated pip")
+    assert "libxml2 and libxslt" in failure_cause("Error: Please make sure the libxml2 and libxslt development packages are installed.")
+    assert "Python 3.9 or older" in failure_cause("AttributeError: module 'collections' has no attribute 'MutableMapping'")
+    assert "network" in failure_cause("socket.gaierror: [Errno -3] Temporary failure in name resolution")
+    assert failure_cause("error: command 'gcc' failed: unexplained") is None  # unknown: the log's tail is shown
+
+
+def test_bundled_headers_of_a_platform_wheel_are_listed_not_verified(tmp_path):
+    """lxml 6.1.1's static build ships libxml2/zlib headers under lxml/includes/ that no sdist holds."""
+    so = ("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)
+    reb = wheel(tmp_path / "r.whl", members=_platform(BASE, "cp311-cp311-linux_x86_64") + [so])
+    extra = [("pkg/includes/zlib/zlib.h", b"#define ZLIB 1\n", 0o644), ("pkg/includes/zlib/__init__.py", b"", 0o644)]
+    pub = wheel(tmp_path / "p.whl", members=_platform(BASE, "cp311-cp311-linux_x86_64") + [so] + extra)
+    cmp = compare_wheels(pub, reb, binary=True)
+    assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
+    assert {d.path for d in cmp.compiled_differences} >= {"pkg/includes/zlib/zlib.h", "pkg/includes/zlib/__init__.py"}
+    code = [("pkg/includes/zlib/__init__.py", b"import os\n", 0o644), ("pkg/includes/zlib/zlib.h", b"", 0o644)]
+    pub = wheel(tmp_path / "p2.whl", members=_platform(BASE, "cp311-cp311-linux_x86_64") + [so] + code)
+    cmp = compare_wheels(pub, reb, binary=True)
+    assert "pkg/includes/zlib/__init__.py" in {d.path for d in cmp.differences}  # code is never a header

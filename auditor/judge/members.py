@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
 from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import classify, grafted, gzipped_copy, maturin_shim, record_problem, record_rows, sbom_step
+from auditor.judge.rules import bundled_header, classify, grafted, gzipped_copy, maturin_shim, record_problem, record_rows, sbom_step
 from auditor.records import Comparison, Difference
 
 # compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
@@ -169,6 +169,10 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
         out.compiled_differences.append(Difference(name, "added", f"library grafted by {tool}: not reproduced here",
                                                    "code", "grafted-library"))
         out.tool_steps.append(f"{tool} grafted libraries")
+        return True
+    if binary and bundled_header(pub, name):
+        out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
+                                                   "code", "bundled-headers"))
         return True
     plain = gzipped_copy(pub, name, reb)
     if plain:
@@ -448,6 +452,7 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
     root = Path(src_dir)
     index = _sdist_files(root)
     stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
+    is_pure = not any(is_compiled(n) for n in pub.members)
     out = Comparison(normalizations=[], differences=[])
     for name in sorted(pub.members):
         m = pub.members[name]
@@ -459,6 +464,10 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
                                                        classify(name)))
             continue
         candidates = index.get(name, [])
+        if not candidates and not is_pure and bundled_header(pub, name):
+            out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
+                                                       "code", "bundled-headers"))
+            continue
         if not candidates:
             shim = maturin_shim(pub, name, stubs)
             if shim:

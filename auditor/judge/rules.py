@@ -44,6 +44,9 @@ TOOL_STEPS = {
                        "shared libraries an extension links to into the wheel: compiled, not reproduced here",
     "maturin-module-shim": "maturin (pure-Rust layout) writes MODULE/__init__.py re-exporting the extension, "
                            "MODULE/__init__.pyi from the sdist's MODULE.pyi, and an empty MODULE/py.typed",
+    "bundled-headers": "C headers of the native libraries a platform wheel bundles (lxml's static build ships "
+                       "libxml2/libxslt/zlib headers under lxml/includes/, with empty __init__.py files): built from "
+                       "sources the sdist does not hold, listed as not verified",
     "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
 }
 
@@ -187,3 +190,21 @@ def maturin_shim(wa: WheelArchive, name: str, stubs: dict[str, bytes]) -> str | 
           or (leaf == "py.typed" and data == b""))
     crlf = " (CRLF line endings)" if ok and lf != data else ""
     return f"maturin {m.group(1)} module shim{crlf}" if ok else None
+
+
+_HEADER = (".h", ".hh", ".hpp", ".hxx")
+
+
+def bundled_header(wa: WheelArchive, name: str) -> bool:
+    """A C header under an `include`/`includes` directory of a platform wheel, or an empty __init__.py
+    in a directory that otherwise holds only such headers."""
+    parts = name.split("/")
+    if not any(p in ("include", "includes") for p in parts[:-1]):
+        return False
+    if name.endswith(_HEADER):
+        return True
+    if parts[-1] == "__init__.py" and wa.members[name].size == 0:
+        d = name.rsplit("/", 1)[0] + "/"
+        siblings = [n for n in wa.members if n.startswith(d) and n != name and not wa.members[n].is_dir]
+        return bool(siblings) and all(n.endswith(_HEADER) or n.endswith("/__init__.py") for n in siblings)
+    return False

@@ -6,8 +6,19 @@
 set -euo pipefail
 rootfs=${1:?usage: build-rootfs.sh ROOTFS_DIR}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# C headers that common extensions expect (as manylinux images carry zlib and libffi): libyaml, libffi, zlib.
-packages=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf,libyaml-dev,libffi-dev,zlib1g-dev
+# The toolchain: Python with its headers and venv, C/C++ compilers, make, patchelf (as auditwheel uses).
+toolchain=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf,pkg-config
+# System libraries common C extensions build against, one line each with why (their -dev package):
+libs=(
+  libyaml-dev     # pyyaml's _yaml extension
+  libffi-dev      # cffi, and every cffi-based binding (argon2-cffi-bindings, pynacl, bcrypt's older releases)
+  zlib1g-dev      # zlib users (lxml, pillow-like codecs); manylinux images carry it too
+  libxml2-dev     # lxml (etree)
+  libxslt1-dev    # lxml (XSLT)
+  libssl-dev      # OpenSSL bindings (psycopg, cryptography's older C releases, grpcio's fallback)
+  libpq-dev       # psycopg2 / psycopg's C implementation
+)
+packages="$toolchain,$(IFS=,; echo "${libs[*]}")"
 # SOURCE_DATE_EPOCH keeps debootstrap's own generated files stable where it honours it.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror" >&2
