@@ -56,13 +56,20 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None):
     from auditor.sandbox.local import LocalSandbox
-    from auditor.sandbox.oci import DEFAULT_IMAGE, OCISandbox, engine_answers
+    from auditor.sandbox.oci import (DEFAULT_IMAGE, DEFAULT_PYTHON, SUITES, OCISandbox, build_image, engine_answers,
+                                     image_id, suite_tag)
 
     if backend == "local":
         return LocalSandbox(python)
     engines = [backend] if backend in ("docker", "podman") else ["docker", "podman"]
     for engine in engines:
         if engine_answers(engine):
+            if not image and python in SUITES and python != DEFAULT_PYTHON:
+                # --python X.Y: the default image is the suite's that ships X.Y (made on first use)
+                image = suite_tag(SUITES[python])
+                if image_id(engine, image) is None:
+                    err.print(f"making the {SUITES[python]} image (Python {python}) from Debian's archive", highlight=False)
+                    build_image(engine, image, record_dir=facts_dir, suite=SUITES[python])
             return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir)
     if backend != "auto":
         raise SandboxError(f"{backend} does not answer: is its daemon running?")
@@ -331,18 +338,22 @@ def report(
 @image_app.command("build")
 def image_build(
     engine: str = typer.Option("auto", "--engine", help="auto | docker | podman"),
-    tag: str = typer.Option("", "--tag", help="image name (default: auditor-build:bookworm)"),
+    tag: str = typer.Option("", "--tag", help="image name (default: auditor-build:SUITE)"),
+    suite: str = typer.Option("bookworm", "--suite", help="Debian suite: bullseye (Python 3.9), bookworm (3.11), trixie (3.13)"),
     rebuild: bool = typer.Option(False, "--rebuild", help="build again even if the image exists"),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"),
 ) -> None:
     """Make the pinned build image from Debian's archive (debootstrap + import; no registry). Prints its digest."""
-    from auditor.sandbox.oci import DEFAULT_IMAGE, build_image, engine_answers
+    from auditor.sandbox.oci import SUITES, build_image, engine_answers, suite_tag
 
     engines = [engine] if engine != "auto" else [e for e in ("docker", "podman") if engine_answers(e)]
     if not engines:
         fail("no container engine answers (start dockerd, or install podman)")
     try:
-        info = build_image(engines[0], tag or DEFAULT_IMAGE, rebuild, Cache(cache_root(cache_dir)).dir("images"))
+        if suite not in SUITES.values():
+            fail(f"--suite must be one of {', '.join(sorted(SUITES.values()))}, not {suite!r}")
+        info = build_image(engines[0], tag or suite_tag(suite), rebuild, Cache(cache_root(cache_dir)).dir("images"),
+                           suite=suite)
     except SandboxError as exc:
         fail(str(exc), 1)
     err.print(f"{info['ref']}: python {info['python']}, {len(info['packages'])} Debian packages")

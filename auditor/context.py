@@ -43,7 +43,7 @@ class Context:
     results: ResultCache | None = None  # None: always audit afresh (--no-result-cache)
     on_stage: Callable[[str, str], None] | None = None  # (package, stage): for a progress display
     indexes: dict[str, SimpleIndex] = field(default_factory=dict)
-    _frontend: Path | None = None
+    _frontends: dict[str, Path] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def stage(self, result: dict[str, Any], name: str | None) -> None:
@@ -68,10 +68,12 @@ class Context:
     def build_index(self, lock_index: str | None) -> SimpleIndex:
         return self.index(slash(self.opts.build_index_url or lock_index or PYPI))
 
-    def frontend(self, lock_index: str | None) -> Path:
-        with self._lock:  # once per run, whichever package asks first
-            if self._frontend is None:
-                self._frontend = prepare_frontend(
-                    frontend_pins(), self.build_index(lock_index), self.http, self.cache,
-                    self.sandbox.python_version())
-        return self._frontend
+    def frontend(self, lock_index: str | None, python: str | None = None) -> Path:
+        """The pinned frontend for builds with CPython `python` (default: the sandbox's), unpacked once
+        per run and interpreter, whichever package asks first."""
+        python = python or self.sandbox.python_version()
+        with self._lock:
+            if python not in self._frontends:
+                self._frontends[python] = prepare_frontend(
+                    frontend_pins(python), self.build_index(lock_index), self.http, self.cache, python)
+        return self._frontends[python]

@@ -154,7 +154,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
         result["sdist"]["flags"].append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
 
-    plans, others = plan_groups(entries, src, ctx.sandbox.python_version())
+    plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons())
     rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
     if result["builds"]:
         result["build"] = next((b for b in result["builds"] if b.get("chosen")), result["builds"][0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,12 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
         run.build(dataclasses.replace(plan, timestamp=policy))
         if run.failed or run.all_identical():
             break
+    older = _older_python(run, ctx)
+    if older:
+        # the era's build needs an older interpreter (its setuptools, or its setup.py): rebuilt with it
+        run.failed = False
+        run.build(dataclasses.replace(plan, python=older),
+                  [f"the build needs an older Python ({run.records[-1]['reason']}): built again with Python {older}"])
     if not run.failed and not run.all_identical():
         _search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
@@ -127,6 +134,20 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
                 if rebuilt_path is not None:
                     pending.append((entry, path, rebuilt_path, {}))
     return run.kept
+
+
+def _older_python(run: "_Attempts", ctx: Context) -> str | None:
+    """The newest interpreter a failed build's cause asks for ("needs Python 3.9 or older"), if an image
+    has one older than the one that failed."""
+    if not run.failed or not run.records:
+        return None
+    m = re.search(r"needs Python (\d+)\.(\d+) or older", run.records[-1].get("reason") or "")
+    if not m:
+        return None
+    wanted = (int(m.group(1)), int(m.group(2)))
+    have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
+    fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
+    return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
 
 
 class _Attempts:
@@ -293,7 +314,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
                            exempt=plan.backend if plan.backend_version else None)
             wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
             record["requirements"] = [to_jsonable(r) for r in reqs]
-            frontend = ctx.frontend(lock_index)
+            frontend = ctx.frontend(lock_index, plan.python)
         except AuditorError as exc:
             record["reason"] = f"build requirements: {exc}"
             log_path.write_text(log + str(exc) + "\n")
@@ -306,7 +327,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             frontend=frontend, out_dir=out,
             env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
                      **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
-            timeout=ctx.opts.build_timeout,
+            timeout=ctx.opts.build_timeout, python=plan.python,
         )
         ctx.stage(result, "build")
         outcome = ctx.sandbox.build(job)

@@ -18,19 +18,34 @@ from auditor.resolve import target_tags
 Groups = dict[tuple, tuple[BuildPlan, list[str], list[tuple]]]
 
 
-def plan_groups(entries, src: Path, python: str) -> tuple[Groups, Groups]:
-    """plans: wheels this sandbox can build (pure, and platform wheels for its Python on linux x86_64),
-    by build configuration (backend, requirements, timestamp policy). others: wheels for other
-    platforms, by build requirements only (zip times are not compared across platforms)."""
-    native = target_tags(python)
+def wheel_python(filename: str, pythons: list[str], default: str) -> str | None:
+    """The CPython X.Y among `pythons` that can build this wheel on linux x86_64: its own interpreter
+    for a version-specific wheel (cp313 -> 3.13), the default for pure and abi3 wheels the default can
+    install; None when no interpreter here can (another platform, or a Python no image has)."""
+    tags = set(parse_wheel_filename(filename)[3])
+    if all(t.abi == "none" and t.platform == "any" for t in tags):
+        return default
+    for py in [default] + [p for p in reversed(pythons) if p != default]:
+        if tags & target_tags(py) and (py == default or any(t.interpreter == "cp" + py.replace(".", "")
+                                                            and t.abi != "abi3" for t in tags)):
+            return py
+    return None
+
+
+def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = None) -> tuple[Groups, Groups]:
+    """plans: wheels this sandbox can build (pure, and platform wheels for one of its Pythons on linux
+    x86_64), by build configuration (backend, requirements, timestamp policy, interpreter). others:
+    wheels for other platforms, by build requirements only (zip times are not compared across platforms)."""
+    pythons = pythons or [python]
     plans: Groups = {}
     others: Groups = {}
     for f, entry, path in entries:
         if entry["verdict"] is not None or path is None:
             continue
+        own = wheel_python(f.filename, pythons, python)
         try:
             wa = read_wheel(path)
-            plan, notes = make_plan(wa, src, f.upload_time, python, f.filename)
+            plan, notes = make_plan(wa, src, f.upload_time, own or python, f.filename)
         except UnsafeArchive as exc:
             entry.update(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
             continue
@@ -38,10 +53,10 @@ def plan_groups(entries, src: Path, python: str) -> tuple[Groups, Groups]:
             entry.update(verdict=Verdict.FAILED.value, reason=str(exc))
             continue
         binary = not is_pure(f.filename)
-        if binary and not set(parse_wheel_filename(f.filename)[3]) & native:
+        if binary and own is None:
             add_to_group(others, tuple(plan.requires), plan, notes, (entry, wa, path))
         else:
-            add_to_group(plans, plan.config(), plan, notes, (entry, wa, path, binary))
+            add_to_group(plans, plan.config() + (plan.python,), plan, notes, (entry, wa, path, binary))
     return plans, others
 
 

@@ -25,6 +25,7 @@ class BuildJob:
     out_dir: Path
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 900.0
+    python: str | None = None  # CPython X.Y to build with (None: the sandbox's default)
 
 
 class Sandbox(Protocol):
@@ -32,6 +33,8 @@ class Sandbox(Protocol):
     isolation: str  # "none" or "container"
 
     def python_version(self) -> str: ...
+
+    def pythons(self) -> list[str]: ...
 
     def describe(self) -> dict: ...
 

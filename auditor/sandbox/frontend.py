@@ -18,17 +18,19 @@ from auditor.lockfiles.requirements import read as read_requirements
 from auditor.records import LockedRelease
 from auditor.resolve import download
 
-FRONTEND_LOCK = Path(__file__).parent / "frontend.txt"
+FRONTEND_LOCK = Path(__file__).parent / "frontend.txt"  # Python 3.10 and later
+FRONTEND_LOCKS = {"3.9": Path(__file__).parent / "frontend-py3.9.txt"}  # older interpreters, their own pins
 
 
-def frontend_pins() -> list[LockedRelease]:
-    return list(read_requirements(FRONTEND_LOCK).releases)
+def frontend_pins(python: str | None = None) -> list[LockedRelease]:
+    return list(read_requirements(FRONTEND_LOCKS.get(python or "", FRONTEND_LOCK)).releases)
 
 
 def prepare_frontend(pins: list[LockedRelease], index: SimpleIndex, http: HttpClient, cache: Cache,
                      python: str) -> Path:
     """Unpack the pinned frontend wheels once per pin set, in the cache; returns the tree."""
-    key = hashlib.sha256("".join(sorted(f"{p.name}=={p.version}:{sorted(p.hashes)}" for p in pins)).encode()).hexdigest()[:16]
+    key = hashlib.sha256((python + "".join(sorted(f"{p.name}=={p.version}:{sorted(p.hashes)}" for p in pins))).encode()
+                         ).hexdigest()[:16]
 
     def fill(tmp: Path) -> None:
         reqs = download(pins, index, http, cache, python, tmp / "wheels")

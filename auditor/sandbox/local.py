@@ -59,6 +59,9 @@ class LocalSandbox:
     def python_version(self) -> str:
         return ".".join(self._python.split(".")[:2])
 
+    def pythons(self) -> list[str]:
+        return [self.python_version()]
+
     def describe(self) -> dict:
         return {"backend": "local", "isolation": "none", "python": self._python, "image": None,
                 "interpreter": self.interpreter}

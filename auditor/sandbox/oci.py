@@ -15,7 +15,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -26,9 +28,20 @@ from auditor.sandbox import BUILD_ROOT, DRIVER, BuildJob
 from auditor.proc import run_logged
 from auditor.sandbox.local import outcome
 
+RECIPE = Path(__file__).resolve().parents[2] / "containers" / "debian" / "build-rootfs.sh"
+RECIPE_LABEL = "org.auditor.recipe"  # sha256 of the recipe (and suite) the image was made from: a change rebuilds it
+# One image per interpreter family, each from the Debian suite that ships it (debootstrap, no registry).
+SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
+DEFAULT_PYTHON = "3.11"
 DEFAULT_IMAGE = "auditor-build:bookworm"
-RECIPE = Path(__file__).resolve().parents[2] / "containers" / "bookworm" / "build-rootfs.sh"
-RECIPE_LABEL = "org.auditor.recipe"  # sha256 of the recipe the image was made from: a changed recipe rebuilds it
+
+
+def suite_tag(suite: str) -> str:
+    return f"auditor-build:{suite}"
+
+
+def recipe_digest(suite: str) -> str:
+    return hashlib.sha256(RECIPE.read_bytes() + b"\0" + suite.encode()).hexdigest()
 
 
 def image_id(engine: str, ref: str) -> str | None:
@@ -50,6 +63,10 @@ def engine_answers(engine: str) -> bool:
 
 
 class OCISandbox:
+    """Builds in containers. The default image has the default interpreter (--python, or 3.11); a wheel
+    for another CPython that a Debian suite ships (SUITES) is rebuilt in that suite's image, made from
+    Debian's archive the first time a run needs it (said on stderr) and pinned by its ID from then on."""
+
     isolation = "container"
 
     def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024,
@@ -62,9 +79,36 @@ class OCISandbox:
         self.pids = pids
         self.image_id = self._image_id(image)
         self._python: str | None = None
+        self._others: dict[str, str] = {}  # X.Y -> image ID of another suite's image
+        self._images_lock = threading.Lock()
+        self.facts_dir = facts_dir
         # What a probe container found out about this image (its interpreter's version), kept by image
         # ID: an image ID is the digest of its content, so the answer cannot go stale.
         self._facts = (facts_dir / f"{self.image_id.replace(':', '-')}-{self.interpreter}.json") if facts_dir else None
+
+    def pythons(self) -> list[str]:
+        """Every CPython X.Y a build can use: the default image's, and each suite image's."""
+        return sorted({self.python_version(), *SUITES}, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+    def image_for(self, python: str | None) -> tuple[str, str]:
+        """(image ID, interpreter) for a build with CPython `python` (None: the default)."""
+        if python is None or python == self.python_version():
+            return self.image_id, self.interpreter
+        if python not in SUITES:
+            raise SandboxError(f"no image has Python {python} (images: {', '.join(self.pythons())})")
+        with self._images_lock:
+            if python not in self._others:
+                suite = SUITES[python]
+                tag = suite_tag(suite)
+                if image_id(self.engine, tag) is None or _label(self.engine, tag, RECIPE_LABEL) != recipe_digest(suite):
+                    print(f"auditor: making the {suite} image (Python {python}) from Debian's archive for its first "
+                          "use (about two minutes)", file=sys.stderr, flush=True)
+                    build_image(self.engine, tag, record_dir=self.facts_dir, suite=suite)
+                found = image_id(self.engine, tag)
+                if found is None:
+                    raise SandboxError(f"image {tag} could not be made")
+                self._others[python] = found
+        return self._others[python], f"python{python}"
 
     def _cli(self, *args: str, timeout: float = 120, input: bytes | None = None) -> subprocess.CompletedProcess:
         try:
@@ -106,10 +150,14 @@ class OCISandbox:
 
     def describe(self) -> dict:
         self.python_version()
+        # other interpreters' images by the recipe they are made from (they may not exist yet)
+        others = {py: f"{suite_tag(suite)} recipe {recipe_digest(suite)[:16]}" for py, suite in SUITES.items()
+                  if py != self.python_version()}
         return {"backend": self.engine, "isolation": "container", "image": {"ref": self.image_ref, "id": self.image_id},
-                "python": self._python, "interpreter": self.interpreter}
+                "python": self._python, "interpreter": self.interpreter, "other_images": others}
 
     def build(self, job: BuildJob) -> BuildOutcome:
+        image, interpreter = self.image_for(job.python)
         job.out_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(job.out_dir, 0o777)  # written by the container's unprivileged user
         src_name = job.source_dir.name
@@ -130,8 +178,8 @@ class OCISandbox:
         for k, v in sorted(dict(job.env, HOME=f"{BUILD_ROOT}/home", TMPDIR="/tmp").items()):
             cmd += ["-e", f"{k}={v}"]
         cmd += [
-            self.image_id, "/bin/sh", "-c", 'umask 022; exec "$@"', "sh",
-            self.interpreter, "/in/driver.py", "--src", f"/in/src/{src_name}", "--wheelhouse", "/in/wheelhouse",
+            image, "/bin/sh", "-c", 'umask 022; exec "$@"', "sh",
+            interpreter, "/in/driver.py", "--src", f"/in/src/{src_name}", "--wheelhouse", "/in/wheelhouse",
             "--requirements", "/in/requirements.txt", "--frontend", "/in/frontend",
             "--build-root", BUILD_ROOT, "--out", "/out",
         ]
@@ -149,22 +197,23 @@ def _label(engine: str, ref: str, label: str) -> str | None:
     return p.stdout.strip() if p.returncode == 0 else None
 
 
-def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, record_dir: Path | None = None) -> dict:
-    """Make the build image from Debian's archive with debootstrap (no registry); idempotent while the
-    recipe is unchanged (the image carries the recipe's sha256 as a label).
+def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, record_dir: Path | None = None,
+                suite: str = "bookworm") -> dict:
+    """Make a build image from Debian's archive with debootstrap (no registry); idempotent while the
+    recipe is unchanged (the image carries the recipe's and suite's sha256 as a label).
 
     Returns {"ref", "id", "python", "packages"} and writes it to record_dir/<id>.json."""
     if not engine_answers(engine):
         raise SandboxError(f"{engine} does not answer (is the daemon running?)")
-    recipe = hashlib.sha256(RECIPE.read_bytes()).hexdigest()
+    recipe = recipe_digest(suite)
     if rebuild or image_id(engine, tag) is None or _label(engine, tag, RECIPE_LABEL) != recipe:
         if not shutil.which("debootstrap"):
             raise SandboxError("debootstrap is not installed (apt-get install debootstrap)")
         with tempfile.TemporaryDirectory(prefix="auditor-rootfs-") as tmp:
             rootfs = Path(tmp) / "rootfs"
-            p = subprocess.run(["bash", str(RECIPE), str(rootfs)], capture_output=True, text=True)
+            p = subprocess.run(["bash", str(RECIPE), str(rootfs), suite], capture_output=True, text=True)
             if p.returncode != 0:
-                raise SandboxError(f"debootstrap failed: {p.stderr[-1500:]}")
+                raise SandboxError(f"debootstrap {suite} failed: {p.stderr[-1500:]}")
             tar = subprocess.Popen(["tar", "--sort=name", "--numeric-owner", "-C", str(rootfs), "-c", "."],
                                    stdout=subprocess.PIPE)
             imp = subprocess.run([engine, "import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -172,16 +221,19 @@ def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, re
             tar.wait()
             if imp.returncode != 0 or tar.returncode != 0:
                 raise SandboxError(f"{engine} import failed: {imp.stderr.decode()[-800:]}")
-    sb = OCISandbox(engine, tag)
-    pk = subprocess.run([engine, "run", "--rm", "--network=none", sb.image_id, "dpkg-query", "-W", "-f",
+    found = image_id(engine, tag)
+    py = subprocess.run([engine, "run", "--rm", "--network=none", found, "python3", "-c",
+                         "import sys; print('%d.%d.%d' % sys.version_info[:3])"], capture_output=True, text=True)
+    pk = subprocess.run([engine, "run", "--rm", "--network=none", found, "dpkg-query", "-W", "-f",
                          "${Package}=${Version}\\n"], capture_output=True, text=True)
     info = {
         "ref": tag,
-        "id": sb.image_id,
-        "python": sb.describe()["python"],
+        "id": found,
+        "suite": suite,
+        "python": py.stdout.strip(),
         "packages": sorted(pk.stdout.split()),
     }
     if record_dir is not None:
         record_dir.mkdir(parents=True, exist_ok=True)
-        (record_dir / f"{sb.image_id.replace(':', '-')}.json").write_text(json.dumps(info, indent=1) + "\n")
+        (record_dir / f"{found.replace(':', '-')}.json").write_text(json.dumps(info, indent=1) + "\n")
     return info

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build the auditor's build image from Debian's package archive, with no container registry.
-#   containers/bookworm/build-rootfs.sh ROOTFS_DIR
+#   containers/debian/build-rootfs.sh ROOTFS_DIR [SUITE]
+# SUITE picks the interpreter: bullseye (Python 3.9), bookworm (3.11, the default), trixie (3.13).
 # The package set is fixed here; the exact versions installed are recorded by `auditor image build`
 # (dpkg-query inside the image) beside the image digest.
 set -euo pipefail
-rootfs=${1:?usage: build-rootfs.sh ROOTFS_DIR}
+rootfs=${1:?usage: build-rootfs.sh ROOTFS_DIR [SUITE]}
+suite=${2:-bookworm}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The toolchain: Python with its headers and venv, C/C++ compilers, make, patchelf (as auditwheel uses).
 toolchain=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf,pkg-config
@@ -21,6 +23,6 @@ libs=(
 packages="$toolchain,$(IFS=,; echo "${libs[*]}")"
 # SOURCE_DATE_EPOCH keeps debootstrap's own generated files stable where it honours it.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
-debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror" >&2
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >&2
 # Drop what changes from one bootstrap to the next and is not needed to build.
 rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* "$rootfs"/tmp/*
