@@ -183,8 +183,8 @@ class _Attempts:
                 record["reason"] = f"rebuilt wheel unreadable: {exc}"
         if rebuilt_wa is None:
             failed = {"verdict": Verdict.FAILED.value, "reason": record["reason"]}
-            for i in range(len(self.members)):
-                self.best.setdefault(i, ((Verdict.FAILED.severity,), failed))
+            for i in range(len(self.members)):  # any comparison made by another build says more than this
+                self.best.setdefault(i, ((99,), failed))
             self.failed = self.kept is None
             return record
         total: list = []

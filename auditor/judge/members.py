@@ -83,8 +83,11 @@ def extension_stem(path: str) -> str | None:
 def _detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
     """What differs in one member, in a few lines; never empty."""
     text = _text_diff(pub, reb, name) if name.endswith(_TEXT) or _kind(name) == "metadata" else ""
-    if text:
+    if text and any(c.isalnum() for c in text):
         return text
+    if text:  # only blank lines or white space differ: say so, with the sizes
+        a, b = pub.members[name], reb.members[name]
+        return f"white space or blank lines only: {a.size} bytes published, {b.size} rebuilt"
     a, b = pub.members[name], reb.members[name]
     if a.size != b.size:
         return f"content differs: {a.size} bytes published, {b.size} rebuilt"

@@ -74,7 +74,8 @@ def legacy_setup_py(project, py):
         with open(pyproject, "rb") as f:
             if b"[build-system]" in f.read():
                 return False
-    r = subprocess.run([py, "-c", "import setuptools.build_meta"], capture_output=True)
+    # setuptools 36 to 40.7 have build_meta but not its __legacy__ fallback that PEP 517 frontends call
+    r = subprocess.run([py, "-c", "import setuptools.build_meta as m; m.__legacy__"], capture_output=True)
     return r.returncode != 0
 
 
@@ -178,7 +179,7 @@ def main():
         log(f"config settings of the publisher's build: {json.dumps(settings)}")
     builder = build.ProjectBuilder(project, python_executable=py)
     try:
-        wanted = set(builder.build_system_requires) | set(builder.get_requires_for_build("wheel", settings))
+        wanted = set(builder.build_system_requires) | set(builder.get_requires_for_build("wheel"))
     except build.BuildBackendException as exc:
         log(f"get_requires_for_build_wheel failed: {exc}")
         return 1
