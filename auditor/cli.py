@@ -6,6 +6,7 @@ import fcntl
 import os
 import platform
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -22,14 +23,16 @@ from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from auditor import __version__
-from auditor.errors import AuditorError, InputError, SandboxError
+from auditor import shard
+from auditor.errors import AuditorError, InputError, SandboxError, UnsafeArchive
+from auditor.fsutil import write_json_atomic
 from auditor.fetch import Cache, cache_root
 from auditor.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.context import Context, Options
 from auditor.pipeline import run
 from auditor.records import Lock, LockedRelease, Verdict, to_jsonable
-from auditor.resultcache import ResultCache
+from auditor.resultcache import ResultCache, export_results, import_results
 from auditor.timeline import baseline_index
 from auditor.report import github_annotations, render_all
 from auditor.report.common import VERDICT_STYLE
@@ -40,6 +43,8 @@ from auditor.results import load as load_results
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild locked sdists and compare them with the published wheels.")
 image_app = typer.Typer(no_args_is_help=True, help="Manage the pinned build image.")
 app.add_typer(image_app, name="image")
+cache_app = typer.Typer(no_args_is_help=True, help="Move the verdict cache between machines.")
+app.add_typer(cache_app, name="cache")
 err = Console(stderr=True)
 out = Console() if Console().is_terminal else Console(width=160)  # logs and CI get full-width tables
 
@@ -104,18 +109,24 @@ def check(
     diffoscope_compiled: bool = typer.Option(False, "--diffoscope-compiled", help="diffoscope also compiled members already known not to be reproduced (slow: section dumps)"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any: which classes of difference make the exit code 1"),
+    shard_spec: Optional[str] = typer.Option(None, "--shard", help="K/N: audit only shard K of N (merge the N results.json with `auditor merge`)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
+    shard_info = None
     try:
         lock = read_lock(lockfile)
+        if shard_spec is not None:
+            k, n = shard.parse(shard_spec)
+            shard_info = shard.describe(lock, k, n)
+            lock = shard.select(lock, k, n)
     except InputError as exc:
         fail(str(exc))
     _execute(lock, str(lockfile), "check", RunSettings(
         report_dir=report_dir, cache_dir=cache_dir, index_url=index_url, build_index_url=build_index_url,
         backend=backend, image=image, python=python, jobs=jobs, build_timeout=build_timeout, late_after=late_after,
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
-        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on))
+        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info))
 
 
 @app.command()
@@ -195,6 +206,7 @@ class RunSettings:
     strict: bool = False
     quiet: bool = False
     fail_on: str = "code"
+    shard: dict | None = None  # shard.describe() of this run's shard
 
 
 def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
@@ -231,7 +243,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
                    diffoscope_compiled=s.diffoscope_compiled)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
-                           skipped=[to_jsonable(p) for p in lock.skipped])
+                           skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)
     http = HttpClient(timeout=s.http_timeout)
     ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
                   results=ResultCache(cache) if s.use_result_cache else None)
@@ -333,6 +345,54 @@ def report(
     target = report_dir or results.parent
     render_all(data, target)
     print(target / "index.html")
+
+
+@app.command()
+def merge(
+    results: list[Path] = typer.Argument(..., help="the results.json of every shard (auditor check --shard K/N)"),
+    report_dir: Path = typer.Option(Path("reports/merged"), "--report-dir", help="where the merged results.json and report go"),
+    strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing fails the run but something was not verified"),
+    fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any"),
+) -> None:
+    """Merge the shards of one lock into one results.json, report, summary and exit code."""
+    if fail_on not in FAIL_ON:
+        fail(f"--fail-on must be code, metadata or any, not {fail_on!r}")
+    try:
+        data = shard.merge([(str(p), load_results(p)) for p in results])
+    except InputError as exc:
+        fail(str(exc))
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for p in results:  # the shards' logs and diffoscope pages, beside the merged report
+        for sub in ("logs", "diffoscope"):
+            src = p.parent / sub
+            if src.is_dir():
+                shutil.copytree(src, report_dir / sub, dirs_exist_ok=True)
+    write_json_atomic(report_dir / "results.json", data)
+    _after_run(data, report_dir)
+    raise typer.Exit(exit_code(data["packages"], strict, fail_on))
+
+
+@cache_app.command("export")
+def cache_export(
+    archive: Path = typer.Argument(..., help="a .tar.gz to write the verdict cache to"),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"),
+) -> None:
+    """Write the verdict cache (results/) to an archive, for a CI cache or another machine."""
+    n = export_results(Cache(cache_root(cache_dir)), archive)
+    print(f"{archive}: {n} verdict(s)")
+
+
+@cache_app.command("import")
+def cache_import(
+    archive: Path = typer.Argument(..., help="a .tar.gz written by `auditor cache export`"),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"),
+) -> None:
+    """Add the verdicts of an exported cache to this one (entries already here are kept)."""
+    try:
+        n = import_results(Cache(cache_root(cache_dir)), archive)
+    except (InputError, UnsafeArchive) as exc:
+        fail(str(exc))
+    print(f"{archive}: {n} verdict(s) added")
 
 
 @image_app.command("build")

@@ -14,15 +14,20 @@ import copy
 import functools
 import hashlib
 import json
+import re
 import shutil
+import tarfile
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
 from auditor.fetch import Cache
+from auditor.errors import InputError
 from auditor.fsutil import publish_dir
 
 NEVER_CACHED = {"unverifiable"}
+_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 @functools.cache
@@ -86,3 +91,37 @@ class ResultCache:
             publish_dir(self.root / k, fill, "result.json")  # a concurrent run sees the whole entry or none
         except OSError:
             pass  # only a shortcut for the next run
+
+
+def export_results(cache: Cache, archive: Path) -> int:
+    """Every finished verdict entry of the cache into a .tar.gz (for a CI cache step or another
+    machine); returns how many."""
+    root = cache.dir("results")
+    entries = sorted(p for p in root.iterdir() if _KEY.fullmatch(p.name) and (p / "result.json").is_file())
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    tmp = archive.with_name(f".{archive.name}.tmp")
+    with tarfile.open(tmp, "w:gz") as tar:
+        for e in entries:
+            tar.add(e, arcname=f"results/{e.name}")
+    tmp.replace(archive)
+    return len(entries)
+
+
+def import_results(cache: Cache, archive: Path) -> int:
+    """Add the entries of an exported archive, unpacked safely (no traversal, no links, bounded);
+    an entry already here is kept. Returns how many were added."""
+    from auditor.archives import _extract_tar
+
+    if not archive.is_file():
+        raise InputError("no such archive", file=str(archive))
+    root = cache.dir("results")
+    added = 0
+    with tempfile.TemporaryDirectory(dir=root, prefix=".import-") as tmp:
+        _extract_tar(archive, Path(tmp))
+        src = Path(tmp) / "results"
+        for e in sorted(src.iterdir()) if src.is_dir() else []:
+            if not _KEY.fullmatch(e.name) or not (e / "result.json").is_file() or (root / e.name).exists():
+                continue
+            publish_dir(root / e.name, lambda d, e=e: shutil.copytree(e, d, dirs_exist_ok=True), "result.json")
+            added += 1
+    return added

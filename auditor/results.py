@@ -59,7 +59,7 @@ def exit_code(packages: list[dict], strict: bool, fail_on: str = "code") -> int:
 
 class ResultsWriter:
     def __init__(self, path: Path, lockfile: str | None, environment: dict[str, Any], command: str = "check",
-                 skipped: list[dict[str, Any]] | None = None):
+                 skipped: list[dict[str, Any]] | None = None, shard: dict[str, Any] | None = None):
         self.path = path
         self.data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
@@ -73,6 +73,8 @@ class ResultsWriter:
             "packages": [],
             "skipped": skipped or [],
         }
+        if shard is not None:
+            self.data["shard"] = shard
         self._by_position: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
         write_json_atomic(self.path, self.data)

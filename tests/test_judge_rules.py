@@ -225,3 +225,17 @@ def test_bundled_headers_of_a_platform_wheel_are_listed_not_verified(tmp_path):
     pub = wheel(tmp_path / "p2.whl", members=_platform(BASE, "cp311-cp311-linux_x86_64") + [so] + code)
     cmp = compare_wheels(pub, reb, binary=True)
     assert "pkg/includes/zlib/__init__.py" in {d.path for d in cmp.differences}  # code is never a header
+
+
+def test_one_finding_for_the_same_difference_on_many_wheels():
+    from auditor.judge.findings import group
+
+    def entry(fn, detail_tag, extra=""):
+        return {"filename": fn, "verdict": "differs", "classes": ["packaging"], "reason": "r",
+                "differences": [{"path": "p-1.0.dist-info/WHEEL", "kind": "metadata", "cls": "packaging", "cause": None,
+                                 "detail": f"WHEEL Tag: only in the published wheel: {detail_tag}{extra}"}]}
+    wheels = [entry(f"p-1.0-cp3{i}-cp3{i}-macosx_11_0_arm64.whl", f"cp3{i}-cp3{i}-macosx_11_0_arm64") for i in range(8, 14)]
+    odd = entry("p-1.0-cp312-cp312-win_amd64.whl", "cp312-cp312-win_amd64", " and Tag: py2-none-any")
+    found = group(wheels + [odd, {"filename": "p-1.0-py3-none-any.whl", "verdict": "partial"}])
+    assert sorted(len(f["wheels"]) for f in found) == [1, 6]
+    assert all(w["finding"] for w in wheels) and wheels[0]["finding"] == wheels[-1]["finding"] != odd["finding"]
