@@ -110,6 +110,8 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any: which classes of difference make the exit code 1"),
     shard_spec: Optional[str] = typer.Option(None, "--shard", help="K/N: audit only shard K of N (merge the N results.json with `auditor merge`)"),
+    formats: list[str] = typer.Option([], "--format", help="extra outputs in the report directory: sarif (results.sarif), vsa (vsa.jsonl); repeatable"),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="PEM Ed25519/ECDSA private key: sign each verification summary (vsa.dsse.jsonl)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
@@ -126,7 +128,8 @@ def check(
         report_dir=report_dir, cache_dir=cache_dir, index_url=index_url, build_index_url=build_index_url,
         backend=backend, image=image, python=python, jobs=jobs, build_timeout=build_timeout, late_after=late_after,
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
-        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info))
+        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
+        formats=_formats(formats, sign_key), sign_key=sign_key))
 
 
 @app.command()
@@ -144,6 +147,8 @@ def investigate(
     diffoscope_compiled: bool = typer.Option(True, "--diffoscope-compiled/--no-diffoscope-compiled",
                                              help="diffoscope compiled members too (default here: one release is worth the time)"),
     strict: bool = typer.Option(False, "--strict"),
+    formats: list[str] = typer.Option([], "--format", help="sarif, vsa (repeatable)"),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Audit every file of one release (no lock needed) and show its upload timeline."""
@@ -167,7 +172,8 @@ def investigate(
     _execute(lock, None, "investigate", RunSettings(
         report_dir=report_dir, cache_dir=cache_dir, index_url=url, build_index_url=build_index_url, backend=backend,
         image=image, python=python, build_timeout=build_timeout, late_after=late_after,
-        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet))
+        diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, formats=_formats(formats, sign_key),
+        sign_key=sign_key))
 
 
 def _lock_report_dir(report_dir: Path):
@@ -207,6 +213,8 @@ class RunSettings:
     quiet: bool = False
     fail_on: str = "code"
     shard: dict | None = None  # shard.describe() of this run's shard
+    formats: tuple[str, ...] = ()  # extra outputs: sarif, vsa
+    sign_key: Path | None = None
 
 
 def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
@@ -281,6 +289,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
     except KeyboardInterrupt:
         writer.finish(complete=False)
         render_all(writer.data, report_dir)
+        _formats_out(writer.data, report_dir, s.formats, s.sign_key)
         err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
         raise typer.Exit(130)
     finally:
@@ -289,7 +298,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
     if command == "investigate":
         for p in data["packages"]:
             out.print(timeline_table(p))
-    _after_run(data, report_dir)
+    _after_run(data, report_dir, s.formats, s.sign_key)
     raise typer.Exit(exit_code(data["packages"], s.strict, s.fail_on))
 
 
@@ -317,8 +326,35 @@ def _progress(ctx, total: int) -> Progress:
     return progress
 
 
-def _after_run(data: dict, report_dir: Path) -> None:
+FORMATS = ("sarif", "vsa")
+
+
+def _formats(values: list[str], sign_key: Path | None) -> tuple[str, ...]:
+    out = tuple(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip()))
+    for f in out:
+        if f not in FORMATS:
+            fail(f"--format takes {' or '.join(FORMATS)}, not {f!r}")
+    if sign_key is not None and "vsa" not in out:
+        out += ("vsa",)
+    return out
+
+
+def _formats_out(data: dict, report_dir: Path, formats: tuple[str, ...], sign_key: Path | None) -> None:
+    from auditor.report.sarif import render_sarif
+    from auditor.report.vsa import render_vsa
+
+    if "sarif" in formats:
+        render_sarif(data, report_dir)
+    if "vsa" in formats:
+        try:
+            render_vsa(data, report_dir, sign_key)
+        except InputError as exc:
+            fail(str(exc))
+
+
+def _after_run(data: dict, report_dir: Path, formats: tuple[str, ...] = (), sign_key: Path | None = None) -> None:
     render_all(data, report_dir)
+    _formats_out(data, report_dir, formats, sign_key)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(data):
             print(line)
@@ -336,14 +372,17 @@ def _after_run(data: dict, report_dir: Path) -> None:
 def report(
     results: Path = typer.Argument(..., help="a results.json written by auditor"),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="where to write index.html (default: beside results.json)"),
+    formats: list[str] = typer.Option([], "--format", help="sarif, vsa (repeatable)"),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
 ) -> None:
-    """Render index.html and summary.md again from a results.json."""
+    """Render index.html and summary.md again from a results.json (and SARIF or verification summaries)."""
     try:
         data = load_results(results)
     except InputError as exc:
         fail(str(exc))
     target = report_dir or results.parent
     render_all(data, target)
+    _formats_out(data, target, _formats(formats, sign_key), sign_key)
     print(target / "index.html")
 
 
@@ -353,6 +392,8 @@ def merge(
     report_dir: Path = typer.Option(Path("reports/merged"), "--report-dir", help="where the merged results.json and report go"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing fails the run but something was not verified"),
     fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any"),
+    formats: list[str] = typer.Option([], "--format", help="sarif, vsa (repeatable)"),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
 ) -> None:
     """Merge the shards of one lock into one results.json, report, summary and exit code."""
     if fail_on not in FAIL_ON:
@@ -368,8 +409,26 @@ def merge(
             if src.is_dir():
                 shutil.copytree(src, report_dir / sub, dirs_exist_ok=True)
     write_json_atomic(report_dir / "results.json", data)
-    _after_run(data, report_dir)
+    _after_run(data, report_dir, _formats(formats, sign_key), sign_key)
     raise typer.Exit(exit_code(data["packages"], strict, fail_on))
+
+
+@app.command()
+def verify(
+    envelopes: Path = typer.Argument(..., help="a vsa.dsse.jsonl written with --sign-key"),
+    key: Path = typer.Option(..., "--key", help="the PEM public key of the signing key"),
+) -> None:
+    """Check the signature of every signed verification summary; print each wheel's result."""
+    from auditor.report.vsa import verify_file
+
+    try:
+        stmts = verify_file(envelopes, key)
+    except InputError as exc:
+        error_line(f"signature check failed: {exc}")
+        raise typer.Exit(1)
+    for st in stmts:
+        print(f"{st['subject'][0]['name']}: {st['predicate']['verificationResult']} (signature verified)")
+    print(f"{len(stmts)} verification summary(ies) verified")
 
 
 @cache_app.command("export")

@@ -54,6 +54,6 @@ def timeline(result: dict) -> list[dict[str, Any]]:
     rows = []
     for a in [result.get("sdist")] + result.get("wheels", []) + result.get("unlocked", []):
         if a:
-            rows.append({"filename": a["filename"], "upload_time": a.get("upload_time"), "flags": a["flags"],
+            rows.append({"filename": a["filename"], "upload_time": a.get("upload_time"), "flags": a.get("flags") or [],
                          "verdict": a.get("verdict"), "publisher": a.get("provenance")})
     return sorted(rows, key=lambda r: (r["upload_time"] or "", r["filename"]))

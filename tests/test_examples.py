@@ -34,3 +34,16 @@ def test_kubernetes_indexed_job_is_valid(tmp_path):
     broken = tmp_path / "job.yaml"
     broken.write_text(manifest.read_text().replace("completionMode: Indexed", "completionMode: Indexed\n  shards: 4", 1))
     assert subprocess.run([str(BIN / "kubernetes-validate"), "--strict", str(broken)], capture_output=True).returncode != 0
+
+
+def test_the_action_is_valid(tmp_path):
+    action = ROOT / "action.yml"
+    run = lambda f: subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(f)],
+                                   capture_output=True, text=True)
+    ok = run(action)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    text = action.read_text()
+    assert "--format sarif" in text and "upload-sarif" in text and "scripts/setup.sh" in text
+    broken = tmp_path / "action.yml"
+    broken.write_text(text.replace("using: composite", "using: docker-compose"))
+    assert run(broken).returncode != 0
