@@ -53,6 +53,21 @@ def image_id(engine: str, ref: str) -> str | None:
     return p.stdout.decode().strip() if p.returncode == 0 else None
 
 
+def ulimit_args(engine: str) -> list[str]:
+    """podman sets its own default rlimits, which an unprivileged or nested host may refuse to raise
+    ("error setting rlimit"); lowering is always allowed, so podman gets limits no higher than ours."""
+    if engine != "podman":
+        return []
+    import resource
+
+    out = []
+    for name, res, cap in (("nofile", resource.RLIMIT_NOFILE, 65536), ("nproc", resource.RLIMIT_NPROC, 16384)):
+        soft = resource.getrlimit(res)[0]
+        value = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
+        out.append(f"--ulimit={name}={value}:{value}")
+    return out
+
+
 def engine_answers(engine: str) -> bool:
     if not shutil.which(engine):
         return False
@@ -110,6 +125,9 @@ class OCISandbox:
                 self._others[python] = found
         return self._others[python], f"python{python}"
 
+    def _ulimits(self) -> list[str]:
+        return ulimit_args(self.engine)
+
     def _cli(self, *args: str, timeout: float = 120, input: bytes | None = None) -> subprocess.CompletedProcess:
         try:
             return subprocess.run([self.engine, *args], capture_output=True, timeout=timeout, input=input)
@@ -132,10 +150,10 @@ class OCISandbox:
             except (OSError, ValueError, AttributeError):
                 pass
         if self._python is None:
-            p = self._cli("run", "--rm", "--network=none", self.image_id, self.interpreter, "-c",
+            p = self._cli("run", "--rm", "--network=none", *self._ulimits(), self.image_id, self.interpreter, "-c",
                           "import sys; print('%d.%d.%d' % sys.version_info[:3])")
             if p.returncode != 0:
-                have = self._cli("run", "--rm", "--network=none", self.image_id, "sh", "-c",
+                have = self._cli("run", "--rm", "--network=none", *self._ulimits(), self.image_id, "sh", "-c",
                                  "ls /usr/bin /usr/local/bin 2>/dev/null | grep -E '^python3\\.[0-9]+$' | sort -u")
                 raise SandboxError(f"image {self.image_ref} has no usable {self.interpreter} "
                                    f"(it has: {' '.join(have.stdout.decode().split()) or 'none'})")
@@ -165,7 +183,7 @@ class OCISandbox:
         cmd = [
             self.engine, "run", "--rm", "--name", name,
             "--network=none", "--read-only", "--cap-drop=ALL", "--security-opt=no-new-privileges",
-            f"--pids-limit={self.pids}", f"--memory={self.memory}", "--user=65534:65534",
+            f"--pids-limit={self.pids}", f"--memory={self.memory}", "--user=65534:65534", *self._ulimits(),
             f"--tmpfs={BUILD_ROOT}:rw,exec,size=8g,mode=1777", "--tmpfs=/tmp:rw,exec,size=2g,mode=1777",
             "-v", f"{job.source_dir}:/in/src/{src_name}:ro",
             "-v", f"{job.wheelhouse}:/in/wheelhouse:ro",
@@ -222,9 +240,9 @@ def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, re
             if imp.returncode != 0 or tar.returncode != 0:
                 raise SandboxError(f"{engine} import failed: {imp.stderr.decode()[-800:]}")
     found = image_id(engine, tag)
-    py = subprocess.run([engine, "run", "--rm", "--network=none", found, "python3", "-c",
+    py = subprocess.run([engine, "run", "--rm", "--network=none", *ulimit_args(engine), found, "python3", "-c",
                          "import sys; print('%d.%d.%d' % sys.version_info[:3])"], capture_output=True, text=True)
-    pk = subprocess.run([engine, "run", "--rm", "--network=none", found, "dpkg-query", "-W", "-f",
+    pk = subprocess.run([engine, "run", "--rm", "--network=none", *ulimit_args(engine), found, "dpkg-query", "-W", "-f",
                          "${Package}=${Version}\\n"], capture_output=True, text=True)
     info = {
         "ref": tag,
