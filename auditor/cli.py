@@ -102,6 +102,7 @@ def check(
     python: Optional[str] = typer.Option(None, "--python", help="X.Y: the interpreter inside the image to build with (default: its python3)"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="packages audited at once (default: the number of cores)"),
     build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
+    release_budget: float = typer.Option(3600.0, "--release-budget", help="seconds of builds per release before no more start (0: no budget)"),
     late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
     http_timeout: float = typer.Option(30.0, "--http-timeout", help="seconds an index or download request may stall"),
@@ -127,6 +128,7 @@ def check(
     _execute(lock, str(lockfile), "check", RunSettings(
         report_dir=report_dir, cache_dir=cache_dir, index_url=index_url, build_index_url=build_index_url,
         backend=backend, image=image, python=python, jobs=jobs, build_timeout=build_timeout, late_after=late_after,
+        release_budget=release_budget,
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=_formats(formats, sign_key), sign_key=sign_key))
@@ -204,6 +206,7 @@ class RunSettings:
     python: str | None = None
     jobs: int = 0  # 0: the number of cores
     build_timeout: float = 900.0
+    release_budget: float = 3600.0
     late_after: float = 7.0
     baseline: Path | None = None
     http_timeout: float = 30.0
@@ -249,6 +252,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
     report_lock = _lock_report_dir(report_dir)  # held (open) until the process ends
     opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
+                   release_budget=s.release_budget,
                    diffoscope_compiled=s.diffoscope_compiled)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)

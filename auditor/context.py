@@ -25,6 +25,7 @@ class Options:
     index_url: str | None = None
     build_index_url: str | None = None
     build_timeout: float = 900.0
+    release_budget: float = 3600.0  # seconds of builds per release before no more are started (0: none)
     late_after_days: float = 7.0
     diffoscope_compiled: bool = False  # diffoscope also on compiled members known not to be reproduced
     baseline: dict | None = None  # baseline_index() of an earlier results.json

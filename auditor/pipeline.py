@@ -97,6 +97,7 @@ def _result_key(rel: LockedRelease, files: list[IndexFile], index_url: str, ctx:
         "files": sorted([f.filename, f.sha256, str(f.upload_time), f.yanked, f.provenance] for f in files),
         "sandbox": ctx.sandbox.describe(), "build_index": ctx.build_index(index_url).url,
         "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
+        "release_budget": ctx.opts.release_budget,
         "diffoscope_compiled": ctx.opts.diffoscope_compiled,
     })
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,20 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
     built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
     pending: list = []  # diffoscope jobs, run once per distinct finding at the end
     failed: dict[tuple, str] = {}  # build requirements -> why their build failed (it fails the same way again)
-    over: list = []  # members of configurations past MAX_PLANS
+    over: list = []  # members of configurations past MAX_PLANS or the release's time budget
     n = 0
+    budget = ctx.opts.release_budget
+    started = time.monotonic()
+
+    def out_of_time() -> bool:
+        if budget and time.monotonic() - started > budget:
+            if not result.get("budget_hit"):
+                result["budget_hit"] = True
+                result["notes"].append(f"the release's time budget ({budget:.0f} s, --release-budget) was hit: "
+                                       "no more builds; the remaining wheels are compared with a rebuild already made")
+            return True
+        return False
+
     for plan, notes, members in ordered:
         reqs = tuple(plan.requires)
         if reqs in failed:
@@ -47,7 +60,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 entry.update(verdict=Verdict.FAILED.value, reason=failed[reqs])
                 _sources_instead(entry, path, src)
             continue
-        if n >= MAX_PLANS:
+        if n >= MAX_PLANS or out_of_time():
             over += members
             continue
         best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending)
@@ -60,14 +73,16 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         # past MAX_PLANS: compared with the rebuild of another configuration (other timestamps), said so
         rebuilt = next(iter(built.values()), None)
         if rebuilt is None:
-            entry.update(verdict=Verdict.FAILED.value, reason=f"more than {MAX_PLANS} build configurations, none rebuilt")
+            why = "the release's time budget was hit" if result.get("budget_hit") else f"more than {MAX_PLANS} build configurations"
+            entry.update(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
             _sources_instead(entry, path, src)
             continue
         digest = ctx.cache.put_file(rebuilt[0])[0]
         entry.update(compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary),
-                     notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): more than {MAX_PLANS} needed"])
+                     notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                            + ("the release's time budget was hit" if result.get("budget_hit") else f"more than {MAX_PLANS} needed")])
     for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
-        if config in built or config in failed or n >= MAX_PLANS:
+        if config in built or config in failed or n >= MAX_PLANS or out_of_time():
             continue
         # No wheel this sandbox can build was made with this configuration: build one to compare with.
         notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
@@ -232,7 +247,7 @@ def _search_toolchain(run: _Attempts) -> None:
     queue = toolchain.first_round(ordered)
     done: set[str] = set()
     best_version, best_score = None, None
-    while queue and not run.all_identical():
+    while queue and not run.all_identical() and not run.result.get("budget_hit"):
         version = queue.pop(0)
         if version in done:
             continue
@@ -264,6 +279,14 @@ def _published_metadata_version(members) -> str | None:
                 if not line.strip():
                     break
     return None
+
+
+def _ccache(release_work: Path, python: str) -> Path:
+    """The compiler cache of one release and interpreter (the images carry ccache; see the recipe)."""
+    d = release_work / f"ccache-{python}"
+    d.mkdir(parents=True, exist_ok=True)
+    d.chmod(0o777)  # written by the container's unprivileged user
+    return d
 
 
 def _sources_instead(entry: dict, path: Path, src: Path) -> None:
@@ -327,7 +350,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             frontend=frontend, out_dir=out,
             env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
                      **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
-            timeout=ctx.opts.build_timeout, python=plan.python,
+            timeout=ctx.opts.build_timeout, python=plan.python, ccache_dir=_ccache(work.parent, plan.python),
         )
         ctx.stage(result, "build")
         outcome = ctx.sandbox.build(job)

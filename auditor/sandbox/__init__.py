@@ -26,6 +26,7 @@ class BuildJob:
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 900.0
     python: str | None = None  # CPython X.Y to build with (None: the sandbox's default)
+    ccache_dir: Path | None = None  # a compiler cache shared by the builds of one release (read-write)
 
 
 class Sandbox(Protocol):

@@ -191,9 +191,12 @@ class OCISandbox:
             "-v", f"{job.frontend}:/in/frontend:ro",
             "-v", f"{DRIVER}:/in/driver.py:ro",
             "-v", f"{job.out_dir}:/out:rw",
+            *(["-v", f"{job.ccache_dir}:/ccache:rw"] if job.ccache_dir else []),
             "-w", "/tmp",
         ]
-        for k, v in sorted(dict(job.env, HOME=f"{BUILD_ROOT}/home", TMPDIR="/tmp").items()):
+        extra = {"CCACHE_DIR": "/ccache", "CC": "ccache gcc", "CXX": "ccache g++", "CCACHE_COMPILERCHECK": "content"} \
+            if job.ccache_dir else {}
+        for k, v in sorted(dict(job.env, HOME=f"{BUILD_ROOT}/home", TMPDIR="/tmp", **extra).items()):
             cmd += ["-e", f"{k}={v}"]
         cmd += [
             image, "/bin/sh", "-c", 'umask 022; exec "$@"', "sh",

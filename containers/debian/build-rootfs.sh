@@ -9,7 +9,9 @@ rootfs=${1:?usage: build-rootfs.sh ROOTFS_DIR [SUITE]}
 suite=${2:-bookworm}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The toolchain: Python with its headers and venv, C/C++ compilers, make, patchelf (as auditwheel uses).
-toolchain=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf,pkg-config
+toolchain=python3,python3-venv,python3-dev,gcc,g++,libc6-dev,make,patchelf,pkg-config,ccache
+# ccache: build configurations of one release that differ only in pure-Python tooling (timestamps, the
+# setuptools of a toolchain search) compile the same sources at the same path: compiled once per release.
 # System libraries common C extensions build against, one line each with why (their -dev package):
 libs=(
   libyaml-dev     # pyyaml's _yaml extension
