@@ -78,7 +78,11 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             _sources_instead(entry, path, src)
             continue
         digest = ctx.cache.put_file(rebuilt[0])[0]
-        entry.update(compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary),
+        if binary:  # perhaps another interpreter's build: its extension modules are matched by name
+            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2])
+        else:
+            fields = compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary)
+        entry.update(fields,
                      notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
                             + ("the release's time budget was hit" if result.get("budget_hit") else f"more than {MAX_PLANS} needed")])
     for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):

@@ -19,7 +19,8 @@ from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
 from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import bundled_header, classify, grafted, gzipped_copy, maturin_shim, record_problem, record_rows, sbom_step
+from auditor.judge.rules import (bundled_header, classify, grafted, gzipped_copy, maturin_shim, record_problem, record_rows,
+                                 sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
 # compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
@@ -137,6 +138,37 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.normalizations.append("metadata-format")
         out.format_notes += [f"{name.split('/', 1)[1]}: {s}" for s in mc.spellings]
     return "verified"
+
+
+def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    if not name.endswith(".py"):
+        return False
+    try:
+        ok = scm_commit_id(pub.read(name, 1 << 16), reb.read(name, 1 << 16))
+    except Exception:
+        return False
+    if ok:
+        out.tool_steps.append(f"setuptools-scm version file {name}: the commit id of the publisher's checkout")
+        out.members_verified += 1
+    return ok
+
+
+def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    """A pure variant's top_level.txt lacks exactly the names of extension modules only the rebuild has."""
+    if not name.endswith(".dist-info/top_level.txt"):
+        return False
+    try:
+        a = set(pub.read(name).decode().split())
+        b = set(reb.read(name).decode().split())
+    except Exception:
+        return False
+    only_reb = {extension_stem(n).rsplit("/", 1)[-1] for n in reb.members if extension_stem(n)
+                and "/" not in extension_stem(n)} - {extension_stem(n) for n in pub.members if extension_stem(n)}
+    if a <= b and (b - a) and (b - a) <= only_reb:
+        out.compiled_differences.append(Difference(name, "metadata", "names the optional extension modules "
+                                                   f"{', '.join(sorted(b - a))} the pure wheel does not hold", "code"))
+        return True
+    return False
 
 
 def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, named: bool = True) -> bool:
@@ -329,6 +361,10 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any",
                                      purelib_may_differ=pure_variant)) in ("verified", "retag", "differs"):
             out.members_verified += verdict == "verified"
+        elif _scm_version(pub, reb, name, out):
+            pass
+        elif pure_variant and _top_level_of_optional_extensions(pub, reb, name, out):
+            pass
         elif _crlf_only(pub, reb, name):
             out.normalizations.append("crlf-line-endings")
             out.crlf_members.append(name)
@@ -418,6 +454,8 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         verdict = _judge_meta(pub, reb, name, out, "platform" if binary else "no", purelib_may_differ=False)
         if verdict is not None:
             out.members_verified += verdict == "verified"
+            continue
+        if _scm_version(pub, reb, name, out):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
 

@@ -19,17 +19,18 @@ Groups = dict[tuple, tuple[BuildPlan, list[str], list[tuple]]]
 
 
 def wheel_python(filename: str, pythons: list[str], default: str) -> str | None:
-    """The CPython X.Y among `pythons` that can build this wheel on linux x86_64: its own interpreter
-    for a version-specific wheel (cp313 -> 3.13), the default for pure and abi3 wheels the default can
-    install; None when no interpreter here can (another platform, or a Python no image has)."""
+    """The CPython X.Y among `pythons` that can build this wheel on linux x86_64: the interpreter its tag
+    names when an image has it (cp313 -> 3.13; cp39-abi3 -> 3.9, as abi3 wheels are tagged with the
+    Python they were built on), else the default when it can install the wheel (pure, other abi3);
+    None when no interpreter here can (another platform, or a Python no image has)."""
     tags = set(parse_wheel_filename(filename)[3])
     if all(t.abi == "none" and t.platform == "any" for t in tags):
         return default
-    for py in [default] + [p for p in reversed(pythons) if p != default]:
-        if tags & target_tags(py) and (py == default or any(t.interpreter == "cp" + py.replace(".", "")
-                                                            and t.abi != "abi3" for t in tags)):
-            return py
-    return None
+    own = [py for py in pythons if any(t.interpreter == "cp" + py.replace(".", "") for t in tags)
+           and tags & target_tags(py)]
+    if own:  # its own interpreter (an abi3 wheel's tag names the oldest Python it was built for: cp39-abi3)
+        return own[0]
+    return default if tags & target_tags(default) else None
 
 
 def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = None) -> tuple[Groups, Groups]:
