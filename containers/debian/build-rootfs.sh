@@ -21,7 +21,6 @@ libs=(
   libxslt1-dev    # lxml (XSLT)
   libssl-dev      # OpenSSL bindings (psycopg, cryptography's older C releases, grpcio's fallback)
   libpq-dev       # psycopg2 / psycopg's C implementation
-  libcrc32c-dev   # google-crc32c (without it its build silently falls back to pure Python)
 )
 packages="$toolchain,$(IFS=,; echo "${libs[*]}")"
 # SOURCE_DATE_EPOCH keeps debootstrap's own generated files stable where it honours it.
