@@ -17,8 +17,9 @@ from typing import Any
 from auditor import diffoscope
 from auditor.archives import WheelArchive, read_wheel
 from auditor.context import Context
-from auditor.errors import AuditorError, UnsafeArchive
+from auditor.errors import AuditorError, SandboxError, UnsafeArchive
 from auditor.judge.findings import finding_key
+from auditor.judge.members import extension_sources
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan import toolchain
 from auditor.plan.groups import Groups
@@ -36,6 +37,7 @@ Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archiv
 def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
                 rel: LockedRelease, result: dict) -> None:
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
+    sources = extension_sources(src)  # what can account for a compiled module not built here
     built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
     pending: list = []  # diffoscope jobs, run once per distinct finding at the end
     failed: dict[tuple, str] = {}  # build requirements -> why their build failed (it fails the same way again)
@@ -63,7 +65,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         if n >= MAX_PLANS or out_of_time():
             over += members
             continue
-        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending)
+        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending, sources)
         n += 1
         if best is None:
             failed[reqs] = result["builds"][-1].get("reason") or "rebuild failed"
@@ -79,9 +81,9 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             continue
         digest = ctx.cache.put_file(rebuilt[0])[0]
         if binary:  # perhaps another interpreter's build: its extension modules are matched by name
-            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2])
+            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
         else:
-            fields = compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary)
+            fields = compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary, sources)
         entry.update(fields,
                      notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
                             + ("the release's time budget was hit" if result.get("budget_hit") else f"more than {MAX_PLANS} needed")])
@@ -90,7 +92,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             continue
         # No wheel this sandbox can build was made with this configuration: build one to compare with.
         notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
-        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending)
+        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending, sources)
         n += 1
         if best is not None:
             built[config] = best
@@ -101,7 +103,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             if rebuilt is None:
                 entry.update(sources_fields(path, src))
                 continue
-            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2])
+            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
             entry.update(fields)
             if cmp.differences:
                 pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
@@ -124,13 +126,14 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
 
 
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
-                        rel, n: int, result, pending: list) -> Rebuilt | None:
+                        rel, n: int, result, pending: list, sources: frozenset[str] = frozenset()) -> Rebuilt | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
     every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
     platforms' wheels), or None if no build succeeded."""
     run = _Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
+    run.sources = sources
     for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
         run.build(dataclasses.replace(plan, timestamp=policy))
         if run.failed or run.all_identical():
@@ -181,6 +184,7 @@ class _Attempts:
         self.kept_plan: BuildPlan = plan
         self.records: list[dict] = []
         self.failed = False
+        self.sources: frozenset[str] = frozenset()  # module names the sdist holds a source for
 
     def all_identical(self) -> bool:
         return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
@@ -209,7 +213,7 @@ class _Attempts:
         total: list = []
         for i, (entry, wa, _, binary) in enumerate(self.members):
             fields = compare_rebuilt(entry["sha256"], wa, record["rebuilt"]["filename"], record["rebuilt"]["sha256"],
-                                     rebuilt_wa, binary)
+                                     rebuilt_wa, binary, self.sources)
             fields["build"] = len(self.result["builds"]) - 1
             s = score(fields)
             total.append(s)
@@ -357,7 +361,12 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             timeout=ctx.opts.build_timeout, python=plan.python, ccache_dir=_ccache(work.parent, plan.python),
         )
         ctx.stage(result, "build")
-        outcome = ctx.sandbox.build(job)
+        try:
+            outcome = ctx.sandbox.build(job)
+        except SandboxError as exc:  # the image for this interpreter could not be had: this build fails
+            record["reason"] = f"sandbox: {exc}"[:600]
+            log_path.write_text(log + str(exc) + "\n")
+            return record, None
         log += outcome.log
         record["seconds"] = round((record["seconds"] or 0) + outcome.seconds, 3)
         new = [m for m in outcome.missing if m not in requires]

@@ -267,3 +267,19 @@ def test_pure_variant_top_level_lacks_only_optional_extensions(tmp_path):
     assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
     other = wheel(tmp_path / "o.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"evil\npkg\n", 0o644)])
     assert verdict_of(compare_other_platform(other, reb, pure_variant=True))[0] is Verdict.DIFFERS
+
+
+def test_compiled_variant_not_built_here_is_partial_only_when_a_source_accounts_for_it(tmp_path):
+    """google-crc32c 1.8.0: without libcrc32c its build falls back to pure Python; the published wheel's
+    _crc32c extension (src/google_crc32c/_crc32c.c in the sdist) is not reproduced, not a tamper."""
+    pure = _with(BASE, "WHEEL", b"Wheel-Version: 1.0\nGenerator: setuptools (80.9.0)\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    reb = wheel(tmp_path / "r.whl", members=pure)
+    so = ("pkg/_crc32c.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)
+    binary = _with(BASE, "WHEEL", b"Wheel-Version: 1.0\nGenerator: setuptools (80.9.0)\nRoot-Is-Purelib: false\n"
+                   b"Tag: cp311-cp311-manylinux_2_17_x86_64\n") + [so]
+    pub = wheel(tmp_path / "p.whl", members=binary)
+    cmp = compare_wheels(pub, reb, binary=True, sources=frozenset({"_crc32c", "__init__"}))
+    assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
+    assert so[0] in {d.path for d in cmp.compiled_differences}
+    cmp = compare_wheels(pub, reb, binary=True, sources=frozenset({"__init__"}))  # no source for it: differs
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS and so[0] in {d.path for d in cmp.differences}

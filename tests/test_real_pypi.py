@@ -94,17 +94,22 @@ BINARY = ROOT / "fixtures" / "binary" / "requirements.txt"
 
 
 def test_real_binary_packages_are_partial(auditor, container_backend):
-    """markupsafe and pyyaml (C extensions): the cp311 manylinux wheel is rebuilt here, every other wheel
-    (other Pythons, macOS, Windows, musllinux, aarch64…) is compared with that rebuild."""
+    """markupsafe and pyyaml (C extensions): the cp39, cp311 and cp313 manylinux wheels are rebuilt here,
+    each with its interpreter; every other wheel (other Pythons, macOS, Windows, musllinux, aarch64…) is
+    compared with a rebuild."""
     r = auditor("check", str(BINARY), "--backend", container_backend)
     assert "Traceback" not in r.stderr
     for name, so in (("markupsafe", "markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so"),
                      ("pyyaml", "yaml/_yaml.cpython-311-x86_64-linux-gnu.so")):
         pkg = r.package(name)
         assert pkg["verdict"] == "partial", (name, pkg["reason"])
+        # each linux x86_64 wheel of an interpreter an image has (3.9, 3.11, 3.13) is rebuilt with it
         native = [w for w in pkg["wheels"] if w["check"] == "rebuilt-binary"]
-        assert len(native) == 1 and "cp311-cp311-manylinux" in native[0]["filename"]
-        w = native[0]
+        assert {w["filename"].split("-")[2] for w in native} == {"cp39", "cp311", "cp313"}, [w["filename"] for w in native]
+        for n in native:
+            assert n["verdict"] == "partial" and pkg["builds"][n["build"]]["python"] == \
+                {"cp39": "3.9", "cp311": "3.11", "cp313": "3.13"}[n["filename"].split("-")[2]]
+        w = next(n for n in native if "cp311-cp311-manylinux" in n["filename"])
         assert w["verdict"] == "partial" and not w["differences"] and w["members_verified"] >= 8, w
         assert so in {d["path"] for d in w["not_reproduced"]}
         others = [w for w in pkg["wheels"] if w["check"] == "rebuilt-other-platform"]

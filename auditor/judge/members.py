@@ -298,6 +298,30 @@ def align_dist_info(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> Wh
                                aliases={rename(n): reb.aliases.get(n, n) for n in reb.members})
 
 
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
+
+
+def extension_sources(src_dir) -> frozenset[str]:
+    """Module names the sdist holds a source for (C, C++, Cython, or a .py that mypyc or Cython may
+    compile): what can account for a compiled module the rebuild did not build."""
+    out = set()
+    for f in Path(src_dir).rglob("*"):
+        if f.suffix in _SOURCE_SUFFIXES and f.is_file() and not f.is_symlink():
+            out.add(f.stem)
+    return frozenset(out)
+
+
+def _pure_rebuild(pub: WheelArchive, reb: WheelArchive) -> bool:
+    """The rebuild compiled nothing while the published wheel holds extension modules (an optional
+    extension the sandbox could not build: a missing library, a switch the publisher turned on)."""
+    return not any(is_compiled(n) for n in reb.members) and any(extension_stem(n) for n in pub.members)
+
+
+def _accounted(name: str, sources: frozenset[str] | None) -> bool:
+    stem = extension_stem(name)
+    return bool(stem) and sources is not None and stem.rsplit("/", 1)[-1] in sources
+
+
 def _finish(out: Comparison) -> Comparison:
     out.normalizations = sorted(set(out.normalizations))
     out.tool_steps = sorted(set(out.tool_steps))
@@ -311,7 +335,8 @@ def _finish(out: Comparison) -> Comparison:
     return out
 
 
-def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False) -> Comparison:
+def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False,
+                           sources: frozenset[str] | None = None) -> Comparison:
     """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
 
     Every non-compiled member (Python files, data, metadata but WHEEL tags and RECORD rows of compiled
@@ -359,7 +384,10 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         elif pub.members[name].sha256 == reb.members[name].sha256:
             out.members_verified += 1
         elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any",
-                                     purelib_may_differ=pure_variant)) in ("verified", "retag", "differs"):
+                                     purelib_may_differ=pure_variant or (sources is not None and _pure_rebuild(pub, reb)
+                                                                        and all(_accounted(n, sources) for n in pub.members
+                                                                                if extension_stem(n))))
+              ) in ("verified", "retag", "differs"):
             out.members_verified += verdict == "verified"
         elif _scm_version(pub, reb, name, out):
             pass
@@ -380,14 +408,18 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     return _finish(out)
 
 
-def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -> Comparison:
+def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
+                   sources: frozenset[str] | None = None) -> Comparison:
     """Compare published `pub` against rebuilt `reb`.
 
     binary=True: content differences of compiled members present on both sides, WHEEL tags that differ
     only in the platform, and libraries grafted by a repair tool are collected apart, for the `partial`
-    verdict; everything else is a difference as usual."""
+    verdict; everything else is a difference as usual. When the rebuild is pure (an optional extension
+    not built here), the published wheel's extension modules that a source of the sdist accounts for
+    (`sources`, by module name) and its WHEEL tags are listed as not reproduced: a compiled variant."""
     out = Comparison(normalizations=[], differences=[])
     reb = align_dist_info(pub, reb, out)
+    variant = binary and sources is not None and _pure_rebuild(pub, reb)
     diffs, norms = out.differences, out.normalizations
 
     # Archive structure of the published wheel.
@@ -414,6 +446,11 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
 
     moved = _moved_licenses(pub, reb, pub_names - reb_names, reb_names - pub_names, out)
     for name in sorted(pub_names - reb_names - moved):
+        if variant and _accounted(name, sources):
+            out.compiled_differences.append(Difference(
+                name, "added", "compiled variant not built here (the rebuild is pure); its source is in the sdist",
+                "code", "optional extension not built in the sandbox"))
+            continue
         if not _published_only(pub, reb, name, out, binary):
             diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one",
                                cause=_stale(pub, name)))
@@ -451,7 +488,8 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False) -
         if _is_record(name):
             record = name  # judged once every member is known
             continue
-        verdict = _judge_meta(pub, reb, name, out, "platform" if binary else "no", purelib_may_differ=False)
+        verdict = _judge_meta(pub, reb, name, out, "any" if variant else "platform" if binary else "no",
+                              purelib_may_differ=variant)
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue

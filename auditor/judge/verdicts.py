@@ -50,7 +50,7 @@ def _listed(cmp: Comparison) -> dict[str, Any]:
 
 
 def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
-                    rebuilt_wa: WheelArchive, binary: bool) -> dict[str, Any]:
+                    rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None) -> dict[str, Any]:
     """The comparison fields of one published wheel against one rebuild (no side effects)."""
     fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
                               "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
@@ -66,16 +66,16 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
         return dict(fields, verdict=Verdict.PARTIAL.value, reason=(
             f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
             f"({rebuilt_name}); the pure variant itself was not rebuilt"))
-    cmp = compare_wheels(published, rebuilt_wa, binary=binary)
+    cmp = compare_wheels(published, rebuilt_wa, binary=binary, sources=sources)
     verdict, reason = verdict_of(cmp)
     fields.update(_listed(cmp), verdict=verdict.value, reason=reason, mtime_members=cmp.mtime_members)
     return fields
 
 
-def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str
-                          ) -> tuple[dict[str, Any], Comparison]:
+def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
+                          sources: frozenset[str] | None = None) -> tuple[dict[str, Any], Comparison]:
     """A wheel for another platform or Python, against the wheel rebuilt here."""
-    cmp = compare_other_platform(published, rebuilt_wa)
+    cmp = compare_other_platform(published, rebuilt_wa, sources=sources)
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
     if cmp.differences:
         verdict, reason = verdict_of(cmp)

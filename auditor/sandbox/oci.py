@@ -9,6 +9,7 @@ removed on every path out, including Ctrl-C.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -226,6 +227,14 @@ def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, re
     Returns {"ref", "id", "python", "packages"} and writes it to record_dir/<id>.json."""
     if not engine_answers(engine):
         raise SandboxError(f"{engine} does not answer (is the daemon running?)")
+    # one builder per image on this machine: runs that need it at once wait, then find it made
+    lock_path = Path(tempfile.gettempdir()) / f"auditor-image-{re.sub(r'[^A-Za-z0-9_.-]', '_', engine + '-' + tag)}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_image_locked(engine, tag, rebuild, record_dir, suite)
+
+
+def _build_image_locked(engine: str, tag: str, rebuild: bool, record_dir: Path | None, suite: str) -> dict:
     recipe = recipe_digest(suite)
     if rebuild or image_id(engine, tag) is None or _label(engine, tag, RECIPE_LABEL) != recipe:
         if not shutil.which("debootstrap"):
