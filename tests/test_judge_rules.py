@@ -283,3 +283,10 @@ def test_compiled_variant_not_built_here_is_partial_only_when_a_source_accounts_
     assert so[0] in {d.path for d in cmp.compiled_differences}
     cmp = compare_wheels(pub, reb, binary=True, sources=frozenset({"__init__"}))  # no source for it: differs
     assert verdict_of(cmp)[0] is Verdict.DIFFERS and so[0] in {d.path for d in cmp.differences}
+
+
+def test_project_urls_that_differ_are_described_not_a_crash():
+    """protobuf 7.35.1: Project-URL fields differ (label, URL pairs): a metadata difference in one line."""
+    m = compare_metadata(META_NEW.replace(b"Version: 1.0\n", b"Version: 1.0\nProject-URL: Home, https://a.example\n"),
+                         META_NEW.replace(b"Version: 1.0\n", b"Version: 1.0\nProject-URL: Home, https://b.example\n"))
+    assert not m.equal and m.diffs[0].cls == "metadata" and "https://a.example" in m.diffs[0].detail

@@ -173,7 +173,8 @@ def _short(v) -> str:
 
 def _describe(published, rebuilt) -> str:
     if isinstance(published, list) or isinstance(rebuilt, list):
-        published, rebuilt = published or [], rebuilt or []
+        show = lambda x: ": ".join(map(str, x)) if isinstance(x, tuple) else str(x)  # Project-URL pairs
+        published, rebuilt = [show(x) for x in published or []], [show(x) for x in rebuilt or []]
         added = [x for x in published if x not in rebuilt]
         removed = [x for x in rebuilt if x not in published]
         parts = []
