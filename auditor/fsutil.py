@@ -21,6 +21,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600: reports and results are for others to read too
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -25,6 +25,7 @@ def _env() -> Environment:
     env.filters["short"] = lambda h: (h or "")[:12]
     env.globals["flag_counts"] = flag_counts
     # not-reproduced releases first (a reader of a 150-release report starts there), then lock order
+    env.tests["record"] = lambda path: str(path).endswith(".dist-info/RECORD")  # evidence, listed last
     env.filters["worst_first"] = lambda pkgs: sorted(pkgs, key=lambda p: VERDICTS.index(p["verdict"])
                                                      if p.get("verdict") in VERDICTS else len(VERDICTS))
     env.filters["findings_order"] = lambda pairs: sorted(pairs, key=lambda pf: [CLASS_ORDER.index(c) for c in
