@@ -64,7 +64,13 @@ class Run:
 
     @property
     def results(self) -> dict:
-        return json.loads((self.report_dir / "results.json").read_text())
+        data = json.loads((self.report_dir / "results.json").read_text())
+        # every difference says what differs, in every test's results (an empty detail is a defect)
+        for p in data.get("packages", []):
+            for w in (p.get("wheels") or []) + (p.get("unlocked") or []):
+                for d in (w.get("differences") or []) + (w.get("not_reproduced") or []):
+                    assert (d.get("detail") or "").strip(), (p["name"], w["filename"], d)
+        return data
 
     def package(self, name: str) -> dict:
         return next(p for p in self.results["packages"] if p["name"] == name)
