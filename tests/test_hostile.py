@@ -102,7 +102,9 @@ def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_b
     r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI,
                 "--backend", container_backend, "--build-timeout", "20")
     pkg = r.package(name)
-    assert pkg["verdict"] == "failed" and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
+    # killed at the timeout; its wheel is then checked against the sdist's sources only (never reproduced)
+    assert pkg["verdict"] in ("failed", "partial") and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
+    assert "timeout" in pkg["wheels"][0]["reason"], pkg["wheels"][0]
     assert pkg["build"]["seconds"] < 60
     left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=auditor-"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
