@@ -317,6 +317,10 @@ def _pure_rebuild(pub: WheelArchive, reb: WheelArchive) -> bool:
     return not any(is_compiled(n) for n in reb.members) and any(extension_stem(n) for n in pub.members)
 
 
+def _zip_safe_marker(name: str, wa: WheelArchive) -> bool:
+    return name.endswith(".dist-info/zip-safe") and name.count("/") == 1 and wa.members[name].size <= 1
+
+
 def _accounted(name: str, sources: frozenset[str] | None) -> bool:
     stem = extension_stem(name)
     return bool(stem) and sources is not None and stem.rsplit("/", 1)[-1] in sources
@@ -404,7 +408,12 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         else:
             out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
+    pure_rebuild = sources is not None and _pure_rebuild(pub, reb)
     for name in sorted(reb_plain - set(pub_plain) - moved):
+        if pure_rebuild and _zip_safe_marker(name, reb):
+            unverified.append(Difference(name, "removed", "setuptools marks a build without extensions zip-safe: "
+                                         "part of the compiled variant not built here", "packaging"))
+            continue
         if not _is_record(name) and name not in gz_plain:
             out.differences.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
     if record and _judge_record(pub, reb, record, out, named=False):
@@ -460,6 +469,10 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
                                cause=_stale(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
     for name in sorted(reb_names - pub_names - gz_plain - moved):
+        if variant and _zip_safe_marker(name, reb):
+            out.compiled_differences.append(Difference(name, "removed", "setuptools marks a build without extensions "
+                                                       "zip-safe: part of the compiled variant not built here", "packaging"))
+            continue
         diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
     record: str | None = None
