@@ -19,7 +19,7 @@ from auditor.archives import WheelArchive, read_wheel
 from auditor.context import Context
 from auditor.errors import AuditorError, SandboxError, UnsafeArchive
 from auditor.judge.findings import finding_key
-from auditor.judge.members import extension_sources
+from auditor.judge.sources import extension_sources
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan import toolchain
 from auditor.plan.groups import Groups

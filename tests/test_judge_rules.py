@@ -174,7 +174,7 @@ def test_variants_read_off_the_published_wheel_and_the_sdist(tmp_path):
 def test_maturin_module_shim_is_named_in_the_sources_check(tmp_path):
     """nh3 0.3.6, rpds-py, comrak: maturin writes MODULE/__init__.py, __init__.pyi and py.typed for a
     pure-Rust module; the sources check accepts exactly those, and not another __init__.py."""
-    from auditor.judge.members import cross_check_sources
+    from auditor.judge.sources import cross_check_sources
 
     sd = tmp_path / "sd" / "nh3-0.3.6"
     sd.mkdir(parents=True)

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 import re
-from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
 from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import (bundled_header, classify, grafted, gzipped_copy, maturin_shim, record_problem, record_rows,
+from auditor.judge.rules import (bundled_header, classify, grafted, gzipped_copy, record_problem, record_rows,
                                  sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
@@ -298,19 +296,6 @@ def align_dist_info(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> Wh
                                aliases={rename(n): reb.aliases.get(n, n) for n in reb.members})
 
 
-_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
-
-
-def extension_sources(src_dir) -> frozenset[str]:
-    """Module names the sdist holds a source for (C, C++, Cython, or a .py that mypyc or Cython may
-    compile): what can account for a compiled module the rebuild did not build."""
-    out = set()
-    for f in Path(src_dir).rglob("*"):
-        if f.suffix in _SOURCE_SUFFIXES and f.is_file() and not f.is_symlink():
-            out.add(f.stem)
-    return frozenset(out)
-
-
 def _pure_rebuild(pub: WheelArchive, reb: WheelArchive) -> bool:
     """The rebuild compiled nothing while the published wheel holds extension modules (an optional
     extension the sandbox could not build: a missing library, a switch the publisher turned on)."""
@@ -521,67 +506,4 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
     if common_order_pub != common_order_reb:
         norms.append("zip-order")
-    return _finish(out)
-
-
-def _sdist_files(root: Path) -> dict[str, list[Path]]:
-    """Every regular file of the extracted sdist, by each path suffix it can have in a wheel: a backend
-    maps `src/pkg/mod.py` (src layout), `lib/pkg/mod.py` (package_dir), `python/pkg/mod.py` (maturin's
-    python-source) or `pkg/mod.py` (flat) to `pkg/mod.py`."""
-    index: dict[str, list[Path]] = {}
-    for f in sorted(root.rglob("*")):
-        if not f.is_file() or f.is_symlink():
-            continue
-        parts = f.relative_to(root).parts
-        for i in range(len(parts)):
-            index.setdefault("/".join(parts[i:]), []).append(f)
-    return index
-
-
-def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
-    """For a wheel that cannot be rebuilt here (no rebuild succeeded): compare each of its non-compiled,
-    non-metadata members with the sdist's files that the backend maps to the same wheel path.
-
-    A member with no counterpart in the sdist, or whose bytes match none of its counterparts, is a
-    difference; compiled members, dist-info and .data members cannot be checked this way and are
-    counted as not verified."""
-    root = Path(src_dir)
-    index = _sdist_files(root)
-    stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
-    is_pure = not any(is_compiled(n) for n in pub.members)
-    out = Comparison(normalizations=[], differences=[])
-    for name in sorted(pub.members):
-        m = pub.members[name]
-        if m.is_dir:
-            continue
-        top = name.split("/", 1)[0]
-        if is_compiled(name) or top.endswith((".dist-info", ".data")):
-            out.compiled_differences.append(Difference(name, "content", "compiled, metadata or data member: needs a rebuild",
-                                                       classify(name)))
-            continue
-        candidates = index.get(name, [])
-        if not candidates and not is_pure and bundled_header(pub, name):
-            out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
-                                                       "code", "bundled-headers"))
-            continue
-        if not candidates:
-            shim = maturin_shim(pub, name, stubs)
-            if shim:
-                out.tool_steps.append(shim)
-                out.members_verified += 1
-                continue
-            out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
-            continue
-        data = [c.read_bytes() for c in candidates]
-        if any(hashlib.sha256(d).hexdigest() == m.sha256 for d in data):
-            out.members_verified += 1
-            continue
-        published = pub.read(name, limit=1 << 24)
-        if any(d.replace(b"\r\n", b"\n") == published.replace(b"\r\n", b"\n") for d in data):
-            out.normalizations.append("crlf-line-endings")
-            out.crlf_members.append(name)
-            out.members_verified += 1
-            continue
-        shown = ", ".join(str(c.relative_to(root)) for c in candidates[:3])
-        out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
     return _finish(out)

@@ -11,7 +11,8 @@ from typing import Any
 from auditor.archives import WheelArchive, read_wheel
 from auditor.downloads import is_pure
 from auditor.errors import UnsafeArchive
-from auditor.judge.members import compare_other_platform, compare_wheels, cross_check_sources
+from auditor.judge.members import compare_other_platform, compare_wheels
+from auditor.judge.sources import cross_check_sources
 from auditor.records import Comparison, Verdict, to_jsonable
 
 
