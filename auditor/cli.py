@@ -266,7 +266,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
         # results.json is already written; the HTML report follows at most every 2 s (each render
         # embeds every build log so far), and always at the end or on interruption
         if time.monotonic() - last_render[0] >= RENDER_EVERY:
-            render_all(writer.data, report_dir)
+            _render_safely(writer.data, report_dir)
             last_render[0] = time.monotonic()
         if not quiet:
             v = p["verdict"]
@@ -292,7 +292,7 @@ def _execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> Non
             data = run(lock, ctx, writer, on_done, jobs=jobs)
     except KeyboardInterrupt:
         writer.finish(complete=False)
-        render_all(writer.data, report_dir)
+        _render_safely(writer.data, report_dir)
         _formats_out(writer.data, report_dir, s.formats, s.sign_key)
         err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
         raise typer.Exit(130)
@@ -356,8 +356,17 @@ def _formats_out(data: dict, report_dir: Path, formats: tuple[str, ...], sign_ke
             fail(str(exc))
 
 
+def _render_safely(data: dict, report_dir: Path) -> None:
+    """The HTML report during a run: results.json is already written, so a report that cannot be drawn
+    says so in one line and the run goes on."""
+    try:
+        render_all(data, report_dir)
+    except Exception as exc:  # the report must never end a run and lose its results
+        error_line(f"the HTML report could not be rendered ({type(exc).__name__}: {exc}); results.json is complete")
+
+
 def _after_run(data: dict, report_dir: Path, formats: tuple[str, ...] = (), sign_key: Path | None = None) -> None:
-    render_all(data, report_dir)
+    _render_safely(data, report_dir)
     _formats_out(data, report_dir, formats, sign_key)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(data):
