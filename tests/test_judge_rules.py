@@ -162,6 +162,8 @@ def test_variants_read_off_the_published_wheel_and_the_sdist(tmp_path):
     (proj / "setup.py").write_text("import os\nif os.getenv('PKG_USE_MYPYC', None) == '1':\n    pass\n")
     assert variant(wa, "pkg-1.0-py2.py3-none-any.whl", proj, "wheel")[:3] == ("universal", {}, {"universal": True})
     assert variant(wa, "pkg-1.0-py3-none-any.whl", proj, "wheel")[0] is None
+    assert variant(wa, "pkg-1.0-cp38-abi3-manylinux_2_17_x86_64.whl", proj, "setuptools")[:3] == (
+        "limited-api", {}, {"py_limited_api": "cp38"})  # pynacl 1.6.2
     mypyc = wheel(tmp_path / "m.whl", members=BASE + [("abc123__mypyc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)])
     assert variant(mypyc, "pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", proj, "setuptools")[:2] == (
         "mypyc", {"PKG_USE_MYPYC": "1"})

@@ -3,6 +3,8 @@ sets outside the sdist, read off the published wheel and looked up in the sdist.
 
   universal  a `py2.py3` wheel from setuptools: built with `bdist_wheel --universal` (pytz and
              python-slugify pass the flag in their release scripts; setup.cfg does not say it)
+  limited-api  a `cpXY-abi3` wheel from setuptools: built with `bdist_wheel --py-limited-api=cpXY`
+             (pynacl's release pipeline passes it; its sdist builds a version-specific wheel)
   mypyc      a platform wheel holding `*__mypyc*` modules from a project whose default build is pure
              (chardet: hatch's mypyc hook, off by default; charset-normalizer: an environment variable
              its setup.py reads): the switch is found in the sdist and turned on
@@ -60,6 +62,12 @@ def variant(wheel: WheelArchive, filename: str, project_dir: Path, backend: str 
             and backend in SETUPTOOLS_FAMILY:
         return "universal", {}, {"universal": True}, [
             "the published wheel is py2.py3: built with bdist_wheel --universal (a flag of the publisher's build)"]
+    abi3 = sorted({t.interpreter for t in tags if t.abi == "abi3" and t.interpreter.startswith("cp3")})
+    if abi3 and backend in SETUPTOOLS_FAMILY:
+        # an abi3 wheel: built with bdist_wheel --py-limited-api=cpXY (pynacl sets it in its release
+        # pipeline; the same sources built without it are tagged for one interpreter only)
+        return "limited-api", {}, {"py_limited_api": abi3[0]}, [
+            f"the published wheel is {abi3[0]}-abi3: built with bdist_wheel --py-limited-api={abi3[0]}"]
     if any("__mypyc" in n for n in wheel.members):
         found = _mypyc_switch(project_dir)
         if found:

@@ -80,21 +80,25 @@ def legacy_setup_py(project, py):
 
 
 def config_settings(py, options):
-    """PEP 517 config settings for the plan's driver options: `universal` is bdist_wheel --universal,
-    passed as --build-option by setuptools 64 and later, appended after the command by older ones."""
-    if not options.get("universal"):
+    """PEP 517 config settings for the plan's driver options: `universal` (bdist_wheel --universal) and
+    `py_limited_api` (--py-limited-api=cpXY), passed as --build-option by setuptools 64 and later,
+    appended after the command by older ones."""
+    flags = (["--universal"] if options.get("universal") else []) + \
+        ([f"--py-limited-api={options['py_limited_api']}"] if options.get("py_limited_api") else [])
+    if not flags:
         return None
     version = json.loads(subprocess.run([py, "-c", CHECK], input=json.dumps(["setuptools"]), capture_output=True,
                                         text=True).stdout or "{}").get("setuptools") or "0"
     major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
-    return {"--build-option": ["--universal"]} if major >= 64 else {"--global-option": ["--universal"]}
+    return {"--build-option": flags} if major >= 64 else {"--global-option": flags}
 
 
 def build_legacy(project, py, a, phases, started, installer, t0, options):
     log("setuptools has no PEP 517 backend here: running `setup.py bdist_wheel`, as builds of its day did")
     os.makedirs(a.out, exist_ok=True)
     dist = os.path.join(a.build_root, ".auditor-dist")
-    extra = ["--universal"] if options.get("universal") else []
+    extra = (["--universal"] if options.get("universal") else []) + \
+        ([f"--py-limited-api={options['py_limited_api']}"] if options.get("py_limited_api") else [])
     r = subprocess.run([py, "setup.py", "bdist_wheel", "--dist-dir", dist] + extra, cwd=project)
     wheels = sorted(glob.glob(os.path.join(dist, "*.whl")))
     if r.returncode != 0 or len(wheels) != 1:
