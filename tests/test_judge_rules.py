@@ -292,3 +292,13 @@ def test_project_urls_that_differ_are_described_not_a_crash():
     m = compare_metadata(META_NEW.replace(b"Version: 1.0\n", b"Version: 1.0\nProject-URL: Home, https://a.example\n"),
                          META_NEW.replace(b"Version: 1.0\n", b"Version: 1.0\nProject-URL: Home, https://b.example\n"))
     assert not m.equal and m.diffs[0].cls == "metadata" and "https://a.example" in m.diffs[0].detail
+
+
+def test_zip_safe_marker_with_other_blank_lines_is_a_spelling(tmp_path):
+    """google-crc32c 1.8.0: the publisher's setuptools wrote zip-safe as one newline, ours as two."""
+    reb = wheel(tmp_path / "r.whl", members=BASE + [("pkg-1.0.dist-info/zip-safe", b"\n\n", 0o644)])
+    pub = wheel(tmp_path / "p.whl", members=BASE + [("pkg-1.0.dist-info/zip-safe", b"\n", 0o644)])
+    cmp = compare_wheels(pub, reb)
+    assert verdict_of(cmp)[0] is Verdict.EQUIVALENT and "metadata-format" in cmp.normalizations
+    bad = wheel(tmp_path / "b.whl", members=BASE + [("pkg-1.0.dist-info/zip-safe", b"import os\n", 0o644)])
+    assert verdict_of(compare_wheels(bad, reb))[0] is Verdict.DIFFERS

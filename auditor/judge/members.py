@@ -16,7 +16,7 @@ import re
 from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
-from auditor.judge.metadata import compare_entry_points, compare_metadata, compare_wheel_file
+from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
 from auditor.judge.rules import (bundled_header, classify, grafted, gzipped_copy, record_problem, record_rows,
                                  sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
@@ -120,6 +120,8 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.tool_steps += tools
     elif base == "entry_points.txt":
         mc = compare_entry_points(a, b)
+    elif base in ("zip-safe", "not-zip-safe") and not a.strip() and not b.strip():
+        mc = MetaComparison(True, spellings=[f"{base} marker written with other blank lines"])
     else:
         return None
     if not mc.equal:

@@ -34,7 +34,7 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
         return Verdict.DIFFERS, (f"{len(cmp.differences)} difference(s) [{', '.join(classes_of(cmp.differences))}]: "
                                  f"{shown}{why}")
     if cmp.compiled_differences:
-        n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
+        n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
         return Verdict.PARTIAL, (
             f"{cmp.members_verified} members verified, {n} compiled members not reproduced "
             "(build environment differs from the publisher's)"
@@ -82,7 +82,7 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
         verdict, reason = verdict_of(cmp)
         fields.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
     else:
-        n = sum(1 for d in cmp.compiled_differences if d.kind == "content")
+        n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
         fields.update(verdict=Verdict.PARTIAL.value, reason=(
             f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
             + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
