@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,12 @@ def auditor(tmp_path, shared_cache):
         return Run(proc, report_dir)
 
     return run
+
+
+def auditor_containers() -> set[str]:
+    """IDs of the containers auditor made that still exist (a leftover of an earlier, killed run on this
+    machine is not this test's: tests compare before and after)."""
+    if not shutil.which("docker"):
+        return set()
+    p = subprocess.run(["docker", "ps", "-aq", "--no-trunc", "--filter", "name=auditor-"], capture_output=True, text=True)
+    return set(p.stdout.split())

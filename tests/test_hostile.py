@@ -88,6 +88,9 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
 
 
 def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_backend):
+    from tests.conftest import auditor_containers
+
+    before = auditor_containers()
     import subprocess
 
     name = "hostile-slow"
@@ -106,8 +109,7 @@ def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_b
     assert pkg["verdict"] in ("failed", "partial") and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
     assert "timeout" in pkg["wheels"][0]["reason"], pkg["wheels"][0]
     assert pkg["build"]["seconds"] < 60
-    left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=auditor-"], capture_output=True, text=True)
-    assert left.stdout.strip() == ""
+    assert auditor_containers() - before == set()  # none of this run's containers is left
 
 
 def test_image_build_is_idempotent(auditor, container_backend):

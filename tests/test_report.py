@@ -100,6 +100,9 @@ def test_report_for_zero_packages(tmp_path, auditor, browser):
 
 
 def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_cache, browser):  # noqa: F811
+    from tests.conftest import auditor_containers
+
+    before = auditor_containers()
     report = tmp_path / "interrupted"
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditor", "check", str(published), "--build-index-url", PYPI,
@@ -122,8 +125,7 @@ def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_c
     assert "Incomplete run" in dom and not console_errors(stderr)
     # no container survives the interruption
     if shutil.which("docker"):
-        left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=auditor-"], capture_output=True, text=True)
-        assert left.stdout.strip() == ""
+        assert auditor_containers() - before == set()  # none of this run's containers is left
     # the same command again resumes: what was done is not rebuilt, the rest is, same final verdicts
     done_before = {p["name"] for p in data["packages"]}
     again = subprocess.run(
