@@ -302,3 +302,15 @@ def test_zip_safe_marker_with_other_blank_lines_is_a_spelling(tmp_path):
     assert verdict_of(cmp)[0] is Verdict.EQUIVALENT and "metadata-format" in cmp.normalizations
     bad = wheel(tmp_path / "b.whl", members=BASE + [("pkg-1.0.dist-info/zip-safe", b"import os\n", 0o644)])
     assert verdict_of(compare_wheels(bad, reb))[0] is Verdict.DIFFERS
+
+
+def test_mypyc_modules_are_accounted_for_by_their_python_sources(tmp_path):
+    """chardet 7.4.3's Windows wheels: pipeline/ascii__mypyc.pyd comes from pipeline/ascii.py, and
+    4ef79d6367bb14396397__mypyc is mypyc's shared runtime."""
+    from auditor.judge.members import _accounted
+
+    src = frozenset({"ascii", "__init__"})
+    assert _accounted("chardet/pipeline/ascii__mypyc.cp310-win_amd64.pyd", src)
+    assert _accounted("4ef79d6367bb14396397__mypyc.cpython-311-x86_64-linux-gnu.so", src)
+    assert not _accounted("chardet/pipeline/stealer__mypyc.cp310-win_amd64.pyd", src)
+    assert not _accounted("chardet/evil.cp310-win_amd64.pyd", src)

@@ -308,9 +308,22 @@ def _zip_safe_marker(name: str, wa: WheelArchive) -> bool:
     return name.endswith(".dist-info/zip-safe") and name.count("/") == 1 and wa.members[name].size <= 1
 
 
+_MYPYC_RUNTIME = re.compile(r"^[0-9a-f]{20}$")
+
+
 def _accounted(name: str, sources: frozenset[str] | None) -> bool:
+    """A source of the sdist accounts for this extension module by name: `mod` by mod.c/.pyx/.py…,
+    mypyc's `mod__mypyc` by mod.py, and mypyc's shared runtime `<20 hex>__mypyc` by the .py files
+    mypyc compiles."""
     stem = extension_stem(name)
-    return bool(stem) and sources is not None and stem.rsplit("/", 1)[-1] in sources
+    if not stem or sources is None:
+        return False
+    base = stem.rsplit("/", 1)[-1]
+    if base.endswith("__mypyc"):
+        base = base[: -len("__mypyc")]
+        if _MYPYC_RUNTIME.match(base):
+            return bool(sources)
+    return base in sources
 
 
 def _finish(out: Comparison) -> Comparison:
