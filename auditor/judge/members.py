@@ -54,10 +54,6 @@ def _is_record(name: str) -> bool:
     return name.endswith(".dist-info/RECORD") and name.count("/") == 1
 
 
-def _is_wheel_file(name: str) -> bool:
-    return name.endswith(".dist-info/WHEEL") and name.count("/") == 1
-
-
 def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
     """The two members differ only in CRLF vs LF line endings (a Windows checkout of the sources)."""
     try:
