@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from auditor.errors import UnsafeArchive
-from auditor.judge.members import is_compiled
+from auditor.judge.diffs import is_compiled
 from auditor.judge.normalize import normalized_copy
 from auditor.proc import run_logged
 

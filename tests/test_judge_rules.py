@@ -307,7 +307,7 @@ def test_zip_safe_marker_with_other_blank_lines_is_a_spelling(tmp_path):
 def test_mypyc_modules_are_accounted_for_by_their_python_sources(tmp_path):
     """chardet 7.4.3's Windows wheels: pipeline/ascii__mypyc.pyd comes from pipeline/ascii.py, and
     4ef79d6367bb14396397__mypyc is mypyc's shared runtime."""
-    from auditor.judge.members import _accounted
+    from auditor.judge.steps import _accounted
 
     src = frozenset({"ascii", "__init__"})
     assert _accounted("chardet/pipeline/ascii__mypyc.cp310-win_amd64.pyd", src)

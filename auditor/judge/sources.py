@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 from auditor.archives import WheelArchive
-from auditor.judge.members import _diff, _finish, is_compiled
+from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.rules import bundled_header, classify, maturin_shim
 from auditor.records import Comparison, Difference
 

@@ -1,0 +1,110 @@
+"""The members of two wheels and what differs between them: the primitives every comparison uses
+(what is compiled, an extension module's name, a member's difference in a few lines, one Difference)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from auditor.archives import WheelArchive
+from auditor.judge.rules import classify
+from auditor.records import Comparison, Difference
+
+
+# compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
+_COMPILED = re.compile(r"(\.so(\.[0-9]+)*|\.pyd|\.dylib|\.dll|\.a|\.lib|\.exp|\.pdb)$")
+
+
+def is_compiled(path: str) -> bool:
+    """Compiled code or a grafted native library (auditwheel's NAME.libs/, delocate's .dylibs/)."""
+    parts = path.split("/")
+    return bool(_COMPILED.search(path)) or any(p.endswith((".libs", ".dylibs")) for p in parts[:-1])
+
+
+def _kind(path: str) -> str:
+    top = path.split("/", 1)[0]
+    return "metadata" if top.endswith(".dist-info") else "content"
+
+
+def _text_diff(pub: WheelArchive, reb: WheelArchive, path: str, limit: int = 12) -> str:
+    try:
+        a = reb.read(path, limit=1 << 20).decode("utf-8").splitlines()
+        b = pub.read(path, limit=1 << 20).decode("utf-8").splitlines()
+    except Exception:  # binary, or too large to inline: diffoscope shows it
+        return ""
+    lines = [
+        ln for ln in difflib.unified_diff(a, b, "rebuilt", "published", n=0, lineterm="")
+        if not ln.startswith(("---", "+++", "@@"))
+    ]
+    more = f" (+{len(lines) - limit} more lines)" if len(lines) > limit else ""
+    return "\n".join(lines[:limit]) + more
+
+
+def _is_record(name: str) -> bool:
+    return name.endswith(".dist-info/RECORD") and name.count("/") == 1
+
+
+def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
+    """The two members differ only in CRLF vs LF line endings (a Windows checkout of the sources)."""
+    try:
+        a, b = pub.read(name, limit=1 << 22), reb.read(name, limit=1 << 22)
+    except Exception:
+        return False
+    return a != b and a.replace(b"\r\n", b"\n") == b.replace(b"\r\n", b"\n")
+
+
+_EXTENSION = re.compile(r"^(?P<stem>(?:.*/)?[^/.]+)(?:\.[^/]*)?(?:\.so(?:\.[0-9]+)*|\.pyd)$")
+
+
+def extension_stem(path: str) -> str | None:
+    """`pkg/_speedups` for pkg/_speedups.cpython-311-x86_64-linux-gnu.so, .cp312-win_amd64.pyd, .abi3.so…;
+    None for anything that is not a Python extension module (grafted libraries included)."""
+    if any(p.endswith((".libs", ".dylibs")) for p in path.split("/")[:-1]):
+        return None
+    m = _EXTENSION.match(path)
+    return m.group("stem") if m else None
+
+
+def _detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
+    """What differs in one member, in a few lines; never empty."""
+    text = _text_diff(pub, reb, name) if name.endswith(_TEXT) or _kind(name) == "metadata" else ""
+    if text and any(c.isalnum() for c in text):
+        return text
+    if text:  # only blank lines or white space differ: say so, with the sizes
+        a, b = pub.members[name], reb.members[name]
+        return f"white space or blank lines only: {a.size} bytes published, {b.size} rebuilt"
+    a, b = pub.members[name], reb.members[name]
+    if a.size != b.size:
+        return f"content differs: {a.size} bytes published, {b.size} rebuilt"
+    return f"content differs: same size ({a.size} bytes), sha256 {a.sha256[:12]} published, {b.sha256[:12]} rebuilt"
+
+
+_TEXT = (".py", ".pth", ".txt", ".pyi", ".cfg", ".toml", ".json", ".md", ".rst", ".ini", ".sh")
+
+
+def _diff(name: str, kind: str, detail: str, cls: str | None = None, cause: str | None = None) -> Difference:
+    return Difference(name, kind, detail, cls or classify(name), cause)
+
+
+def _same_bytes(a: WheelArchive, an: str, b: WheelArchive, bn: str, crlf_ok: bool) -> bool:
+    if a.members[an].sha256 == b.members[bn].sha256:
+        return True
+    if not crlf_ok:
+        return False
+    try:
+        return a.read(an, 1 << 22).replace(b"\r\n", b"\n") == b.read(bn, 1 << 22).replace(b"\r\n", b"\n")
+    except Exception:
+        return False
+
+
+def _finish(out: Comparison) -> Comparison:
+    out.normalizations = sorted(set(out.normalizations))
+    out.tool_steps = sorted(set(out.tool_steps))
+    if out.gzipped:
+        n = len(out.gzipped)
+        out.differences.append(Difference(
+            f"({n} .gz members)", "added",
+            f"{n} member(s) such as {out.gzipped[0]} are gzip-compressed copies of the rebuild's "
+            f"{out.gzipped[0][:-3]} (decompressed content equal, verified); the sdist holds them uncompressed",
+            "packaging", "release step outside the sdist (data compressed)"))
+    return out

@@ -1,0 +1,234 @@
+"""The named rules a comparison applies member by member (each listed with its reason in rules.py):
+METADATA/WHEEL/entry points by meaning, RECORD by its truth, repair-tool outputs, setuptools-scm's
+commit id, license files moved into dist-info/licenses/, dist-info names, a compiled variant not built
+here, stale files of a publisher's tree. Each returns whether it accounted for the member, and records
+what it did in the Comparison."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from packaging.utils import canonicalize_name
+
+from auditor.archives import Member, WheelArchive
+from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
+from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
+from auditor.judge.rules import (bundled_header, grafted, gzipped_copy, record_problem, record_rows, sbom_step,
+                                 scm_commit_id)
+from auditor.records import Comparison, Difference
+
+
+def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, tags_may_differ: str,
+                purelib_may_differ: bool) -> str | None:
+    """METADATA, WHEEL and entry_points.txt that differ in bytes, judged by meaning. Returns
+    "verified" (same facts: metadata-format), "retag" (WHEEL tags differ only in the platform), or
+    "differs" (differences added to out); None for any other member."""
+    base = name.rsplit("/", 1)[-1]
+    if name.count("/") != 1 or not name.split("/", 1)[0].endswith(".dist-info"):
+        return None
+    try:
+        a, b = pub.read(name, limit=1 << 22), reb.read(name, limit=1 << 22)
+    except Exception:
+        return None
+    retag = None
+    if base == "METADATA":
+        mc = compare_metadata(a, b)
+    elif base == "WHEEL":
+        mc, tools, retag = compare_wheel_file(a, b, tags_may_differ, purelib_may_differ)
+        out.tool_steps += tools
+    elif base == "entry_points.txt":
+        mc = compare_entry_points(a, b)
+    elif base in ("zip-safe", "not-zip-safe") and not a.strip() and not b.strip():
+        mc = MetaComparison(True, spellings=[f"{base} marker written with other blank lines"])
+    else:
+        return None
+    if not mc.equal:
+        lines = _text_diff(pub, reb, name, limit=400).splitlines()
+        for d in mc.diffs:
+            header = d.field.removeprefix("WHEEL ") + ":"
+            mine = [ln for ln in lines if ln[1:].startswith(header)][:6]
+            out.differences.append(_diff(name, "metadata", "\n".join([f"{d.field}: {d.detail}"] + mine), d.cls))
+        return "differs"
+    if retag:
+        out.compiled_differences.append(Difference(name, "metadata", retag, "packaging", "retag"))
+        return "retag"
+    if mc.spellings:
+        out.normalizations.append("metadata-format")
+        out.format_notes += [f"{name.split('/', 1)[1]}: {s}" for s in mc.spellings]
+    return "verified"
+
+
+def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    if not name.endswith(".py"):
+        return False
+    try:
+        ok = scm_commit_id(pub.read(name, 1 << 16), reb.read(name, 1 << 16))
+    except Exception:
+        return False
+    if ok:
+        out.tool_steps.append(f"setuptools-scm version file {name}: the commit id of the publisher's checkout")
+        out.members_verified += 1
+    return ok
+
+
+def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    """A pure variant's top_level.txt lacks exactly the names of extension modules only the rebuild has."""
+    if not name.endswith(".dist-info/top_level.txt"):
+        return False
+    try:
+        a = set(pub.read(name).decode().split())
+        b = set(reb.read(name).decode().split())
+    except Exception:
+        return False
+    only_reb = {extension_stem(n).rsplit("/", 1)[-1] for n in reb.members if extension_stem(n)
+                and "/" not in extension_stem(n)} - {extension_stem(n) for n in pub.members if extension_stem(n)}
+    if a <= b and (b - a) and (b - a) <= only_reb:
+        out.compiled_differences.append(Difference(name, "metadata", "names the optional extension modules "
+                                                   f"{', '.join(sorted(b - a))} the pure wheel does not hold", "code"))
+        return True
+    return False
+
+
+def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, named: bool = True) -> bool:
+    """A RECORD that differs is verified when it is true to its own wheel and its rows differ only for
+    members judged under a named rule (metadata-format, tool steps, compiled members not reproduced)
+    or in order. Rows of members that differ make RECORD a finding too: the evidence is shown, never
+    normalized away. Returns True when verified. named: say record-rows (another platform's RECORD
+    never equals ours, its compiled rows differ, so it is not named there)."""
+    problem = record_problem(pub)
+    if problem:
+        out.differences.append(_diff(name, "metadata", problem, "packaging"))
+        return False
+    a, b = record_rows(pub), record_rows(reb)
+    differing = {d.path for d in out.differences}
+    changed = sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p) and p in differing)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        out.differences.append(_diff(name, "metadata", f"RECORD rows of the differing members: {shown}", "packaging"))
+        return False
+    if named:
+        out.normalizations.append("record-rows")
+    return True
+
+
+def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool) -> bool:
+    """A member only in the published wheel that a known tool step accounts for. True when accounted."""
+    step = sbom_step(name, pub)
+    if step:
+        out.tool_steps.append(step)
+        return True
+    tool = grafted(name)
+    if tool and binary:
+        out.compiled_differences.append(Difference(name, "added", f"library grafted by {tool}: not reproduced here",
+                                                   "code", "grafted-library"))
+        out.tool_steps.append(f"{tool} grafted libraries")
+        return True
+    if binary and bundled_header(pub, name):
+        out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
+                                                   "code", "bundled-headers"))
+        return True
+    plain = gzipped_copy(pub, name, reb)
+    if plain:
+        out.gzipped.append(name)
+        return True
+    return False
+
+
+def _stale(wa: WheelArchive, name: str) -> str | None:
+    """A member dated days before the wheel's newest entry, when the builder wrote file mtimes: a file
+    left over in the publisher's working tree (click-plugins 1.1.1.2 ships a 2023 click_plugins.py
+    beside its 2025 package). None when the dates say nothing."""
+    import datetime as dt
+
+    def when(m: Member) -> dt.datetime:
+        return dt.datetime(*m.date_time)
+
+    files = [m for m in wa.members.values() if not m.is_dir]
+    if len({m.date_time for m in files}) < 2:
+        return None  # one uniform time (SOURCE_DATE_EPOCH): no file mtimes to read
+    newest = max(when(m) for m in files)
+    mine = when(wa.members[name])
+    if newest - mine > dt.timedelta(days=1):
+        return (f"a file the sdist does not build, dated {mine:%Y-%m-%d} while the wheel's newest entry is "
+                f"{newest:%Y-%m-%d}: probably left over in the publisher's working tree")
+    return None
+
+
+def _moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_only: set[str],
+                    out: Comparison, crlf_ok: bool = False) -> set[str]:
+    """License files with the same bytes at `NAME.dist-info/F` on one side and under
+    `NAME.dist-info/licenses/` on the other (PEP 639 moved them there; each wheel of a release may come
+    from another setuptools): verified under license-file-location. Returns the paths so paired."""
+    paired: set[str] = set()
+    for a_side, b_side, a_wa, b_wa in ((pub_only, reb_only, pub, reb), (reb_only, pub_only, reb, pub)):
+        for name in sorted(a_side):
+            top, _, rest = name.partition("/")
+            if not top.endswith(".dist-info") or rest.startswith("licenses/") or "/" in rest:
+                continue
+            match = [m for m in b_side if m.startswith(f"{top}/licenses/") and m.rsplit("/", 1)[-1] == rest
+                     and m not in paired and _same_bytes(a_wa, name, b_wa, m, crlf_ok)]
+            if match:
+                paired |= {name, match[0]}
+                out.normalizations.append("license-file-location")
+                out.format_notes.append(f"license file {rest}: {name} and {match[0]}")
+                out.members_verified += 1
+    return paired
+
+
+def _dist_info_dirs(wa: WheelArchive) -> set[str]:
+    return {n.split("/", 1)[0] for n in wa.members if "/" in n and n.split("/", 1)[0].endswith((".dist-info", ".data"))}
+
+
+def align_dist_info(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> WheelArchive:
+    """The rebuild seen with the published wheel's dist-info (and .data) directory names when the two
+    differ only in how the project name is spelled (`PyYAML-6.0.3.dist-info` by an older setuptools,
+    `pyyaml-6.0.3.dist-info` by a newer one): the named normalization dist-info-name."""
+    renames: dict[str, str] = {}
+    for p_dir in _dist_info_dirs(pub) - _dist_info_dirs(reb):
+        p_name, _, p_rest = p_dir.partition("-")
+        for r_dir in _dist_info_dirs(reb) - _dist_info_dirs(pub):
+            r_name, _, r_rest = r_dir.partition("-")
+            if p_rest == r_rest and canonicalize_name(p_name) == canonicalize_name(r_name):
+                renames[r_dir] = p_dir
+    if not renames:
+        return reb
+
+    def rename(n: str) -> str:
+        top, sep, rest = n.partition("/")
+        return renames.get(top, top) + sep + rest if top in renames else n
+
+    members = {rename(n): dataclasses.replace(m, name=rename(n)) for n, m in reb.members.items()}
+    out.normalizations.append("dist-info-name")
+    out.format_notes += [f"{old} published as {new}" for old, new in sorted(renames.items())]
+    return dataclasses.replace(reb, members=members, order=[rename(n) for n in reb.order],
+                               duplicates=[rename(n) for n in reb.duplicates],
+                               aliases={rename(n): reb.aliases.get(n, n) for n in reb.members})
+
+
+def _pure_rebuild(pub: WheelArchive, reb: WheelArchive) -> bool:
+    """The rebuild compiled nothing while the published wheel holds extension modules (an optional
+    extension the sandbox could not build: a missing library, a switch the publisher turned on)."""
+    return not any(is_compiled(n) for n in reb.members) and any(extension_stem(n) for n in pub.members)
+
+
+def _zip_safe_marker(name: str, wa: WheelArchive) -> bool:
+    return name.endswith(".dist-info/zip-safe") and name.count("/") == 1 and wa.members[name].size <= 1
+
+
+_MYPYC_RUNTIME = re.compile(r"^[0-9a-f]{20}$")
+
+
+def _accounted(name: str, sources: frozenset[str] | None) -> bool:
+    """A source of the sdist accounts for this extension module by name: `mod` by mod.c/.pyx/.py…,
+    mypyc's `mod__mypyc` by mod.py, and mypyc's shared runtime `<20 hex>__mypyc` by the .py files
+    mypyc compiles."""
+    stem = extension_stem(name)
+    if not stem or sources is None:
+        return False
+    base = stem.rsplit("/", 1)[-1]
+    if base.endswith("__mypyc"):
+        base = base[: -len("__mypyc")]
+        if _MYPYC_RUNTIME.match(base):
+            return bool(sources)
+    return base in sources
