@@ -1,0 +1,216 @@
+"""Run `check` or `investigate` once the command line is parsed: validate the settings, set up the
+run's services (cache, sandbox, index client, result cache), drive the pipeline with a progress
+display and per-package lines, then write the outputs and exit with the run's code."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import platform
+import re
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from auditor import __version__
+from auditor.console import err, fail, out
+from auditor.context import Context, Options
+from auditor.errors import InputError, SandboxError
+from auditor.fetch import Cache, cache_root
+from auditor.index import PYPI, HttpClient
+from auditor.pipeline import run
+from auditor.records import Lock, to_jsonable
+from auditor.report.common import VERDICT_STYLE
+from auditor.report.outputs import after_run, render_safely, write_formats
+from auditor.report.terminal import timeline_table
+from auditor.resultcache import ResultCache
+from auditor.results import FAIL_ON, ResultsWriter, exit_code
+from auditor.results import load as load_results
+from auditor.timeline import baseline_index
+
+def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None):
+    from auditor.sandbox.local import LocalSandbox
+    from auditor.sandbox.oci import (DEFAULT_IMAGE, DEFAULT_PYTHON, SUITES, OCISandbox, build_image, engine_answers,
+                                     image_id, suite_tag)
+
+    if backend == "local":
+        return LocalSandbox(python)
+    engines = [backend] if backend in ("docker", "podman") else ["docker", "podman"]
+    for engine in engines:
+        if engine_answers(engine):
+            if not image and python in SUITES and python != DEFAULT_PYTHON:
+                # --python X.Y: the default image is the suite's that ships X.Y (made on first use)
+                image = suite_tag(SUITES[python])
+                if image_id(engine, image) is None:
+                    err.print(f"making the {SUITES[python]} image (Python {python}) from Debian's archive", highlight=False)
+                    build_image(engine, image, record_dir=facts_dir, suite=SUITES[python])
+            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir)
+    if backend != "auto":
+        raise SandboxError(f"{backend} does not answer: is its daemon running?")
+    err.print(
+        "[bold yellow]WARNING: no container engine answers: rebuilding on the host with NO isolation "
+        "(the sdists' build code runs as you, with network). Results say isolation: none.[/]"
+    )
+    return LocalSandbox(python)
+
+
+RENDER_EVERY = 2.0  # seconds between re-renders of the HTML report during a run
+
+
+def lock_report_dir(report_dir: Path):
+    """Two runs writing one report directory would interleave results.json: refuse the second.
+    (Runs sharing a cache directory need no lock: every cache entry is renamed into place whole.)"""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(report_dir / ".auditor.lock", "w")
+    except OSError as exc:
+        fail(f"cannot write the report directory: {exc}")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fail(f"{report_dir}: another auditor run is writing this report directory; use another --report-dir")
+    return handle
+
+
+@dataclass
+class RunSettings:
+    """What `check` and `investigate` were asked for on the command line, before validation."""
+
+    report_dir: Path
+    cache_dir: Path | None = None
+    index_url: str | None = None
+    build_index_url: str | None = None
+    backend: str = "auto"
+    image: str = ""
+    python: str | None = None
+    jobs: int = 0  # 0: the number of cores
+    build_timeout: float = 900.0
+    release_budget: float = 3600.0
+    late_after: float = 7.0
+    baseline: Path | None = None
+    http_timeout: float = 30.0
+    use_result_cache: bool = True
+    diffoscope_compiled: bool = False
+    strict: bool = False
+    quiet: bool = False
+    fail_on: str = "code"
+    shard: dict | None = None  # shard.describe() of this run's shard
+    formats: tuple[str, ...] = ()  # extra outputs: sarif, vsa
+    sign_key: Path | None = None
+
+
+def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
+    report_dir, quiet = s.report_dir, s.quiet
+    if s.backend not in ("auto", "docker", "podman", "local"):
+        fail(f"--backend must be auto, docker, podman or local, not {s.backend!r}")
+    if s.python is not None and not re.fullmatch(r"3\.[0-9]+", s.python):
+        fail(f"--python takes X.Y (for example 3.11), not {s.python!r}")
+    if s.fail_on not in FAIL_ON:
+        fail(f"--fail-on must be code, metadata or any, not {s.fail_on!r}")
+    if s.jobs < 0:
+        fail(f"--jobs must be 1 or more (0: the number of cores), not {s.jobs}")
+    jobs = s.jobs or os.cpu_count() or 1
+    known = None
+    if s.baseline is not None:
+        try:
+            known = baseline_index(load_results(s.baseline))
+        except InputError as exc:
+            fail(str(exc))
+    cache = Cache(cache_root(s.cache_dir))
+    try:
+        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"))
+        env = sandbox.describe()
+    except SandboxError as exc:
+        fail(str(exc))
+    lock_index = lock.index_urls[0] if lock.index_urls else PYPI
+    env.update({
+        "auditor_version": __version__, "host": platform.platform(), "host_python": platform.python_version(),
+        "index_url": s.index_url or lock_index, "build_index_url": s.build_index_url or s.index_url or lock_index,
+        "lock_format": lock.format, "baseline": str(s.baseline) if s.baseline else None,
+    })
+    report_lock = lock_report_dir(report_dir)  # held (open) until the process ends
+    opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
+                   build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
+                   release_budget=s.release_budget,
+                   diffoscope_compiled=s.diffoscope_compiled)
+    writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
+                           skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)
+    http = HttpClient(timeout=s.http_timeout)
+    ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
+                  results=ResultCache(cache) if s.use_result_cache else None)
+
+    last_render = [0.0]
+
+    def on_done(p: dict) -> None:
+        # results.json is already written; the HTML report follows at most every 2 s (each render
+        # embeds every build log so far), and always at the end or on interruption
+        if time.monotonic() - last_render[0] >= RENDER_EVERY:
+            render_safely(writer.data, report_dir)
+            last_render[0] = time.monotonic()
+        if not quiet:
+            v = p["verdict"]
+            err.print(f"  {p['name']}{'==' + p['version'] if p['version'] else ''}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
+                      + (f"  ({escape(p['reason'][:200])})" if p.get("reason") and v != "identical" else ""), highlight=False,
+                      soft_wrap=True)
+
+    def on_term(signum, frame):  # SIGTERM: stop like Ctrl-C, so containers are removed and results kept
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    if not quiet:
+        err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {env['backend']} "
+                  f"(isolation: {env['isolation']}, {jobs} at a time)", highlight=False)
+        for p in lock.skipped:
+            err.print(Text(f"  skipped {p.name} ({p.file}:{p.line}): {p.reason}"), soft_wrap=True, highlight=False)
+    progress = _progress(ctx, len(lock.releases)) if not quiet and err.is_terminal else None
+    try:
+        if progress is not None:
+            with progress:
+                data = run(lock, ctx, writer, on_done, jobs=jobs)
+        else:
+            data = run(lock, ctx, writer, on_done, jobs=jobs)
+    except KeyboardInterrupt:
+        writer.finish(complete=False)
+        render_safely(writer.data, report_dir)
+        write_formats(writer.data, report_dir, s.formats, s.sign_key)
+        err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
+        raise typer.Exit(130)
+    finally:
+        http.close()
+        report_lock.close()
+    if command == "investigate":
+        for p in data["packages"]:
+            out.print(timeline_table(p))
+    after_run(data, report_dir, s.formats, s.sign_key)
+    raise typer.Exit(exit_code(data["packages"], s.strict, s.fail_on))
+
+
+def _progress(ctx, total: int) -> Progress:
+    """A live display on stderr: one line per package being audited (its stage), and the overall count."""
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True)
+    overall = progress.add_task("audited", total=total)
+    tasks: dict[str, object] = {}
+    guard = threading.Lock()
+
+    def on_stage(name: str, stage: str) -> None:
+        with guard:
+            if stage == "done":
+                task = tasks.pop(name, None)
+                if task is not None:
+                    progress.remove_task(task)
+                progress.advance(overall)
+            elif name in tasks:
+                progress.update(tasks[name], description=f"  {name}: {stage}")
+            else:
+                tasks[name] = progress.add_task(f"  {name}: {stage}", total=None)
+
+    ctx.on_stage = on_stage
+    return progress
