@@ -6,7 +6,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from auditor.archives import WheelArchive, read_wheel
+from auditor.archives import read_wheel
 from auditor.downloads import is_pure
 from auditor.errors import BuildError, UnsafeArchive
 from auditor.plan.config import make_plan
