@@ -7,11 +7,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from auditor import proc
 from auditor.fetch import Cache
 from auditor.index import PYPI, HttpClient, SimpleIndex
+from auditor.records import PackageResult
 from auditor.resultcache import ResultCache
 from auditor.sandbox import Sandbox
 from auditor.sandbox.frontend import frontend_pins, prepare_frontend
@@ -47,18 +48,19 @@ class Context:
     _frontends: dict[str, Path] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def stage(self, result: dict[str, Any], name: str | None) -> None:
-        """Enter a stage of one package's audit (None: finished); times each stage into result["timings"]."""
+    def stage(self, result: PackageResult, name: str | None) -> None:
+        """Enter a stage of one package's audit (None: finished); times each stage into result.timings."""
         now = time.monotonic()
-        timings = result.setdefault("timings", {})
-        last = result.pop("_stage", None)
+        if result.timings is None:
+            result.timings = {}
+        last, result._stage = result._stage, None
         if last:
-            timings[last[0]] = round(timings.get(last[0], 0.0) + now - last[1], 3)
+            result.timings[last[0]] = round(result.timings.get(last[0], 0.0) + now - last[1], 3)
         if name:
-            result["_stage"] = (name, now)
+            result._stage = (name, now)
             proc.check()
         if self.on_stage:
-            self.on_stage(result["name"], name or "done")
+            self.on_stage(result.name, name or "done")
 
     def index(self, url: str) -> SimpleIndex:
         url = slash(url)

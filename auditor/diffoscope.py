@@ -11,6 +11,7 @@ from auditor.errors import UnsafeArchive
 from auditor.judge.diffs import is_compiled
 from auditor.judge.normalize import normalized_copy
 from auditor.proc import run_logged
+from auditor.records import WheelResult
 
 TIMEOUT = 300  # seconds, per wheel
 MAX_REPORT_SIZE = 20 << 20
@@ -69,13 +70,13 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
             "reason": (output.strip().splitlines() or ["exit %d" % code])[-1][:300]}
 
 
-def attach(entry: dict, published_path: Path, rebuilt: Path, report_dir: Path, diffoscope_compiled: bool,
+def attach(entry: WheelResult, published_path: Path, rebuilt: Path, report_dir: Path, diffoscope_compiled: bool,
            skip_compiled: bool = False, crlf_members: list[str] = ()) -> None:
     """Run diffoscope for one wheel entry and record the page (relative to the report) in it."""
-    out = report_dir / "diffoscope" / f"{entry['filename']}.html"
+    out = report_dir / "diffoscope" / f"{entry.filename}.html"
     leave_out = [] if skip_compiled or diffoscope_compiled else sorted(
-        {d["path"] for d in entry.get("not_reproduced", []) if d["kind"] == "content" and is_compiled(d["path"])})
-    ds = run(published_path, rebuilt, entry["filename"], out, skip_compiled=skip_compiled,
+        {d["path"] for d in entry.not_reproduced or [] if d["kind"] == "content" and is_compiled(d["path"])})
+    ds = run(published_path, rebuilt, entry.filename, out, skip_compiled=skip_compiled,
              leave_out=leave_out, crlf_members=crlf_members)
     if crlf_members:
         ds["line_endings"] = f"CRLF made LF in {len(crlf_members)} published members (crlf-line-endings)"
@@ -84,4 +85,4 @@ def attach(entry: dict, published_path: Path, rebuilt: Path, report_dir: Path, d
                               "--diffoscope-compiled compares them)" if leave_out else "compared")
     if ds["html"]:
         ds["html"] = str(Path(ds["html"]).relative_to(report_dir))
-    entry["diffoscope"] = ds
+    entry.diffoscope = ds

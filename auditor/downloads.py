@@ -10,7 +10,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from packaging.utils import parse_wheel_filename
@@ -18,7 +17,7 @@ from packaging.utils import parse_wheel_filename
 from auditor.context import Context
 from auditor.errors import AuditorError, HashMismatch, IndexError_
 from auditor.index import SimpleIndex, file_name_version
-from auditor.records import IndexFile, LockedRelease, Verdict, to_jsonable
+from auditor.records import ArtifactResult, IndexFile, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
 
 DOWNLOADS_PER_RELEASE = 6  # concurrent downloads of one release's files
 
@@ -28,17 +27,9 @@ def is_pure(filename: str) -> bool:
     return all(t.abi == "none" and t.platform == "any" for t in tags)
 
 
-def artifact(f: IndexFile, sha256: str | None, flags: list[str]) -> dict[str, Any]:
-    return {
-        "provenance_url": f.provenance,
-        "filename": f.filename,
-        "url": f.url,
-        "sha256": sha256 or f.sha256,
-        "upload_time": to_jsonable(f.upload_time),
-        "size": f.size,
-        "yanked": f.yanked,
-        "flags": flags,
-    }
+def artifact(f: IndexFile, sha256: str | None, flags: list[str], kind: type = ArtifactResult) -> ArtifactResult:
+    return kind(filename=f.filename, url=f.url, sha256=sha256 or f.sha256, upload_time=to_jsonable(f.upload_time),
+                size=f.size, yanked=f.yanked, flags=flags, provenance_url=f.provenance)
 
 
 def flags(f: IndexFile, first: datetime | None, late_after: timedelta, locked: bool) -> list[str]:
@@ -52,7 +43,7 @@ def flags(f: IndexFile, first: datetime | None, late_after: timedelta, locked: b
     return out
 
 
-def direct_url_files(rel: LockedRelease, index: SimpleIndex, result: dict[str, Any]) -> list[IndexFile]:
+def direct_url_files(rel: LockedRelease, index: SimpleIndex, result: PackageResult) -> list[IndexFile]:
     """A direct-URL pin: the locked archive itself, plus what the index publishes for the same release.
 
     The archive is verified against the lock's hash like any other file; an sdist is rebuilt and the
@@ -65,24 +56,24 @@ def direct_url_files(rel: LockedRelease, index: SimpleIndex, result: dict[str, A
     name, version = parsed
     if name != rel.name:
         raise IndexError_(f"direct URL {rel.url}: the file is {name}, the lock says {rel.name}")
-    result["version"] = version
-    result["url"] = rel.url
+    result.version = version
+    result.url = rel.url
     sha = next(iter(rel.hashes)) if len(rel.hashes) == 1 else None
     direct = IndexFile(filename, rel.url or "", sha)
     try:
         published = index.release_files(rel.name, version)
     except AuditorError as exc:
-        result["notes"].append(f"index: {exc}")
+        result.notes.append(f"index: {exc}")
         published = []
     if not published:
-        result["notes"].append(f"{index.url} publishes no files for {rel.name} {version}")
+        result.notes.append(f"{index.url} publishes no files for {rel.name} {version}")
     same = [f for f in published if f.filename == filename]
     if same and sha and same[0].sha256 == sha:
         return published  # the URL names the index's own file
     return [direct] + [f for f in published if f.filename != filename]
 
 
-def hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Context, result: dict) -> dict[str, str | None]:
+def hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Context, result: PackageResult) -> dict[str, str | None]:
     """Each served file's sha256 (downloading those the index does not hash); flags lock hashes no
     served file has as `missing`."""
     hashes: dict[str, str | None] = {}
@@ -93,41 +84,38 @@ def hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Context, result:
             try:
                 hashes[f.filename] = ctx.cache.fetch(f, None, ctx.http)[0]
             except AuditorError as exc:
-                result["notes"].append(f"{f.filename}: cannot download to hash it: {exc}")
+                result.notes.append(f"{f.filename}: cannot download to hash it: {exc}")
                 hashes[f.filename] = None
-    result["missing"] = sorted(rel.hashes - {h for h in hashes.values() if h})
-    if result["missing"]:
-        result["flags"].append("missing")
+    result.missing = sorted(rel.hashes - {h for h in hashes.values() if h})
+    if result.missing:
+        result.flags.append("missing")
     return hashes
 
 
 def download_wheels(wheels: list[IndexFile], hashes: dict[str, str | None], rel: LockedRelease, first, late,
-                    ctx: Context) -> list[tuple[IndexFile, dict[str, Any], Path | None]]:
+                    ctx: Context) -> list[tuple[IndexFile, WheelResult, Path | None]]:
     """Verified downloads, several at a time, in index order: (file, its result entry, local path)."""
-    def fetch(f: IndexFile) -> tuple[IndexFile, dict[str, Any], Path | None]:
+    def fetch(f: IndexFile) -> tuple[IndexFile, WheelResult, Path | None]:
         locked = hashes[f.filename] in rel.hashes
-        entry = artifact(f, hashes[f.filename], flags(f, first, late, locked))
-        entry.update(verdict=None, rebuilt_sha256=None, normalizations=[], differences=[], reason=None)
+        entry = artifact(f, hashes[f.filename], flags(f, first, late, locked), WheelResult)
         path = None
         try:
             _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)
         except HashMismatch as exc:
-            entry["flags"].append("hash-mismatch")
-            entry.update(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
+            entry.flags.append("hash-mismatch")
+            entry.set(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
         except AuditorError as exc:
-            entry.update(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
+            entry.set(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
         return f, entry, path
 
     with ThreadPoolExecutor(max_workers=DOWNLOADS_PER_RELEASE, thread_name_prefix="fetch") as pool:
         return list(pool.map(fetch, wheels))
 
 
-def mark_provenance(result: dict[str, Any]) -> None:
-    prov = result.get("provenance")
-    if not prov:
+def mark_provenance(result: PackageResult) -> None:
+    if not result.provenance:
         return
-    for a in [result.get("sdist")] + result.get("wheels", []) + result.get("unlocked", []):
-        if a:
-            a["provenance"] = prov.get(a["filename"])
-            if a["provenance"] is None:
-                a["flags"].append("no-provenance")
+    for a in result.artifacts():
+        a.provenance = result.provenance.get(a.filename)
+        if a.provenance is None:
+            a.flags.append("no-provenance")

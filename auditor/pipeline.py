@@ -1,7 +1,7 @@
 """The audit, top-down: lock -> index files -> verified downloads -> plan -> rebuild -> judge -> results.
 
-audit_release() audits one locked release and returns its result record (a plain dict, as written
-to results.json); run() audits a whole lock, `jobs` releases at a time, writing results.json after
+audit_release() audits one locked release and returns its PackageResult (records.py, serialized
+into results.json by to_jsonable); run() audits a whole lock, `jobs` releases at a time, writing results.json after
 every package. The stages live in their own modules, in the order they run:
 context.py, downloads.py, plan/, rebuild.py, judge/, results.py and report/.
 """
@@ -15,7 +15,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from auditor import proc, resultcache
 from auditor.archives import extract_sdist
@@ -26,31 +26,26 @@ from auditor.index import PYPI
 from auditor.judge import findings
 from auditor.plan.groups import plan_groups
 from auditor.rebuild import rebuild_all
-from auditor.records import IndexFile, Lock, LockedRelease, Verdict, worst
+from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, worst
 from auditor.results import ResultsWriter
 from auditor.timeline import mark_new_since_baseline, provenance
 
 
-def new_result(rel: LockedRelease, verdict: Verdict | None = None, reason: str | None = None) -> dict[str, Any]:
+def new_result(rel: LockedRelease, verdict: Verdict | None = None, reason: str | None = None) -> PackageResult:
     """The result record of one release, before (or instead of) its audit."""
-    return {
-        "name": rel.name, "version": rel.version, "lock_file": rel.file, "lock_line": rel.line,
-        "verdict": verdict.value if verdict else None, "reason": reason, "flags": [], "sdist": None,
-        "wheels": [], "unlocked": [], "missing": [], "builds": [], "build": None, "notes": [], "seconds": 0.0,
-    }
+    return PackageResult(name=rel.name, version=rel.version, lock_file=rel.file, lock_line=rel.line,
+                         verdict=verdict.value if verdict else None, reason=reason)
 
 
-def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any]:
+def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult:
     t0 = time.monotonic()
     result = new_result(rel)
     ctx.stage(result, "index")
 
-    def done(verdict: Verdict, reason: str | None = None) -> dict[str, Any]:
+    def done(verdict: Verdict, reason: str | None = None) -> PackageResult:
         ctx.stage(result, None)
         mark_provenance(result)
-        result["verdict"] = verdict.value
-        result["reason"] = reason
-        result["seconds"] = round(time.monotonic() - t0, 3)
+        result.set(verdict=verdict.value, reason=reason, seconds=round(time.monotonic() - t0, 3))
         return result
 
     if rel.source not in ("registry", "url"):
@@ -58,7 +53,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
                     "nothing fixed to rebuild or compare")
 
     index_url = slash(ctx.opts.index_url or rel.index_url or (lock.index_urls[0] if lock.index_urls else PYPI))
-    result["index_url"] = index_url
+    result.index_url = index_url
     try:
         if rel.source == "url":
             files = direct_url_files(rel, ctx.index(index_url), result)
@@ -74,8 +69,8 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> dict[str, Any
         hit = ctx.results.get(k, ctx.opts.report_dir)
         if hit is not None:  # the same audit, maybe read from another lock file or line
             ctx.stage(result, None)
-            hit.update(lock_file=rel.file, lock_line=rel.line, seconds=round(time.monotonic() - t0, 3),
-                       timings=result["timings"])
+            hit.set(lock_file=rel.file, lock_line=rel.line, seconds=round(time.monotonic() - t0, 3),
+                    timings=result.timings)
             return hit
 
     work = Path(tempfile.mkdtemp(prefix=f"auditor-{rel.name}-"))
@@ -102,12 +97,12 @@ def _result_key(rel: LockedRelease, files: list[IndexFile], index_url: str, ctx:
     })
 
 
-def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) -> dict[str, Any]:
+def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: PackageResult, done) -> PackageResult:
     hashes = hash_files(rel, files, ctx, result)
     first = min((f.upload_time for f in files if f.upload_time), default=None)
     late = timedelta(days=ctx.opts.late_after_days)
     if any(f.provenance for f in files):
-        result["provenance"] = {f.filename: (provenance(f.provenance, ctx.http) if f.provenance else None) for f in files}
+        result.provenance = {f.filename: (provenance(f.provenance, ctx.http) if f.provenance else None) for f in files}
 
     sdists = [f for f in files if f.is_sdist]
     wheels = [f for f in files if f.is_wheel]
@@ -117,52 +112,52 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result, done) 
     ctx.stage(result, "download")
     entries = download_wheels(wheels, hashes, rel, first, late, ctx)
     for f, entry, _ in entries:
-        (result["wheels"] if hashes[f.filename] in rel.hashes else result["unlocked"]).append(entry)
+        (result.wheels if hashes[f.filename] in rel.hashes else result.unlocked).append(entry)
 
-    def finish() -> dict[str, Any]:
-        result["findings"] = findings.group([e for _, e, _ in entries])
-        verdicts = [Verdict(e["verdict"]) for _, e, _ in entries if e["verdict"]]
+    def finish() -> PackageResult:
+        result.findings = findings.group([e for _, e, _ in entries])
+        verdicts = [Verdict(e.verdict) for _, e, _ in entries if e.verdict]
         v = worst(verdicts)
         if v is None:
             return done(Verdict.UNVERIFIABLE, "no published wheel to compare")
-        reasons = sorted({e["reason"] for _, e, _ in entries if e["verdict"] == v.value and e["reason"]})
+        reasons = sorted({e.reason for _, e, _ in entries if e.verdict == v.value and e.reason})
         return done(v, "; ".join(reasons)[:1000] or None)
 
-    def fail_all(verdict: Verdict, reason: str) -> dict[str, Any]:
+    def fail_all(verdict: Verdict, reason: str) -> PackageResult:
         for _, e, _ in entries:
-            if e["verdict"] is None:
-                e.update(verdict=verdict.value, reason=reason)
+            if e.verdict is None:
+                e.set(verdict=verdict.value, reason=reason)
         return finish()
 
     if sdist is None:
         return fail_all(Verdict.UNVERIFIABLE, "no sdist for this release: nothing to rebuild from")
     sdist_locked = hashes[sdist.filename] in rel.hashes
-    result["sdist"] = artifact(sdist, hashes[sdist.filename], flags(sdist, first, late, sdist_locked))
+    result.sdist = artifact(sdist, hashes[sdist.filename], flags(sdist, first, late, sdist_locked))
     if not sdist_locked:
-        result["notes"].append("the lock does not hash the sdist: the index's copy is the reference source")
+        result.notes.append("the lock does not hash the sdist: the index's copy is the reference source")
     if not wheels:
         return done(Verdict.UNVERIFIABLE, "no wheels published for this release")
     try:
         _, sdist_path = ctx.cache.fetch(sdist, hashes[sdist.filename], ctx.http)
     except HashMismatch as exc:
-        result["sdist"]["flags"].append("hash-mismatch")
+        result.sdist.flags.append("hash-mismatch")
         return fail_all(Verdict.DIFFERS, f"sdist bytes do not match the expected hash: {exc}")
     except AuditorError as exc:
         return fail_all(Verdict.UNVERIFIABLE, f"sdist download failed: {exc}")
     try:
         src = extract_sdist(sdist_path, work / "src", sdist.filename)
     except UnsafeArchive as exc:
-        result["sdist"]["flags"].append("unsafe-archive")
+        result.sdist.flags.append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
 
     plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons())
     rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
-    if result["builds"]:
-        result["build"] = next((b for b in result["builds"] if b.get("chosen")), result["builds"][0])
+    if result.builds:
+        result.build = next((b for b in result.builds if b.chosen), result.builds[0])
     return finish()
 
 
-def _audit_one(rel: LockedRelease, lock: Lock, ctx: Context) -> dict:
+def _audit_one(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult:
     try:
         res = audit_release(rel, lock, ctx)
     except AuditorError as exc:  # anything a single package can throw must not end the run
@@ -191,7 +186,7 @@ def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict
     # hashes has many wheels, nearly always platform wheels with compiled code (the costly ones).
     order = sorted(range(len(lock.releases)), key=lambda i: -len(lock.releases[i].hashes))
     futures = {pool.submit(_audit_one, lock.releases[i], lock, ctx): i for i in order}
-    done: dict[int, dict] = {}
+    done: dict[int, dict] = {}  # lock position -> the package's results.json record
     emitted = 0
     try:
         for fut in as_completed(futures):
@@ -200,8 +195,8 @@ def run(lock: Lock, ctx: Context, writer: ResultsWriter, on_done: Callable[[dict
             except Cancelled:
                 continue
             i = futures[fut]
-            done[i] = res
-            writer.put(i, res)
+            done[i] = res.to_dict()
+            writer.put(i, done[i])
             while emitted in done:
                 if on_done:
                     on_done(done[emitted])

@@ -23,7 +23,7 @@ from auditor.judge.sources import extension_sources
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan import toolchain
 from auditor.plan.groups import Groups
-from auditor.records import BuildPlan, LockedRelease, Verdict, to_jsonable
+from auditor.records import BuildPlan, BuildRecord, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
 from auditor.rebuild_failures import failure_cause
 from auditor.resolve import resolve, shared_wheelhouse
 from auditor.sandbox import BuildJob, base_env
@@ -35,7 +35,7 @@ Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archiv
 
 
 def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
-                rel: LockedRelease, result: dict) -> None:
+                rel: LockedRelease, result: PackageResult) -> None:
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
     sources = extension_sources(src)  # what can account for a compiled module not built here
     built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
@@ -48,9 +48,9 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
 
     def out_of_time() -> bool:
         if budget and time.monotonic() - started > budget:
-            if not result.get("budget_hit"):
-                result["budget_hit"] = True
-                result["notes"].append(f"the release's time budget ({budget:.0f} s, --release-budget) was hit: "
+            if not result.budget_hit:
+                result.budget_hit = True
+                result.notes.append(f"the release's time budget ({budget:.0f} s, --release-budget) was hit: "
                                        "no more builds; the remaining wheels are compared with a rebuild already made")
             return True
         return False
@@ -59,7 +59,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         reqs = tuple(plan.requires)
         if reqs in failed:
             for entry, _, path, _ in members:
-                entry.update(verdict=Verdict.FAILED.value, reason=failed[reqs])
+                entry.set(verdict=Verdict.FAILED.value, reason=failed[reqs])
                 _sources_instead(entry, path, src)
             continue
         if n >= MAX_PLANS or out_of_time():
@@ -68,25 +68,25 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending, sources)
         n += 1
         if best is None:
-            failed[reqs] = result["builds"][-1].get("reason") or "rebuild failed"
+            failed[reqs] = result.builds[-1].reason or "rebuild failed"
         elif reqs not in built or any(binary for *_, binary in members):
             built[reqs] = best
     for entry, wa, path, binary in over:
         # past MAX_PLANS: compared with the rebuild of another configuration (other timestamps), said so
         rebuilt = next(iter(built.values()), None)
         if rebuilt is None:
-            why = "the release's time budget was hit" if result.get("budget_hit") else f"more than {MAX_PLANS} build configurations"
-            entry.update(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
+            why = "the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} build configurations"
+            entry.set(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
             _sources_instead(entry, path, src)
             continue
         digest = ctx.cache.put_file(rebuilt[0])[0]
         if binary:  # perhaps another interpreter's build: its extension modules are matched by name
             fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
         else:
-            fields = compare_rebuilt(entry["sha256"], wa, rebuilt[2], digest, rebuilt[1], binary, sources)
-        entry.update(fields,
-                     notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
-                            + ("the release's time budget was hit" if result.get("budget_hit") else f"more than {MAX_PLANS} needed")])
+            fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, sources)
+        entry.set(**fields,
+                  notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                         + ("the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} needed")])
     for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
         if config in built or config in failed or n >= MAX_PLANS or out_of_time():
             continue
@@ -101,14 +101,14 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         rebuilt = built.get(config, fallback)
         for entry, wa, path in group:
             if rebuilt is None:
-                entry.update(sources_fields(path, src))
+                entry.set(**sources_fields(path, src))
                 continue
             fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
-            entry.update(fields)
+            entry.set(**fields)
             if cmp.differences:
                 pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
             if config not in built:
-                entry["notes"] = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+                entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
     run_diffoscope(pending, ctx)
 
 
@@ -117,12 +117,12 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
     the same page."""
     done: dict[tuple, dict] = {}
     for entry, path, rebuilt, kw in pending:
-        key = (finding_key(entry) or entry["filename"], entry.get("check"))
+        key = (finding_key(entry) or entry.filename, entry.check)
         if key in done:
-            entry["diffoscope"] = dict(done[key], shared_with=done[key]["wheel"])
+            entry.diffoscope = dict(done[key], shared_with=done[key]["wheel"])
             continue
         diffoscope.attach(entry, path, rebuilt, ctx.opts.report_dir, ctx.opts.diffoscope_compiled, **kw)
-        done[key] = dict(entry["diffoscope"], wheel=entry["filename"])
+        done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
 
 
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
@@ -143,15 +143,15 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
         # the era's build needs an older interpreter (its setuptools, or its setup.py): rebuilt with it
         run.failed = False
         run.build(dataclasses.replace(plan, python=older),
-                  [f"the build needs an older Python ({run.records[-1]['reason']}): built again with Python {older}"])
+                  [f"the build needs an older Python ({run.records[-1].reason}): built again with Python {older}"])
     if not run.failed and not run.all_identical():
         _search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
         if i in run.best:
-            entry.update(run.best[i][1])
+            entry.set(**run.best[i][1])
             if run.kept is None:
                 _sources_instead(entry, path, src)
-            if entry["verdict"] in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
+            if entry.verdict in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
                     pending.append((entry, path, rebuilt_path, {}))
@@ -163,7 +163,7 @@ def _older_python(run: "_Attempts", ctx: Context) -> str | None:
     has one older than the one that failed."""
     if not run.failed or not run.records:
         return None
-    m = re.search(r"needs Python (\d+)\.(\d+) or older", run.records[-1].get("reason") or "")
+    m = re.search(r"needs Python (\d+)\.(\d+) or older", run.records[-1].reason or "")
     if not m:
         return None
     wanted = (int(m.group(1)), int(m.group(2)))
@@ -182,55 +182,55 @@ class _Attempts:
         self.kept: Rebuilt | None = None
         self.kept_score: tuple | None = None
         self.kept_plan: BuildPlan = plan
-        self.records: list[dict] = []
+        self.records: list[BuildRecord] = []
         self.failed = False
         self.sources: frozenset[str] = frozenset()  # module names the sdist holds a source for
 
     def all_identical(self) -> bool:
         return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
 
-    def build(self, plan: BuildPlan, extra_notes: list[str] = ()) -> dict:
+    def build(self, plan: BuildPlan, extra_notes: list[str] = ()) -> BuildRecord:
         attempt = len(self.records)
         label = f"{self.n}" if attempt == 0 else f"{self.n}.{attempt}"
         record, rebuilt = rebuild(plan, list(self.notes) + list(extra_notes), self.src, self.ctx, self.index_url,
                                   self.work / f"build{label}", self.rel, label, self.result)
         self.ctx.stage(self.result, "compare")
-        record["attempt"] = attempt
-        self.result["builds"].append(record)
+        record.attempt = attempt
+        self.result.builds.append(record)
         self.records.append(record)
         rebuilt_wa = None
         if rebuilt is not None:
             try:
                 rebuilt_wa = read_wheel(rebuilt)
             except UnsafeArchive as exc:
-                record["reason"] = f"rebuilt wheel unreadable: {exc}"
+                record.reason = f"rebuilt wheel unreadable: {exc}"
         if rebuilt_wa is None:
-            failed = {"verdict": Verdict.FAILED.value, "reason": record["reason"]}
+            failed = {"verdict": Verdict.FAILED.value, "reason": record.reason}
             for i in range(len(self.members)):  # any comparison made by another build says more than this
                 self.best.setdefault(i, ((99,), failed))
             self.failed = self.kept is None
             return record
         total: list = []
         for i, (entry, wa, _, binary) in enumerate(self.members):
-            fields = compare_rebuilt(entry["sha256"], wa, record["rebuilt"]["filename"], record["rebuilt"]["sha256"],
+            fields = compare_rebuilt(entry.sha256, wa, record.rebuilt["filename"], record.rebuilt["sha256"],
                                      rebuilt_wa, binary, self.sources)
-            fields["build"] = len(self.result["builds"]) - 1
+            fields["build"] = len(self.result.builds) - 1
             s = score(fields)
             total.append(s)
             if i not in self.best or s < self.best[i][0]:
                 self.best[i] = (s, fields)
-        record["score"] = list(tuple(map(sum, zip(*total)))) if total else [0]
-        if self.kept_score is None or tuple(record["score"]) < self.kept_score:
-            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, record["rebuilt"]["filename"]), \
-                tuple(record["score"]), plan
+        record.score = list(tuple(map(sum, zip(*total)))) if total else [0]
+        if self.kept_score is None or tuple(record.score) < self.kept_score:
+            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, record.rebuilt["filename"]), \
+                tuple(record.score), plan
             for b in self.records:
-                b.pop("chosen", None)
-            record["chosen"] = True
+                b.chosen = None
+            record.chosen = True
         return record
 
 
-def _setuptools_of(record: dict) -> str | None:
-    return next((r["version"] for r in record.get("requirements") or [] if r["name"] == "setuptools"), None)
+def _setuptools_of(record: BuildRecord | None) -> str | None:
+    return next((r["version"] for r in (record.requirements if record else []) if r["name"] == "setuptools"), None)
 
 
 def _search_toolchain(run: _Attempts) -> None:
@@ -243,19 +243,21 @@ def _search_toolchain(run: _Attempts) -> None:
     try:
         files = run.ctx.build_index(run.index_url).project_files("setuptools")
     except AuditorError as exc:
-        run.result["notes"].append(f"toolchain search skipped: setuptools' files: {exc}")
+        run.result.notes.append(f"toolchain search skipped: setuptools' files: {exc}")
         return
     meta = _published_metadata_version(run.members)
     tried = {v for v in (_setuptools_of(r) for r in run.records) if v}
     ordered = toolchain.candidates(run.plan, files, meta, tried)
     search: dict[str, Any] = {"why": why, "metadata_version": meta, "candidates": len(ordered), "tried": [],
                               "bound": toolchain.MAX_SEARCH_BUILDS, "bound_hit": False}
-    run.result.setdefault("toolchain_search", []).append(search)
+    if run.result.toolchain_search is None:
+        run.result.toolchain_search = []
+    run.result.toolchain_search.append(search)
     base = dataclasses.replace(run.kept_plan)
     queue = toolchain.first_round(ordered)
     done: set[str] = set()
     best_version, best_score = None, None
-    while queue and not run.all_identical() and not run.result.get("budget_hit"):
+    while queue and not run.all_identical() and not run.result.budget_hit:
         version = queue.pop(0)
         if version in done:
             continue
@@ -265,14 +267,14 @@ def _search_toolchain(run: _Attempts) -> None:
         done.add(version)
         record = run.build(toolchain.with_setuptools(base, version),
                            [f"toolchain search: setuptools {version} ({why})"])
-        score_ = tuple(record.get("score") or [99])
-        search["tried"].append({"setuptools": version, "build": len(run.result["builds"]) - 1,
-                                "score": list(score_), "reason": record.get("reason")})
-        if record.get("rebuilt") and (best_score is None or score_ < best_score):
+        score_ = tuple(record.score or [99])
+        search["tried"].append({"setuptools": version, "build": len(run.result.builds) - 1,
+                                "score": list(score_), "reason": record.reason})
+        if record.rebuilt and (best_score is None or score_ < best_score):
             best_version, best_score = version, score_
         if not queue and best_version:
             queue = [v for v in toolchain.neighbours(ordered, best_version) if v not in done]
-    chosen = _setuptools_of(next((r for r in run.records if r.get("chosen")), {}))
+    chosen = _setuptools_of(next((r for r in run.records if r.chosen), None))
     search["chosen"] = chosen
     search["matched"] = run.all_identical()
 
@@ -297,13 +299,13 @@ def _ccache(release_work: Path, python: str) -> Path:
     return d
 
 
-def _sources_instead(entry: dict, path: Path, src: Path) -> None:
+def _sources_instead(entry: WheelResult, path: Path, src: Path) -> None:
     """No rebuild could be made: check what can be checked against the sdist's sources instead. The
     verdict is at best `partial`, and its reason starts with why the rebuild failed."""
     fields = sources_fields(path, src)
     if fields.get("verdict") in (Verdict.PARTIAL.value, Verdict.DIFFERS.value):
-        failed = entry.get("reason") or "rebuild failed"
-        entry.update(fields, reason=f"rebuild failed ({failed}); {fields['reason']}")
+        failed = entry.reason or "rebuild failed"
+        entry.set(**dict(fields, reason=f"rebuild failed ({failed}); {fields['reason']}"))
 
 
 def score(fields: dict) -> tuple:
@@ -313,28 +315,26 @@ def score(fields: dict) -> tuple:
             len(fields.get("metadata_format") or []), fields.get("mtime_members", 0))
 
 
-def _rebuilt_path(result, entry, ctx: Context) -> Path | None:
-    rebuilt = result["builds"][entry["build"]].get("rebuilt") if entry.get("build") is not None else None
+def _rebuilt_path(result: PackageResult, entry: WheelResult, ctx: Context) -> Path | None:
+    rebuilt = result.builds[entry.build].rebuilt if entry.build is not None else None
     return ctx.cache.get(rebuilt["sha256"]) if rebuilt else None
 
 
 def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str,
-            result: dict[str, Any]) -> tuple[dict[str, Any], Path | None]:
+            result: PackageResult) -> tuple[BuildRecord, Path | None]:
     """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel.
     Returns the build record (as in results.json) and the rebuilt wheel in the cache, or None."""
-    record: dict[str, Any] = {
-        "backend": plan.backend, "backend_version": plan.backend_version, "generator": plan.generator,
-        "declared_requires": plan.requires, "cutoff": to_jsonable(plan.cutoff),
-        "source_date_epoch": plan.timestamp.source_date_epoch, "tz": plan.timestamp.tz or "UTC",
-        "timestamp_policy": {"name": plan.timestamp.name, "reason": plan.timestamp.reason},
-        "requirements": [], "python": plan.python, "sandbox": ctx.sandbox.name,
-        "variant": plan.variant, "variant_env": plan.env, "variant_options": plan.options,
-        "log": None, "reason": None, "seconds": None, "notes": list(notes),
-    }
+    record = BuildRecord(
+        backend=plan.backend, backend_version=plan.backend_version, generator=plan.generator,
+        declared_requires=plan.requires, cutoff=to_jsonable(plan.cutoff),
+        source_date_epoch=plan.timestamp.source_date_epoch, tz=plan.timestamp.tz or "UTC",
+        timestamp_policy={"name": plan.timestamp.name, "reason": plan.timestamp.reason},
+        python=plan.python, sandbox=ctx.sandbox.name,
+        variant=plan.variant, variant_env=plan.env, variant_options=plan.options, notes=list(notes))
     work.mkdir(parents=True, exist_ok=True)
     log_path = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-build{n}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    record["log"] = str(log_path.relative_to(ctx.opts.report_dir))
+    record.log = str(log_path.relative_to(ctx.opts.report_dir))
     requires = list(plan.requires)
     log = ""
     for round_ in range(2):  # a second round when the backend asks for more (get_requires_for_build_wheel)
@@ -344,10 +344,10 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
                            exempt=plan.backend if plan.backend_version else None)
             wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
-            record["requirements"] = [to_jsonable(r) for r in reqs]
+            record.requirements = [to_jsonable(r) for r in reqs]
             frontend = ctx.frontend(lock_index, plan.python)
         except AuditorError as exc:
-            record["reason"] = f"build requirements: {exc}"
+            record.reason = f"build requirements: {exc}"
             log_path.write_text(log + str(exc) + "\n")
             return record, None
         out = work / f"out{round_}"
@@ -364,26 +364,26 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         try:
             outcome = ctx.sandbox.build(job)
         except SandboxError as exc:  # the image for this interpreter could not be had: this build fails
-            record["reason"] = f"sandbox: {exc}"[:600]
+            record.reason = f"sandbox: {exc}"[:600]
             log_path.write_text(log + str(exc) + "\n")
             return record, None
         log += outcome.log
-        record["seconds"] = round((record["seconds"] or 0) + outcome.seconds, 3)
+        record.seconds = round((record.seconds or 0) + outcome.seconds, 3)
         new = [m for m in outcome.missing if m not in requires]
         if outcome.reason != "missing-build-dependencies" or not new or round_:
             break
         requires += new
-        record["notes"].append(f"the backend asked for more build requirements (get_requires_for_build_wheel): "
+        record.notes.append(f"the backend asked for more build requirements (get_requires_for_build_wheel): "
                                f"{', '.join(new)}; resolved as of the same cutoff and built again")
         log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
     log_path.write_text(log)
     if outcome.wheel_path is None:
         cause = failure_cause(log) if outcome.reason != "timeout" else None
         tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
-        record["reason"] = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
-        record["log_tail"] = tail
+        record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
+        record.log_tail = tail
         return record, None
-    record["installer"], record["phases"] = outcome.installer, outcome.phases
+    record.installer, record.phases = outcome.installer, outcome.phases
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
-    record["rebuilt"] = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
+    record.rebuilt = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
     return record, cached

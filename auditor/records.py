@@ -1,8 +1,10 @@
 """Plain typed records that pass between the pipeline's stages.
 
-lockfile -> LockedRelease; index -> IndexFile; plan -> BuildPlan; rebuild -> BuildOutcome;
-judge -> Comparison (of Differences). Package and wheel results are plain dicts, as in results.json
-(schema/results.schema.json).
+lockfile -> LockedRelease; index -> IndexFile; plan -> BuildPlan; rebuild -> BuildOutcome and
+BuildRecord; judge -> Comparison (of Differences) and the fields of a WheelResult; findings -> Finding;
+the whole audit of a release -> PackageResult. These results are serialized in one place,
+to_jsonable() (an optional field is left out while it is None), into results.json
+(schema/results.schema.json); from_dict() reads them back (the verdict cache).
 """
 
 from __future__ import annotations
@@ -169,9 +171,171 @@ class BuildOutcome:
     phases: dict[str, float] = field(default_factory=dict)  # seconds per driver phase (venv, install, build, …)
 
 
+def _opt(default: Any = None) -> Any:
+    """A result field written to results.json only once it is set (not None)."""
+    return field(default=default, metadata={"optional": True})
+
+
+def _items(default_factory: Any = list) -> Any:
+    return field(default_factory=default_factory)
+
+
+class _Result:
+    """Results are filled in stage by stage: set() takes a judge's or a build's fields by name and
+    refuses a name the record does not have (a typo is an error, not a new key in results.json)."""
+
+    def set(self, **fields: Any) -> None:
+        for k, v in fields.items():
+            if k.startswith("_") or k not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+                raise TypeError(f"{type(self).__name__} has no field {k!r}")
+            setattr(self, k, v)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - names
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+@dataclass
+class ArtifactResult(_Result):
+    """A published file of a release (its sdist, or a wheel's file facts), as the index served it."""
+
+    filename: str
+    url: str
+    sha256: str | None
+    upload_time: str | None
+    size: int | None
+    yanked: str | None
+    flags: list[str]
+    provenance_url: str | None = None
+    provenance: dict | None = _opt()  # PEP 740 publishers, when the release has provenance
+
+
+@dataclass
+class WheelResult(ArtifactResult):
+    """A published wheel and its verdict: how it was checked, what differs, what was normalized."""
+
+    verdict: str | None = None  # a Verdict value
+    reason: str | None = None  # one line a person can check
+    rebuilt_sha256: str | None = None
+    normalizations: list[str] = _items()
+    differences: list[dict] = _items()  # serialized Differences (path, kind, detail, cls, cause)
+    check: str | None = _opt()  # rebuilt | rebuilt-binary | rebuilt-pure-variant | rebuilt-other-platform | sources
+    compared_with: str | None = _opt()  # the rebuild another platform's wheel was compared with
+    members_verified: int | None = _opt()
+    not_reproduced: list[dict] | None = _opt()  # compiled members and tool steps listed, not verified
+    metadata_format: list[str] | None = _opt()  # what differed only in spelling
+    tool_steps: list[str] | None = _opt()  # accepted repair-tool outputs
+    classes: list[str] | None = _opt()  # classes of the differences, most dangerous first
+    mtime_members: int | None = _opt()
+    build: int | None = _opt()  # index of the build (PackageResult.builds) it was compared with
+    notes: list[str] | None = _opt()
+    diffoscope: dict | None = _opt()
+    finding: str | None = _opt()  # id of its Finding
+
+
+@dataclass
+class BuildRecord(_Result):
+    """One rebuild: the plan it ran (backend, pins, timestamps, interpreter, variant), its log and outcome."""
+
+    backend: str | None
+    backend_version: str | None
+    generator: str | None
+    declared_requires: list[str]
+    cutoff: str | None
+    source_date_epoch: int | None
+    tz: str
+    timestamp_policy: dict[str, str]
+    python: str
+    sandbox: str
+    variant: str | None
+    variant_env: dict[str, str]
+    variant_options: dict[str, Any]
+    notes: list[str]
+    requirements: list[dict] = _items()  # the exact pins with hashes
+    log: str | None = None  # relative to the report directory
+    reason: str | None = None  # why no wheel
+    seconds: float | None = None
+    log_tail: str | None = _opt()
+    installer: str | None = _opt()
+    phases: dict[str, float] | None = _opt()
+    rebuilt: dict[str, str] | None = _opt()  # filename and sha256 of the rebuilt wheel
+    attempt: int | None = _opt()  # 0 for a configuration's first build, then its retries
+    score: list[int] | None = _opt()  # judge's score summed over its wheels (lower is better)
+    chosen: bool | None = _opt()  # the build kept for this configuration
+
+
+@dataclass
+class Finding(_Result):
+    """One distinct difference of a release, with every wheel it appears on (judge/findings.py)."""
+
+    id: str
+    wheels: list[str]
+    classes: list[str]
+    causes: list[str]
+    members: list[str]
+    reason: str | None
+    diffoscope: str | None = None  # the page of its first wheel that has one
+
+
+@dataclass
+class PackageResult(_Result):
+    """The audit of one locked release: its artifacts and verdicts, builds, findings and timings."""
+
+    name: str
+    version: str
+    lock_file: str
+    lock_line: int
+    verdict: str | None = None  # the worst of its wheels'
+    reason: str | None = None
+    flags: list[str] = _items()
+    sdist: ArtifactResult | None = None
+    wheels: list[WheelResult] = _items()  # the wheels the lock hashes
+    unlocked: list[WheelResult] = _items()  # wheels the index serves that the lock does not hash
+    missing: list[str] = _items()  # lock hashes no served file has
+    builds: list[BuildRecord] = _items()
+    build: BuildRecord | None = None  # the chosen build
+    notes: list[str] = _items()
+    seconds: float = 0.0
+    index_url: str | None = _opt()
+    url: str | None = _opt()  # a direct-URL pin's URL
+    provenance: dict | None = _opt()  # filename -> PEP 740 publishers
+    findings: list[Finding] | None = _opt()
+    budget_hit: bool | None = _opt()
+    toolchain_search: list[dict] | None = _opt()
+    timings: dict[str, float] | None = _opt()  # seconds per stage
+    cached: bool | None = _opt()  # read from the verdict cache
+    _stage: tuple | None = None  # the stage running now, and since when (never written)
+
+    def artifacts(self) -> list[ArtifactResult]:
+        """The sdist (if any), the locked wheels, then the unlocked ones."""
+        return ([self.sdist] if self.sdist else []) + list(self.wheels) + list(self.unlocked)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PackageResult:
+        data = dict(data)
+        data["sdist"] = ArtifactResult.from_dict(data["sdist"]) if data.get("sdist") else None
+        for k in ("wheels", "unlocked"):
+            data[k] = [WheelResult.from_dict(w) for w in data.get(k) or []]
+        data["builds"] = [BuildRecord.from_dict(b) for b in data.get("builds") or []]
+        data["build"] = BuildRecord.from_dict(data["build"]) if data.get("build") else None
+        if data.get("findings") is not None:
+            data["findings"] = [Finding.from_dict(f) for f in data["findings"]]
+        return super().from_dict.__func__(cls, data)  # type: ignore[attr-defined]
+
+
 def to_jsonable(obj: Any) -> Any:
+    """The one serialization of records into results.json's JSON: optional fields are left out while
+    None, private ones (a leading _) never written."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not f.name.startswith("_") and not (f.metadata.get("optional") and getattr(obj, f.name) is None)}
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, datetime):

@@ -10,7 +10,6 @@ entry and copied into the new report directory.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import json
@@ -25,6 +24,7 @@ from auditor import __version__
 from auditor.fetch import Cache
 from auditor.errors import InputError
 from auditor.fsutil import publish_dir
+from auditor.records import PackageResult
 
 NEVER_CACHED = {"unverifiable"}
 _KEY = re.compile(r"[0-9a-f]{64}")
@@ -59,23 +59,25 @@ class ResultCache:
     def __init__(self, cache: Cache):
         self.root = cache.dir("results")
 
-    def get(self, k: str, report_dir: Path) -> dict | None:
+    def get(self, k: str, report_dir: Path) -> PackageResult | None:
         entry = self.root / k
         try:
             result = json.loads((entry / "result.json").read_text())
-        except (OSError, ValueError):
+            record = PackageResult.from_dict(result)
+        except (OSError, ValueError, TypeError, KeyError):  # unreadable, or not a record of this code's
             return None
         for rel in _files_of(result):
             src = entry / "files" / rel
             if src.is_file():
                 (report_dir / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, report_dir / rel)
-        result["cached"] = True
-        return result
+        record.cached = True
+        return record
 
-    def put(self, k: str, result: dict, report_dir: Path) -> None:
-        if result.get("verdict") in NEVER_CACHED:
+    def put(self, k: str, record: PackageResult, report_dir: Path) -> None:
+        if record.verdict in NEVER_CACHED:
             return
+        result = record.to_dict()
 
         def fill(tmp: Path) -> None:
             for rel in _files_of(result):
@@ -83,9 +85,8 @@ class ResultCache:
                 if src.is_file():
                     (tmp / "files" / rel).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(src, tmp / "files" / rel)
-            stored = copy.deepcopy(result)
-            stored.pop("cached", None)
-            (tmp / "result.json").write_text(json.dumps(stored))
+            result.pop("cached", None)
+            (tmp / "result.json").write_text(json.dumps(result))
 
         try:
             publish_dir(self.root / k, fill, "result.json")  # a concurrent run sees the whole entry or none

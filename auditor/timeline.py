@@ -6,6 +6,7 @@ from typing import Any
 
 from auditor.errors import AuditorError
 from auditor.index import HttpClient
+from auditor.records import PackageResult
 
 
 def baseline_index(baseline: dict) -> dict[tuple[str, str], set[tuple[str, str]]]:
@@ -19,18 +20,17 @@ def baseline_index(baseline: dict) -> dict[tuple[str, str], set[tuple[str, str]]
     return out
 
 
-def mark_new_since_baseline(result: dict, known: dict[tuple[str, str], set[tuple[str, str]]]) -> None:
-    seen = known.get((result["name"], result["version"]))
+def mark_new_since_baseline(result: PackageResult, known: dict[tuple[str, str], set[tuple[str, str]]]) -> None:
+    seen = known.get((result.name, result.version))
     if seen is None:
-        if result.get("sdist") or result.get("wheels") or result.get("unlocked"):
-            result.setdefault("notes", []).append("release not in the baseline: nothing to compare against")
+        if result.artifacts():
+            result.notes.append("release not in the baseline: nothing to compare against")
         return
-    for a in [result.get("sdist")] + result.get("wheels", []) + result.get("unlocked", []):
-        if a and (a["filename"], a.get("sha256")) not in seen and "new-since-baseline" not in a["flags"]:
-            a["flags"].append("new-since-baseline")
-    if any("new-since-baseline" in a["flags"] for a in result.get("wheels", []) + result.get("unlocked", [])
-           + ([result["sdist"]] if result.get("sdist") else [])):
-        result["flags"].append("new-since-baseline")
+    for a in result.artifacts():
+        if (a.filename, a.sha256) not in seen and "new-since-baseline" not in a.flags:
+            a.flags.append("new-since-baseline")
+    if any("new-since-baseline" in a.flags for a in result.artifacts()):
+        result.flags.append("new-since-baseline")
 
 
 def provenance(url: str, http: HttpClient) -> dict[str, Any] | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
 
 from packaging.utils import parse_wheel_filename
+
+from auditor.records import Finding, WheelResult
 
 
 def _generic(text: str, filename: str) -> str:
@@ -25,32 +26,30 @@ def _generic(text: str, filename: str) -> str:
     return re.sub(r"\((?:[^()]*-)?cp\d+[^()]*\.whl\)", "({rebuild})", out)
 
 
-def finding_key(entry: dict[str, Any]) -> str | None:
+def finding_key(entry: WheelResult) -> str | None:
     """The identity of a wheel's finding (None when the wheel does not differ)."""
-    if entry.get("verdict") != "differs":
+    if entry.verdict != "differs":
         return None
-    diffs = sorted((d["path"], d["kind"], d.get("cls") or "code", _generic(d.get("detail") or "", entry["filename"]))
-                   for d in entry.get("differences") or [])
+    diffs = sorted((d["path"], d["kind"], d.get("cls") or "code", _generic(d.get("detail") or "", entry.filename))
+                   for d in entry.differences)
     if not diffs:
-        diffs = [("", "", "code", _generic(entry.get("reason") or "", entry["filename"]))]
+        diffs = [("", "", "code", _generic(entry.reason or "", entry.filename))]
     return hashlib.sha256(json.dumps(diffs).encode()).hexdigest()[:12]
 
 
-def group(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def group(entries: list[WheelResult]) -> list[Finding]:
     """One record per distinct finding: its wheels, classes, causes, members and one-line reason."""
-    by_key: dict[str, dict[str, Any]] = {}
+    by_key: dict[str, Finding] = {}
     for e in entries:
         key = finding_key(e)
         if key is None:
             continue
-        f = by_key.setdefault(key, {
-            "id": key, "wheels": [], "classes": e.get("classes") or ["code"],
-            "causes": sorted({d["cause"] for d in e.get("differences") or [] if d.get("cause")}),
-            "members": sorted({d["path"] for d in e.get("differences") or []})[:20],
-            "reason": e.get("reason"), "diffoscope": None,
-        })
-        f["wheels"].append(e["filename"])
-        e["finding"] = key
-        if f["diffoscope"] is None and (e.get("diffoscope") or {}).get("html"):
-            f["diffoscope"] = e["diffoscope"]["html"]
+        f = by_key.setdefault(key, Finding(
+            id=key, wheels=[], classes=e.classes or ["code"],
+            causes=sorted({d["cause"] for d in e.differences if d.get("cause")}),
+            members=sorted({d["path"] for d in e.differences})[:20], reason=e.reason))
+        f.wheels.append(e.filename)
+        e.finding = key
+        if f.diffoscope is None and (e.diffoscope or {}).get("html"):
+            f.diffoscope = e.diffoscope["html"]
     return list(by_key.values())

@@ -41,17 +41,17 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
     plans: Groups = {}
     others: Groups = {}
     for f, entry, path in entries:
-        if entry["verdict"] is not None or path is None:
+        if entry.verdict is not None or path is None:
             continue
         own = wheel_python(f.filename, pythons, python)
         try:
             wa = read_wheel(path)
             plan, notes = make_plan(wa, src, f.upload_time, own or python, f.filename)
         except UnsafeArchive as exc:
-            entry.update(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
+            entry.set(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
             continue
         except BuildError as exc:
-            entry.update(verdict=Verdict.FAILED.value, reason=str(exc))
+            entry.set(verdict=Verdict.FAILED.value, reason=str(exc))
             continue
         binary = not is_pure(f.filename)
         if binary and own is None:
