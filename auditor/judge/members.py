@@ -14,8 +14,8 @@ from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record
                                  is_compiled)
 from auditor.judge.rules import grafted
 from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
-                                 _pure_rebuild, _scm_version, _stale, _top_level_of_optional_extensions,
-                                 _zip_safe_marker, align_dist_info)
+                                 _pure_rebuild, _scm_version, _source_checksums, _stale,
+                                 _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
 from auditor.records import Comparison, Difference
 
 
@@ -77,7 +77,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
                                                                                 if extension_stem(n))))
               ) in ("verified", "retag", "differs"):
             out.members_verified += verdict == "verified"
-        elif _scm_version(pub, reb, name, out):
+        elif _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out):
             pass
         elif pure_variant and _top_level_of_optional_extensions(pub, reb, name, out):
             pass
@@ -190,7 +190,7 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
-        if _scm_version(pub, reb, name, out):
+        if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
 

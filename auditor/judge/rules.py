@@ -32,6 +32,10 @@ NORMALIZATIONS = {
                              "NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
     "dist-info-name": "the dist-info (and .data) directory spells the project name another way "
                       "(PyYAML-6.0.3.dist-info by an older setuptools, pyyaml-6.0.3.dist-info by a newer one)",
+    "build-path": "a checksum file the build writes of its own sources (sha256sum lines `HASH  PATH`, aiohttp's "
+                  ".hash/*.hash) names each file by the builder's absolute checkout path: accepted when both sides "
+                  "name the same files and every line's hash is that file's sha256 in its own wheel (a Windows "
+                  "checkout's CRLF sources hash otherwise; the files themselves are compared as usual)",
     "record-rows": "RECORD differs only where members differ under the rules above, or in row order: every "
                    "published row matches its member's sha256 and size, and no member is missing from it",
 }
@@ -51,6 +55,34 @@ TOOL_STEPS = {
                      "(__commit_id__ = 'g…'); a build from the sdist has no checkout and writes None",
     "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
 }
+
+_CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+
+
+def checksum_rows(wa: WheelArchive, name: str) -> list[tuple[str, str]] | None:
+    """(directory prefix, member) per line when `name` is a sha256sum-style file whose every line names a
+    member of this wheel by an absolute path and carries that member's sha256; None otherwise."""
+    try:
+        text = wa.read(name, limit=1 << 16).decode("utf-8")
+    except Exception:
+        return None
+    rows = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = _CHECKSUM_LINE.match(line.strip())
+        if not m:
+            return None
+        digest, path = m.group(1), m.group(2).replace("\\", "/")
+        if not (path.startswith("/") or re.match(r"^[A-Za-z]:/", path)):
+            return None
+        parts = path.split("/")
+        member = next(("/".join(parts[i:]) for i in range(1, len(parts)) if "/".join(parts[i:]) in wa.members), None)
+        if member is None or wa.members[member].sha256 != digest:
+            return None
+        rows.append((path[: len(path) - len(member)], member))
+    return rows or None
+
 
 SBOM = re.compile(r"^[^/]+\.dist-info/sboms/auditwheel\.cdx\.json$")
 

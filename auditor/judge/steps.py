@@ -14,8 +14,8 @@ from packaging.utils import canonicalize_name
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import (bundled_header, grafted, gzipped_copy, record_problem, record_rows, sbom_step,
-                                 scm_commit_id)
+from auditor.judge.rules import (bundled_header, checksum_rows, grafted, gzipped_copy, record_problem, record_rows,
+                                 sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
 
@@ -70,6 +70,21 @@ def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Compariso
         out.tool_steps.append(f"setuptools-scm version file {name}: the commit id of the publisher's checkout")
         out.members_verified += 1
     return ok
+
+
+def _source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    """A checksum file of the build's own sources that differs only in the builder's checkout directory
+    (and in the hashes of files whose bytes differ, which are each compared as members): build-path."""
+    if name.endswith((".py", ".pyi", ".pth")) or ".dist-info/" in name:
+        return False
+    a, b = checksum_rows(pub, name), checksum_rows(reb, name)
+    if not a or not b or [m for _, m in a] != [m for _, m in b]:
+        return False
+    out.normalizations.append("build-path")
+    out.format_notes.append(f"{name}: checksums of {len(a)} file(s) named by the builder's checkout "
+                            f"{a[0][0]!r} (published), {b[0][0]!r} (rebuilt); each equals its file in its own wheel")
+    out.members_verified += 1
+    return True
 
 
 def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
