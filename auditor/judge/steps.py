@@ -14,8 +14,8 @@ from packaging.utils import canonicalize_name
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import (bundled_header, checksum_rows, grafted, gzipped_copy, record_problem, record_rows,
-                                 sbom_step, scm_commit_id)
+from auditor.judge.rules import (bundled_header, checksum_rows, delvewheel_patch, grafted, gzipped_copy,
+                                 record_problem, record_rows, sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
 
@@ -70,6 +70,33 @@ def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Compariso
         out.tool_steps.append(f"setuptools-scm version file {name}: the commit id of the publisher's checkout")
         out.members_verified += 1
     return ok
+
+
+def _delvewheel(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    """A Windows wheel's .py that delvewheel patched: without its block, the rebuild's (or absent from the
+    rebuild and nothing but the block: delvewheel created it)."""
+    if not name.endswith(".py"):
+        return False
+    try:
+        text = pub.read(name, 1 << 22).decode("utf-8")
+        mine = reb.read(name, 1 << 22).decode("utf-8") if name in reb.members else ""
+    except Exception:
+        return False
+    crlf = "\r\n" in text and "\r\n" not in mine
+    found = delvewheel_patch(text.replace("\r\n", "\n"), pub)
+    if not found:
+        return False
+    before, after, ident, libs = found
+    mine = mine.replace("\r\n", "\n")
+    head = before.rstrip()
+    if not (mine.startswith(head) and mine[len(head):].strip() == after.strip()):
+        return False
+    out.tool_steps.append(f"delvewheel {ident} patch of {name} (adds the grafted {libs}/ to the DLL search path)")
+    if crlf:
+        out.normalizations.append("crlf-line-endings")
+        out.crlf_members.append(name)
+    out.members_verified += 1
+    return True
 
 
 def _source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
