@@ -212,7 +212,7 @@ def cache_import(
 def image_build(
     engine: str = typer.Option("auto", "--engine", help="auto | docker | podman"),
     tag: str = typer.Option("", "--tag", help="image name (default: auditor-build:SUITE)"),
-    suite: str = typer.Option("bookworm", "--suite", help="Debian suite: bullseye (Python 3.9), bookworm (3.11), trixie (3.13)"),
+    suite: str = typer.Option("bookworm", "--suite", help="Debian suite: bullseye (Python 3.9), bookworm (3.11), trixie (3.13), forky (3.14)"),
     rebuild: bool = typer.Option(False, "--rebuild", help="build again even if the image exists"),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"),
 ) -> None:

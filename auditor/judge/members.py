@@ -113,9 +113,24 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     out = Comparison(normalizations=[], differences=[])
     reb = align_dist_info(pub, reb, out)
     variant = binary and sources is not None and _pure_rebuild(pub, reb)
-    diffs, norms = out.differences, out.normalizations
+    _archive_structure(pub, reb, out)
+    pub_names = {n for n in pub.members if not pub.members[n].is_dir}
+    reb_names = {n for n in reb.members if not reb.members[n].is_dir}
+    _one_sided(pub, reb, pub_names, reb_names, out, binary, variant, sources)
+    record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant)
+    if record and _judge_record(pub, reb, record, out):
+        out.members_verified += 1
+    common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
+    common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
+    if common_order_pub != common_order_reb:
+        out.normalizations.append("zip-order")
+    return _finish(out)
 
-    # Archive structure of the published wheel.
+
+def _archive_structure(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> None:
+    """The published archive's own structure: duplicate names, comment, data around it, header problems;
+    directory entries and their times."""
+    diffs, norms = out.differences, out.normalizations
     for name in sorted(set(pub.duplicates)):
         diffs.append(_diff(name, "archive", "duplicate member name in the published wheel", "code"))
     if pub.comment != reb.comment:
@@ -126,9 +141,6 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
         diffs.append(_diff("(archive)", "archive", f"{pub.trailing_bytes} bytes of data after the archive", "code"))
     for problem in pub.problems:
         diffs.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
-
-    pub_names = {n for n in pub.members if not pub.members[n].is_dir}
-    reb_names = {n for n in reb.members if not reb.members[n].is_dir}
     pub_dirs = {n for n in pub.members if pub.members[n].is_dir}
     reb_dirs = {n for n in reb.members if reb.members[n].is_dir}
     if pub_dirs != reb_dirs:
@@ -137,6 +149,12 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
         if pub.members[d].date_time != reb.members[d].date_time:
             norms.append("zip-mtime")
 
+
+def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_names: set[str], out: Comparison,
+               binary: bool, variant: bool, sources: frozenset[str] | None) -> None:
+    """Members on one side only: moved licenses, a compiled variant's modules, repair-tool outputs,
+    gzipped copies are accounted for; anything else is a difference."""
+    diffs = out.differences
     moved = _moved_licenses(pub, reb, pub_names - reb_names, reb_names - pub_names, out)
     for name in sorted(pub_names - reb_names - moved):
         if variant and _accounted(name, sources):
@@ -155,8 +173,14 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
             continue
         diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
+
+def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out: Comparison, binary: bool,
+                    variant: bool) -> str | None:
+    """Members on both sides, one by one: mode, times, compression, then content under the named rules.
+    Returns RECORD's name, judged once every member is known."""
+    diffs, norms = out.differences, out.normalizations
     record: str | None = None
-    for name in sorted(pub_names & reb_names):
+    for name in names:
         a: Member = pub.members[name]
         b: Member = reb.members[name]
         if a.is_link or b.is_link or a.is_special or b.is_special:
@@ -193,12 +217,4 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
         if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
-
-    if record and _judge_record(pub, reb, record, out):
-        out.members_verified += 1
-
-    common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
-    common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
-    if common_order_pub != common_order_reb:
-        norms.append("zip-order")
-    return _finish(out)
+    return record

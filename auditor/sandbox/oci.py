@@ -32,7 +32,7 @@ from auditor.sandbox.local import outcome
 RECIPE = Path(__file__).resolve().parents[2] / "containers" / "debian" / "build-rootfs.sh"
 RECIPE_LABEL = "org.auditor.recipe"  # sha256 of the recipe (and suite) the image was made from: a change rebuilds it
 # One image per interpreter family, each from the Debian suite that ships it (debootstrap, no registry).
-SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
+SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"}
 DEFAULT_PYTHON = "3.11"
 DEFAULT_IMAGE = "auditor-build:bookworm"
 
