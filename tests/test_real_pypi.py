@@ -154,6 +154,9 @@ def test_platform_wheels_of_every_interpreter_without_false_alarms(auditor, cont
     cp313 = next(w for n, w in ms.items() if "cp313-cp313-manylinux" in n and "x86_64" in n)
     assert cp313["check"] == "rebuilt-binary" and cp313["members_verified"] >= 8
     assert pkgs["markupsafe"]["builds"][cp313["build"]]["python"] == "3.13"
+    cp314 = next(w for n, w in ms.items() if "cp314-cp314-manylinux" in n and "x86_64" in n)  # the forky image
+    assert cp314["check"] == "rebuilt-binary" and cp314["members_verified"] >= 8, cp314["reason"]
+    assert pkgs["markupsafe"]["builds"][cp314["build"]]["python"] == "3.14"
     cp38 = next(w for n, w in {w["filename"]: w for w in pkgs["pyyaml"]["wheels"]}.items() if "cp38" in n)
     assert "dist-info-name" in cp38["normalizations"]
     assert any(b.get("variant") == "mypyc" for b in pkgs["charset-normalizer"]["builds"])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the auditor's build image from Debian's package archive, with no container registry.
 #   containers/debian/build-rootfs.sh ROOTFS_DIR [SUITE]
-# SUITE picks the interpreter: bullseye (Python 3.9), bookworm (3.11, the default), trixie (3.13).
+# SUITE picks the interpreter: bullseye (Python 3.9), bookworm (3.11, the default), trixie (3.13),
+# forky (3.14).
 # The package set is fixed here; the exact versions installed are recorded by `auditor image build`
 # (dpkg-query inside the image) beside the image digest.
 set -euo pipefail
@@ -25,6 +26,9 @@ libs=(
 packages="$toolchain,$(IFS=,; echo "${libs[*]}")"
 # SOURCE_DATE_EPOCH keeps debootstrap's own generated files stable where it honours it.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
-debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >&2
+# A suite newer than this machine's debootstrap (forky on a bookworm host) is made with sid's script.
+script=()
+[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=(/usr/share/debootstrap/scripts/sid)
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" "${script[@]}" >&2
 # Drop what changes from one bootstrap to the next and is not needed to build.
 rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* "$rootfs"/tmp/*
