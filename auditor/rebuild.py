@@ -28,7 +28,7 @@ from auditor.rebuild_failures import failure_cause
 from auditor.resolve import resolve, shared_wheelhouse
 from auditor.sandbox import BuildJob, base_env
 
-MAX_PLANS = 4  # distinct build configurations tried per release
+MAX_PLANS = 6  # distinct build configurations tried per release (one per interpreter, and the other platforms' own)
 MAX_TIMESTAMP_TRIES = 2
 
 Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
@@ -92,7 +92,8 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             continue
         # No wheel this sandbox can build was made with this configuration: build one to compare with.
         notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
-        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending, sources)
+        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending, sources,
+                                   others=group)
         n += 1
         if best is not None:
             built[config] = best
@@ -126,17 +127,21 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
 
 
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
-                        rel, n: int, result, pending: list, sources: frozenset[str] = frozenset()) -> Rebuilt | None:
+                        rel, n: int, result, pending: list, sources: frozenset[str] = frozenset(),
+                        others: list | None = None) -> Rebuilt | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
     every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
-    platforms' wheels), or None if no build succeeded."""
+    platforms' wheels), or None if no build succeeded. `others`: wheels for other platforms made with this
+    configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
+    search, are the ones that match them best."""
     run = _Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
     run.sources = sources
+    run.others = list(others or [])
     for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
         run.build(dataclasses.replace(plan, timestamp=policy))
-        if run.failed or run.all_identical():
+        if run.failed or run.matched():
             break
     older = _older_python(run, ctx)
     if older:
@@ -144,7 +149,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
         run.failed = False
         run.build(dataclasses.replace(plan, python=older),
                   [f"the build needs an older Python ({run.records[-1].reason}): built again with Python {older}"])
-    if not run.failed and not run.all_identical():
+    if not run.failed and not run.matched():
         _search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
         if i in run.best:
@@ -185,9 +190,23 @@ class _Attempts:
         self.records: list[BuildRecord] = []
         self.failed = False
         self.sources: frozenset[str] = frozenset()  # module names the sdist holds a source for
+        self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
+        self.other_best: dict[int, tuple[tuple, dict]] = {}  # their best comparison so far
 
     def all_identical(self) -> bool:
         return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
+
+    def matched(self) -> bool:
+        """Nothing left for another build to improve: every pure member identical, no platform wheel
+        (whose compiled members are never reproduced here) differing."""
+        def done(f: dict, binary: bool) -> bool:
+            return f["verdict"] == Verdict.IDENTICAL.value or (binary and f["verdict"] != Verdict.DIFFERS.value)
+        members = all(done(f, self.members[i][3]) for i, (_, f) in self.best.items())
+        others = all(done(f, True) for _, f in self.other_best.values())
+        return bool(self.best or self.other_best) and members and others
+
+    def outcomes(self) -> list[dict]:
+        return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
 
     def build(self, plan: BuildPlan, extra_notes: list[str] = ()) -> BuildRecord:
         attempt = len(self.records)
@@ -219,6 +238,12 @@ class _Attempts:
             total.append(s)
             if i not in self.best or s < self.best[i][0]:
                 self.best[i] = (s, fields)
+        for i, (entry, wa, _) in enumerate(self.others):
+            fields, _ = other_platform_fields(wa, rebuilt_wa, record.rebuilt["filename"], self.sources)
+            s = score(fields)
+            total.append(s)
+            if i not in self.other_best or s < self.other_best[i][0]:
+                self.other_best[i] = (s, fields)
         record.score = list(tuple(map(sum, zip(*total)))) if total else [0]
         if self.kept_score is None or tuple(record.score) < self.kept_score:
             self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, record.rebuilt["filename"]), \
@@ -236,8 +261,7 @@ def _setuptools_of(record: BuildRecord | None) -> str | None:
 def _search_toolchain(run: _Attempts) -> None:
     """Rebuild with other setuptools versions while it may help (plan/toolchain.py); records what was
     tried, what matched and why, in results.json (`toolchain_search`)."""
-    binary = any(m[3] for m in run.members)
-    why = toolchain.worth_searching(run.plan, [f for _, f in run.best.values()], binary)
+    why = toolchain.worth_searching(run.plan, run.outcomes())
     if why is None:
         return
     try:
@@ -245,7 +269,7 @@ def _search_toolchain(run: _Attempts) -> None:
     except AuditorError as exc:
         run.result.notes.append(f"toolchain search skipped: setuptools' files: {exc}")
         return
-    meta = _published_metadata_version(run.members)
+    meta = _published_metadata_version([m[1] for m in run.members] + [o[1] for o in run.others])
     tried = {v for v in (_setuptools_of(r) for r in run.records) if v}
     ordered = toolchain.candidates(run.plan, files, meta, tried)
     search: dict[str, Any] = {"why": why, "metadata_version": meta, "candidates": len(ordered), "tried": [],
@@ -257,7 +281,7 @@ def _search_toolchain(run: _Attempts) -> None:
     queue = toolchain.first_round(ordered)
     done: set[str] = set()
     best_version, best_score = None, None
-    while queue and not run.all_identical() and not run.result.budget_hit:
+    while queue and not run.matched() and not run.result.budget_hit:
         version = queue.pop(0)
         if version in done:
             continue
@@ -276,11 +300,11 @@ def _search_toolchain(run: _Attempts) -> None:
             queue = [v for v in toolchain.neighbours(ordered, best_version) if v not in done]
     chosen = _setuptools_of(next((r for r in run.records if r.chosen), None))
     search["chosen"] = chosen
-    search["matched"] = run.all_identical()
+    search["matched"] = run.matched()
 
 
-def _published_metadata_version(members) -> str | None:
-    for _, wa, _, _ in members:
+def _published_metadata_version(archives) -> str | None:
+    for wa in archives:
         names = [n for n in wa.members if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
         if names:
             for line in wa.read(names[0], limit=1 << 20).decode("utf-8", "replace").splitlines():

@@ -12,6 +12,16 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"can't find Rust compiler|cargo: (command )?not found|setuptools-rust|maturin failed|"
                 r"rustc .*not found|Rust not found|No such file or directory: 'cargo'", re.I),
      "needs a Rust toolchain (cargo, rustc) and its crates, which the sandbox does not have (no crate registry)"),
+    (re.compile(r"The headers or library files could not be found for (\w+)"),
+     "needs the {0} library (headers and files), which the sandbox lacks"),
+    (re.compile(r"Can not find valid pkg-config name.*\n.*MYSQLCLIENT_CFLAGS"),
+     "needs the MySQL/MariaDB client library (pkg-config mysqlclient or mariadb), which the sandbox lacks"),
+    (re.compile(r"error: ([\w.+-]+) is not installed or not in path"),
+     "needs {0} (a system library and its development files), which the sandbox lacks"),
+    (re.compile(r"ERROR: Unknown compiler\(s\): \[\['(\w+)'\]"),
+     "needs a compiler the sandbox does not have ({0}: Fortran)"),
+    (re.compile(r"ERROR: Dependency \"?([\w.+-]+)\"? not found"),
+     "needs the system library {0} (its development files), which the sandbox lacks"),
     (re.compile(r"fatal error: ([\w./+-]+\.h): No such file or directory"),
      "a C header the sandbox lacks: {0} (a system library's -dev package)"),
     (re.compile(r"make sure the (\w+(?: and \w+)?) development packages are installed|"

@@ -212,6 +212,13 @@ def test_failure_causes_are_one_line_and_checkable():
     assert "Python 3.9 or older" in failure_cause("AttributeError: module 'collections' has no attribute 'MutableMapping'")
     assert "network" in failure_cause("socket.gaierror: [Errno -3] Temporary failure in name resolution")
     assert failure_cause("error: command 'gcc' failed: unexplained") is None  # unknown: the log's tail is shown
+    # seen on the held-out corpus (edx-platform): pillow, mysqlclient, xmlsec, scipy
+    assert "jpeg library" in failure_cause("The headers or library files could not be found for jpeg,\n"
+                                           "a required dependency when compiling Pillow from source.")
+    assert "MySQL/MariaDB" in failure_cause("Exception: Can not find valid pkg-config name.\n"
+                                            "Specify MYSQLCLIENT_CFLAGS and MYSQLCLIENT_LDFLAGS env vars manually")
+    assert "xmlsec1" in failure_cause("running build_ext\nerror: xmlsec1 is not installed or not in path.")
+    assert "gfortran" in failure_cause("../meson.build:88:0: ERROR: Unknown compiler(s): [['gfortran'], ['flang-new']]")
 
 
 def test_bundled_headers_of_a_platform_wheel_are_listed_not_verified(tmp_path):

@@ -35,6 +35,12 @@ def test_candidates_are_the_newest_of_each_major_before_the_upload_within_constr
     late = _plan(["setuptools>=40.8.0"], datetime(2026, 1, 1, tzinfo=timezone.utc), backend="setuptools")
     assert toolchain.candidates(late, FILES, "2.4", tried=set()) == ["80.9.0"]  # Metadata-Version 2.4: 77 and later
     assert toolchain.candidates(late, FILES, "2.2", tried=set()) == ["75.8.0"]
+    # a build on Python 3.11 (released 2022-10-24) does not try setuptools from before 2021-10-24
+    import dataclasses
+    on311 = dataclasses.replace(_plan(["setuptools"], datetime(2026, 1, 1, tzinfo=timezone.utc)), python="3.11")
+    assert toolchain.candidates(on311, FILES, "2.1", tried=set()) == ["70.0.0"]
+    assert toolchain.candidates(dataclasses.replace(on311, python="3.8"), FILES, "2.1", tried=set()) == \
+        ["70.0.0", "49.6.0", "46.1.3", "45.3.0", "44.1.0"]
 
 
 def test_search_rounds_spread_then_neighbours():
@@ -48,12 +54,19 @@ def test_search_is_only_for_what_a_toolchain_explains():
     added = {"verdict": "differs", "differences": [{"path": "pkg/_setup/x.py", "kind": "removed"}]}
     changed = {"verdict": "differs", "differences": [{"path": "pkg/a.py", "kind": "content"}]}
     spelled = {"verdict": "equivalent", "normalizations": ["metadata-format"], "differences": []}
-    assert toolchain.worth_searching(plan, [added], binary=False)
-    assert toolchain.worth_searching(plan, [spelled], binary=False)
-    assert toolchain.worth_searching(plan, [changed], binary=False) is None  # no toolchain changes a line of code
-    assert toolchain.worth_searching(plan, [added], binary=True) is None
+    assert toolchain.worth_searching(plan, [added])
+    assert toolchain.worth_searching(plan, [spelled])
+    assert toolchain.worth_searching(plan, [changed]) is None  # no toolchain changes a line of code
+    assert toolchain.worth_searching(plan, [added, changed]) is None
+    # a platform wheel's comparison (partial: its compiled members are not reproduced): files packaged by
+    # another setuptools are worth a search (fastavro 1.12.1's bdist_wheel-era wheels lack the .pyi stubs
+    # setuptools >= 69 packages), a METADATA spelling alone is not (nothing more can become identical)
+    partial_spelled = {"verdict": "partial", "normalizations": ["metadata-format"], "differences": []}
+    assert toolchain.worth_searching(plan, [partial_spelled]) is None
+    stubs = {"verdict": "differs", "differences": [{"path": "pkg/_read.pyi", "kind": "removed"}]}
+    assert toolchain.worth_searching(plan, [partial_spelled, stubs])
     flit = BuildPlan("flit-core", "3.9.0", "flit 3.9.0", ["flit_core==3.9.0"], None, T)
-    assert toolchain.worth_searching(flit, [spelled], binary=False) is None
+    assert toolchain.worth_searching(flit, [spelled]) is None
 
 
 def _pypi_files(name: str, version: str) -> dict[str, bytes]:

@@ -19,7 +19,7 @@ MAX_SEARCH_BUILDS builds per build configuration, and the results say when the b
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -28,15 +28,23 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.records import BuildPlan, IndexFile
 
+# When each CPython was released: a setuptools older than a year before its interpreter rarely runs on
+# it (setuptools 34 on 3.11 fails importing packaging's LegacyVersion), so the search does not spend its
+# bounded builds there.
+PYTHON_RELEASED = {"3.6": "2016-12-23", "3.7": "2018-06-27", "3.8": "2019-10-14", "3.9": "2020-10-05",
+                   "3.10": "2021-10-04", "3.11": "2022-10-24", "3.12": "2023-10-02", "3.13": "2024-10-07",
+                   "3.14": "2025-10-07", "3.15": "2026-10-01"}
 MAX_SEARCH_BUILDS = 5
 FIRST_ROUND = 3
 SEARCHED_BACKENDS = {"setuptools", "wheel"}  # `wheel`: Generator bdist_wheel (X), setuptools < 70.1
 
 
-def worth_searching(plan: BuildPlan, outcomes: list[dict], binary: bool) -> str | None:
-    """Why a search may help these wheels' comparisons (None: it cannot, or it would cost too much)."""
-    if binary or not outcomes:
-        return None  # compiled releases: each build compiles again (see the README's limits)
+def worth_searching(plan: BuildPlan, outcomes: list[dict]) -> str | None:
+    """Why a search may help these wheels' comparisons (None: it cannot). Compiled releases are searched
+    too: the builds of one release share a compiler cache, so a try with another setuptools does not
+    compile the same sources again, and the release's time budget bounds it."""
+    if not outcomes:
+        return None
     if plan.backend not in SEARCHED_BACKENDS and not (plan.backend is None and _declares_setuptools(plan)):
         return None
     whys = set()
@@ -48,8 +56,8 @@ def worth_searching(plan: BuildPlan, outcomes: list[dict], binary: bool) -> str 
                 whys.add("the rebuild differs only in dist-info files or in which files were packaged")
             else:
                 return None  # content changed: no toolchain explains it, and none is searched for it
-        elif "metadata-format" in (f.get("normalizations") or []):
-            whys.add("METADATA was spelled by another setuptools")
+        elif f.get("verdict") == "equivalent" and "metadata-format" in (f.get("normalizations") or []):
+            whys.add("METADATA was spelled by another setuptools")  # an identical wheel may be one build away
     return "; ".join(sorted(whys)) or None
 
 
@@ -99,12 +107,22 @@ def available(files: list[IndexFile], cutoff: datetime | None) -> dict[Version, 
     return out
 
 
+def interpreter_floor(python: str) -> datetime | None:
+    """A year before the build's interpreter was released (None: not known)."""
+    day = PYTHON_RELEASED.get(python)
+    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc) - timedelta(days=365) if day else None
+
+
 def candidates(plan: BuildPlan, files: list[IndexFile], metadata_version: str | None,
                tried: set[str]) -> list[str]:
-    """The newest setuptools of each major version the publisher could have used, newest first."""
+    """The newest setuptools of each major version the publisher could have used (within the sdist's
+    constraints and the Metadata-Version, and one that can run on the build's interpreter), newest first."""
     allowed = _constraints(plan) & _metadata_version_range(metadata_version)
+    floor = interpreter_floor(plan.python)
     newest: dict[int, Version] = {}
-    for v in available(files, plan.cutoff):
+    for v, uploaded in available(files, plan.cutoff).items():
+        if floor and uploaded < floor:
+            continue
         if allowed.contains(v) and (v.major not in newest or v > newest[v.major]):
             newest[v.major] = v
     tried_majors = {Version(t).major for t in tried if _is_version(t)}

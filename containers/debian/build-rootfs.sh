@@ -22,6 +22,10 @@ libs=(
   libxslt1-dev    # lxml (XSLT)
   libssl-dev      # OpenSSL bindings (psycopg, cryptography's older C releases, grpcio's fallback)
   libpq-dev       # psycopg2 / psycopg's C implementation
+  libjpeg-dev     # pillow (JPEG support is required when Pillow is built from source)
+  libgeos-dev     # shapely (the GEOS geometry library; its setup.py finds it with geos-config)
+  default-libmysqlclient-dev  # mysqlclient (MariaDB Connector/C, found with pkg-config)
+  libxmlsec1-dev  # xmlsec (python-xmlsec binds libxmlsec1, found with pkg-config)
 )
 packages="$toolchain,$(IFS=,; echo "${libs[*]}")"
 # SOURCE_DATE_EPOCH keeps debootstrap's own generated files stable where it honours it.
