@@ -393,3 +393,22 @@ def test_delvewheel_patch_is_a_named_tool_step_and_any_other_code_in_it_is_not(t
     assert differing(patched(DELVE, ("other/x.dll", b"MZ", 0o644))) == ["pkg/__init__.py"]
     reb2 = wheel(tmp_path / "r2.whl", members=_with(BASE, "pkg/__init__.py", doc + b"x = 2\n"))
     assert differing(patched(DELVE), reb2) == ["pkg/__init__.py"]
+    # its dist-info/DELVEWHEEL record (Version, Arguments) is a named step; other lines there are not
+    record = ("pkg-1.0.dist-info/DELVEWHEEL", b"Version: 1.11.2\nArguments: ['delvewheel', 'repair', 'x.whl']\n", 0o644)
+    init = (doc + b"\n\n" + DELVE + b"\n" + b"x = 1\n").replace(b"\n", b"\r\n")
+    win = wheel(tmp_path / "w2.whl", members=_with(BASE, "pkg/__init__.py", init) + [dll, record])
+    cmp = compare_other_platform(win, reb)
+    assert not cmp.differences and any("delvewheel 1.11.2 record" in s for s in cmp.tool_steps), cmp.differences
+    odd = (record[0], record[1] + b"import os\n", 0o644)
+    assert compare_other_platform(wheel(tmp_path / "w3.whl", members=_with(BASE, "pkg/__init__.py", init) + [dll, odd]),
+                                  reb).differences
+    # when nothing could be rebuilt, the sources check knows the patch too (shapely 2.1.2 on the held-out lock)
+    from auditor.judge.sources import cross_check_sources
+    src = tmp_path / "src"
+    (src / "pkg").mkdir(parents=True)
+    (src / "pkg" / "__init__.py").write_bytes(doc + b"x = 1\n")
+    (src / "pkg" / "tool.py").write_bytes(b"def f():\n    return 2\n")
+    cmp = cross_check_sources(win, src)
+    assert not cmp.differences and any("delvewheel" in s for s in cmp.tool_steps), cmp.differences
+    (src / "pkg" / "__init__.py").write_bytes(doc + b"x = 2\n")
+    assert [d.path for d in cross_check_sources(win, src).differences] == ["pkg/__init__.py"]

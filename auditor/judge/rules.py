@@ -182,6 +182,24 @@ def delvewheel_patch(text: str, wa: WheelArchive) -> tuple[str, str, str, str] |
     return text[: m.start()], text[m.end():], ident.group(1).replace("_", "."), libs
 
 
+_DELVE_RECORD = re.compile(r"^[^/]+\.dist-info/DELVEWHEEL$")
+
+
+def delvewheel_record(name: str, wa: WheelArchive) -> str | None:
+    """`delvewheel X record (…)` when `name` is the NAME.dist-info/DELVEWHEEL file delvewheel writes (a
+    `Version:` line, then at most its `Arguments:` line) in a wheel that grafts a .libs directory."""
+    if not _DELVE_RECORD.match(name) or not any(k.split("/", 1)[0].endswith(".libs") and "/" in k for k in wa.members):
+        return None
+    try:
+        lines = wa.read(name, limit=1 << 16).decode("utf-8").splitlines()
+    except Exception:
+        return None
+    if not lines or not re.fullmatch(r"Version: [\w.+-]+", lines[0]) or any(
+            not ln.startswith("Arguments: [") for ln in lines[1:] if ln.strip()):
+        return None
+    return f"delvewheel {lines[0].split(': ', 1)[1]} record ({name.split('/', 1)[1]})"
+
+
 def grafted(name: str) -> str | None:
     """The repair tool that grafts libraries at this path, or None."""
     parts = name.split("/")

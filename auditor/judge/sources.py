@@ -10,6 +10,7 @@ from pathlib import Path
 from auditor.archives import WheelArchive
 from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.rules import bundled_header, classify, maturin_shim
+from auditor.judge.steps import delvewheel_unpatched
 from auditor.records import Comparison, Difference
 
 
@@ -72,6 +73,8 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
                 out.tool_steps.append(shim)
                 out.members_verified += 1
                 continue
+            if not is_pure and delvewheel_unpatched(pub, name, None, out):
+                continue
             out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
             continue
         data = [c.read_bytes() for c in candidates]
@@ -83,6 +86,8 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
             out.normalizations.append("crlf-line-endings")
             out.crlf_members.append(name)
             out.members_verified += 1
+            continue
+        if not is_pure and any(delvewheel_unpatched(pub, name, d, out) for d in data):  # out changes on a match only
             continue
         shown = ", ".join(str(c.relative_to(root)) for c in candidates[:3])
         out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))

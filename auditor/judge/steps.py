@@ -14,8 +14,8 @@ from packaging.utils import canonicalize_name
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import (bundled_header, checksum_rows, delvewheel_patch, grafted, gzipped_copy,
-                                 record_problem, record_rows, sbom_step, scm_commit_id)
+from auditor.judge.rules import (bundled_header, checksum_rows, delvewheel_patch, delvewheel_record, grafted,
+                                 gzipped_copy, record_problem, record_rows, sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
 
@@ -72,24 +72,24 @@ def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Compariso
     return ok
 
 
-def _delvewheel(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
-    """A Windows wheel's .py that delvewheel patched: without its block, the rebuild's (or absent from the
-    rebuild and nothing but the block: delvewheel created it)."""
+def delvewheel_unpatched(pub: WheelArchive, name: str, mine: bytes | None, out: Comparison) -> bool:
+    """A Windows wheel's .py that delvewheel patched: without its block, `mine` (the rebuild's or the
+    sdist's bytes; None: the file is not there, and delvewheel created it: nothing but the block)."""
     if not name.endswith(".py"):
         return False
     try:
         text = pub.read(name, 1 << 22).decode("utf-8")
-        mine = reb.read(name, 1 << 22).decode("utf-8") if name in reb.members else ""
+        theirs = (mine or b"").decode("utf-8")
     except Exception:
         return False
-    crlf = "\r\n" in text and "\r\n" not in mine
+    crlf = "\r\n" in text and "\r\n" not in theirs
     found = delvewheel_patch(text.replace("\r\n", "\n"), pub)
     if not found:
         return False
     before, after, ident, libs = found
-    mine = mine.replace("\r\n", "\n")
+    theirs = theirs.replace("\r\n", "\n")
     head = before.rstrip()
-    if not (mine.startswith(head) and mine[len(head):].strip() == after.strip()):
+    if not (theirs.startswith(head) and theirs[len(head):].strip() == after.strip()):
         return False
     out.tool_steps.append(f"delvewheel {ident} patch of {name} (adds the grafted {libs}/ to the DLL search path)")
     if crlf:
@@ -97,6 +97,14 @@ def _delvewheel(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.crlf_members.append(name)
     out.members_verified += 1
     return True
+
+
+def _delvewheel(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    try:
+        mine = reb.read(name, 1 << 22) if name in reb.members else None
+    except Exception:
+        return False
+    return delvewheel_unpatched(pub, name, mine, out)
 
 
 def _source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
@@ -156,7 +164,7 @@ def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparis
 
 def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool) -> bool:
     """A member only in the published wheel that a known tool step accounts for. True when accounted."""
-    step = sbom_step(name, pub)
+    step = sbom_step(name, pub) or delvewheel_record(name, pub)
     if step:
         out.tool_steps.append(step)
         return True
