@@ -105,3 +105,19 @@ def test_no_time_zone_when_times_are_utc_mtimes_or_unrelated(tmp_path):
     assert [c.name for c in timestamp_candidates(wheel, "flit-core", src)] == ["mtime"]
     src2, wheel2 = _sources_and_wheel(tmp_path / "b", [1700000000, 1700005000], lambda t: 12345)
     assert local_time_zone(wheel2, src2) is None  # not a whole quarter-hour offset: not a time zone
+
+
+def test_a_setuptools_wheel_of_an_sdist_declaring_another_backend_is_built_by_its_setup_py(tmp_path):
+    """python3-saml 1.16.0 (held-out corpus): pyproject.toml declares poetry, its wheels say
+    `Generator: bdist_wheel (0.37.1)`: the publisher ran setup.py; the rebuild does too."""
+    from auditor.plan.config import built_by_setup_py
+
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["poetry-core"]\n'
+                                             'build-backend = "poetry.core.masonry.api"\n')
+    assert built_by_setup_py("wheel", tmp_path) is None  # no setup.py: nothing else to run
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    assert "poetry.core.masonry.api" in built_by_setup_py("wheel", tmp_path)
+    assert built_by_setup_py("poetry-core", tmp_path) is None  # the declared backend made it
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n'
+                                             'build-backend = "setuptools.build_meta"\n')
+    assert built_by_setup_py("setuptools", tmp_path) is None

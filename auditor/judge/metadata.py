@@ -39,6 +39,7 @@ class MetaDiff:
     field: str
     cls: str  # code | metadata | packaging
     detail: str
+    cause: str | None = None  # probable cause, when the difference itself says it
 
 
 @dataclass
@@ -238,7 +239,9 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = 
             if tags_may_differ == "any" or (tags_may_differ == "platform" and same_ia):
                 retag = f"tags only: published {', '.join(va or [])}; rebuilt {', '.join(vb or [])}"
                 continue
-            out.diffs.append(MetaDiff("WHEEL Tag", "packaging", _describe(sorted(sa), sorted(sb))))
+            py2 = ("built with Python 2, which tags a pure wheel py2-none-any (the sandbox has no Python 2)"
+                   if sa == {"py2-none-any"} else None)
+            out.diffs.append(MetaDiff("WHEEL Tag", "packaging", _describe(sorted(sa), sorted(sb)), py2))
         elif key == "Root-Is-Purelib":
             if [x.lower() for x in va or []] != [x.lower() for x in vb or []] and not purelib_may_differ:
                 out.diffs.append(MetaDiff("WHEEL Root-Is-Purelib", "code", _describe(va, vb)))

@@ -48,7 +48,8 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         for d in mc.diffs:
             header = d.field.removeprefix("WHEEL ") + ":"
             mine = [ln for ln in lines if ln[1:].startswith(header)][:6]
-            out.differences.append(_diff(name, "metadata", "\n".join([f"{d.field}: {d.detail}"] + mine), d.cls))
+            out.differences.append(_diff(name, "metadata", "\n".join([f"{d.field}: {d.detail}"] + mine), d.cls,
+                                         d.cause))
         return "differs"
     if retag:
         out.compiled_differences.append(Difference(name, "metadata", retag, "packaging", "retag"))

@@ -208,6 +208,29 @@ def in_tree_backend(project_dir: Path) -> bool:
     return bool((data.get("build-system") or {}).get("backend-path"))
 
 
+def declared_backend(project_dir: Path) -> str | None:
+    """[build-system] build-backend of an extracted sdist (None: none declared)."""
+    try:
+        data = tomllib.loads((project_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    backend = (data.get("build-system") or {}).get("build-backend")
+    return backend if isinstance(backend, str) else None
+
+
+def built_by_setup_py(backend: str | None, project_dir: Path) -> str | None:
+    """Why the published wheel was made by the sdist's setup.py rather than its declared backend: its
+    Generator is setuptools' (or bdist_wheel's), the sdist declares another backend, and holds a
+    setup.py (python3-saml 1.16.0: poetry declared, `bdist_wheel (0.37.1)` published). None otherwise."""
+    declared = declared_backend(project_dir)
+    if backend not in ("setuptools", "wheel") or not declared or declared.startswith("setuptools"):
+        return None
+    if not (project_dir / "setup.py").is_file():
+        return None
+    return (f"the wheel's Generator is {backend}'s while the sdist declares build-backend {declared}: "
+            "the publisher ran its setup.py; built with setup.py bdist_wheel")
+
+
 def make_plan(
     wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str, filename: str | None = None
 ) -> tuple[BuildPlan, list[str]]:
@@ -218,7 +241,10 @@ def make_plan(
         declared, source = list(PRE_PEP517_REQUIRES), (
             f"{source.split(':')[0]}, uploaded before PEP 517's setuptools fallback existed (40.8.0, 2019-02-05): "
             "setup.py bdist_wheel with the setuptools and wheel of the upload date")
-    in_tree = in_tree_backend(project_dir)
+    by_setup_py = built_by_setup_py(backend, project_dir)
+    if by_setup_py:
+        declared, source = list(PRE_PEP517_REQUIRES), f"{source}, set aside: {by_setup_py}"
+    in_tree = in_tree_backend(project_dir) and not by_setup_py
     if in_tree:
         backend, version = None, None  # the sdist carries its own backend: nothing to pin from PyPI
     requires, notes = pin_requires(declared, backend, version)
@@ -233,6 +259,8 @@ def make_plan(
     name, env, options, variant_notes = variant(wheel, filename or "", project_dir,
                                                 backend)
     notes += variant_notes
+    if by_setup_py:
+        options = dict(options, setup_py=True)
     return (
         BuildPlan(
             backend=backend,

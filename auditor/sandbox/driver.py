@@ -176,7 +176,7 @@ def main():
     sys.path.insert(0, site)
     import build  # noqa: E402  (from the frontend)
 
-    if legacy_setup_py(project, py):
+    if options.get("setup_py") or legacy_setup_py(project, py):
         return build_legacy(project, py, a, phases, started, installer, t0, options)
     settings = config_settings(py, options)
     if settings:
