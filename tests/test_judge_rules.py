@@ -412,3 +412,16 @@ def test_delvewheel_patch_is_a_named_tool_step_and_any_other_code_in_it_is_not(t
     assert not cmp.differences and any("delvewheel" in s for s in cmp.tool_steps), cmp.differences
     (src / "pkg" / "__init__.py").write_bytes(doc + b"x = 2\n")
     assert [d.path for d in cross_check_sources(win, src).differences] == ["pkg/__init__.py"]
+
+
+def test_a_shared_library_without_a_module_init_is_a_bundled_library_not_an_extension(tmp_path):
+    """snowflake-connector-python 4.2.0 (held-out corpus): every platform's wheel ships prebuilt
+    minicore/<platform>/libsf_mini_core.so (no PyInit_: the package loads it with ctypes); an
+    importable extension module no source accounts for still differs."""
+    reb = wheel(tmp_path / "r.whl", members=BASE)
+    lib = ("pkg/minicore/linux_aarch64/libsf_core.so", b"\x7fELF\x02\x01" + b"\0" * 32 + b"sf_core_init\0", 0o755)
+    mod = ("pkg/_evil.cpython-311-darwin.so", b"\xcf\xfa\xed\xfe" + b"\0" * 32 + b"_PyInit__evil\0", 0o755)
+    cmp = compare_other_platform(wheel(tmp_path / "l.whl", members=BASE + [lib]), reb, sources=frozenset({"tool"}))
+    assert not cmp.differences and [d.path for d in cmp.compiled_differences] == [lib[0]]
+    cmp = compare_other_platform(wheel(tmp_path / "m.whl", members=BASE + [mod]), reb, sources=frozenset({"tool"}))
+    assert [d.path for d in cmp.differences if not d.path.endswith("RECORD")] == [mod[0]]

@@ -41,7 +41,8 @@ def test_tampered_platform_wheels_differ_and_honest_ones_do_not(tmp_path, index,
                                   lambda m: m.__setitem__("markupsafe/__init__.py", m["markupsafe/__init__.py"] + b"\nimport os\n")),
         "mac": rewrite_wheel(tmp_path / pick["mac"], out / pick["mac"], lambda m: m.__setitem__("markupsafe-init.pth", b"import os\n")),
         "linux310": rewrite_wheel(tmp_path / pick["linux310"], out / pick["linux310"],
-                                  lambda m: m.__setitem__("markupsafe/_stealer.cpython-310-x86_64-linux-gnu.so", b"\x7fELF\x02\x01")),
+                                  lambda m: m.__setitem__("markupsafe/_stealer.cpython-310-x86_64-linux-gnu.so",
+                                                          b"\x7fELF\x02\x01" + b"\0" * 64 + b"PyInit__stealer\0")),
         "win": rewrite_wheel(tmp_path / pick["win"], out / pick["win"], meta),
     }
     hashes = [index.add("markupsafe", tmp_path / pick["sdist"], UP)]

@@ -65,6 +65,20 @@ def extension_stem(path: str) -> str | None:
     return m.group("stem") if m else None
 
 
+def defines_module_init(wa: WheelArchive, name: str) -> bool:
+    """A shared library can be imported as a Python module only if it defines PyInit_<its name> (ELF,
+    Mach-O and PE keep symbol names as NUL-terminated strings); one that does not is a native library
+    the package loads itself (snowflake's minicore/<platform>/libsf_mini_core.so)."""
+    stem = extension_stem(name)
+    if stem is None:
+        return False
+    try:
+        data = wa.read(name, limit=1 << 27)
+    except Exception:
+        return True  # unreadable: judged as a module, the stricter way
+    return b"PyInit_" + stem.rsplit("/", 1)[-1].encode() + b"\0" in data
+
+
 def _detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
     """What differs in one member, in a few lines; never empty."""
     text = _text_diff(pub, reb, name) if name.endswith(_TEXT) or _kind(name) == "metadata" else ""

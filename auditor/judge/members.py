@@ -10,8 +10,8 @@ a central directory that disagrees with local headers, data before/after the arc
 from __future__ import annotations
 
 from auditor.archives import Member, WheelArchive
-from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff, extension_stem,
-                                 is_compiled)
+from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
+                                 defines_module_init, extension_stem, is_compiled)
 from auditor.judge.rules import grafted
 from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
                                  _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
@@ -43,6 +43,10 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     # Which extension modules a project builds may depend on the platform (psutil: _psutil_linux here,
     # _psutil_osx and _psutil_windows elsewhere): a module on one side only is listed, not verifiable.
     for stem in sorted(set(pub_ext) - set(reb_ext)):
+        if not defines_module_init(pub, pub_ext[stem]):
+            unverified.append(Difference(pub_ext[stem], "added", "bundled native library (defines no PyInit_ "
+                                         "function, so it is no Python module): not verifiable here"))
+            continue
         if sources is not None and not _accounted(pub_ext[stem], sources):
             out.differences.append(_diff(pub_ext[stem], "added", "extension module that no source of the sdist "
                                          "accounts for (by module name), and the rebuild does not produce", "code"))
