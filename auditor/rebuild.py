@@ -22,6 +22,7 @@ from auditor.judge.findings import finding_key
 from auditor.judge.sources import extension_sources
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan import toolchain
+from auditor.plan.config import backend_pin
 from auditor.plan.groups import Groups
 from auditor.records import BuildPlan, BuildRecord, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
 from auditor.rebuild_failures import failure_cause
@@ -110,8 +111,24 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
             if config not in built:
                 entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+    for plan, _, items in list(plans.values()) + list(others.values()):
+        _name_foreign_builder(plan, [item[0] for item in items])
     run_diffoscope(pending, ctx)
 
+
+def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
+    """Wheels whose Generator names no Python build backend (protobuf's `bazel-wheelmaker 1.0`) were
+    made outside the sdist's build system: their differences say so (the verdict does not change)."""
+    if not plan.generator or backend_pin(plan.generator) != (None, None):
+        return
+    cause = f"made by {plan.generator} (its WHEEL Generator), not by a Python build backend the sdist declares"
+    for entry in entries:
+        if entry.verdict != Verdict.DIFFERS.value:
+            continue
+        for d in entry.differences:
+            d["cause"] = d.get("cause") or cause
+        if entry.reason and "probable cause" not in entry.reason:
+            entry.reason += f"; probable cause: {cause}"
 
 def run_diffoscope(pending: list, ctx: Context) -> None:
     """diffoscope once per distinct finding (judge/findings.py): the wheels that share a finding link
