@@ -30,7 +30,7 @@ from auditor.records import BuildPlan, IndexFile
 
 # When each CPython was released: a setuptools older than a year before its interpreter rarely runs on
 # it (setuptools 34 on 3.11 fails importing packaging's LegacyVersion), so the search does not spend its
-# bounded builds there.
+# bounded builds there, unless the wheel itself is that old (interpreter_floor).
 PYTHON_RELEASED = {"3.6": "2016-12-23", "3.7": "2018-06-27", "3.8": "2019-10-14", "3.9": "2020-10-05",
                    "3.10": "2021-10-04", "3.11": "2022-10-24", "3.12": "2023-10-02", "3.13": "2024-10-07",
                    "3.14": "2025-10-07", "3.15": "2026-10-01"}
@@ -107,10 +107,15 @@ def available(files: list[IndexFile], cutoff: datetime | None) -> dict[Version, 
     return out
 
 
-def interpreter_floor(python: str) -> datetime | None:
-    """A year before the build's interpreter was released (None: not known)."""
+def interpreter_floor(python: str, cutoff: datetime | None = None) -> datetime | None:
+    """The oldest setuptools upload worth a try: a year before the build's interpreter was released, or
+    two years before the wheel when that is earlier (an older release's own era; setuptools 44-49 of
+    2020 still run on 3.11). None: no floor known."""
     day = PYTHON_RELEASED.get(python)
-    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc) - timedelta(days=365) if day else None
+    floor = datetime.fromisoformat(day).replace(tzinfo=timezone.utc) - timedelta(days=365) if day else None
+    if floor and cutoff:
+        floor = min(floor, cutoff - timedelta(days=730))
+    return floor
 
 
 def candidates(plan: BuildPlan, files: list[IndexFile], metadata_version: str | None,
@@ -118,7 +123,7 @@ def candidates(plan: BuildPlan, files: list[IndexFile], metadata_version: str | 
     """The newest setuptools of each major version the publisher could have used (within the sdist's
     constraints and the Metadata-Version, and one that can run on the build's interpreter), newest first."""
     allowed = _constraints(plan) & _metadata_version_range(metadata_version)
-    floor = interpreter_floor(plan.python)
+    floor = interpreter_floor(plan.python, plan.cutoff)
     newest: dict[int, Version] = {}
     for v, uploaded in available(files, plan.cutoff).items():
         if floor and uploaded < floor:
