@@ -205,7 +205,7 @@ def test_dist_info_name_spelled_by_an_older_setuptools_is_named(tmp_path):
 
 
 def test_failure_causes_are_one_line_and_checkable():
-    from auditor.rebuild_failures import failure_cause
+    from auditor.rebuild.failures import failure_cause
 
     assert "Rust" in failure_cause("error: can't find Rust compiler\nIf you are using an outdated pip")
     assert "libxml2 and libxslt" in failure_cause("Error: Please make sure the libxml2 and libxslt development packages are installed.")

@@ -1,0 +1,195 @@
+"""Stage 4 of an audit: rebuild each group's wheel in the sandbox and score it against the group.
+
+rebuild_all() runs one rebuild per build configuration (earliest cutoff first, at most MAX_PLANS),
+each with its timestamp candidates while a wheel is not identical, keeps every wheel's best
+comparison, then compares every other platform's wheel with a rebuild of its own configuration.
+The pieces: attempts.py (the builds of one configuration and each wheel's best comparison),
+search.py (the toolchain search that drives more of them), build.py (one build in the sandbox),
+failures.py (one-line causes of failed builds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from pathlib import Path
+
+from auditor import diffoscope
+from auditor.context import Context
+from auditor.judge.findings import finding_key
+from auditor.judge.sources import extension_sources
+from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.plan.config import backend_pin
+from auditor.plan.groups import Groups
+from auditor.rebuild.attempts import Attempts, Rebuilt, sources_instead
+from auditor.rebuild.search import search_toolchain
+from auditor.records import BuildPlan, LockedRelease, PackageResult, Verdict, WheelResult
+
+MAX_PLANS = 6  # distinct build configurations tried per release (one per interpreter, and the other platforms' own)
+MAX_TIMESTAMP_TRIES = 2
+
+
+def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
+                rel: LockedRelease, result: PackageResult) -> None:
+    ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
+    sources = extension_sources(src)  # what can account for a compiled module not built here
+    built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
+    pending: list = []  # diffoscope jobs, run once per distinct finding at the end
+    failed: dict[tuple, str] = {}  # build requirements -> why their build failed (it fails the same way again)
+    over: list = []  # members of configurations past MAX_PLANS or the release's time budget
+    n = 0
+    budget = ctx.opts.release_budget
+    started = time.monotonic()
+
+    def out_of_time() -> bool:
+        if budget and time.monotonic() - started > budget:
+            if not result.budget_hit:
+                result.budget_hit = True
+                result.notes.append(f"the release's time budget ({budget:.0f} s, --release-budget) was hit: "
+                                       "no more builds; the remaining wheels are compared with a rebuild already made")
+            return True
+        return False
+
+    for plan, notes, members in ordered:
+        reqs = tuple(plan.requires)
+        if reqs in failed:
+            for entry, _, path, _ in members:
+                entry.set(verdict=Verdict.FAILED.value, reason=failed[reqs])
+                sources_instead(entry, path, src)
+            continue
+        if n >= MAX_PLANS or out_of_time():
+            over += members
+            continue
+        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending, sources)
+        n += 1
+        if best is None:
+            failed[reqs] = result.builds[-1].reason or "rebuild failed"
+        elif reqs not in built or any(binary for *_, binary in members):
+            built[reqs] = best
+    for entry, wa, path, binary in over:
+        # past MAX_PLANS: compared with the rebuild of another configuration (other timestamps), said so
+        rebuilt = next(iter(built.values()), None)
+        if rebuilt is None:
+            why = "the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} build configurations"
+            entry.set(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
+            sources_instead(entry, path, src)
+            continue
+        digest = ctx.cache.put_file(rebuilt[0])[0]
+        if binary:  # perhaps another interpreter's build: its extension modules are matched by name
+            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
+        else:
+            fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, sources)
+        entry.set(**fields,
+                  notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                         + ("the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} needed")])
+    for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
+        if config in built or config in failed or n >= MAX_PLANS or out_of_time():
+            continue
+        # No wheel this sandbox can build was made with this configuration: build one to compare with.
+        notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
+        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending, sources,
+                                   others=group)
+        n += 1
+        if best is not None:
+            built[config] = best
+    fallback = next(iter(built.values()), None)
+    for config, (plan, _, group) in others.items():
+        rebuilt = built.get(config, fallback)
+        for entry, wa, path in group:
+            if rebuilt is None:
+                entry.set(**sources_fields(path, src))
+                continue
+            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
+            entry.set(**fields)
+            if cmp.differences:
+                pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
+            if config not in built:
+                entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+    for plan, _, items in list(plans.values()) + list(others.values()):
+        _name_foreign_builder(plan, [item[0] for item in items])
+    run_diffoscope(pending, ctx)
+
+
+def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
+    """Wheels whose Generator names no Python build backend (protobuf's `bazel-wheelmaker 1.0`) were
+    made outside the sdist's build system: their differences say so (the verdict does not change)."""
+    if not plan.generator or backend_pin(plan.generator) != (None, None):
+        return
+    cause = f"made by {plan.generator} (its WHEEL Generator), not by a Python build backend the sdist declares"
+    for entry in entries:
+        if entry.verdict != Verdict.DIFFERS.value:
+            continue
+        for d in entry.differences:
+            d["cause"] = d.get("cause") or cause
+        if entry.reason and "probable cause" not in entry.reason:
+            entry.reason += f"; probable cause: {cause}"
+
+
+def run_diffoscope(pending: list, ctx: Context) -> None:
+    """diffoscope once per distinct finding (judge/findings.py): the wheels that share a finding link
+    the same page."""
+    done: dict[tuple, dict] = {}
+    for entry, path, rebuilt, kw in pending:
+        key = (finding_key(entry) or entry.filename, entry.check)
+        if key in done:
+            entry.diffoscope = dict(done[key], shared_with=done[key]["wheel"])
+            continue
+        diffoscope.attach(entry, path, rebuilt, ctx.opts.report_dir, ctx.opts.diffoscope_compiled, **kw)
+        done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
+
+
+def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
+                        rel, n: int, result, pending: list, sources: frozenset[str] = frozenset(),
+                        others: list | None = None) -> Rebuilt | None:
+    """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
+    (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
+    explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
+    every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
+    platforms' wheels), or None if no build succeeded. `others`: wheels for other platforms made with this
+    configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
+    search, are the ones that match them best."""
+    run = Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
+    run.sources = sources
+    run.others = list(others or [])
+    for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
+        run.build(dataclasses.replace(plan, timestamp=policy))
+        if run.failed or run.matched():
+            break
+    older = _older_python(run, ctx)
+    if older:
+        # the era's build needs an older interpreter (its setuptools, or its setup.py): rebuilt with it
+        run.failed = False
+        run.build(dataclasses.replace(plan, python=older),
+                  [f"the build needs an older Python ({run.records[-1].reason}): built again with Python {older}"])
+    if not run.failed and not run.matched():
+        search_toolchain(run)
+    for i, (entry, _, path, _) in enumerate(members):
+        if i in run.best:
+            entry.set(**run.best[i][1])
+            if run.kept is None:
+                sources_instead(entry, path, src)
+            if entry.verdict in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
+                rebuilt_path = _rebuilt_path(result, entry, ctx)
+                if rebuilt_path is not None:
+                    pending.append((entry, path, rebuilt_path, {}))
+    return run.kept
+
+
+def _older_python(run: "Attempts", ctx: Context) -> str | None:
+    """The newest interpreter a failed build's cause asks for ("needs Python 3.9 or older"), if an image
+    has one older than the one that failed."""
+    if not run.failed or not run.records:
+        return None
+    m = re.search(r"needs Python (\d+)\.(\d+) or older", run.records[-1].reason or "")
+    if not m:
+        return None
+    wanted = (int(m.group(1)), int(m.group(2)))
+    have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
+    fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
+    return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
+
+
+def _rebuilt_path(result: PackageResult, entry: WheelResult, ctx: Context) -> Path | None:
+    rebuilt = result.builds[entry.build].rebuilt if entry.build is not None else None
+    return ctx.cache.get(rebuilt["sha256"]) if rebuilt else None

@@ -1,0 +1,106 @@
+"""The builds of one build configuration, and every member wheel's best comparison so far."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.archives import WheelArchive, read_wheel
+from auditor.errors import UnsafeArchive
+from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.rebuild.build import rebuild
+from auditor.records import BuildPlan, BuildRecord, Verdict, WheelResult
+
+Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
+
+
+class Attempts:
+    """The builds of one build configuration, and every member wheel's best comparison so far."""
+
+    def __init__(self, plan, notes, members, src, ctx, index_url, work, rel, n, result):
+        self.plan, self.notes, self.members, self.src, self.ctx = plan, notes, members, src, ctx
+        self.index_url, self.work, self.rel, self.n, self.result = index_url, work, rel, n, result
+        self.best: dict[int, tuple[tuple, dict]] = {}
+        self.kept: Rebuilt | None = None
+        self.kept_score: tuple | None = None
+        self.kept_plan: BuildPlan = plan
+        self.records: list[BuildRecord] = []
+        self.failed = False
+        self.sources: frozenset[str] = frozenset()  # module names the sdist holds a source for
+        self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
+        self.other_best: dict[int, tuple[tuple, dict]] = {}  # their best comparison so far
+
+    def all_identical(self) -> bool:
+        return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
+
+    def matched(self) -> bool:
+        """Nothing left for another build to improve: every pure member identical, no platform wheel
+        (whose compiled members are never reproduced here) differing."""
+        def done(f: dict, binary: bool) -> bool:
+            return f["verdict"] == Verdict.IDENTICAL.value or (binary and f["verdict"] != Verdict.DIFFERS.value)
+        members = all(done(f, self.members[i][3]) for i, (_, f) in self.best.items())
+        others = all(done(f, True) for _, f in self.other_best.values())
+        return bool(self.best or self.other_best) and members and others
+
+    def outcomes(self) -> list[dict]:
+        return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
+
+    def build(self, plan: BuildPlan, extra_notes: list[str] = ()) -> BuildRecord:
+        attempt = len(self.records)
+        label = f"{self.n}" if attempt == 0 else f"{self.n}.{attempt}"
+        record, rebuilt = rebuild(plan, list(self.notes) + list(extra_notes), self.src, self.ctx, self.index_url,
+                                  self.work / f"build{label}", self.rel, label, self.result)
+        self.ctx.stage(self.result, "compare")
+        record.attempt = attempt
+        self.result.builds.append(record)
+        self.records.append(record)
+        rebuilt_wa = None
+        if rebuilt is not None:
+            try:
+                rebuilt_wa = read_wheel(rebuilt)
+            except UnsafeArchive as exc:
+                record.reason = f"rebuilt wheel unreadable: {exc}"
+        if rebuilt_wa is None:
+            failed = {"verdict": Verdict.FAILED.value, "reason": record.reason}
+            for i in range(len(self.members)):  # any comparison made by another build says more than this
+                self.best.setdefault(i, ((99,), failed))
+            self.failed = self.kept is None
+            return record
+        total: list = []
+        for i, (entry, wa, _, binary) in enumerate(self.members):
+            fields = compare_rebuilt(entry.sha256, wa, record.rebuilt["filename"], record.rebuilt["sha256"],
+                                     rebuilt_wa, binary, self.sources)
+            fields["build"] = len(self.result.builds) - 1
+            s = score(fields)
+            total.append(s)
+            if i not in self.best or s < self.best[i][0]:
+                self.best[i] = (s, fields)
+        for i, (entry, wa, _) in enumerate(self.others):
+            fields, _ = other_platform_fields(wa, rebuilt_wa, record.rebuilt["filename"], self.sources)
+            s = score(fields)
+            total.append(s)
+            if i not in self.other_best or s < self.other_best[i][0]:
+                self.other_best[i] = (s, fields)
+        record.score = list(tuple(map(sum, zip(*total)))) if total else [0]
+        if self.kept_score is None or tuple(record.score) < self.kept_score:
+            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, record.rebuilt["filename"]), \
+                tuple(record.score), plan
+            for b in self.records:
+                b.chosen = None
+            record.chosen = True
+        return record
+
+
+def sources_instead(entry: WheelResult, path: Path, src: Path) -> None:
+    """No rebuild could be made: check what can be checked against the sdist's sources instead. The
+    verdict is at best `partial`, and its reason starts with why the rebuild failed."""
+    fields = sources_fields(path, src)
+    if fields.get("verdict") in (Verdict.PARTIAL.value, Verdict.DIFFERS.value):
+        failed = entry.reason or "rebuild failed"
+        entry.set(**dict(fields, reason=f"rebuild failed ({failed}); {fields['reason']}"))
+
+
+def score(fields: dict) -> tuple:
+    """Lower is better: verdict, then differences, then spellings of another toolchain, then members
+    whose times still differ."""
+    return (Verdict(fields["verdict"]).severity, len(fields.get("differences", [])),
+            len(fields.get("metadata_format") or []), fields.get("mtime_members", 0))

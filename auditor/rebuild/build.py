@@ -1,0 +1,91 @@
+"""One build in the sandbox: resolve and fetch the plan's pins, run the sandbox, keep the log and the
+rebuilt wheel (in the cache), and say in one line why when there is none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from auditor.context import Context
+from auditor.errors import AuditorError, SandboxError
+from auditor.rebuild.failures import failure_cause
+from auditor.records import BuildPlan, BuildRecord, PackageResult, to_jsonable
+from auditor.resolve import resolve, shared_wheelhouse
+from auditor.sandbox import BuildJob, base_env
+
+
+def _ccache(release_work: Path, python: str) -> Path:
+    """The compiler cache of one release and interpreter (the images carry ccache; see the recipe)."""
+    d = release_work / f"ccache-{python}"
+    d.mkdir(parents=True, exist_ok=True)
+    d.chmod(0o777)  # written by the container's unprivileged user
+    return d
+
+
+def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str,
+            result: PackageResult) -> tuple[BuildRecord, Path | None]:
+    """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel.
+    Returns the build record (as in results.json) and the rebuilt wheel in the cache, or None."""
+    record = BuildRecord(
+        backend=plan.backend, backend_version=plan.backend_version, generator=plan.generator,
+        declared_requires=plan.requires, cutoff=to_jsonable(plan.cutoff),
+        source_date_epoch=plan.timestamp.source_date_epoch, tz=plan.timestamp.tz or "UTC",
+        timestamp_policy={"name": plan.timestamp.name, "reason": plan.timestamp.reason},
+        python=plan.python, sandbox=ctx.sandbox.name,
+        variant=plan.variant, variant_env=plan.env, variant_options=plan.options, notes=list(notes))
+    work.mkdir(parents=True, exist_ok=True)
+    log_path = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-build{n}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    record.log = str(log_path.relative_to(ctx.opts.report_dir))
+    requires = list(plan.requires)
+    log = ""
+    for round_ in range(2):  # a second round when the backend asks for more (get_requires_for_build_wheel)
+        ctx.stage(result, "resolve")
+        try:
+            bindex = ctx.build_index(lock_index)
+            pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
+                           exempt=plan.backend if plan.backend_version else None)
+            wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
+            record.requirements = [to_jsonable(r) for r in reqs]
+            frontend = ctx.frontend(lock_index, plan.python)
+        except AuditorError as exc:
+            record.reason = f"build requirements: {exc}"
+            log_path.write_text(log + str(exc) + "\n")
+            return record, None
+        out = work / f"out{round_}"
+        out.mkdir(parents=True, exist_ok=True)
+        src.parent.chmod(0o755)
+        job = BuildJob(
+            source_dir=src, wheelhouse=wheelhouse, requirements=wheelhouse / "requirements.txt",
+            frontend=frontend, out_dir=out,
+            env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
+                     **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
+            timeout=ctx.opts.build_timeout, python=plan.python, ccache_dir=_ccache(work.parent, plan.python),
+        )
+        ctx.stage(result, "build")
+        try:
+            outcome = ctx.sandbox.build(job)
+        except SandboxError as exc:  # the image for this interpreter could not be had: this build fails
+            record.reason = f"sandbox: {exc}"[:600]
+            log_path.write_text(log + str(exc) + "\n")
+            return record, None
+        log += outcome.log
+        record.seconds = round((record.seconds or 0) + outcome.seconds, 3)
+        new = [m for m in outcome.missing if m not in requires]
+        if outcome.reason != "missing-build-dependencies" or not new or round_:
+            break
+        requires += new
+        record.notes.append(f"the backend asked for more build requirements (get_requires_for_build_wheel): "
+                               f"{', '.join(new)}; resolved as of the same cutoff and built again")
+        log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
+    log_path.write_text(log)
+    if outcome.wheel_path is None:
+        cause = failure_cause(log) if outcome.reason != "timeout" else None
+        tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
+        record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
+        record.log_tail = tail
+        return record, None
+    record.installer, record.phases = outcome.installer, outcome.phases
+    digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
+    record.rebuilt = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
+    return record, cached
