@@ -195,11 +195,15 @@ class _Result:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Any:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = set(data) - names
-        if unknown:
-            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return _construct(cls, data)
+
+
+def _construct(cls: type, data: dict[str, Any]) -> Any:
+    """A record from its results.json form; a key the record does not have is an error."""
+    unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    return cls(**data)
 
 
 @dataclass
@@ -327,7 +331,7 @@ class PackageResult(_Result):
         data["build"] = BuildRecord.from_dict(data["build"]) if data.get("build") else None
         if data.get("findings") is not None:
             data["findings"] = [Finding.from_dict(f) for f in data["findings"]]
-        return super().from_dict.__func__(cls, data)  # type: ignore[attr-defined]
+        return _construct(cls, data)
 
 
 def to_jsonable(obj: Any) -> Any:
