@@ -48,3 +48,21 @@ def test_direct_url_sources(tmp_path, index, auditor):
     edit = r.package("fixedit")
     assert edit["verdict"] == "unverifiable" and edit["reason"].startswith("editable source"), edit
     assert r.code == 1
+
+
+def test_files_only_in_a_differing_wheel_say_whether_the_sdist_holds_them(tmp_path):
+    """django-oauth-toolkit 1.7.1 (its sdist holds tests/migrations/, its build does not package them) and
+    enmerkar 0.7.1 (a dist-info/AUTHORS its sdist lacks), from the held-out corpus."""
+    from auditor.judge.sources import name_added_files
+    from auditor.records import WheelResult
+
+    (tmp_path / "tests" / "migrations").mkdir(parents=True)
+    (tmp_path / "tests" / "migrations" / "0001_initial.py").write_text("x = 1\n")
+    diffs = [{"path": "tests/migrations/0001_initial.py", "kind": "added", "cause": None},
+             {"path": "p-1.0.dist-info/AUTHORS", "kind": "added", "cause": None},
+             {"path": "p/a.py", "kind": "content", "cause": None}]
+    e = WheelResult(filename="p.whl", url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[],
+                    verdict="differs", differences=diffs)
+    name_added_files(e, tmp_path)
+    assert "the sdist holds a file there (tests/migrations/0001_initial.py)" in diffs[0]["cause"]
+    assert diffs[1]["cause"] == "the sdist holds no such file" and diffs[2]["cause"] is None

@@ -11,7 +11,7 @@ from auditor.archives import WheelArchive
 from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.rules import bundled_header, classify, maturin_shim
 from auditor.judge.steps import delvewheel_unpatched
-from auditor.records import Comparison, Difference
+from auditor.records import Comparison, Difference, WheelResult
 
 
 _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
@@ -39,6 +39,28 @@ def _sdist_files(root: Path) -> dict[str, list[Path]]:
         for i in range(len(parts)):
             index.setdefault("/".join(parts[i:]), []).append(f)
     return index
+
+
+def name_added_files(entry: WheelResult, src_dir) -> None:
+    """Say for each member only in a differing published wheel whether the sdist holds a file at that path
+    (its build does not package it; the publisher's tree or configuration did) or not at all. Facts a
+    person can check in the sdist; the verdict does not change."""
+    if entry.verdict != "differs":
+        return
+    added = [d for d in entry.differences if d.get("kind") == "added" and not d.get("cause") and not d["path"].startswith("(")]
+    if not added:
+        return
+    root = Path(src_dir)
+    index = _sdist_files(root)
+    for d in added:
+        path = d["path"]
+        top, _, rest = path.partition("/")
+        found = index.get(rest if top.endswith(".dist-info") else path, [])
+        if not found:
+            d["cause"] = "the sdist holds no such file"
+            continue
+        d["cause"] = (f"the sdist holds a file there ({found[0].relative_to(root)}), but its build does not package "
+                      "it: the publisher's tree or configuration did")
 
 
 def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:

@@ -18,7 +18,7 @@ from pathlib import Path
 from auditor import diffoscope
 from auditor.context import Context
 from auditor.judge.findings import finding_key
-from auditor.judge.sources import extension_sources
+from auditor.judge.sources import extension_sources, name_added_files
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan.config import backend_pin
 from auditor.plan.groups import Groups
@@ -108,6 +108,8 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
     for plan, _, items in list(plans.values()) + list(others.values()):
         _name_foreign_builder(plan, [item[0] for item in items])
+        for item in items:
+            name_added_files(item[0], src)
     run_diffoscope(pending, ctx)
 
 
