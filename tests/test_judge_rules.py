@@ -425,3 +425,20 @@ def test_a_shared_library_without_a_module_init_is_a_bundled_library_not_an_exte
     assert not cmp.differences and [d.path for d in cmp.compiled_differences] == [lib[0]]
     cmp = compare_other_platform(wheel(tmp_path / "m.whl", members=BASE + [mod]), reb, sources=frozenset({"tool"}))
     assert [d.path for d in cmp.differences if not d.path.endswith("RECORD")] == [mod[0]]
+
+
+def test_extras_a_setup_py_chooses_by_platform_are_listed_not_a_difference(tmp_path):
+    """psutil 7.2.1 (held-out corpus): its setup.py adds pywin32, wmi… to the `dev` extra when it builds on
+    Windows, so the Windows wheels' METADATA has requirements the linux rebuild cannot have."""
+    meta = b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nProvides-Extra: dev\nRequires-Dist: pytest; extra == \"dev\"\n"
+    win = meta + b'Requires-Dist: pywin32; os_name == "nt" and extra == "dev"\n'
+    setup_py = "if WINDOWS:\n    DEV_DEPS += ['pywin32', 'wmi']\n"
+    reb = wheel(tmp_path / "r.whl", members=_with(BASE, "METADATA", meta))
+    pub = wheel(tmp_path / "p.whl", members=_with(BASE, "METADATA", win))
+    cmp = compare_other_platform(pub, reb, setup_py=setup_py)
+    assert not cmp.differences and any("by the platform it builds on" in (d.cause or "") for d in cmp.compiled_differences)
+    assert compare_other_platform(pub, reb, setup_py="setup(name='pkg')\n").differences  # setup.py names no pywin32
+    assert compare_other_platform(pub, reb).differences  # no setup.py known
+    base = meta + b"Requires-Dist: pywin32\n"  # a requirement of every install, even if setup.py names it
+    cmp = compare_other_platform(wheel(tmp_path / "b.whl", members=_with(BASE, "METADATA", base)), reb, setup_py=setup_py)
+    assert [d.path for d in cmp.differences if d.path.endswith("METADATA")]

@@ -20,7 +20,7 @@ from auditor.records import Comparison, Difference
 
 
 def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False,
-                           sources: frozenset[str] | None = None) -> Comparison:
+                           sources: frozenset[str] | None = None, setup_py: str | None = None) -> Comparison:
     """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
 
     Every non-compiled member (Python files, data, metadata but WHEEL tags and RECORD rows of compiled
@@ -78,7 +78,8 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any",
                                      purelib_may_differ=pure_variant or (sources is not None and _pure_rebuild(pub, reb)
                                                                         and all(_accounted(n, sources) for n in pub.members
-                                                                                if extension_stem(n))))
+                                                                                if extension_stem(n))),
+                                     platform_setup_py=setup_py)
               ) in ("verified", "retag", "differs"):
             out.members_verified += verdict == "verified"
         elif _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or _delvewheel(pub, reb, name, out):

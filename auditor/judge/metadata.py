@@ -40,6 +40,7 @@ class MetaDiff:
     cls: str  # code | metadata | packaging
     detail: str
     cause: str | None = None  # probable cause, when the difference itself says it
+    extras_only: list[str] | None = None  # Requires-Dist: names of the differing requirements, all of optional extras
 
 
 @dataclass
@@ -68,6 +69,21 @@ def _canon_requirement(s: str) -> str:
     extras = ",".join(sorted(canonicalize_name(e) for e in r.extras))
     return (f"{canonicalize_name(r.name)}{f'[{extras}]' if extras else ''}{r.specifier}" + (f" @ {r.url}" if r.url else "")
             + (f"; {_canon_marker(str(r.marker))}" if r.marker else ""))
+
+
+def _extras_only(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    """The names of the requirements on one side only when every one of them applies only with an
+    extra (its marker is false without one); None when any is a requirement of the plain install."""
+    names = set()
+    for s in set(a or []) ^ set(b or []):
+        try:
+            r = Requirement(s)
+        except InvalidRequirement:
+            return None
+        if r.marker is None or r.marker.evaluate({"extra": ""}):
+            return None
+        names.add(canonicalize_name(r.name))
+    return sorted(names) or None
 
 
 def _canon_text(s: str | None) -> str:
@@ -142,7 +158,8 @@ def compare_metadata(published: bytes, rebuilt: bytes) -> MetaComparison:
         fa, fb = _facts(a, key), _facts(b, key)
         if fa != fb:
             cls = "code" if key in CODE_FIELDS else "metadata"
-            out.diffs.append(MetaDiff(_header(key), cls, _describe(fa, fb)))
+            extras = _extras_only(fa, fb) if key == "requires_dist" else None
+            out.diffs.append(MetaDiff(_header(key), cls, _describe(fa, fb), extras_only=extras))
         elif a.get(key) != b.get(key):
             out.spellings.append(_header(key))
     if _platforms(a) != _platforms(b):

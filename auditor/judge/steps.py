@@ -19,11 +19,18 @@ from auditor.judge.rules import (bundled_header, checksum_rows, delvewheel_patch
 from auditor.records import Comparison, Difference
 
 
+def _named_in_setup_py(name: str, setup_py: str) -> bool:
+    pattern = r"[-_.]".join(re.escape(part) for part in re.split(r"[-_.]", name))
+    return re.search(rf"['\"]{pattern}(?![\w.-])", setup_py, re.I) is not None
+
+
 def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, tags_may_differ: str,
-                purelib_may_differ: bool) -> str | None:
+                purelib_may_differ: bool, platform_setup_py: str | None = None) -> str | None:
     """METADATA, WHEEL and entry_points.txt that differ in bytes, judged by meaning. Returns
-    "verified" (same facts: metadata-format), "retag" (WHEEL tags differ only in the platform), or
-    "differs" (differences added to out); None for any other member."""
+    "verified" (same facts: metadata-format), "retag" (WHEEL tags differ only in the platform, or, for
+    another platform's wheel, requirements of optional extras that the sdist's setup.py names and
+    chooses by the build platform: listed as not verified), or "differs" (differences added to out);
+    None for any other member."""
     base = name.rsplit("/", 1)[-1]
     if name.count("/") != 1 or not name.split("/", 1)[0].endswith(".dist-info"):
         return None
@@ -43,6 +50,13 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         mc = MetaComparison(True, spellings=[f"{base} marker written with other blank lines"])
     else:
         return None
+    if not mc.equal and platform_setup_py and all(
+            d.extras_only and all(_named_in_setup_py(n, platform_setup_py) for n in d.extras_only) for d in mc.diffs):
+        for d in mc.diffs:  # psutil 7.2.1's Windows wheels: its setup.py adds pywin32, wmi… to `dev` on Windows
+            out.compiled_differences.append(Difference(
+                name, "metadata", f"{d.field}: {d.detail}", "code",
+                "the sdist's setup.py chooses these optional extras' requirements by the platform it builds on"))
+        return "retag"
     if not mc.equal:
         lines = _text_diff(pub, reb, name, limit=400).splitlines()
         for d in mc.diffs:

@@ -74,9 +74,11 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
 
 
 def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
-                          sources: frozenset[str] | None = None) -> tuple[dict[str, Any], Comparison]:
-    """A wheel for another platform or Python, against the wheel rebuilt here."""
-    cmp = compare_other_platform(published, rebuilt_wa, sources=sources)
+                          sources: frozenset[str] | None = None, setup_py: str | None = None
+                          ) -> tuple[dict[str, Any], Comparison]:
+    """A wheel for another platform or Python, against the wheel rebuilt here (setup_py: the sdist's, whose
+    platform-chosen extras may account for a METADATA difference)."""
+    cmp = compare_other_platform(published, rebuilt_wa, sources=sources, setup_py=setup_py)
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
     if cmp.differences:
         verdict, reason = verdict_of(cmp)

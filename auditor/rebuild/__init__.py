@@ -34,6 +34,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 rel: LockedRelease, result: PackageResult) -> None:
     ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
     sources = extension_sources(src)  # what can account for a compiled module not built here
+    setup_py = _setup_py(src)  # what can account for another platform's extras
     built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
     pending: list = []  # diffoscope jobs, run once per distinct finding at the end
     failed: dict[tuple, str] = {}  # build requirements -> why their build failed (it fails the same way again)
@@ -77,7 +78,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             continue
         digest = ctx.cache.put_file(rebuilt[0])[0]
         if binary:  # perhaps another interpreter's build: its extension modules are matched by name
-            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
+            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources, setup_py)
         else:
             fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, sources)
         entry.set(**fields,
@@ -89,7 +90,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         # No wheel this sandbox can build was made with this configuration: build one to compare with.
         notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
         best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending, sources,
-                                   others=group)
+                                   others=group, setup_py=setup_py)
         n += 1
         if best is not None:
             built[config] = best
@@ -100,7 +101,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             if rebuilt is None:
                 entry.set(**sources_fields(path, src))
                 continue
-            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources)
+            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources, setup_py)
             entry.set(**fields)
             if cmp.differences:
                 pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
@@ -143,7 +144,7 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
 
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
                         rel, n: int, result, pending: list, sources: frozenset[str] = frozenset(),
-                        others: list | None = None) -> Rebuilt | None:
+                        others: list | None = None, setup_py: str | None = None) -> Rebuilt | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
@@ -154,6 +155,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
     run = Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
     run.sources = sources
     run.others = list(others or [])
+    run.setup_py = setup_py
     for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
         run.build(dataclasses.replace(plan, timestamp=policy))
         if run.failed or run.matched():
@@ -190,6 +192,13 @@ def _older_python(run: "Attempts", ctx: Context) -> str | None:
     have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
     fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
     return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
+
+
+def _setup_py(src: Path) -> str | None:
+    try:
+        return (src / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+    except OSError:
+        return None
 
 
 def _rebuilt_path(result: PackageResult, entry: WheelResult, ctx: Context) -> Path | None:

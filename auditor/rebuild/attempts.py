@@ -26,6 +26,7 @@ class Attempts:
         self.records: list[BuildRecord] = []
         self.failed = False
         self.sources: frozenset[str] = frozenset()  # module names the sdist holds a source for
+        self.setup_py: str | None = None  # the sdist's setup.py (another platform's extras)
         self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
         self.other_best: dict[int, tuple[tuple, dict]] = {}  # their best comparison so far
 
@@ -75,7 +76,7 @@ class Attempts:
             if i not in self.best or s < self.best[i][0]:
                 self.best[i] = (s, fields)
         for i, (entry, wa, _) in enumerate(self.others):
-            fields, _ = other_platform_fields(wa, rebuilt_wa, record.rebuilt["filename"], self.sources)
+            fields, _ = other_platform_fields(wa, rebuilt_wa, record.rebuilt["filename"], self.sources, self.setup_py)
             s = score(fields)
             total.append(s)
             if i not in self.other_best or s < self.other_best[i][0]:
