@@ -66,3 +66,31 @@ def test_files_only_in_a_differing_wheel_say_whether_the_sdist_holds_them(tmp_pa
     name_added_files(e, tmp_path)
     assert "the sdist holds a file there (tests/migrations/0001_initial.py)" in diffs[0]["cause"]
     assert diffs[1]["cause"] == "the sdist holds no such file" and diffs[2]["cause"] is None
+
+
+def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_one(tmp_path):
+    """grpcio 1.76.0 (both corpora): its compile outlasts the build timeout; the sources check finds
+    grpc/_grpcio_metadata.py written by setup.py (`__version__ = \"\"\"1.76.0\"\"\"`) where the sdist holds
+    the templated file with a licence header."""
+    import zipfile
+
+    from auditor.archives import read_wheel
+    from auditor.judge.sources import cross_check_sources
+
+    src = tmp_path / "src"
+    (src / "src" / "python" / "grpcio" / "grpc").mkdir(parents=True)
+    (src / "src" / "python" / "grpcio" / "grpc" / "_grpcio_metadata.py").write_text(
+        "# Copyright\n# AUTO-GENERATED FROM a template\n\n__version__ = \"\"\"1.76.0\"\"\"\n")
+
+    def wheel_with(body: bytes):
+        path = tmp_path / "grpcio-1.76.0-cp311-cp311-linux_x86_64.whl"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("grpc/_grpcio_metadata.py", body)
+            z.writestr("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF")
+            z.writestr("grpcio-1.76.0.dist-info/RECORD", "")
+        return read_wheel(path)
+
+    cmp = cross_check_sources(wheel_with(b'__version__ = """1.76.0"""'), src)
+    assert not cmp.differences and any("version file" in s for s in cmp.tool_steps)
+    for evil in (b'__version__ = """1.76.0"""\nimport os\n', b'__version__ = """1.77.0"""'):
+        assert [d.path for d in cross_check_sources(wheel_with(evil), src).differences] == ["grpc/_grpcio_metadata.py"]

@@ -59,6 +59,9 @@ TOOL_STEPS = {
                         "path or preloads its DLLs, called once and deleted): accepted only when the block uses "
                         "nothing but those calls and names a .libs directory the wheel grafts, and the file without "
                         "it equals the rebuild's",
+    "version-file": "(sources check) a .py whose only statements assign the release's version string, where the "
+                    "sdist holds a templated one: the build writes it (grpcio's setup.py writes "
+                    "grpc/_grpcio_metadata.py)",
     "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
 }
 
@@ -198,6 +201,27 @@ def delvewheel_record(name: str, wa: WheelArchive) -> str | None:
             not ln.startswith("Arguments: [") for ln in lines[1:] if ln.strip()):
         return None
     return f"delvewheel {lines[0].split(': ', 1)[1]} record ({name.split('/', 1)[1]})"
+
+
+def version_file(data: bytes, version: str) -> bool:
+    """The file's only statements assign the release's version (`__version__ = "1.76.0"`, or a name that
+    was so assigned): nothing in it can run anything else."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return False
+    assigned: set[str] = set()
+    for n in tree.body:
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str):
+            continue  # a docstring
+        if not isinstance(n, ast.Assign) or not all(isinstance(t, ast.Name) for t in n.targets):
+            return False
+        v = n.value
+        if not ((isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value.strip() == version)
+                or (isinstance(v, ast.Name) and v.id in assigned)):
+            return False
+        assigned |= {t.id for t in n.targets}
+    return bool(assigned)
 
 
 def grafted(name: str) -> str | None:

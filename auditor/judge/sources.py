@@ -9,7 +9,7 @@ from pathlib import Path
 
 from auditor.archives import WheelArchive
 from auditor.judge.diffs import _diff, _finish, is_compiled
-from auditor.judge.rules import bundled_header, classify, maturin_shim
+from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
 from auditor.records import Comparison, Difference, WheelResult
 
@@ -74,6 +74,8 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
     index = _sdist_files(root)
     stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
     is_pure = not any(is_compiled(n) for n in pub.members)
+    version = next((n.split("/", 1)[0][: -len(".dist-info")].rpartition("-")[2] for n in pub.members
+                    if n.split("/", 1)[0].endswith(".dist-info")), None)
     out = Comparison(normalizations=[], differences=[])
     for name in sorted(pub.members):
         m = pub.members[name]
@@ -110,6 +112,10 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
             out.members_verified += 1
             continue
         if not is_pure and any(delvewheel_unpatched(pub, name, d, out) for d in data):  # out changes on a match only
+            continue
+        if name.endswith(".py") and version and version_file(published, version):
+            out.tool_steps.append(f"version file {name} written by the build (the sdist holds a templated one)")
+            out.members_verified += 1
             continue
         shown = ", ".join(str(c.relative_to(root)) for c in candidates[:3])
         out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
