@@ -94,3 +94,32 @@ def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_on
     assert not cmp.differences and any("version file" in s for s in cmp.tool_steps)
     for evil in (b'__version__ = """1.76.0"""\nimport os\n', b'__version__ = """1.77.0"""'):
         assert [d.path for d in cross_check_sources(wheel_with(evil), src).differences] == ["grpc/_grpcio_metadata.py"]
+
+
+def test_files_a_meson_build_generates_are_not_verifiable_without_a_rebuild(tmp_path):
+    """scipy 1.17.0 (held-out corpus): no Fortran compiler here, so no rebuild; its wheel holds files meson
+    configures or installs from subprojects (scipy/__config__.py, scipy/_lib/array_api_compat/...): the
+    wheel is `failed` (not checked), not `differs`; a file the sdist holds at that path, changed, differs."""
+    import zipfile
+
+    from auditor.judge.verdicts import sources_fields
+
+    src = tmp_path / "src"
+    (src / "pkg").mkdir(parents=True)
+    (src / "pkg" / "__init__.py").write_text("x = 1\n")
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n')
+
+    def wheel_with(init: bytes):
+        path = tmp_path / "pkg-1.0-cp311-cp311-linux_x86_64.whl"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("pkg/__init__.py", init)
+            z.writestr("pkg/__config__.py", "CONFIG = {}\n")
+            z.writestr("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF")
+            z.writestr("pkg-1.0.dist-info/RECORD", "")
+        return path
+
+    f = sources_fields(wheel_with(b"x = 1\n"), src)
+    assert f["verdict"] == "failed" and "cannot be checked without a rebuild" in f["reason"] and not f["differences"]
+    assert sources_fields(wheel_with(b"x = 2\n"), src)["verdict"] == "differs"
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n')
+    assert sources_fields(wheel_with(b"x = 1\n"), src)["verdict"] == "differs"  # setuptools generates no such file

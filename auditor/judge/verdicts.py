@@ -12,7 +12,7 @@ from auditor.archives import WheelArchive, read_wheel
 from auditor.downloads import is_pure
 from auditor.errors import UnsafeArchive
 from auditor.judge.members import compare_other_platform, compare_wheels
-from auditor.judge.sources import cross_check_sources
+from auditor.judge.sources import GENERATED, cross_check_sources
 from auditor.records import Comparison, Verdict, to_jsonable
 
 
@@ -105,6 +105,11 @@ def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
         fields.update(verdict=verdict.value, reason=f"against the sdist's sources: {reason}")
+    elif any(d.cause == GENERATED for d in cmp.compiled_differences):
+        n = sum(d.cause == GENERATED for d in cmp.compiled_differences)
+        fields.update(verdict=Verdict.FAILED.value, not_reproduced=[to_jsonable(d) for d in cmp.compiled_differences],
+                      reason=(f"not rebuilt: {cmp.members_verified} members match the sdist's sources; {n} members "
+                              "its build generates or installs by its own rules cannot be checked without a rebuild"))
     elif cmp.members_verified == 0:
         fields.update(verdict=Verdict.UNVERIFIABLE.value,
                       reason="platform wheel (not rebuilt here) with no member checkable against the sdist's sources")

@@ -93,9 +93,10 @@ class Attempts:
 
 def sources_instead(entry: WheelResult, path: Path, src: Path) -> None:
     """No rebuild could be made: check what can be checked against the sdist's sources instead. The
-    verdict is at best `partial`, and its reason starts with why the rebuild failed."""
+    verdict is at best `partial`, and its reason starts with why the rebuild failed (`failed` when what the
+    sdist's build generates could not be checked without it)."""
     fields = sources_fields(path, src)
-    if fields.get("verdict") in (Verdict.PARTIAL.value, Verdict.DIFFERS.value):
+    if fields.get("verdict") in (Verdict.PARTIAL.value, Verdict.DIFFERS.value, Verdict.FAILED.value):
         failed = entry.reason or "rebuild failed"
         entry.set(**dict(fields, reason=f"rebuild failed ({failed}); {fields['reason']}"))
 
