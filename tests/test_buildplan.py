@@ -121,6 +121,10 @@ def test_a_setuptools_wheel_of_an_sdist_declaring_another_backend_is_built_by_it
     (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n'
                                              'build-backend = "setuptools.build_meta"\n')
     assert built_by_setup_py("setuptools", tmp_path) is None
+    # charset-normalizer's in-tree backend wraps setuptools (and its mypyc switch): it builds the sdist itself
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n'
+                                             'build-backend = "_mypyc_hook"\nbackend-path = ["_mypyc_hook"]\n')
+    assert built_by_setup_py("setuptools", tmp_path) is None
 
 
 def test_a_wheel_made_outside_the_sdists_build_system_names_its_maker():

@@ -208,6 +208,12 @@ def in_tree_backend(project_dir: Path) -> bool:
     return bool((data.get("build-system") or {}).get("backend-path"))
 
 
+# Build backends that are not setuptools (their top-level module): a setuptools-made wheel of an sdist
+# declaring one of these was made by its setup.py.
+OTHER_BACKENDS = {"poetry", "flit_core", "flit", "hatchling", "pdm", "maturin", "mesonpy", "scikit_build_core",
+                  "uv_build", "whey", "enscons"}
+
+
 def declared_backend(project_dir: Path) -> str | None:
     """[build-system] build-backend of an extracted sdist (None: none declared)."""
     try:
@@ -223,9 +229,9 @@ def built_by_setup_py(backend: str | None, project_dir: Path) -> str | None:
     Generator is setuptools' (or bdist_wheel's), the sdist declares another backend, and holds a
     setup.py (python3-saml 1.16.0: poetry declared, `bdist_wheel (0.37.1)` published). None otherwise."""
     declared = declared_backend(project_dir)
-    if backend not in ("setuptools", "wheel") or not declared or declared.startswith("setuptools"):
-        return None
-    if not (project_dir / "setup.py").is_file():
+    if backend not in ("setuptools", "wheel") or not declared or declared.split(".")[0] not in OTHER_BACKENDS:
+        return None  # an in-tree backend wrapping setuptools (charset-normalizer's _mypyc_hook) builds it itself
+    if in_tree_backend(project_dir) or not (project_dir / "setup.py").is_file():
         return None
     return (f"the wheel's Generator is {backend}'s while the sdist declares build-backend {declared}: "
             "the publisher ran its setup.py; built with setup.py bdist_wheel")
