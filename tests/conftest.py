@@ -93,10 +93,11 @@ def auditor(tmp_path, shared_cache):
     return run
 
 
-def auditor_containers() -> set[str]:
-    """IDs of the containers auditor made that still exist (a leftover of an earlier, killed run on this
-    machine is not this test's: tests compare before and after)."""
+def auditor_containers(run_id: str) -> set[str]:
+    """IDs of the containers of the auditor run labelled `run_id` (AUDITOR_RUN_ID) that still exist: another
+    run's on this machine, or a leftover of an earlier killed one, is not this test's."""
     if not shutil.which("docker"):
         return set()
-    p = subprocess.run(["docker", "ps", "-aq", "--no-trunc", "--filter", "name=auditor-"], capture_output=True, text=True)
+    p = subprocess.run(["docker", "ps", "-aq", "--no-trunc", "--filter", f"label=org.auditor.run={run_id}"],
+                       capture_output=True, text=True)
     return set(p.stdout.split())

@@ -90,8 +90,7 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
 def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_backend):
     from tests.conftest import auditor_containers
 
-    before = auditor_containers()
-    import subprocess
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
 
     name = "hostile-slow"
     sd = make_sdist_tar(tmp_path / f"{name}-1.0.tar.gz", f"{name}-1.0", [
@@ -102,14 +101,27 @@ def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_b
     w = fake_wheel(tmp_path, "hostile_slow")
     lock = tmp_path / "requirements.txt"
     lock.write_text(lock_line(name, "1.0", index.add(name, sd, NOW), index.add(name, w, NOW)))
-    r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI,
-                "--backend", container_backend, "--build-timeout", "20")
+    import threading
+    import time
+
+    done: list = []
+    runner = threading.Thread(target=lambda: done.append(auditor(
+        "check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--backend", container_backend,
+        "--build-timeout", "20", env={"AUDITOR_RUN_ID": run_id})))
+    runner.start()
+    seen = set()
+    while runner.is_alive():  # the sleeping build's container carries this run's label while it runs
+        seen |= auditor_containers(run_id)
+        time.sleep(0.5)
+    runner.join()
+    assert seen, "no container labelled with the run's AUDITOR_RUN_ID was seen during the build"
+    r = done[0]
     pkg = r.package(name)
     # killed at the timeout; its wheel is then checked against the sdist's sources only (never reproduced)
     assert pkg["verdict"] in ("failed", "partial") and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
     assert "timeout" in pkg["wheels"][0]["reason"], pkg["wheels"][0]
     assert pkg["build"]["seconds"] < 60
-    assert auditor_containers() - before == set()  # none of this run's containers is left
+    assert auditor_containers(run_id) == set()  # none of this run's containers is left
 
 
 def test_image_build_is_idempotent(auditor, container_backend):

@@ -100,14 +100,17 @@ def test_report_for_zero_packages(tmp_path, auditor, browser):
 
 
 def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_cache, browser):  # noqa: F811
+    import uuid
+
     from tests.conftest import auditor_containers
 
-    before = auditor_containers()
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
     report = tmp_path / "interrupted"
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditor", "check", str(published), "--build-index-url", PYPI,
          "--report-dir", str(report), "--cache-dir", str(shared_cache)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=dict(os.environ, AUDITOR_RUN_ID=run_id),
     )
     results = report / "results.json"
     deadline = time.monotonic() + 600
@@ -125,7 +128,7 @@ def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_c
     assert "Incomplete run" in dom and not console_errors(stderr)
     # no container survives the interruption
     if shutil.which("docker"):
-        assert auditor_containers() - before == set()  # none of this run's containers is left
+        assert auditor_containers(run_id) == set()  # none of this run's containers is left
     # the same command again resumes: what was done is not rebuilt, the rest is, same final verdicts
     done_before = {p["name"] for p in data["packages"]}
     again = subprocess.run(

@@ -88,6 +88,9 @@ class OCISandbox:
     def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024,
                  python: str | None = None, facts_dir: Path | None = None):
         self.name = engine
+        # every container of this run carries org.auditor.run=<id>, so that a run's containers can be told
+        # from another run's on the same machine (AUDITOR_RUN_ID names it; else one id per process)
+        self.run_id = os.environ.get("AUDITOR_RUN_ID") or uuid.uuid4().hex[:12]
         self.interpreter = f"python{python}" if python else "python3"  # --python X.Y picks pythonX.Y
         self.engine = engine
         self.image_ref = image
@@ -182,7 +185,7 @@ class OCISandbox:
         src_name = job.source_dir.name
         name = f"auditor-{uuid.uuid4().hex[:12]}"
         cmd = [
-            self.engine, "run", "--rm", "--name", name,
+            self.engine, "run", "--rm", "--name", name, "--label", f"org.auditor.run={self.run_id}",
             "--network=none", "--read-only", "--cap-drop=ALL", "--security-opt=no-new-privileges",
             f"--pids-limit={self.pids}", f"--memory={self.memory}", "--user=65534:65534", *self._ulimits(),
             f"--tmpfs={BUILD_ROOT}:rw,exec,size=8g,mode=1777", "--tmpfs=/tmp:rw,exec,size=2g,mode=1777",
