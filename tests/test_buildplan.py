@@ -145,3 +145,23 @@ def test_a_wheel_made_outside_the_sdists_build_system_names_its_maker():
     known = entry("differs")
     _name_foreign_builder(BuildPlan("setuptools", "80.9.0", "setuptools (80.9.0)", ["setuptools"], None, t), [known])
     assert known.differences[0]["cause"] is None
+
+
+def test_a_wheel_poetry_itself_made_pins_poetry_not_poetry_core(tmp_path):
+    """backoff 1.10.0, bridgekeeper 0.9 (held-out corpus): `Generator: poetry 0.12.10` was written by poetry
+    itself before poetry-core existed, and the sdist requires poetry>=0.12."""
+    from auditor.plan.config import make_plan
+    from tests.test_compare import BASE, wheel
+
+    members = [(n, b"Wheel-Version: 1.0\nGenerator: poetry 0.12.10\nRoot-Is-Purelib: true\nTag: py3-none-any\n", m)
+               if n.endswith("WHEEL") else (n, d, m) for n, d, m in BASE]
+    wa = wheel(tmp_path / "pkg-1.0-py3-none-any.whl", members=members)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["poetry>=0.12"]\nbuild-backend = "poetry.masonry.api"\n')
+    plan, _ = make_plan(wa, src, None, "3.11")
+    assert plan.backend == "poetry" and "poetry==0.12.10" in plan.requires, plan.requires
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["poetry-core>=1.0.0"]\n'
+                                        'build-backend = "poetry.core.masonry.api"\n')
+    plan, _ = make_plan(wa, src, None, "3.11")
+    assert plan.backend == "poetry-core" and "poetry-core==0.12.10" in plan.requires

@@ -442,3 +442,17 @@ def test_extras_a_setup_py_chooses_by_platform_are_listed_not_a_difference(tmp_p
     base = meta + b"Requires-Dist: pywin32\n"  # a requirement of every install, even if setup.py names it
     cmp = compare_other_platform(wheel(tmp_path / "b.whl", members=_with(BASE, "METADATA", base)), reb, setup_py=setup_py)
     assert [d.path for d in cmp.differences if d.path.endswith("METADATA")]
+
+
+def test_top_level_names_without_members_are_a_metadata_difference_with_their_cause(tmp_path):
+    """pycasbin 2.7.1 and casbin-django-orm-adapter 1.7.0 (held-out corpus) list `dist` (and `examples`) in
+    top_level.txt: directories of the publisher's tree, no member of the wheel; a name that does have
+    members (an added package) stays a code difference."""
+    reb = wheel(tmp_path / "r.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"pkg\n", 0o644)])
+    pub = wheel(tmp_path / "p.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"dist\npkg\n", 0o644)])
+    cmp = compare_wheels(pub, reb)
+    (d,) = [d for d in cmp.differences if d.path.endswith("top_level.txt")]
+    assert d.cls == "metadata" and "dist" in d.cause and verdict_of(cmp)[0] is Verdict.DIFFERS
+    evil = wheel(tmp_path / "e.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"evil\npkg\n", 0o644),
+                                                    ("evil/__init__.py", b"import os\n", 0o644)])
+    assert {d.cls for d in compare_wheels(evil, reb).differences if d.path.endswith("top_level.txt")} == {"code"}

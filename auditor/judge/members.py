@@ -15,6 +15,7 @@ from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record
 from auditor.judge.rules import grafted
 from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
                                  _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
+                                 _top_level_without_members,
                                  _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
 from auditor.records import Comparison, Difference
 
@@ -219,7 +220,8 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
-        if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out):
+        if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or \
+                _top_level_without_members(pub, reb, name, out):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
     return record

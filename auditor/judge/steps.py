@@ -137,6 +137,29 @@ def _source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comp
     return True
 
 
+def _top_level_without_members(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    """A top_level.txt that names, besides the rebuild's names, only names no member of the wheel has
+    (pycasbin 2.7.1: `dist`, `examples`): directories of the publisher's tree that setuptools' discovery
+    listed; nothing can be imported by them. Still a difference, of class metadata, with that cause."""
+    if not name.endswith(".dist-info/top_level.txt") or name.count("/") != 1:
+        return False
+    try:
+        a = set(pub.read(name).decode().split())
+        b = set(reb.read(name).decode().split())
+    except Exception:
+        return False
+    extra = a - b
+    if not extra or not b <= a:
+        return False
+    tops = {n.split("/", 1)[0].split(".", 1)[0] for n in pub.members}
+    if extra & tops:
+        return False
+    out.differences.append(_diff(name, "metadata", _text_diff(pub, reb, name) or f"names {', '.join(sorted(extra))}",
+                                 "metadata", f"names {', '.join(sorted(extra))}, which no member of the wheel has: "
+                                 "directories of the publisher's tree that setuptools listed (nothing to import)"))
+    return True
+
+
 def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     """A pure variant's top_level.txt lacks exactly the names of extension modules only the rebuild has."""
     if not name.endswith(".dist-info/top_level.txt"):

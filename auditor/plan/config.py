@@ -237,12 +237,25 @@ def built_by_setup_py(backend: str | None, project_dir: Path) -> str | None:
             "the publisher ran its setup.py; built with setup.py bdist_wheel")
 
 
+def _declares(requires: list[str], dist: str) -> bool:
+    for spec in requires:
+        try:
+            if canonicalize_name(Requirement(spec).name) == dist:
+                return True
+        except InvalidRequirement:
+            continue
+    return False
+
+
 def make_plan(
     wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str, filename: str | None = None
 ) -> tuple[BuildPlan, list[str]]:
     generator = wheel_generator(wheel)
     backend, version = backend_pin(generator)
     declared, source = declared_requires(project_dir)
+    if backend == "poetry-core" and generator and generator.startswith("poetry ") and _declares(declared, "poetry") \
+            and not _declares(declared, "poetry-core"):
+        backend = "poetry"  # `Generator: poetry X` by poetry itself (before poetry-core, 1.1): backoff 1.10.0
     if declared == LEGACY_REQUIRES and "legacy default" in source and upload_time and upload_time < PEP517_FALLBACK_SINCE:
         declared, source = list(PRE_PEP517_REQUIRES), (
             f"{source.split(':')[0]}, uploaded before PEP 517's setuptools fallback existed (40.8.0, 2019-02-05): "

@@ -33,13 +33,17 @@ RULES: list[tuple[re.Pattern[str], str]] = [
      "needs Python 3.9 or older: the build uses collections.{0}, removed in Python 3.10; the sandbox has a newer one"),
     (re.compile(r"HTMLParser' object has no attribute 'unescape'|has no attribute 'unescape'"),
      "needs Python 3.8 or older: the build calls HTMLParser.unescape, removed in Python 3.9"),
+    (re.compile(r"No module named '(symbol|parser|formatter)'"),
+     "needs Python 3.9 or older: the build imports {0}, removed from the standard library in Python 3.10"),
     (re.compile(r"No module named '(distutils|imp|asynchat|asyncore|smtpd)'"),
-     "needs an older Python: the build imports {0}, removed from the standard library since"),
+     "needs Python 3.11 or older: the build imports {0}, removed from the standard library in Python 3.12"),
     (re.compile(r"uv-build was not properly installed|uv_build.*not (properly )?installed", re.I),
      "the uv_build backend's binary could not run in the sandbox"),
     (re.compile(r"Temporary failure in name resolution|Name or service not known|Network is unreachable|"
                 r"ConnectError|Failed to establish a new connection|Could not fetch URL|urlopen error", re.I),
      "the build tried to reach the network, which the sandbox does not allow (it downloads at build time)"),
+    (re.compile(r"FileNotFoundError: \[Errno 2\] No such file or directory: '([^'/][^']*)'"),
+     "the build reads {0}, which the sdist does not hold (an incomplete sdist)"),
     (re.compile(r"SyntaxError: (Missing parentheses in call to 'print'|invalid syntax)"),
      "Python 2 syntax in the build: needs an interpreter the sandbox does not have"),
 ]
