@@ -456,3 +456,17 @@ def test_top_level_names_without_members_are_a_metadata_difference_with_their_ca
     evil = wheel(tmp_path / "e.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"evil\npkg\n", 0o644),
                                                     ("evil/__init__.py", b"import os\n", 0o644)])
     assert {d.cls for d in compare_wheels(evil, reb).differences if d.path.endswith("top_level.txt")} == {"code"}
+
+
+def test_a_bundled_librarys_license_in_a_wheel_that_grafts_libraries_is_listed(tmp_path):
+    """shapely 2.1.2 (held-out corpus, once GEOS is in the image): every wheel carries
+    dist-info/licenses/LICENSE_GEOS beside its grafted shapely.libs/ or .dylibs/; without grafted
+    libraries the same file is a difference."""
+    lic = ("pkg-1.0.dist-info/licenses/LICENSE_GEOS", b"GNU LESSER GENERAL PUBLIC LICENSE\n", 0o644)
+    lib = ("pkg.libs/libgeos-abc.so.3.13", b"\x7fELF", 0o755)
+    reb = wheel(tmp_path / "r.whl", members=BASE)
+    cmp = compare_other_platform(wheel(tmp_path / "p.whl", members=BASE + [lic, lib]), reb)
+    assert not cmp.differences and any("LICENSE_GEOS" in s for s in cmp.tool_steps), cmp.differences
+    cmp = compare_wheels(wheel(tmp_path / "l.whl", members=BASE + [lic, lib]), reb, binary=True)
+    assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
+    assert compare_other_platform(wheel(tmp_path / "n.whl", members=BASE + [lic]), reb).differences

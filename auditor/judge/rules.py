@@ -62,6 +62,10 @@ TOOL_STEPS = {
     "version-file": "(sources check) a .py whose only statements assign the release's version string, where the "
                     "sdist holds a templated one: the build writes it (grpcio's setup.py writes "
                     "grpc/_grpcio_metadata.py)",
+    "bundled-library-license": "a license file in dist-info (or dist-info/licenses/) of a platform wheel that grafts "
+                               "native libraries, which the sdist's build does not write: the release step that "
+                               "bundles the libraries adds their licenses (shapely's LICENSE_GEOS); listed as not "
+                               "verified",
     "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
 }
 
@@ -222,6 +226,18 @@ def version_file(data: bytes, version: str) -> bool:
             return False
         assigned |= {t.id for t in n.targets}
     return bool(assigned)
+
+
+_LICENSE_NAME = re.compile(r"^[^/]+\.dist-info/(?:licenses/)?([^/]*(?:LICEN[CS]E|COPYING|NOTICE)[^/]*)$", re.I)
+
+
+def bundled_license(name: str, wa: WheelArchive) -> str | None:
+    """The license file's name when `name` is a license file in dist-info and the wheel grafts native
+    libraries (whose licenses the repair step brings along); None otherwise."""
+    m = _LICENSE_NAME.match(name)
+    if not m or not any(grafted(n) for n in wa.members):
+        return None
+    return m.group(1)
 
 
 def grafted(name: str) -> str | None:

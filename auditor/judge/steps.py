@@ -14,8 +14,8 @@ from packaging.utils import canonicalize_name
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
-from auditor.judge.rules import (bundled_header, checksum_rows, delvewheel_patch, delvewheel_record, grafted,
-                                 gzipped_copy, record_problem, record_rows, sbom_step, scm_commit_id)
+from auditor.judge.rules import (bundled_header, bundled_license, checksum_rows, delvewheel_patch, delvewheel_record,
+                                 grafted, gzipped_copy, record_problem, record_rows, sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
 
@@ -211,6 +211,13 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
         out.compiled_differences.append(Difference(name, "added", f"library grafted by {tool}: not reproduced here",
                                                    "code", "grafted-library"))
         out.tool_steps.append(f"{tool} grafted libraries")
+        return True
+    license_file = bundled_license(name, pub) if binary else None
+    if license_file:
+        out.compiled_differences.append(Difference(name, "added", "license of a bundled native library, added with "
+                                                   "the grafted libraries: not verified", "metadata",
+                                                   "bundled-library-license"))
+        out.tool_steps.append(f"license {license_file} of the bundled native libraries")
         return True
     if binary and bundled_header(pub, name):
         out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
