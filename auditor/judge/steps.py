@@ -137,17 +137,24 @@ def _source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comp
     return True
 
 
+def _top_level_names(pub: WheelArchive, reb: WheelArchive, name: str) -> tuple[set[str], set[str]] | None:
+    """The names each side's top_level.txt lists (None: not a top_level.txt, or unreadable)."""
+    if not name.endswith(".dist-info/top_level.txt"):
+        return None
+    try:
+        return set(pub.read(name).decode().split()), set(reb.read(name).decode().split())
+    except Exception:
+        return None
+
+
 def _top_level_without_members(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     """A top_level.txt that names, besides the rebuild's names, only names no member of the wheel has
     (pycasbin 2.7.1: `dist`, `examples`): directories of the publisher's tree that setuptools' discovery
     listed; nothing can be imported by them. Still a difference, of class metadata, with that cause."""
-    if not name.endswith(".dist-info/top_level.txt") or name.count("/") != 1:
+    names = _top_level_names(pub, reb, name) if name.count("/") == 1 else None
+    if names is None:
         return False
-    try:
-        a = set(pub.read(name).decode().split())
-        b = set(reb.read(name).decode().split())
-    except Exception:
-        return False
+    a, b = names
     extra = a - b
     if not extra or not b <= a:
         return False
@@ -162,13 +169,10 @@ def _top_level_without_members(pub: WheelArchive, reb: WheelArchive, name: str, 
 
 def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     """A pure variant's top_level.txt lacks exactly the names of extension modules only the rebuild has."""
-    if not name.endswith(".dist-info/top_level.txt"):
+    names = _top_level_names(pub, reb, name)
+    if names is None:
         return False
-    try:
-        a = set(pub.read(name).decode().split())
-        b = set(reb.read(name).decode().split())
-    except Exception:
-        return False
+    a, b = names
     only_reb = {extension_stem(n).rsplit("/", 1)[-1] for n in reb.members if extension_stem(n)
                 and "/" not in extension_stem(n)} - {extension_stem(n) for n in pub.members if extension_stem(n)}
     if a <= b and (b - a) and (b - a) <= only_reb:
