@@ -63,7 +63,7 @@ def test_files_only_in_a_differing_wheel_say_whether_the_sdist_holds_them(tmp_pa
              {"path": "p/a.py", "kind": "content", "cause": None}]
     e = WheelResult(filename="p.whl", url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[],
                     verdict="differs", differences=diffs)
-    name_added_files(e, tmp_path)
+    name_added_files([e], tmp_path)
     assert "the sdist holds a file there (tests/migrations/0001_initial.py)" in diffs[0]["cause"]
     assert diffs[1]["cause"] == "the sdist holds no such file" and diffs[2]["cause"] is None
 

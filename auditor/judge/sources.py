@@ -57,13 +57,12 @@ def rule_based_backend(src_dir) -> str | None:
     return backend if isinstance(backend, str) and backend.split(".")[0] in RULE_BASED_BACKENDS else None
 
 
-def name_added_files(entry: WheelResult, src_dir) -> None:
+def name_added_files(entries: list[WheelResult], src_dir) -> None:
     """Say for each member only in a differing published wheel whether the sdist holds a file at that path
     (its build does not package it; the publisher's tree or configuration did) or not at all. Facts a
-    person can check in the sdist; the verdict does not change."""
-    if entry.verdict != "differs":
-        return
-    added = [d for d in entry.differences if d.get("kind") == "added" and not d.get("cause") and not d["path"].startswith("(")]
+    person can check in the sdist; the verdict does not change. The sdist is indexed once, if needed."""
+    added = [d for e in entries if e.verdict == "differs" for d in e.differences
+             if d.get("kind") == "added" and not d.get("cause") and not d["path"].startswith("(")]
     if not added:
         return
     root = Path(src_dir)

@@ -109,8 +109,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
     for plan, _, items in list(plans.values()) + list(others.values()):
         _name_foreign_builder(plan, [item[0] for item in items])
-        for item in items:
-            name_added_files(item[0], src)
+    name_added_files([item[0] for _, _, items in list(plans.values()) + list(others.values()) for item in items], src)
     run_diffoscope(pending, ctx)
 
 
