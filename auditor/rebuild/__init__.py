@@ -28,6 +28,7 @@ from auditor.records import BuildPlan, LockedRelease, PackageResult, Verdict, Wh
 
 MAX_PLANS = 6  # distinct build configurations tried per release (one per interpreter, and the other platforms' own)
 MAX_TIMESTAMP_TRIES = 2
+OTHERS_SCORED = 8  # other platforms' wheels that score each build of their configuration (a spread sample)
 
 
 def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
@@ -153,7 +154,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
     search, are the ones that match them best."""
     run = Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
     run.sources = sources
-    run.others = list(others or [])
+    run.others = _spread(list(others or []), OTHERS_SCORED)
     run.setup_py = setup_py
     for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
         run.build(dataclasses.replace(plan, timestamp=policy))
@@ -191,6 +192,14 @@ def _older_python(run: "Attempts", ctx: Context) -> str | None:
     have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
     fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
     return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
+
+
+def _spread(items: list, n: int) -> list:
+    """At most n items spread over the list (every wheel is still compared with the kept rebuild after)."""
+    if len(items) <= n:
+        return items
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]
 
 
 def _setup_py(src: Path) -> str | None:
