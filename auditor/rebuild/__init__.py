@@ -108,9 +108,10 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
                 pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
             if config not in built:
                 entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
-    for plan, _, items in list(plans.values()) + list(others.values()):
+    every = list(plans.values()) + list(others.values())
+    for plan, _, items in every:
         _name_foreign_builder(plan, [item[0] for item in items])
-    name_added_files([item[0] for _, _, items in list(plans.values()) + list(others.values()) for item in items], src)
+    name_added_files([item[0] for _, _, items in every for item in items], src)
     run_diffoscope(pending, ctx)
 
 
