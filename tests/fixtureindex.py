@@ -298,3 +298,58 @@ def retag_wheel(src: Path, dest_dir: Path, platform: str, edit=None) -> Path:
 
     dest_dir.mkdir(parents=True, exist_ok=True)
     return rewrite_wheel(src, dest, retag)
+
+
+# ---------------------------------------------------------------- a publisher of another era (setup.py)
+
+def make_legacy_project(root: Path, name: str, version: str, requires: list[str], universal: bool) -> Path:
+    """A project of the setup.py era: no pyproject.toml, a setup.py with install_requires, a LICENSE and a
+    README as long description; `universal` adds setup.cfg's `[bdist_wheel] universal = 1` (py2.py3)."""
+    proj = root / f"{name}-{version}-src"
+    (proj / name).mkdir(parents=True)
+    (proj / name / "__init__.py").write_text(f'"""Fixture package {name}."""\n\n__version__ = "{version}"\n')
+    (proj / name / "util.py").write_text("def add(a, b):\n    return a + b\n")
+    (proj / "LICENSE").write_text("MIT License\n\nCopyright (c) the fixture's authors\n")
+    (proj / "README.rst").write_text(f"{name}\n{'=' * len(name)}\n\nA fixture of the setup.py era.\n")
+    (proj / "setup.py").write_text(textwrap.dedent(f"""\
+        from setuptools import setup
+
+        setup(
+            name={name!r},
+            version={version!r},
+            description="A fixture of the setup.py era",
+            long_description=open("README.rst").read(),
+            author="Fixture Authors",
+            author_email="fixture@example.org",
+            url="https://example.org/{name}",
+            license="MIT",
+            packages=[{name!r}],
+            install_requires={requires!r},
+            classifiers=["Programming Language :: Python :: 2", "Programming Language :: Python :: 3"],
+        )
+        """))
+    (proj / "setup.cfg").write_text("[bdist_wheel]\nuniversal = 1\n" if universal else "[metadata]\nlicense_file = LICENSE\n")
+    return proj
+
+
+def build_in_era(proj: Path, out: Path, image: str, python: str, tools: list[str], engine: str = "docker") -> tuple[Path, Path]:
+    """Build (sdist, wheel) as a publisher of that era did, `setup.py sdist bdist_wheel` with the given
+    setuptools and wheel (`tools`, e.g. ["setuptools==39.2.0", "wheel==0.31.1"], taken from PyPI) on CPython
+    `python`, in `image` (a container, since those setuptools do not run on this host's Python), no network,
+    and no SOURCE_DATE_EPOCH (the era did not set it)."""
+    wheels = out / ".tools"
+    wheels.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", str(wheels),
+                    "--index-url", "https://pypi.org/simple/", *tools], check=True, capture_output=True)
+    dist = out / "dist"
+    dist.mkdir(exist_ok=True)
+    script = (f"python{python} -m venv /tmp/v && /tmp/v/bin/pip install -q --no-index /tools/*.whl && cp -r /src /tmp/src "
+              "&& cd /tmp/src && /tmp/v/bin/python setup.py -q sdist bdist_wheel && cp dist/* /dist/")
+    p = subprocess.run([engine, "run", "--rm", "--network=none", "--user", f"{os.getuid()}:{os.getgid()}",
+                        "-e", "HOME=/tmp", "-v", f"{wheels}:/tools:ro", "-v", f"{proj}:/src:ro", "-v", f"{dist}:/dist",
+                        image, "sh", "-c", script], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"fixture build failed: {p.stderr[-2000:]}")
+    sdist = next(dist.glob("*.tar.gz"))
+    wheel = next(dist.glob("*.whl"))
+    return sdist, wheel

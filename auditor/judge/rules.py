@@ -41,6 +41,11 @@ NORMALIZATIONS = {
                    "published row matches its member's sha256 and size, and no member is missing from it",
 }
 
+# Normalizations that come from the publisher's machine (its clock, umask, zlib, checkout), not from a
+# version of its build tools: a wheel left equivalent only through these is as close as any toolchain
+# can bring it, so the toolchain search stops there.
+MACHINE_NORMALIZATIONS = frozenset({"zip-mtime", "zip-permissions-umask", "zip-compression", "crlf-line-endings"})
+
 TOOL_STEPS = {
     "auditwheel-sbom": "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD row) "
                        "when it repairs a manylinux/musllinux wheel",

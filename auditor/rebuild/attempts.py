@@ -6,6 +6,7 @@ from pathlib import Path
 
 from auditor.archives import WheelArchive, read_wheel
 from auditor.errors import UnsafeArchive
+from auditor.judge.rules import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.rebuild.build import rebuild
 from auditor.records import BuildPlan, BuildRecord, Verdict, WheelResult
@@ -33,11 +34,17 @@ class Attempts:
     def all_identical(self) -> bool:
         return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
 
-    def matched(self) -> bool:
-        """Nothing left for another build to improve: every pure member identical, no platform wheel
-        (whose compiled members are never reproduced here) differing."""
+    def matched(self, by_toolchain: bool = False) -> bool:
+        """Nothing left for another build to improve: every pure wheel identical, no platform wheel (whose
+        compiled members are never reproduced here) differing. `by_toolchain`: nothing left that another
+        toolchain could improve: a pure wheel equivalent only through normalizations of the publisher's
+        machine (MACHINE_NORMALIZATIONS: its clock, umask, zlib) counts too (another timestamp policy
+        may still make it identical, another setuptools cannot)."""
         def done(f: dict, binary: bool) -> bool:
-            return f["verdict"] == Verdict.IDENTICAL.value or (binary and f["verdict"] != Verdict.DIFFERS.value)
+            if f["verdict"] == Verdict.IDENTICAL.value or (binary and f["verdict"] != Verdict.DIFFERS.value):
+                return True
+            return (by_toolchain and f["verdict"] == Verdict.EQUIVALENT.value and not f.get("metadata_format")
+                    and set(f.get("normalizations") or []) <= MACHINE_NORMALIZATIONS)
         members = all(done(f, self.members[i][3]) for i, (_, f) in self.best.items())
         others = all(done(f, True) for _, f in self.other_best.values())
         return bool(self.best or self.other_best) and members and others

@@ -41,7 +41,7 @@ def search_toolchain(run: Attempts) -> None:
     queue = toolchain.first_round(ordered)
     done: set[str] = set()
     best_version, best_score = None, None
-    while queue and not run.matched() and not run.result.budget_hit:
+    while queue and not run.matched(by_toolchain=True) and not run.result.budget_hit:
         version = queue.pop(0)
         if version in done:
             continue
@@ -60,7 +60,7 @@ def search_toolchain(run: Attempts) -> None:
             queue = [v for v in toolchain.neighbours(ordered, best_version) if v not in done]
     chosen = _setuptools_of(next((r for r in run.records if r.chosen), None))
     search["chosen"] = chosen
-    search["matched"] = run.matched()
+    search["matched"] = run.matched(by_toolchain=True)
 
 
 def _published_metadata_version(archives) -> str | None:
