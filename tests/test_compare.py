@@ -175,3 +175,17 @@ def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(t
     cmp = compare_other_platform(wheel(tmp_path / "win2.whl", members=_other_platform(changed)), reb)
     assert [(d.path, d.kind) for d in cmp.differences] == [("pkg/tool.py", "content"), ("pkg-1.0.dist-info/RECORD", "metadata")]
     assert verdict_of(cmp)[0] == Verdict.DIFFERS
+
+
+def test_old_wheels_description_file_is_read_as_a_description(tmp_path):
+    """wheel < 0.31 wrote DESCRIPTION.rst (pymacaroons 0.13.0: one more trailing newline when rebuilt on
+    Python 3): trailing blank lines are a spelling, an added line of text is a difference."""
+    desc = ("pkg-1.0.dist-info/DESCRIPTION.rst", b"Pkg\n===\n\nA package.\n\n\n", 0o644)
+    reb = wheel(tmp_path / "rebuilt.whl", members=BASE + [desc])
+    pub = wheel(tmp_path / "published.whl", members=BASE + [(desc[0], b"Pkg\n===\n\nA package.\n\n", 0o644)])
+    cmp = compare_wheels(pub, reb)
+    assert verdict_of(cmp)[0] is Verdict.EQUIVALENT and "metadata-format" in cmp.normalizations
+    evil = wheel(tmp_path / "evil.whl", members=BASE + [(desc[0], b"Pkg\n===\n\nA package. Also run evil.\n", 0o644)])
+    cmp = compare_wheels(evil, reb)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS
+    assert desc[0] in [d.path for d in cmp.differences]

@@ -68,6 +68,44 @@ def test_files_only_in_a_differing_wheel_say_whether_the_sdist_holds_them(tmp_pa
     assert diffs[1]["cause"] == "the sdist holds no such file" and diffs[2]["cause"] is None
 
 
+def test_a_description_from_the_publishers_checkout_is_named_by_the_sdists_pkg_info(tmp_path):
+    """translationstring 1.4: its setup.py reads changes.rst (left out of the sdist) and falls back to '';
+    the wheel's description is the sdist's own PKG-INFO's. The cause says both; a description that is
+    not the PKG-INFO's gets none, and the reason is restated only for what was found."""
+    import zipfile
+
+    from auditor.archives import read_wheel
+    from auditor.judge.sources import name_description_source, restate_causes
+    from auditor.records import WheelResult
+
+    sdist = tmp_path / "sdist"
+    sdist.mkdir()
+    (sdist / "README.rst").write_text("p\n=\n")
+    (sdist / "setup.py").write_text("try:\n    R = open('README.rst').read() + open('changes.rst').read()\n"
+                                    "except IOError:\n    R = ''\n")
+    (sdist / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: p\nVersion: 1.0\nDescription: p\n        =\n"
+                                    "        \n        1.0: first\n        \nPlatform: UNKNOWN\n")
+
+    def entry(desc: str):
+        w = tmp_path / f"p-{len(desc)}.whl"
+        with zipfile.ZipFile(w, "w") as zf:
+            zf.writestr("p-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n\n{desc}")
+        diffs = [{"path": "p-1.0.dist-info/METADATA", "kind": "metadata", "detail": "Description: published 'p…'",
+                  "cls": "metadata", "cause": None}]
+        e = WheelResult(filename=w.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[],
+                        verdict="differs", differences=diffs, reason="1 difference(s) [metadata]: p-1.0.dist-info/METADATA")
+        return e, read_wheel(w)
+
+    same, other = entry("p\n=\n\n1.0: first\n"), entry("p\n=\n\nsomething else\n")
+    name_description_source([same, other], sdist)
+    restate_causes([same[0], other[0]])
+    assert same[0].differences[0]["cause"] == ("the sdist's PKG-INFO holds the published description (sdist and "
+                                               "wheel were made from one checkout); its setup.py reads changes.rst, "
+                                               "which the sdist does not hold")
+    assert same[0].reason.endswith("which the sdist does not hold")
+    assert other[0].differences[0]["cause"] is None and "probable cause" not in other[0].reason
+
+
 def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_one(tmp_path):
     """grpcio 1.76.0 (both corpora): its compile outlasts the build timeout; the sources check finds
     grpc/_grpcio_metadata.py written by setup.py (`__version__ = \"\"\"1.76.0\"\"\"`) where the sdist holds

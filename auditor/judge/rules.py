@@ -26,7 +26,7 @@ NORMALIZATIONS = {
                        "decompressed content compared",
     "zip-directory-entries": "directory entries present on one side only",
     "crlf-line-endings": "(other platforms only) a text member differs only in CRLF vs LF (a Windows checkout)",
-    "metadata-format": "METADATA, WHEEL or entry_points.txt say the same things in other spellings (requirement "
+    "metadata-format": "METADATA, WHEEL, entry_points.txt or DESCRIPTION.rst (wheel < 0.31) say the same things in other spellings (requirement "
                        "and marker spelling, field order, Platform: UNKNOWN, trailing blank lines, description "
                        "layout; Metadata-Version, License-File and Dynamic lines, which the toolchain writes)",
     "license-file-location": "a license file with the same bytes at NAME.dist-info/F in one wheel and under "

@@ -4,12 +4,15 @@ for compiled modules the rebuild did not build."""
 
 from __future__ import annotations
 
+import email.parser
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 
 from auditor.archives import WheelArchive
 from auditor.judge.diffs import _diff, _finish, is_compiled
+from auditor.judge.metadata import _canon_text, _unfold_description
 from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
 from auditor.records import Comparison, Difference, WheelResult
@@ -76,6 +79,67 @@ def name_added_files(entries: list[WheelResult], src_dir) -> None:
             continue
         d["cause"] = (f"the sdist holds a file there ({found[0].relative_to(root)}), but its build does not package "
                       "it: the publisher's tree or configuration did")
+
+
+_NAMED_FILE = re.compile(r"""['"]([\w.-]+\.(?:rst|txt|md|markdown))['"]""", re.I)
+
+
+def _description(text: str) -> str | None:
+    """The description of a METADATA or PKG-INFO text (its Description header, or its body)."""
+    msg = email.parser.HeaderParser().parsestr(text)
+    desc = msg.get("Description")
+    if desc is None:
+        body = msg.get_payload()
+        return body if isinstance(body, str) and body.strip() else None
+    return desc
+
+
+def name_description_source(pairs: list[tuple[WheelResult, WheelArchive]], src_dir) -> None:
+    """A differing Description whose published text is the sdist's own PKG-INFO description: sdist and
+    wheel were made from one checkout, and the rebuild from the sdist writes another description. Says so
+    as the cause, naming the files the sdist's setup.py reads that the sdist does not hold (translationstring
+    1.4 reads changes.rst, left out of its sdist, and falls back to ''). The verdict does not change."""
+    root = Path(src_dir)
+    pkg_info = None
+    for entry, wa in pairs:
+        ds = [d for d in entry.differences if d["path"].endswith(".dist-info/METADATA") and d["path"].count("/") == 1
+              and (d.get("detail") or "").startswith("Description:") and not d.get("cause")]
+        if entry.verdict != "differs" or not ds:
+            continue
+        if pkg_info is None:
+            try:
+                pkg_info = (root / "PKG-INFO").read_text(encoding="utf-8", errors="replace")[: 1 << 22]
+            except OSError:
+                pkg_info = ""
+        try:
+            published = _description(wa.read(ds[0]["path"], limit=1 << 22).decode("utf-8", "replace"))
+        except Exception:
+            continue
+        sdist_desc = _description(pkg_info) if pkg_info else None
+        if not published or not sdist_desc or _canon_text(_unfold_description(sdist_desc)) != \
+                _canon_text(_unfold_description(published)):
+            continue
+        try:
+            setup_py = (root / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+        except OSError:
+            setup_py = ""
+        missing = sorted({m for m in _NAMED_FILE.findall(setup_py) if not (root / m).exists()})
+        cause = "the sdist's PKG-INFO holds the published description (sdist and wheel were made from one checkout)"
+        if missing:
+            cause += f"; its setup.py reads {', '.join(missing)}, which the sdist does not hold"
+        for d in ds:
+            d["cause"] = cause
+
+
+def restate_causes(entries: list[WheelResult]) -> None:
+    """A differing wheel's one-line reason names the causes found after it was written (the sdist's
+    files, the description's source)."""
+    for entry in entries:
+        if entry.verdict != "differs" or not entry.reason or "probable cause" in entry.reason:
+            continue
+        causes = sorted({d["cause"] for d in entry.differences if d.get("cause")})
+        if causes:
+            entry.reason += f"; probable cause: {', '.join(causes)}"
 
 
 def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:

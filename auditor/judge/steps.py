@@ -13,7 +13,8 @@ from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
-from auditor.judge.metadata import MetaComparison, compare_entry_points, compare_metadata, compare_wheel_file
+from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata,
+                                   compare_wheel_file)
 from auditor.judge.rules import (bundled_header, bundled_license, checksum_rows, delvewheel_patch, delvewheel_record,
                                  grafted, gzipped_copy, record_problem, record_rows, sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
@@ -46,6 +47,12 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.tool_steps += tools
     elif base == "entry_points.txt":
         mc = compare_entry_points(a, b)
+    elif base == "DESCRIPTION.rst":
+        # wheel < 0.31 wrote the description (Metadata-Version 2.0) to its own file: read as METADATA's is
+        if _canon_text(a.decode("utf-8", "replace")) != _canon_text(b.decode("utf-8", "replace")):
+            return None
+        mc = MetaComparison(True, spellings=["the description file of wheel < 0.31 with other trailing white "
+                                             "space or blank lines"])
     elif base in ("zip-safe", "not-zip-safe") and not a.strip() and not b.strip():
         mc = MetaComparison(True, spellings=[f"{base} marker written with other blank lines"])
     else:

@@ -18,7 +18,7 @@ from pathlib import Path
 from auditor import diffoscope
 from auditor.context import Context
 from auditor.judge.findings import finding_key
-from auditor.judge.sources import extension_sources, name_added_files
+from auditor.judge.sources import extension_sources, name_added_files, name_description_source, restate_causes
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan.config import backend_pin
 from auditor.plan.groups import Groups
@@ -111,7 +111,10 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
     every = list(plans.values()) + list(others.values())
     for plan, _, items in every:
         _name_foreign_builder(plan, [item[0] for item in items])
-    name_added_files([item[0] for _, _, items in every for item in items], src)
+    entries = [item[0] for _, _, items in every for item in items]
+    name_added_files(entries, src)
+    name_description_source([(item[0], item[1]) for _, _, items in every for item in items], src)
+    restate_causes(entries)
     run_diffoscope(pending, ctx)
 
 
