@@ -189,3 +189,19 @@ def test_old_wheels_description_file_is_read_as_a_description(tmp_path):
     cmp = compare_wheels(evil, reb)
     assert verdict_of(cmp)[0] is Verdict.DIFFERS
     assert desc[0] in [d.path for d in cmp.differences]
+
+
+def test_an_extension_the_rebuild_did_not_build_is_accounted_for_only_by_its_source(tmp_path):
+    """pillow 12.1.0's _webp, _avif… are built only where their library is: a published module whose
+    source the sdist holds is not reproduced (partial); one no source accounts for differs."""
+    from auditor.judge.sources import SdistSources
+
+    so = [("pkg/_speed.cpython-311-x86_64-linux-gnu.so", b"\x7fELF-one", 0o755)]
+    reb = wheel(tmp_path / "r.whl", members=BASE + so)
+    extra = ("pkg/_webp.cpython-311-x86_64-linux-gnu.so", b"\x7fELF\x00PyInit__webp\x00", 0o755)
+    pub = wheel(tmp_path / "p.whl", members=BASE + so + [extra])
+    cmp = compare_wheels(pub, reb, binary=True, sources=SdistSources({"_speed", "_webp"}))
+    assert verdict_of(cmp)[0] is Verdict.PARTIAL
+    assert extra[0] in [d.path for d in cmp.compiled_differences]
+    cmp = compare_wheels(pub, reb, binary=True, sources=SdistSources({"_speed"}))
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS and extra[0] in [d.path for d in cmp.differences]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
                                  defines_module_init, extension_stem, is_compiled)
+from auditor.judge.configured import bytecode_of
 from auditor.judge.rules import grafted
-from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
+from auditor.judge.steps import (sdist_derived, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
                                  _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
                                  _top_level_without_members,
                                  _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
@@ -33,6 +34,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     simplejson, frozenlist…): extension modules only in the rebuild, and a WHEEL that differs in its
     tags and Root-Is-Purelib, are expected and listed as not verified."""
     out = Comparison(normalizations=[], differences=[])
+    files = getattr(sources, "files", None)
     reb = align_dist_info(pub, reb, out)
     unverified = out.compiled_differences
     pub_files = sorted(n for n, m in pub.members.items() if not m.is_dir)
@@ -72,7 +74,8 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         if _is_record(name) or name in moved:
             continue
         if name not in reb_plain:
-            if not _published_only(pub, reb, name, out, binary=True) and not _delvewheel(pub, reb, name, out):
+            if not _published_only(pub, reb, name, out, binary=True) and not _delvewheel(pub, reb, name, out) and \
+                    not sdist_derived(pub, None, name, out, files):
                 out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
         elif pub.members[name].sha256 == reb.members[name].sha256:
             out.members_verified += 1
@@ -80,7 +83,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
                                      purelib_may_differ=pure_variant or (sources is not None and _pure_rebuild(pub, reb)
                                                                         and all(_accounted(n, sources) for n in pub.members
                                                                                 if extension_stem(n))),
-                                     platform_setup_py=setup_py)
+                                     platform_setup_py=setup_py, files=files)
               ) in ("verified", "retag", "differs"):
             out.members_verified += verdict == "verified"
         elif _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or _delvewheel(pub, reb, name, out):
@@ -91,6 +94,8 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
             out.normalizations.append("crlf-line-endings")
             out.crlf_members.append(name)
             out.members_verified += 1
+        elif sdist_derived(pub, reb, name, out, files):
+            pass
         else:
             out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
@@ -99,6 +104,10 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
         if pure_rebuild and _zip_safe_marker(name, reb):
             unverified.append(Difference(name, "removed", "setuptools marks a build without extensions zip-safe: "
                                          "part of the compiled variant not built here", "packaging"))
+            continue
+        if bytecode_of(name, reb.members):
+            unverified.append(Difference(name, "removed", "bytecode a build step left, with this sandbox's interpreter: "
+                                         "not in this platform's wheel", "code", "bytecode"))
             continue
         if not _is_record(name) and name not in gz_plain:
             out.differences.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
@@ -123,7 +132,8 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     pub_names = {n for n in pub.members if not pub.members[n].is_dir}
     reb_names = {n for n in reb.members if not reb.members[n].is_dir}
     _one_sided(pub, reb, pub_names, reb_names, out, binary, variant, sources)
-    record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant)
+    record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant,
+                             getattr(sources, "files", None) if binary else None)
     if record and _judge_record(pub, reb, record, out):
         out.members_verified += 1
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
@@ -168,7 +178,16 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 name, "added", "compiled variant not built here (the rebuild is pure); its source is in the sdist",
                 "code", "optional extension not built in the sandbox"))
             continue
-        if not _published_only(pub, reb, name, out, binary):
+        if binary and sources is not None and extension_stem(name) and _accounted(name, sources) and \
+                defines_module_init(pub, name):
+            # pillow 12.1.0: _avif, _imagingcms, _imagingft, _webp are built only where their library is
+            out.compiled_differences.append(Difference(
+                name, "added", "extension module the rebuild did not build (an optional one, whose library or "
+                "switch the sandbox's build lacks?); its source is in the sdist: not reproduced", "code",
+                "optional extension not built in the sandbox"))
+            continue
+        if not _published_only(pub, reb, name, out, binary) and not (
+                binary and sdist_derived(pub, None, name, out, getattr(sources, "files", None))):
             diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one",
                                cause=_stale(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
@@ -177,11 +196,15 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
             out.compiled_differences.append(Difference(name, "removed", "setuptools marks a build without extensions "
                                                        "zip-safe: part of the compiled variant not built here", "packaging"))
             continue
+        if binary and bytecode_of(name, reb.members):
+            out.compiled_differences.append(Difference(name, "removed", "bytecode a build step left, with this "
+                                                       "sandbox's interpreter", "code", "bytecode"))
+            continue
         diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
 
 def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out: Comparison, binary: bool,
-                    variant: bool) -> str | None:
+                    variant: bool, files=None) -> str | None:
     """Members on both sides, one by one: mode, times, compression, then content under the named rules.
     Returns RECORD's name, judged once every member is known."""
     diffs, norms = out.differences, out.normalizations
@@ -216,12 +239,12 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             record = name  # judged once every member is known
             continue
         verdict = _judge_meta(pub, reb, name, out, "any" if variant else "platform" if binary else "no",
-                              purelib_may_differ=variant)
+                              purelib_may_differ=variant, files=files)
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
         if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or \
-                _top_level_without_members(pub, reb, name, out):
+                _top_level_without_members(pub, reb, name, out) or sdist_derived(pub, reb, name, out, files):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
     return record

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 from auditor.archives import WheelArchive
+from auditor.judge.configured import SdistFiles, configured_from
 from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.metadata import _canon_text, _unfold_description
 from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
@@ -21,14 +22,23 @@ from auditor.records import Comparison, Difference, WheelResult
 _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
 
 
-def extension_sources(src_dir) -> frozenset[str]:
+class SdistSources(frozenset):
+    """Module names the sdist holds a source for, and (`files`) the sdist's files by wheel path, for the
+    rules that account for a member by what the sdist holds (judge/configured.py)."""
+
+    files: SdistFiles | None = None
+
+
+def extension_sources(src_dir) -> SdistSources:
     """Module names the sdist holds a source for (C, C++, Cython, or a .py that mypyc or Cython may
     compile): what can account for a compiled module the rebuild did not build."""
     out = set()
     for f in Path(src_dir).rglob("*"):
         if f.suffix in _SOURCE_SUFFIXES and f.is_file() and not f.is_symlink():
             out.add(f.stem)
-    return frozenset(out)
+    found = SdistSources(out)
+    found.files = SdistFiles(Path(src_dir), _sdist_files(Path(src_dir)))
+    return found
 
 
 def _sdist_files(root: Path) -> dict[str, list[Path]]:
@@ -178,6 +188,13 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
                 out.members_verified += 1
                 continue
             if not is_pure and delvewheel_unpatched(pub, name, None, out):
+                continue
+            template = None if is_pure else configured_from(name, pub.read(name, limit=1 << 22), SdistFiles(root, index))
+            if template:
+                out.compiled_differences.append(Difference(
+                    name, "content", f"configured by the build from the sdist's {template}: only its placeholders "
+                    "differ (the publisher's build environment): not verified", classify(name), "configured-file"))
+                out.tool_steps.append(f"configured from {template}")
                 continue
             if rule_based:  # scipy 1.17.0: array_api_compat installed from a subproject, __config__.py configured
                 out.compiled_differences.append(Difference(

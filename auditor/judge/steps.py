@@ -12,10 +12,11 @@ import re
 from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
+from auditor.judge.configured import appended_licenses, bytecode_of, configured_from, license_file_of_field
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata,
-                                   compare_wheel_file)
-from auditor.judge.rules import (bundled_header, bundled_license, checksum_rows, delvewheel_patch, delvewheel_record,
+                                   compare_wheel_file, parse_email)
+from auditor.judge.rules import (classify, bundled_header, bundled_license, checksum_rows, delvewheel_patch, delvewheel_record,
                                  grafted, gzipped_copy, record_problem, record_rows, sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
@@ -26,7 +27,7 @@ def _named_in_setup_py(name: str, setup_py: str) -> bool:
 
 
 def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, tags_may_differ: str,
-                purelib_may_differ: bool, platform_setup_py: str | None = None) -> str | None:
+                purelib_may_differ: bool, platform_setup_py: str | None = None, files=None) -> str | None:
     """METADATA, WHEEL and entry_points.txt that differ in bytes, judged by meaning. Returns
     "verified" (same facts: metadata-format), "retag" (WHEEL tags differ only in the platform, or, for
     another platform's wheel, requirements of optional extras that the sdist's setup.py names and
@@ -42,6 +43,11 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
     retag = None
     if base == "METADATA":
         mc = compare_metadata(a, b)
+        if not mc.equal and files is not None and all(d.field == "License" for d in mc.diffs):
+            step = _appended_license_field(pub, reb, a, b, files)
+            if step:
+                out.tool_steps.append(step)
+                mc = MetaComparison(True, spellings=mc.spellings)
     elif base == "WHEEL":
         mc, tools, retag = compare_wheel_file(a, b, tags_may_differ, purelib_may_differ)
         out.tool_steps += tools
@@ -79,6 +85,72 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.normalizations.append("metadata-format")
         out.format_notes += [f"{name.split('/', 1)[1]}: {s}" for s in mc.spellings]
     return "verified"
+
+
+def _appended_license_field(pub: WheelArchive, reb: WheelArchive, a: bytes, b: bytes, files) -> str | None:
+    """METADATA's License field is each wheel's own license file, and the published file is the rebuild's
+    with licenses the sdist holds appended (judge/configured.py): the step that appended them."""
+    try:
+        la = parse_email(a.decode("utf-8"))[0].get("license")
+        lb = parse_email(b.decode("utf-8"))[0].get("license")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not la or not lb:
+        return None
+    fa, fb = license_file_of_field(pub, la), license_file_of_field(reb, lb)
+    if not fa or not fb or fa.rsplit("/", 1)[-1] != fb.rsplit("/", 1)[-1]:
+        return None
+    used = appended_licenses(pub.read(fa, limit=1 << 22), reb.read(fb, limit=1 << 22), files)
+    return f"METADATA License: the text of {fa.split('/', 1)[1]}, with the appended licenses" if used else None
+
+
+_LICENSE_LEAF = re.compile(r"(?i)(^|/)(licen[cs]e|copying|notice)[^/]*$")
+
+
+def sdist_derived(pub: WheelArchive, reb: WheelArchive | None, name: str, out: Comparison, files) -> bool:
+    """(platform wheels) A member that differs from the rebuild's, or that the rebuild lacks, accounted for
+    by what the sdist holds (judge/configured.py): a file configured from the sdist's template (not
+    reproduced), a license file with the sdist's licenses appended (verified), the bytecode of a module the
+    wheel holds (not reproduced). True when accounted for."""
+    if files is None:
+        return False
+    try:
+        a = pub.read(name, limit=1 << 22)
+    except Exception:
+        return False
+    b = reb.read(name, limit=1 << 22) if reb is not None and name in reb.members else None
+    template = configured_from(name, a, files, b)
+    if template:
+        out.compiled_differences.append(Difference(
+            name, "content", f"configured by the build from the sdist's {template}: only its placeholders differ "
+            "(the publisher's build environment): not reproduced", classify(name), "configured-file"))
+        out.tool_steps.append(f"configured from {template}")
+        return True
+    top, _, leaf = name.partition("/")
+    if b is not None and top.endswith(".dist-info") and ("/" not in leaf or leaf.startswith("licenses/")):
+        used = appended_licenses(a, b, files)
+        if used:
+            out.tool_steps.append(f"{leaf} with the licenses of bundled libraries appended: {', '.join(used)}")
+            out.members_verified += 1
+            return True
+        lf = a.replace(b"\r\n", b"\n")  # a Windows checkout's CRLF
+        if len(lf) > len(b) and (a.startswith(b) or lf.startswith(b.replace(b"\r\n", b"\n"))) and \
+                _LICENSE_LEAF.search(leaf):
+            # a platform wheel's: pillow appends its bundled libraries' licenses on every platform (its
+            # Windows wheels link them statically, graft nothing)
+            out.compiled_differences.append(Difference(
+                name, "content", "the rebuild's license file with more text appended (the licenses of the native "
+                "libraries the wheel bundles, which the sdist does not hold): not verified", "metadata",
+                "bundled-library-license"))
+            out.tool_steps.append(f"licenses of the bundled native libraries appended to {leaf}")
+            return True
+    source = bytecode_of(name, pub.members)
+    if source:
+        out.compiled_differences.append(Difference(
+            name, "added", f"bytecode of {source}, left by a build step that ran it with the publisher's interpreter: "
+            "not reproduced", "code", "bytecode"))
+        return True
+    return False
 
 
 def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:

@@ -5,6 +5,7 @@ Each function fills the result entry of one published wheel; none runs anything.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
     """A wheel for another platform or Python, against the wheel rebuilt here (setup_py: the sdist's, whose
     platform-chosen extras may account for a METADATA difference)."""
     cmp = compare_other_platform(published, rebuilt_wa, sources=sources, setup_py=setup_py)
+    _other_python_cause(cmp, published, rebuilt_name)
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
@@ -90,6 +92,38 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
             + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
             + f"; {n} compiled members not verifiable here"))
     return fields, cmp
+
+
+def _wheel_pythons(tags: list[str]) -> set[str]:
+    out = set()
+    for t in tags:
+        m = re.match(r"^(?:cp|pp)(\d)(\d+)-", t)
+        if m:
+            out.add(f"{m.group(1)}.{m.group(2)}")
+    return out
+
+
+def _other_python_cause(cmp: Comparison, published: WheelArchive, rebuilt_name: str) -> None:
+    """Members only in a rebuild made for another Python than the wheel's (no image has the wheel's): a
+    build that installs some files for some Python versions only (numpy 1.26.4 installs numpy/distutils
+    below 3.12) explains them; said as the probable cause, the verdict stays."""
+    removed = [d for d in cmp.differences if d.kind == "removed"]
+    if not removed or any(d.kind != "removed" and not d.path.endswith(".dist-info/RECORD") for d in cmp.differences):
+        return
+    wheel_file = next((n for n in published.members if n.endswith(".dist-info/WHEEL") and n.count("/") == 1), None)
+    try:
+        text = published.read(wheel_file, limit=1 << 16).decode("utf-8", "replace") if wheel_file else ""
+    except Exception:
+        return
+    mine = _wheel_pythons([ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Tag:")])
+    parts = rebuilt_name[:-4].split("-")
+    theirs = _wheel_pythons([f"{parts[-3]}-"]) if len(parts) >= 5 else set()
+    if not mine or not theirs or mine & theirs:
+        return
+    cause = (f"rebuilt with Python {', '.join(sorted(theirs))}, this wheel is for Python {', '.join(sorted(mine))} "
+             "(no image has it): a build that installs these files for some Python versions only?")
+    for d in removed:
+        d.cause = d.cause or cause
 
 
 def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:

@@ -1,0 +1,241 @@
+"""Members of a platform wheel that the release's build derives from files the sdist holds, in ways a
+rebuild with another toolchain or on another platform does not repeat byte for byte. Each is accepted
+only when every byte it holds is accounted for by the sdist; all are named in the verdict.
+
+- configured file: meson's `configure_file` (and CMake's, autoconf's) writes X from the sdist's X.in,
+  substituting `@VAR@` placeholders and `#mesondefine`/`#cmakedefine` lines (numpy's `__config__.py`
+  records the compiler, `_numpyconfig.h` the platform's headers). Accepted when the member is the
+  template with only those substituted: for a `.py`, its syntax tree equals the template's but for
+  string constants that held a placeholder (and a bare placeholder become a literal constant), so no
+  substitution can add code; for other files line by line, a substituted value holding no quote,
+  backslash or newline, a `#…define` line becoming `#define NAME [value]` or `/* #undef NAME */`.
+  Listed as not reproduced: the values are the publisher's build environment.
+- appended licenses: a release step that bundles libraries appends their licenses to the project's
+  license file before building (numpy's cibw_before_build.sh: LICENSE.txt + `----` + LICENSES_bundled.txt
+  + tools/wheels/LICENSE_linux.txt). Accepted when the published file is the rebuild's followed by
+  files the sdist holds, whole, with only separator lines (blank, `----`) between: verified, every byte
+  is the sdist's. METADATA's `License` field read from that file differs the same way, and is
+  accepted only when each side's field is its own wheel's license file.
+- bytecode: a `__pycache__/M.cpython-3X.pyc` beside its `M.py` in the wheel, left by a build step that
+  ran the module with the build's interpreter (numpy/distutils/conv_template): compiled, accounted
+  for by its source, listed as not reproduced.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+_PLACEHOLDER = re.compile(rb"@([A-Za-z_][A-Za-z0-9_]*)@")
+_DEFINE_TEMPLATE = re.compile(rb"^(\s*)#\s*(?:mesondefine|cmakedefine01|cmakedefine)\s+([A-Za-z_]\w*)(?:\s+.*)?$")
+_SAFE_VALUE = rb"[^\"'\\\n]*"
+_MARK = "AUDITOR_PLACEHOLDER_"
+
+
+class SdistFiles:
+    """The extracted sdist's regular files by each path suffix they can have in a wheel (as in the
+    sources check), read lazily."""
+
+    def __init__(self, root: Path, index: dict[str, list[Path]]):
+        self.root = root
+        self.index = index
+
+    def read(self, key: str, limit: int = 1 << 22) -> bytes | None:
+        found = self.index.get(key) or []
+        if len(found) != 1:
+            return None
+        try:
+            data = found[0].read_bytes()
+        except OSError:
+            return None
+        return data if len(data) <= limit else None
+
+    def texts(self, limit: int = 1 << 21):
+        """(relative path, bytes) of every file of the sdist small enough to be a license text."""
+        seen = set()
+        for paths in self.index.values():
+            for p in paths:
+                if p in seen:
+                    continue
+                seen.add(p)
+                try:
+                    if p.stat().st_size <= limit:
+                        yield str(p.relative_to(self.root)), p
+                except OSError:
+                    continue
+
+
+# ---------------------------------------------------------------- configured files
+
+def configured_from(member: str, data: bytes, files: SdistFiles | None, rebuilt: bytes | None = None) -> str | None:
+    """The sdist's template (its path) when `data` is that template with only its placeholders
+    substituted; None otherwise. `rebuilt`: the rebuild's configured file, whose lines are taken as
+    they are where the published ones equal them (a value the rebuild also wrote needs no check)."""
+    if files is None:
+        return None
+    parts = member.split("/")
+    # the template beside the member's path in the sdist, else the one file of that name (meson installs
+    # numpy/core/mlib.ini.in's output under numpy/core/lib/npy-pkg-config/)
+    keys = [f"{'/'.join(parts[i:])}{suffix}" for suffix in (".in", ".cmake") for i in range(len(parts))]
+    data = data.replace(b"\r\n", b"\n")  # written on Windows
+    if rebuilt is not None:
+        rebuilt = rebuilt.replace(b"\r\n", b"\n")
+    for key in keys:
+        template = files.read(key)
+        if template is not None:
+            template = template.replace(b"\r\n", b"\n")
+        if template is None or not (_PLACEHOLDER.search(template) or _DEFINE_TEMPLATE.search(template) or
+                                    re.search(rb"(?m)^\s*#\s*(?:mesondefine|cmakedefine)", template)):
+            continue
+        code = member.endswith((".py", ".pyi", ".pyx", ".pxd", ".h", ".hpp", ".c", ".cc", ".cpp"))
+        ok = _same_python(template, data) if member.endswith(".py") else _same_lines(template, data, rebuilt, code)
+        if ok:
+            return str(files.index[key][0].relative_to(files.root))
+    return None
+
+
+def _same_lines(template: bytes, data: bytes, rebuilt: bytes | None = None, code: bool = True) -> bool:
+    t_lines, d_lines = template.split(b"\n"), data.split(b"\n")
+    r_lines = rebuilt.split(b"\n") if rebuilt is not None else []
+    if len(t_lines) != len(d_lines):
+        return False
+    if len(r_lines) != len(d_lines):
+        r_lines = [None] * len(d_lines)
+    for t, d, r in zip(t_lines, d_lines, r_lines):
+        if t == d or d == r:
+            continue
+        m = _DEFINE_TEMPLATE.match(t)
+        if m:
+            name = re.escape(m.group(2))
+            if re.fullmatch(rb"\s*#define " + name + rb"(?: [\w.+-]+)?\s*|\s*/\* #undef " + name + rb" \*/\s*", d):
+                continue
+            return False
+        if not _PLACEHOLDER.search(t):
+            return False
+        parts = _PLACEHOLDER.split(t)
+        value = _SAFE_VALUE if code else rb"[^\"'\n]*"  # a path separator `\` of a Windows .ini is no escape
+        pattern = b"".join(re.escape(p) if i % 2 == 0 else value for i, p in enumerate(parts))
+        if not re.fullmatch(pattern, d):
+            return False
+    return True
+
+
+_BARE = object()
+
+
+class _BarePlaceholders(ast.NodeTransformer):
+    """A placeholder outside a string (`"debug": @IS_DEBUG@`) parses as a name: made a marked constant."""
+
+    def visit_Name(self, node: ast.Name):
+        return ast.Constant(value=_BARE) if node.id.startswith(_MARK) else node
+
+
+def _same_python(template: bytes, data: bytes) -> bool:
+    try:
+        t_src = _PLACEHOLDER.sub(lambda m: (_MARK + m.group(1).decode()).encode(), template).decode("utf-8")
+        t_tree, d_tree = ast.parse(t_src), ast.parse(data.decode("utf-8"))
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    t_tree = _BarePlaceholders().visit(t_tree)
+    t_nodes, d_nodes = list(ast.walk(t_tree)), list(ast.walk(d_tree))
+    if len(t_nodes) != len(d_nodes):
+        return False
+    for t, d in zip(t_nodes, d_nodes):
+        if isinstance(t, ast.Constant) and t.value is _BARE:  # a bare placeholder: only a literal may replace it
+            if not (isinstance(d, ast.Constant) and (d.value is None or isinstance(d.value, (bool, int, float)))):
+                return False
+            continue
+        if type(t) is not type(d):
+            return False
+        if isinstance(t, ast.Constant):
+            if isinstance(t.value, str) and _MARK in t.value:
+                if not isinstance(d.value, str):
+                    return False
+                parts = re.split(_MARK + r"[A-Za-z0-9_]+", t.value)
+                if not re.fullmatch("(?s)" + ".*".join(re.escape(p) for p in parts), d.value):
+                    return False
+            elif t.value != d.value or type(t.value) is not type(d.value):
+                return False
+            continue
+        for field, value in ast.iter_fields(t):
+            if isinstance(value, (ast.AST, list)) and not (isinstance(value, list) and value and
+                                                            all(isinstance(v, str) for v in value)):
+                continue
+            if value != getattr(d, field, None):
+                return False
+    return True
+
+
+# ---------------------------------------------------------------- appended licenses
+
+_SEPARATOR = re.compile(rb"^[ \t]*(?:-{2,}|={2,}|\*{2,})?[ \t]*\r?$")
+
+
+def appended_licenses(published: bytes, rebuilt: bytes, files: SdistFiles | None) -> list[str] | None:
+    """The sdist files (paths) that, appended whole to the rebuild's license file with only separator
+    lines between, make the published one; None when that is not so."""
+    if files is None:
+        return None
+    published, rebuilt = published.replace(b"\r\n", b"\n"), rebuilt.replace(b"\r\n", b"\n")  # a Windows checkout
+    if not published.startswith(rebuilt) or len(published) == len(rebuilt):
+        return None
+    rest = published[len(rebuilt):]
+    candidates = []
+    for rel, path in files.texts():
+        if not re.search(r"(?i)licen[cs]e|copying|notice|copyright|authors", rel):
+            continue
+        try:
+            data = path.read_bytes().replace(b"\r\n", b"\n")
+        except OSError:
+            continue
+        if len(data) > 16 and data in rest:
+            candidates.append((rel, data))
+    used: list[str] = []
+    while rest:
+        best = max((c for c in candidates if rest.startswith(c[1])), key=lambda c: len(c[1]), default=None)
+        if best is not None:
+            used.append(best[0])
+            rest = rest[len(best[1]):]
+            continue
+        line_end = rest.find(b"\n")
+        line = rest if line_end < 0 else rest[: line_end]
+        if not _SEPARATOR.match(line):
+            return None
+        rest = b"" if line_end < 0 else rest[line_end + 1:]
+    return used or None
+
+
+def license_file_of_field(wa, value: str) -> str | None:
+    """The dist-info license file of wheel `wa` whose text is `value` (METADATA's License field)."""
+    canon = _canon(value)
+    for name in wa.members:
+        top, _, leaf = name.partition("/")
+        if top.endswith(".dist-info") and re.search(r"(?i)licen[cs]e|copying", leaf):
+            try:
+                if _canon(wa.read(name, limit=1 << 22).decode("utf-8", "replace")) == canon:
+                    return name
+            except Exception:
+                continue
+    return None
+
+
+def _canon(text: str) -> str:
+    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
+    if len(lines) > 1 and all(not ln.strip() or ln.startswith("        ") for ln in lines[1:]):
+        lines = [lines[0]] + [ln[8:] for ln in lines[1:]]  # folded as a header by an older backend
+    return "\n".join(lines).strip("\n")
+
+
+# ---------------------------------------------------------------- bytecode
+
+_PYC = re.compile(r"^(?P<dir>(?:.+/)?)__pycache__/(?P<mod>[A-Za-z_]\w*)\.(?:cpython|pypy)-?\d+\.(?:opt-\d\.)?pyc$")
+
+
+def bytecode_of(name: str, members) -> str | None:
+    """The wheel's .py that `name` (a __pycache__ .pyc) is the bytecode of, when the wheel holds it."""
+    m = _PYC.match(name)
+    if not m:
+        return None
+    source = f"{m.group('dir')}{m.group('mod')}.py"
+    return source if source in members else None

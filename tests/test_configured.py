@@ -1,0 +1,88 @@
+"""Members a platform wheel's build derives from the sdist (judge/configured.py), on small fixtures: each
+accepted only when every byte is accounted for by the sdist, and a change of code never passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.judge.configured import SdistFiles, appended_licenses, bytecode_of, configured_from
+from auditor.judge.sources import _sdist_files
+
+CONFIG_IN = b'''import enum
+
+CONFIG = {
+    "compiler": {"name": "@C_COMP@", "version": "@C_VERSION@", "args": r"@C_ARGS@"},
+    "debug": @IS_DEBUG@,
+}
+
+
+def show():
+    return CONFIG
+'''
+
+HEADER_IN = b"#mesondefine NPY_HAVE_ENDIAN_H\n#mesondefine NPY_SIZEOF_LONG\n#define NPY_VISIBILITY_HIDDEN @VIS@\n"
+
+
+def _sdist(tmp_path: Path) -> SdistFiles:
+    root = tmp_path / "sdist"
+    (root / "pkg" / "include").mkdir(parents=True)
+    (root / "pkg" / "__config__.py.in").write_bytes(CONFIG_IN)
+    (root / "pkg" / "include" / "_config.h.in").write_bytes(HEADER_IN)
+    (root / "pkg" / "mlib.ini.in").write_bytes(b"[default]\nLibs=@mathlib@\n")
+    (root / "LICENSE.txt").write_bytes(b"Copyright (c) the pkg developers.\n")
+    (root / "LICENSES_bundled.txt").write_bytes(b"Name: lapack-lite\nLicense: BSD-3-Clause\n")
+    (root / "tools").mkdir()
+    (root / "tools" / "LICENSE_linux.txt").write_bytes(b"\n----\n\nThis binary bundles OpenBLAS (BSD-3-Clause).\n")
+    return SdistFiles(root, _sdist_files(root))
+
+
+def test_a_configured_python_file_may_differ_only_inside_its_placeholders(tmp_path):
+    files = _sdist(tmp_path)
+    good = (CONFIG_IN.replace(b"@C_COMP@", b"gcc").replace(b"@C_VERSION@", b"10.2.1").replace(b"@C_ARGS@", b"-O2")
+            .replace(b"@IS_DEBUG@", b"False"))
+    assert configured_from("pkg/__config__.py", good, files) == "pkg/__config__.py.in"
+    # a value that breaks out of its string, a bare placeholder become a call, an added statement: no
+    breakout = good.replace(b'"gcc"', b'"gcc" + __import__("os").getcwd()')
+    call = good.replace(b'"debug": False', b'"debug": __import__("os").system("id")')
+    added = good + b"\nimport os\nos.system('id')\n"
+    renamed = good.replace(b"def show():", b"def shown():")
+    for bad in (breakout, call, added, renamed):
+        assert configured_from("pkg/__config__.py", bad, files) is None
+    assert configured_from("pkg/other.py", good, files) is None  # no template of that name
+
+
+def test_a_configured_header_and_ini_by_line(tmp_path):
+    files = _sdist(tmp_path)
+    header = b"#define NPY_HAVE_ENDIAN_H 1\n#define NPY_SIZEOF_LONG 8\n#define NPY_VISIBILITY_HIDDEN \n"
+    assert configured_from("pkg/include/_config.h", header, files) == "pkg/include/_config.h.in"
+    windows = b"/* #undef NPY_HAVE_ENDIAN_H */\r\n#define NPY_SIZEOF_LONG 4\r\n#define NPY_VISIBILITY_HIDDEN \r\n"
+    assert configured_from("pkg/include/_config.h", windows, files)
+    # a value with quotes or parentheses only where the rebuild wrote the same line
+    vis = b'#define NPY_HAVE_ENDIAN_H 1\n#define NPY_SIZEOF_LONG 8\n#define NPY_VISIBILITY_HIDDEN __attribute__((visibility("hidden")))\n'
+    assert configured_from("pkg/include/_config.h", vis, files) is None
+    assert configured_from("pkg/include/_config.h", vis, files, rebuilt=vis)
+    injected = b"#define NPY_HAVE_ENDIAN_H 1; system(\"id\")\n#define NPY_SIZEOF_LONG 8\n#define NPY_VISIBILITY_HIDDEN \n"
+    assert configured_from("pkg/include/_config.h", injected, files) is None
+    # meson installs the .ini's output elsewhere: the template is found by its name; a Windows path separator
+    assert configured_from("pkg/lib/pkgconfig/mlib.ini", b"[default]\nLibs=C:\\lib\\m.lib\n", files) == "pkg/mlib.ini.in"
+    assert configured_from("pkg/lib/pkgconfig/mlib.ini", b"[default]\nLibs=-lm\nExtra=1\n", files) is None
+
+
+def test_licenses_appended_from_the_sdist_are_verified_and_other_text_is_not(tmp_path):
+    files = _sdist(tmp_path)
+    rebuilt = (files.root / "LICENSE.txt").read_bytes()
+    bundled = (files.root / "LICENSES_bundled.txt").read_bytes()
+    linux = (files.root / "tools" / "LICENSE_linux.txt").read_bytes()
+    published = rebuilt + b"\n----\n\n" + bundled + linux
+    assert appended_licenses(published, rebuilt, files) == ["LICENSES_bundled.txt", "tools/LICENSE_linux.txt"]
+    assert appended_licenses(published.replace(b"\n", b"\r\n"), rebuilt, files)  # a Windows checkout
+    assert appended_licenses(published + b"import os\n", rebuilt, files) is None
+    assert appended_licenses(b"Other text\n" + bundled, rebuilt, files) is None
+    assert appended_licenses(rebuilt, rebuilt, files) is None
+
+
+def test_bytecode_is_accounted_for_only_beside_its_source():
+    members = {"pkg/tool.py": None, "pkg/__pycache__/tool.cpython-310.pyc": None}
+    assert bytecode_of("pkg/__pycache__/tool.cpython-310.pyc", members) == "pkg/tool.py"
+    assert bytecode_of("pkg/__pycache__/evil.cpython-310.pyc", members) is None
+    assert bytecode_of("pkg/tool.pyc", members) is None
