@@ -86,3 +86,9 @@ def test_bytecode_is_accounted_for_only_beside_its_source():
     assert bytecode_of("pkg/__pycache__/tool.cpython-310.pyc", members) == "pkg/tool.py"
     assert bytecode_of("pkg/__pycache__/evil.cpython-310.pyc", members) is None
     assert bytecode_of("pkg/tool.pyc", members) is None
+    import importlib.util
+
+    timestamp = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little") + b"\x00" * 8 + b"code"
+    unchecked = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + b"\x00" * 8 + b"code"  # PEP 552
+    assert bytecode_of("pkg/__pycache__/tool.cpython-310.pyc", members, timestamp) == "pkg/tool.py"
+    assert bytecode_of("pkg/__pycache__/tool.cpython-310.pyc", members, unchecked) is None

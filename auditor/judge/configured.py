@@ -16,9 +16,9 @@ only when every byte it holds is accounted for by the sdist; all are named in th
   files the sdist holds, whole, with only separator lines (blank, `----`) between: verified, every byte
   is the sdist's. METADATA's `License` field read from that file differs the same way, and is
   accepted only when each side's field is its own wheel's license file.
-- bytecode: a `__pycache__/M.cpython-3X.pyc` beside its `M.py` in the wheel, left by a build step that
-  ran the module with the build's interpreter (numpy/distutils/conv_template): compiled, accounted
-  for by its source, listed as not reproduced.
+- bytecode: a timestamp-based `__pycache__/M.cpython-3X.pyc` beside its `M.py` in the wheel, left by a
+  build step that ran the module with the build's interpreter (numpy/distutils/conv_template):
+  compiled, accounted for by its source, listed as not reproduced (a hash-based one is not).
 """
 
 from __future__ import annotations
@@ -232,10 +232,15 @@ def _canon(text: str) -> str:
 _PYC = re.compile(r"^(?P<dir>(?:.+/)?)__pycache__/(?P<mod>[A-Za-z_]\w*)\.(?:cpython|pypy)-?\d+\.(?:opt-\d\.)?pyc$")
 
 
-def bytecode_of(name: str, members) -> str | None:
-    """The wheel's .py that `name` (a __pycache__ .pyc) is the bytecode of, when the wheel holds it."""
+def bytecode_of(name: str, members, data: bytes | None = None) -> str | None:
+    """The wheel's .py that `name` (a __pycache__ .pyc) is the bytecode of, when the wheel holds it. With
+    `data` (the .pyc's bytes), only a timestamp-based .pyc counts: Python uses it only while the source
+    keeps the mtime and size its header records, which an installed file written anew does not; a
+    hash-based one (PEP 552), which may skip checking its source, is never accounted for."""
     m = _PYC.match(name)
     if not m:
+        return None
+    if data is not None and (len(data) < 16 or int.from_bytes(data[4:8], "little") != 0):
         return None
     source = f"{m.group('dir')}{m.group('mod')}.py"
     return source if source in members else None

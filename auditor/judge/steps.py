@@ -144,7 +144,7 @@ def sdist_derived(pub: WheelArchive, reb: WheelArchive | None, name: str, out: C
                 "bundled-library-license"))
             out.tool_steps.append(f"licenses of the bundled native libraries appended to {leaf}")
             return True
-    source = bytecode_of(name, pub.members)
+    source = bytecode_of(name, pub.members, a)
     if source:
         out.compiled_differences.append(Difference(
             name, "added", f"bytecode of {source}, left by a build step that ran it with the publisher's interpreter: "
