@@ -200,8 +200,16 @@ def test_an_extension_the_rebuild_did_not_build_is_accounted_for_only_by_its_sou
     reb = wheel(tmp_path / "r.whl", members=BASE + so)
     extra = ("pkg/_webp.cpython-311-x86_64-linux-gnu.so", b"\x7fELF\x00PyInit__webp\x00", 0o755)
     pub = wheel(tmp_path / "p.whl", members=BASE + so + [extra])
-    cmp = compare_wheels(pub, reb, binary=True, sources=SdistSources({"_speed", "_webp"}))
+    def sources(modules, native):
+        found = SdistSources(modules)
+        found.native = frozenset(native)
+        return found
+
+    cmp = compare_wheels(pub, reb, binary=True, sources=sources({"_speed", "_webp"}, {"_speed", "_webp"}))
     assert verdict_of(cmp)[0] is Verdict.PARTIAL
     assert extra[0] in [d.path for d in cmp.compiled_differences]
-    cmp = compare_wheels(pub, reb, binary=True, sources=SdistSources({"_speed"}))
+    cmp = compare_wheels(pub, reb, binary=True, sources=sources({"_speed"}, {"_speed"}))
     assert verdict_of(cmp)[0] is Verdict.DIFFERS and extra[0] in [d.path for d in cmp.differences]
+    # a module named after a .py of the sdist would be imported instead of it: never accounted for this way
+    cmp = compare_wheels(pub, reb, binary=True, sources=sources({"_speed", "_webp"}, {"_speed"}))
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS

@@ -178,12 +178,13 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 name, "added", "compiled variant not built here (the rebuild is pure); its source is in the sdist",
                 "code", "optional extension not built in the sandbox"))
             continue
-        if binary and sources is not None and extension_stem(name) and _accounted(name, sources) and \
-                defines_module_init(pub, name):
-            # pillow 12.1.0: _avif, _imagingcms, _imagingft, _webp are built only where their library is
+        if binary and extension_stem(name) and extension_stem(name).rsplit("/", 1)[-1] in getattr(sources, "native", ()) \
+                and defines_module_init(pub, name):
+            # pillow 12.1.0: _avif, _imagingcms, _imagingft, _webp are built only where their library is. A C,
+            # C++ or Cython source only: a module named after a .py would be imported instead of that .py
             out.compiled_differences.append(Difference(
                 name, "added", "extension module the rebuild did not build (an optional one, whose library or "
-                "switch the sandbox's build lacks?); its source is in the sdist: not reproduced", "code",
+                "switch the sandbox's build lacks?); its C, C++ or Cython source is in the sdist: not reproduced", "code",
                 "optional extension not built in the sandbox"))
             continue
         if not _published_only(pub, reb, name, out, binary) and not (

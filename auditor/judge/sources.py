@@ -27,16 +27,20 @@ class SdistSources(frozenset):
     rules that account for a member by what the sdist holds (judge/configured.py)."""
 
     files: SdistFiles | None = None
+    native: frozenset[str] = frozenset()  # of those, the modules with a C, C++ or Cython source
 
 
 def extension_sources(src_dir) -> SdistSources:
     """Module names the sdist holds a source for (C, C++, Cython, or a .py that mypyc or Cython may
     compile): what can account for a compiled module the rebuild did not build."""
-    out = set()
+    out, native = set(), set()
     for f in Path(src_dir).rglob("*"):
         if f.suffix in _SOURCE_SUFFIXES and f.is_file() and not f.is_symlink():
             out.add(f.stem)
+            if f.suffix != ".py":
+                native.add(f.stem)
     found = SdistSources(out)
+    found.native = frozenset(native)
     found.files = SdistFiles(Path(src_dir), _sdist_files(Path(src_dir)))
     return found
 
