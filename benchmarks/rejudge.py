@@ -2,11 +2,13 @@
 (taken from the cache by sha256), without building anything: how a rule change moves the verdicts of
 releases too costly to rebuild for every change (a compiled release's builds take up to 20 minutes).
 
-    .venv/bin/python benchmarks/rejudge.py RESULTS.json [--package NAME ...] [--cache-dir DIR]
+    .venv/bin/python benchmarks/rejudge.py RESULTS.json [--package NAME ...] [--cache-dir DIR] [--write OUT.json]
 
 Prints, per release, the wheel verdicts before and after and the first reasons that changed. Only wheels
-compared with a rebuild (checks rebuilt, rebuilt-binary, rebuilt-other-platform) are judged again; a
-figure, not a test.
+compared with a rebuild (checks rebuilt, rebuilt-binary, rebuilt-other-platform) are judged again (the
+causes named after a comparison are not); `--write` saves the results with those wheels' verdicts and
+reasons replaced and each release's verdict made again (the worst of its wheels), for benchmarks/corpus.py
+--results. A figure, not a test.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from auditor.archives import extract_sdist, read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
 from auditor.judge.sources import extension_sources  # noqa: E402
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields  # noqa: E402
+from auditor.records import Verdict, worst  # noqa: E402
 
 
 def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
@@ -59,6 +62,7 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
             else:
                 fields = compare_rebuilt(w["sha256"], wa, name, sha, rwa, w["check"] == "rebuilt-binary", sources)
             out.append((w["filename"], w["verdict"], fields["verdict"], fields.get("reason") or ""))
+            w["verdict"], w["reason"] = fields["verdict"], fields.get("reason")
     return out
 
 
@@ -67,6 +71,7 @@ def main() -> int:
     ap.add_argument("results", type=Path)
     ap.add_argument("--package", action="append", default=[])
     ap.add_argument("--cache-dir", type=Path)
+    ap.add_argument("--write", type=Path)
     a = ap.parse_args()
     data = json.loads(a.results.read_text())
     cache = Cache(cache_root(a.cache_dir))
@@ -77,6 +82,12 @@ def main() -> int:
         rows = rejudge(pkg, cache)
         if not rows:
             continue
+        verdicts = [Verdict(w["verdict"]) for w in pkg.get("wheels", []) + pkg.get("unlocked", []) if w.get("verdict")]
+        if verdicts and worst(verdicts).value != pkg["verdict"]:
+            v = worst(verdicts)
+            pkg["verdict"] = v.value
+            pkg["reason"] = "; ".join(sorted({w["reason"] for w in pkg["wheels"] + pkg.get("unlocked", [])
+                                             if w["verdict"] == v.value and w.get("reason")}))[:1000] or None
         before, after = Counter(r[1] for r in rows), Counter(r[2] for r in rows)
         total.update((r[1], r[2]) for r in rows)
         print(f"{pkg['name']} {pkg['version']}: {dict(before)} -> {dict(after)}")
@@ -85,6 +96,8 @@ def main() -> int:
                 print(f"  {fn}: {b} -> {v}  {reason[:200]}")
                 break
     print("wheels (before -> after): " + ", ".join(f"{b}->{v} {n}" for (b, v), n in sorted(total.items())))
+    if a.write:
+        a.write.write_text(json.dumps(data, indent=1))
     return 0
 
 
