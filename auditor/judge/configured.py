@@ -25,17 +25,21 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cached_property
 from pathlib import Path
+
+from auditor.judge.metadata import _canon_text, _unfold_description
 
 _PLACEHOLDER = re.compile(rb"@([A-Za-z_][A-Za-z0-9_]*)@")
 _DEFINE_TEMPLATE = re.compile(rb"^(\s*)#\s*(?:mesondefine|cmakedefine01|cmakedefine)\s+([A-Za-z_]\w*)(?:\s+.*)?$")
+_DEFINE_LINE = re.compile(rb"(?m)^\s*#\s*(?:mesondefine|cmakedefine)")
 _SAFE_VALUE = rb"[^\"'\\\n]*"
 _MARK = "AUDITOR_PLACEHOLDER_"
 
 
 class SdistFiles:
     """The extracted sdist's regular files by each path suffix they can have in a wheel (as in the
-    sources check), read lazily."""
+    sources check), read when asked."""
 
     def __init__(self, root: Path, index: dict[str, list[Path]]):
         self.root = root
@@ -51,19 +55,25 @@ class SdistFiles:
             return None
         return data if len(data) <= limit else None
 
-    def texts(self, limit: int = 1 << 21):
-        """(relative path, bytes) of every file of the sdist small enough to be a license text."""
-        seen = set()
+    @cached_property
+    def license_texts(self) -> list[tuple[str, bytes]]:
+        """(relative path, text with LF line ends) of every file of the sdist whose path names a license
+        (at most 2 MiB), read once however many wheels ask."""
+        out, seen = [], set()
         for paths in self.index.values():
             for p in paths:
                 if p in seen:
                     continue
                 seen.add(p)
+                rel = str(p.relative_to(self.root))
+                if not re.search(r"(?i)licen[cs]e|copying|notice|copyright|authors", rel):
+                    continue
                 try:
-                    if p.stat().st_size <= limit:
-                        yield str(p.relative_to(self.root)), p
+                    if p.stat().st_size <= 1 << 21:
+                        out.append((rel, p.read_bytes().replace(b"\r\n", b"\n")))
                 except OSError:
                     continue
+        return out
 
 
 # ---------------------------------------------------------------- configured files
@@ -81,14 +91,14 @@ def configured_from(member: str, data: bytes, files: SdistFiles | None, rebuilt:
     data = data.replace(b"\r\n", b"\n")  # written on Windows
     if rebuilt is not None:
         rebuilt = rebuilt.replace(b"\r\n", b"\n")
+    code = member.endswith((".py", ".pyi", ".pyx", ".pxd", ".h", ".hpp", ".c", ".cc", ".cpp"))
     for key in keys:
         template = files.read(key)
-        if template is not None:
-            template = template.replace(b"\r\n", b"\n")
-        if template is None or not (_PLACEHOLDER.search(template) or _DEFINE_TEMPLATE.search(template) or
-                                    re.search(rb"(?m)^\s*#\s*(?:mesondefine|cmakedefine)", template)):
+        if template is None:
             continue
-        code = member.endswith((".py", ".pyi", ".pyx", ".pxd", ".h", ".hpp", ".c", ".cc", ".cpp"))
+        template = template.replace(b"\r\n", b"\n")
+        if not (_PLACEHOLDER.search(template) or _DEFINE_LINE.search(template)):
+            continue
         ok = _same_python(template, data) if member.endswith(".py") else _same_lines(template, data, rebuilt, code)
         if ok:
             return str(files.index[key][0].relative_to(files.root))
@@ -181,16 +191,7 @@ def appended_licenses(published: bytes, rebuilt: bytes, files: SdistFiles | None
     if not published.startswith(rebuilt) or len(published) == len(rebuilt):
         return None
     rest = published[len(rebuilt):]
-    candidates = []
-    for rel, path in files.texts():
-        if not re.search(r"(?i)licen[cs]e|copying|notice|copyright|authors", rel):
-            continue
-        try:
-            data = path.read_bytes().replace(b"\r\n", b"\n")
-        except OSError:
-            continue
-        if len(data) > 16 and data in rest:
-            candidates.append((rel, data))
+    candidates = [(rel, data) for rel, data in files.license_texts if len(data) > 16 and data in rest]
     used: list[str] = []
     while rest:
         best = max((c for c in candidates if rest.startswith(c[1])), key=lambda c: len(c[1]), default=None)
@@ -208,23 +209,18 @@ def appended_licenses(published: bytes, rebuilt: bytes, files: SdistFiles | None
 
 def license_file_of_field(wa, value: str) -> str | None:
     """The dist-info license file of wheel `wa` whose text is `value` (METADATA's License field)."""
-    canon = _canon(value)
+    canon = _canon_text(_unfold_description(value))
     for name in wa.members:
         top, _, leaf = name.partition("/")
         if top.endswith(".dist-info") and re.search(r"(?i)licen[cs]e|copying", leaf):
             try:
-                if _canon(wa.read(name, limit=1 << 22).decode("utf-8", "replace")) == canon:
+                text = wa.read(name, limit=1 << 22).decode("utf-8", "replace")
+                if _canon_text(_unfold_description(text)) == canon:
                     return name
             except Exception:
                 continue
     return None
 
-
-def _canon(text: str) -> str:
-    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
-    if len(lines) > 1 and all(not ln.strip() or ln.startswith("        ") for ln in lines[1:]):
-        lines = [lines[0]] + [ln[8:] for ln in lines[1:]]  # folded as a header by an older backend
-    return "\n".join(lines).strip("\n")
 
 
 # ---------------------------------------------------------------- bytecode

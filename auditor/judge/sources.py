@@ -4,7 +4,6 @@ for compiled modules the rebuild did not build."""
 
 from __future__ import annotations
 
-import email.parser
 import hashlib
 import re
 import tomllib
@@ -13,7 +12,7 @@ from pathlib import Path
 from auditor.archives import WheelArchive
 from auditor.judge.configured import SdistFiles, configured_from
 from auditor.judge.diffs import _diff, _finish, is_compiled
-from auditor.judge.metadata import _canon_text, _unfold_description
+from auditor.judge.metadata import _canon_text, _unfold_description, parse_email
 from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
 from auditor.records import Comparison, Difference, WheelResult
@@ -100,12 +99,7 @@ _NAMED_FILE = re.compile(r"""['"]([\w.-]+\.(?:rst|txt|md|markdown))['"]""", re.I
 
 def _description(text: str) -> str | None:
     """The description of a METADATA or PKG-INFO text (its Description header, or its body)."""
-    msg = email.parser.HeaderParser().parsestr(text)
-    desc = msg.get("Description")
-    if desc is None:
-        body = msg.get_payload()
-        return body if isinstance(body, str) and body.strip() else None
-    return desc
+    return parse_email(text)[0].get("description")
 
 
 def name_description_source(pairs: list[tuple[WheelResult, WheelArchive]], src_dir) -> None:
@@ -168,6 +162,7 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
     stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
     is_pure = not any(is_compiled(n) for n in pub.members)
     rule_based = rule_based_backend(root)
+    files = SdistFiles(root, index)
     version = next((n.split("/", 1)[0][: -len(".dist-info")].rpartition("-")[2] for n in pub.members
                     if n.split("/", 1)[0].endswith(".dist-info")), None)
     out = Comparison(normalizations=[], differences=[])
@@ -193,7 +188,7 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
                 continue
             if not is_pure and delvewheel_unpatched(pub, name, None, out):
                 continue
-            template = None if is_pure else configured_from(name, pub.read(name, limit=1 << 22), SdistFiles(root, index))
+            template = None if is_pure else configured_from(name, pub.read(name, limit=1 << 22), files)
             if template:
                 out.compiled_differences.append(Difference(
                     name, "content", f"configured by the build from the sdist's {template}: only its placeholders "

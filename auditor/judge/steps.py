@@ -133,9 +133,8 @@ def sdist_derived(pub: WheelArchive, reb: WheelArchive | None, name: str, out: C
             out.tool_steps.append(f"{leaf} with the licenses of bundled libraries appended: {', '.join(used)}")
             out.members_verified += 1
             return True
-        lf = a.replace(b"\r\n", b"\n")  # a Windows checkout's CRLF
-        if len(lf) > len(b) and (a.startswith(b) or lf.startswith(b.replace(b"\r\n", b"\n"))) and \
-                _LICENSE_LEAF.search(leaf):
+        lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), b.replace(b"\r\n", b"\n")  # a Windows checkout's CRLF
+        if len(lf) > len(rebuilt_lf) and lf.startswith(rebuilt_lf) and _LICENSE_LEAF.search(leaf):
             # a platform wheel's: pillow appends its bundled libraries' licenses on every platform (its
             # Windows wheels link them statically, graft nothing)
             out.compiled_differences.append(Difference(

@@ -9,6 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from packaging.tags import parse_tag
+from packaging.utils import parse_wheel_filename
+
 from auditor.archives import WheelArchive, read_wheel
 from auditor.downloads import is_pure
 from auditor.errors import UnsafeArchive
@@ -94,13 +97,9 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
     return fields, cmp
 
 
-def _wheel_pythons(tags: list[str]) -> set[str]:
-    out = set()
-    for t in tags:
-        m = re.match(r"^(?:cp|pp)(\d)(\d+)-", t)
-        if m:
-            out.add(f"{m.group(1)}.{m.group(2)}")
-    return out
+def _pythons(tags) -> set[str]:
+    """X.Y of the CPython/PyPy interpreters `tags` (packaging Tags) are for."""
+    return {f"{m.group(1)}.{m.group(2)}" for t in tags if (m := re.match(r"^(?:cp|pp)(\d)(\d+)$", t.interpreter))}
 
 
 def _other_python_cause(cmp: Comparison, published: WheelArchive, rebuilt_name: str) -> None:
@@ -113,11 +112,11 @@ def _other_python_cause(cmp: Comparison, published: WheelArchive, rebuilt_name: 
     wheel_file = next((n for n in published.members if n.endswith(".dist-info/WHEEL") and n.count("/") == 1), None)
     try:
         text = published.read(wheel_file, limit=1 << 16).decode("utf-8", "replace") if wheel_file else ""
+        mine = _pythons(t for ln in text.splitlines() if ln.startswith("Tag:")
+                        for t in parse_tag(ln.split(":", 1)[1].strip()))
+        theirs = _pythons(parse_wheel_filename(rebuilt_name)[3])
     except Exception:
         return
-    mine = _wheel_pythons([ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Tag:")])
-    parts = rebuilt_name[:-4].split("-")
-    theirs = _wheel_pythons([f"{parts[-3]}-"]) if len(parts) >= 5 else set()
     if not mine or not theirs or mine & theirs:
         return
     cause = (f"rebuilt with Python {', '.join(sorted(theirs))}, this wheel is for Python {', '.join(sorted(mine))} "
