@@ -92,3 +92,44 @@ def test_bytecode_is_accounted_for_only_beside_its_source():
     unchecked = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + b"\x00" * 8 + b"code"  # PEP 552
     assert bytecode_of("pkg/__pycache__/tool.cpython-310.pyc", members, timestamp) == "pkg/tool.py"
     assert bytecode_of("pkg/__pycache__/tool.cpython-310.pyc", members, unchecked) is None
+
+
+def test_a_platform_wheels_license_with_appended_text_in_the_comparison(tmp_path):
+    """Through the comparison of another platform's wheel: the sdist's license files appended (numpy) are
+    verified, METADATA's License read from that file with them; text the sdist lacks appended (pillow) is
+    not verified; the same in a pure wheel's comparison, or text put before the license, differs."""
+    from auditor.judge.members import compare_other_platform, compare_wheels
+    from auditor.judge.sources import SdistSources
+    from auditor.judge.verdicts import verdict_of
+    from auditor.records import Verdict
+    from tests.test_compare import BASE, _other_platform, wheel
+
+    files = _sdist(tmp_path)
+    sources = SdistSources(set())
+    sources.files = files
+    lic = (files.root / "LICENSE.txt").read_bytes()
+    appended = lic + b"\n----\n\n" + (files.root / "LICENSES_bundled.txt").read_bytes()
+    meta = b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nLicense: %s\n"
+
+    def members(license_text):
+        m = [(n, meta % license_text.rstrip(b"\n").replace(b"\n", b"\n        ") if n.endswith("METADATA") else d, p)
+             for n, d, p in BASE]
+        return m + [("pkg-1.0.dist-info/LICENSE.txt", license_text, 0o644)]
+
+    reb = wheel(tmp_path / "r.whl", members=members(lic))
+    numpy_like = wheel(tmp_path / "n.whl", members=_other_platform(members(appended)))
+    cmp = compare_other_platform(numpy_like, reb, sources=sources)
+    assert not cmp.differences, cmp.differences
+    assert any("LICENSES_bundled.txt" in s for s in cmp.tool_steps) and any("METADATA License" in s for s in cmp.tool_steps)
+
+    other = lic + b"\n----\n\nlibfoo: MIT (not in the sdist)\n"
+    pillow_like = wheel(tmp_path / "p.whl", members=_other_platform(members(lic) + [
+        ("pkg-1.0.dist-info/licenses/LICENSE", other, 0o644)]))
+    reb2 = wheel(tmp_path / "r2.whl", members=members(lic) + [("pkg-1.0.dist-info/licenses/LICENSE", lic, 0o644)])
+    cmp = compare_other_platform(pillow_like, reb2, sources=sources)
+    assert not cmp.differences and "bundled-library-license" in [d.cause for d in cmp.compiled_differences]
+    pure = wheel(tmp_path / "pure.whl", members=members(lic) + [("pkg-1.0.dist-info/licenses/LICENSE", other, 0o644)])
+    assert verdict_of(compare_wheels(pure, reb2, sources=sources))[0] is Verdict.DIFFERS
+    before = wheel(tmp_path / "b.whl", members=_other_platform(members(lic) + [
+        ("pkg-1.0.dist-info/licenses/LICENSE", b"Extra first.\n" + lic, 0o644)]))
+    assert compare_other_platform(before, reb2, sources=sources).differences
