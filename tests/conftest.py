@@ -101,3 +101,30 @@ def auditor_containers(run_id: str) -> set[str]:
     p = subprocess.run(["docker", "ps", "-aq", "--no-trunc", "--filter", f"label=org.auditor.run={run_id}"],
                        capture_output=True, text=True)
     return set(p.stdout.split())
+
+
+# ---------------------------------------------------------------- markers
+# Every test gets exactly one of these (--strict-markers refuses any other), from what it asks for:
+#   container    it rebuilds in the container engine (asks for `container_backend`);
+#   network      it reaches PyPI or the npm registry (the files below, or a fixture that fetches);
+#   integration  it runs the CLI or a local fixture index on 127.0.0.1 (no container, no network);
+#   unit         everything else: in-process, on small fixtures the test builds; `pytest -m unit` runs
+#                them without docker or network, in well under a minute.
+_NETWORK_FIXTURES = {"sarif_schema"}  # fetches the SARIF schema's npm package
+_NETWORK_FILES = {"test_examples.py"}  # check-jsonschema / kubernetes-validate read their vendored schemas, but
+# kubernetes-validate may look up a schema version online
+_INTEGRATION_FIXTURES = {"auditor", "index", "published", "browser", "shared_cache"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "container_backend" in fixtures:
+            kind = "container"
+        elif fixtures & _NETWORK_FIXTURES or item.path.name in _NETWORK_FILES:
+            kind = "network"
+        elif fixtures & _INTEGRATION_FIXTURES:
+            kind = "integration"
+        else:
+            kind = "unit"
+        item.add_marker(getattr(pytest.mark, kind))
