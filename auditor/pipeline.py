@@ -116,6 +116,9 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
 
     def finish() -> PackageResult:
         result.findings = findings.group([e for _, e, _ in entries])
+        result.rebuilt_here = any(b.rebuilt for b in result.builds)
+        for _, e, _ in entries:
+            e.check = e.check or "none"
         verdicts = [Verdict(e.verdict) for _, e, _ in entries if e.verdict]
         v = worst(verdicts)
         if v is None:

@@ -115,7 +115,9 @@ class Comparison:
     differences: list[Difference]
     # members whose bytes differ but are compiled code (for the binary-wheel partial verdict)
     compiled_differences: list[Difference] = field(default_factory=list)
-    members_verified: int = 0
+    members_verified: int = 0  # byte for byte or after a named rule
+    members_identical: int = 0  # of those, byte for byte
+    interface_verified: int = 0  # compiled members whose interface matches the rebuild's (judge/interface.py)
     mtime_members: int = 0  # members whose zip time differs (how far a timestamp policy is off)
     crlf_members: list[str] = field(default_factory=list)  # verified under crlf-line-endings
     format_notes: list[str] = field(default_factory=list)  # what differed only in spelling (metadata-format)
@@ -230,9 +232,10 @@ class WheelResult(ArtifactResult):
     rebuilt_sha256: str | None = None
     normalizations: list[str] = _items()
     differences: list[dict] = _items()  # serialized Differences (path, kind, detail, cls, cause)
-    check: str | None = _opt()  # rebuilt | rebuilt-binary | rebuilt-pure-variant | rebuilt-other-platform | sources
+    check: str | None = _opt()  # rebuilt | rebuilt-binary | rebuilt-pure-variant | rebuilt-other-platform | sources | none
     compared_with: str | None = _opt()  # the rebuild another platform's wheel was compared with
     members_verified: int | None = _opt()
+    verified: dict[str, int] | None = _opt()  # members verified: bytes | normalized | interface | not_verified
     not_reproduced: list[dict] | None = _opt()  # compiled members and tool steps listed, not verified
     metadata_format: list[str] | None = _opt()  # what differed only in spelling
     tool_steps: list[str] | None = _opt()  # accepted repair-tool outputs
@@ -315,6 +318,7 @@ class PackageResult(_Result):
     toolchain_search: list[dict] | None = _opt()
     timings: dict[str, float] | None = _opt()  # seconds per stage
     cached: bool | None = _opt()  # read from the verdict cache
+    rebuilt_here: bool | None = _opt()  # a wheel of it was rebuilt here (else its wheels got the sources check at best)
     _stage: tuple | None = None  # the stage running now, and since when (never written)
 
     def artifacts(self) -> list[ArtifactResult]:

@@ -46,6 +46,14 @@ def differing_classes(package: dict) -> set[str]:
     return out or {"code"}
 
 
+def rebuilt(packages: list[dict]) -> dict[str, int]:
+    """How many releases (and published wheels) were compared with a rebuild made here, of how many: what
+    the verdict counts alone do not say (a `failed` release got at best the sources check)."""
+    wheels = [w for p in packages for w in (p.get("wheels") or []) + (p.get("unlocked") or [])]
+    return {"releases": sum(1 for p in packages if p.get("rebuilt_here")), "of": len(packages),
+            "wheels": sum(1 for w in wheels if (w.get("check") or "").startswith("rebuilt")), "wheels_of": len(wheels)}
+
+
 def exit_code(packages: list[dict], strict: bool, fail_on: str = "code") -> int:
     """1 when a package differs in a class --fail-on names (default code: what could change what runs);
     differences of other classes are still `differs` in results.json and the report."""
@@ -70,6 +78,7 @@ class ResultsWriter:
             "complete": False,
             "environment": environment,
             "counts": counts([]),
+            "rebuilt": rebuilt([]),
             "packages": [],
             "skipped": skipped or [],
         }
@@ -85,6 +94,7 @@ class ResultsWriter:
             self._by_position[position] = package
             self.data["packages"] = [self._by_position[k] for k in sorted(self._by_position)]
             self.data["counts"] = counts(self.data["packages"])
+            self.data["rebuilt"] = rebuilt(self.data["packages"])
             write_json_atomic(self.path, self.data, compact=True)
 
     def finish(self, complete: bool = True) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.records import Lock
-from auditor.results import counts
+from auditor.results import counts, rebuilt
 
 
 def parse(spec: str) -> tuple[int, int]:
@@ -88,7 +88,7 @@ def merge(parts: list[tuple[str, dict]]) -> dict[str, Any]:
     packages = sorted((p for _, d in parts for p in d["packages"]), key=lambda p: (p.get("lock_line") or 0, p["name"]))
     merged = dict(first)
     merged.update(
-        packages=packages, counts=counts(packages),
+        packages=packages, counts=counts(packages), rebuilt=rebuilt(packages),
         started=min(d["started"] for _, d in parts), finished=max((d.get("finished") or "") for _, d in parts) or None,
         complete=all(d.get("complete") for _, d in parts),
         skipped=[x for _, d in parts for x in d.get("skipped") or []],

@@ -20,7 +20,12 @@ def test_release_budget_stops_further_builds(tmp_path, index, auditor, container
     assert pkg["builds"] == [] and pkg["budget_hit"] is True
     assert any("time budget" in n for n in pkg["notes"])
     (w,) = pkg["wheels"]
-    assert w["verdict"] == "partial" and w["check"] == "sources" and "time budget" in w["reason"], w
+    assert w["verdict"] == "failed" and w["check"] == "sources" and "time budget" in w["reason"], w
+    assert pkg["verdict"] == "failed" and not pkg.get("rebuilt_here") and r.results["rebuilt"]["releases"] == 0
+    assert r.code == 0 and "rebuilt here: 0 of 1 releases" in r.stdout  # failed does not fail the run by default
+    strict = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--backend",
+                     container_backend, "--release-budget", "0.000001", "--strict")
+    assert strict.code == 3 and strict.package("fixbudget")["verdict"] == "failed"  # ... but does under --strict
     r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--backend", container_backend,
                 "--no-result-cache")
     assert r.package("fixbudget")["verdict"] == "identical"  # the default budget does not get in the way

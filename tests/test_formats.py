@@ -46,7 +46,16 @@ DATA = {
          "findings": [{"id": "f1", "classes": ["code", "packaging"], "causes": [], "members": ["evil.pth"],
                        "wheels": ["pkg-1.0-py3-none-any.whl"], "reason": WHEEL["reason"]}]},
         {"name": "broken", "version": "2.0", "lock_file": "requirements.txt", "lock_line": 9, "verdict": "failed",
-         "reason": "build-failed: needs a Rust toolchain", "wheels": [], "flags": []},
+         "reason": "build-failed: needs a Rust toolchain", "flags": [], "rebuilt_here": False,
+         "wheels": [dict(WHEEL, filename="broken-2.0-cp311-cp311-manylinux_2_17_x86_64.whl", verdict="failed", check="sources",
+                         reason="not rebuilt (build-failed: needs a Rust toolchain); sources check: 3 members match the sdist",
+                         differences=[], classes=[], build=None, rebuilt_sha256=None)]},
+        {"name": "compiled", "version": "3.0", "lock_file": "requirements.txt", "lock_line": 12, "verdict": "partial",
+         "reason": "9 members verified, 1 compiled members not reproduced", "flags": [], "rebuilt_here": True,
+         "wheels": [dict(WHEEL, filename="compiled-3.0-cp311-cp311-manylinux_2_17_x86_64.whl", verdict="partial",
+                         check="rebuilt-binary", differences=[], classes=[], build=None)]},
+        {"name": "nowheel", "version": "4.0", "lock_file": "requirements.txt", "lock_line": 15, "verdict": "unverifiable",
+         "reason": "no wheels published for this release", "flags": [], "wheels": []},
     ],
 }
 
@@ -70,7 +79,12 @@ def test_sarif_is_valid_and_says_what_and_where(sarif_schema):
     log = sarif(DATA)
     jsonschema.validate(log, sarif_schema)
     results = log["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"]) for r in results] == [("differs-code", "error"), ("failed", "warning")]
+    assert [(r["ruleId"], r["level"]) for r in results] == [("differs-code", "error"), ("failed", "warning"),
+                                                            ("unverifiable", "note")]
+    assert results[1]["properties"]["rebuilt_here"] is False
+    props = log["runs"][0]["properties"]
+    assert props["rebuilt"] == {"releases": 1, "of": 4, "wheels": 3, "wheels_of": 4}
+    assert props["counts"]["partial"] == 1 and props["counts"]["failed"] == 1
     loc = results[0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "requirements.txt" and loc["region"]["startLine"] == 3
     assert "evil.pth" in json.dumps(results[0]["properties"])
@@ -82,7 +96,15 @@ def test_sarif_is_valid_and_says_what_and_where(sarif_schema):
 
 def test_verification_summaries_parse_with_the_official_definitions():
     stmts = statements(DATA)
-    assert [s["predicate"]["verificationResult"] for s in stmts] == ["FAILED", "PASSED"]
+    assert [s["predicate"]["verificationResult"] for s in stmts] == ["FAILED", "PASSED", "FAILED", "FAILED"]
+    levels = {s["subject"][0]["name"].split("-")[0] + "/" + s["subject"][0]["annotations"]["auditor"]["verdict"]:
+              s["predicate"]["verifiedLevels"] for s in stmts}
+    assert levels["broken/failed"] == [] and levels["compiled/partial"] == ["AUDITOR_NONCOMPILED_MEMBERS_REPRODUCED"]
+    assert levels["pkg/equivalent"] == ["AUDITOR_REPRODUCED_FROM_SDIST"]
+    assert [s["subject"][0]["annotations"]["auditor"]["rebuilt_here"] for s in stmts] == [True, True, False, True]
+    # a wheel that got only the sources check claims no reproduction, whatever verdict it carries
+    odd = dict(DATA, packages=[dict(DATA["packages"][0], wheels=[dict(WHEEL, verdict="equivalent", check="sources")])])
+    assert statements(odd)[0]["predicate"]["verifiedLevels"] == []
     for s in stmts:
         pb = statement_pb2.Statement()
         json_format.ParseDict(s, pb)  # strict: an unknown field fails
@@ -130,7 +152,7 @@ def test_cli_signs_and_verifies(tmp_path):
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "r" / "results.sarif").is_file()
     ok = run("verify", str(tmp_path / "r" / "vsa.dsse.jsonl"), "--key", str(tmp_path / "pub.pem"))
-    assert ok.returncode == 0 and "2 verification summary(ies) verified" in ok.stdout, ok.stderr
+    assert ok.returncode == 0 and "4 verification summary(ies) verified" in ok.stdout, ok.stderr
     lines = (tmp_path / "r" / "vsa.dsse.jsonl").read_text().splitlines()
     env = json.loads(lines[1])
     env["signatures"][0]["sig"] = base64.b64encode(b"\0" * 64).decode()

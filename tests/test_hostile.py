@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.conftest import PYPI
-from tests.fixtureindex import lock_line, make_sdist_tar
+from tests.fixtureindex import lock_line, make_sdist_tar, rewrite_wheel
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 PYPROJECT = b'[build-system]\nrequires = ["setuptools==75.6.0"]\nbuild-backend = "setuptools.build_meta"\n'
@@ -22,15 +22,15 @@ def ti(name, type_=tarfile.REGTYPE, linkname=""):
     return info
 
 
-def fake_wheel(dest: Path, name: str) -> Path:
-    """A plausible published wheel (what the hostile sdist claims to build)."""
+def fake_wheel(dest: Path, name: str, init: bytes = b"") -> Path:
+    """A plausible published wheel (what the hostile sdist claims to build), RECORD true to it."""
     w = dest / f"{name}-1.0-py3-none-any.whl"
     with zipfile.ZipFile(w, "w") as zf:
-        zf.writestr(f"{name}/__init__.py", "")
+        zf.writestr(f"{name}/__init__.py", init)
         zf.writestr(f"{name}-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
         zf.writestr(f"{name}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: setuptools (75.6.0)\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         zf.writestr(f"{name}-1.0.dist-info/RECORD", "")
-    return w
+    return rewrite_wheel(w, w, lambda members: None)
 
 
 def setup_py(body: str) -> bytes:
@@ -50,6 +50,12 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
             (ti("hostile-net-1.0/setup.py"), setup_py(
                 "NAME = 'hostile_net'\nimport socket\nsocket.create_connection(('pypi.org', 443), timeout=10).close()")),
         ],
+        "hostile-net-tampered": [
+            (ti("hostile-net-tampered-1.0/pyproject.toml"), PYPROJECT),
+            (ti("hostile-net-tampered-1.0/hostile_net_tampered/__init__.py"), b""),
+            (ti("hostile-net-tampered-1.0/setup.py"), setup_py(
+                "NAME = 'hostile_net_tampered'\nimport socket\nsocket.create_connection(('pypi.org', 443), timeout=10).close()")),
+        ],
         "hostile-write": [
             (ti("hostile-write-1.0/pyproject.toml"), PYPROJECT),
             (ti("hostile-write-1.0/hostile_write/__init__.py"), b""),
@@ -59,7 +65,8 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
     lines = []
     for name, members in cases.items():
         sd = make_sdist_tar(tmp_path / f"{name}-1.0.tar.gz", f"{name}-1.0", members)
-        w = fake_wheel(tmp_path, name.replace("-", "_"))
+        # the tampered one's published wheel has a module the sdist does not hold
+        w = fake_wheel(tmp_path, name.replace("-", "_"), b"import os\n" if name.endswith("-tampered") else b"")
         lines.append(lock_line(name, "1.0", index.add(name, sd, NOW), index.add(name, w, NOW)))
     lock = tmp_path / "requirements.txt"
     lock.write_text("".join(lines))
@@ -74,10 +81,17 @@ def test_hostile_sdists(tmp_path, index, auditor, container_backend):
         assert "unsafe sdist" in v[name]["reason"]
         assert "unsafe-archive" in v[name]["sdist"]["flags"]
     net = v["hostile-net"]
-    # the build cannot run here: the reason says why in one line; the wheel is then checked against
-    # the sdist's sources only (at best partial, never reproduced)
-    assert net["verdict"] in ("failed", "partial"), net
+    # the build cannot run here: the reason says why in one line; the wheel is `failed`, never `partial`, and
+    # carries the sources check as evidence (its module, RECORD, WHEEL match; METADATA listed)
+    assert net["verdict"] == "failed" and not net.get("rebuilt_here"), net
     assert "tried to reach the network" in net["build"]["reason"], net["build"]["reason"]
+    (w,) = net["wheels"]
+    assert w["check"] == "sources" and w["reason"].startswith("not rebuilt (") and "tried to reach the network" in w["reason"]
+    assert w["verified"]["bytes"] >= 1 and w["members_verified"] >= 3, w
+    tampered = v["hostile-net-tampered"]  # the same, with a changed .py in the published wheel: differs
+    assert tampered["verdict"] == "differs" and tampered["wheels"][0]["check"] == "sources", tampered
+    assert [d["path"] for d in tampered["wheels"][0]["differences"]] == ["hostile_net_tampered/__init__.py"]
+    assert res["rebuilt"]["releases"] == 1 and v["hostile-write"]["rebuilt_here"] and r.code == 1  # only hostile-write builds
     log = (r.report_dir / net["build"]["log"]).read_text()
     assert "socket" in log or "gaierror" in log or "Network is unreachable" in log, log[-2000:]
     # the write happened inside the container's tmpfs, never on the host
@@ -117,8 +131,9 @@ def test_build_timeout_kills_the_container(tmp_path, index, auditor, container_b
     assert seen, "no container labelled with the run's AUDITOR_RUN_ID was seen during the build"
     r = done[0]
     pkg = r.package(name)
-    # killed at the timeout; its wheel is then checked against the sdist's sources only (never reproduced)
-    assert pkg["verdict"] in ("failed", "partial") and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
+    # killed at the timeout; its wheel is `failed`, with the sources check as evidence
+    assert pkg["verdict"] == "failed" and pkg["build"]["reason"].startswith("timeout"), pkg["build"]
+    assert pkg["wheels"][0]["check"] == "sources" and pkg["wheels"][0]["members_verified"] >= 1
     assert "timeout" in pkg["wheels"][0]["reason"], pkg["wheels"][0]
     assert pkg["build"]["seconds"] < 60
     assert auditor_containers(run_id) == set()  # none of this run's containers is left

@@ -39,8 +39,12 @@ def test_hiredis_late_wheels(auditor, container_backend):
     assert len(late) == 12
     assert all(set(w["flags"]) == {"late-upload", "not-in-lockfile"} for w in late)
     assert all(w["upload_time"].startswith("2018-08-16") for w in late)
-    # each late wheel gets a verdict: its Python members are checked against the sdist's sources
-    assert all(w["verdict"] == "partial" and w["members_verified"] >= 2 for w in late), [w["reason"] for w in late]
+    # the sdist is rebuilt, but for Python 2-era wheels of other platforms: each late wheel is compared with
+    # that rebuild, or, where none could be made, gets the sources check as evidence and is `failed`
+    for w in late:
+        assert w["members_verified"] >= 2, w["reason"]
+        assert (w["verdict"], w["check"]) in {("partial", "rebuilt-other-platform"), ("partial", "rebuilt-binary"),
+                                              ("failed", "sources")}, (w["filename"], w["check"], w["reason"])
     inv = auditor("investigate", "hiredis==0.2.0", "--backend", container_backend, report_dir=r.report_dir.parent / "inv")
     assert "upload timeline" in inv.stdout
     ipkg = inv.package("hiredis")
@@ -139,6 +143,9 @@ def test_named_releases_reproduce_or_say_why(auditor, container_backend):
     assert pkgs["pytz"]["build"]["variant"] == "universal"
     assert {b["python"] for b in pkgs["webencodings"]["builds"]} == {"3.11", "3.9"}  # the era's setuptools needs 3.9
     assert "Python 3.8 or older" in pkgs["pyramid-services"]["reason"]
+    # a legacy build that fails is `failed`, never `partial`: its wheel carries the sources check as evidence
+    ps = pkgs["pyramid-services"]
+    assert ps["verdict"] == "failed" and not ps.get("rebuilt_here") and ps["wheels"][0]["check"] == "sources", ps["reason"]
     # true differences, each said in its one line
     assert "setup.py reads changes.rst, which the sdist does not hold" in pkgs["translationstring"]["reason"]
     assert "the sdist holds no such file" in pkgs["paginate-sqlalchemy"]["reason"]
@@ -172,3 +179,24 @@ def test_platform_wheels_of_every_interpreter_without_false_alarms(auditor, cont
     cp38 = next(w for n, w in {w["filename"]: w for w in pkgs["pyyaml"]["wheels"]}.items() if "cp38" in n)
     assert "dist-info-name" in cp38["normalizations"]
     assert any(b.get("variant") == "mypyc" for b in pkgs["charset-normalizer"]["builds"])
+
+
+UNBUILT = ROOT / "fixtures" / "unbuilt" / "requirements.txt"
+
+
+def test_a_rust_release_is_failed_with_the_sources_check_never_partial(auditor, container_backend):
+    """bcrypt 4.3.0 (Rust; no crate registry here): nothing is rebuilt, so every wheel is `failed` with the
+    build's cause and the sources check as evidence (its Python members match the sdist, its compiled
+    members are not verified), and the summary says 0 of 1 releases were rebuilt here."""
+    r = auditor("check", str(UNBUILT), "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    (pkg,) = r.results["packages"]
+    assert pkg["verdict"] == "failed" and not pkg.get("rebuilt_here"), pkg["reason"]
+    assert "Rust" in pkg["reason"] or "cargo" in pkg["reason"], pkg["reason"]
+    for w in pkg["wheels"] + pkg["unlocked"]:
+        assert w["verdict"] == "failed" and w["check"] == "sources", (w["filename"], w["reason"])
+        assert w["reason"].startswith("not rebuilt (") and w["verified"]["not_verified"] >= 1, w["reason"]
+        assert w["members_verified"] >= 3, w["reason"]  # its Python files, WHEEL, RECORD at least
+    assert r.results["rebuilt"] == {"releases": 0, "of": 1, "wheels": 0,
+                                    "wheels_of": len(pkg["wheels"]) + len(pkg["unlocked"])}
+    assert "rebuilt here: 0 of 1 releases" in r.stdout and r.code == 0

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from tests.conftest import PYPI
 from tests.fixtureindex import build_project, make_project
+from tests.test_compare import PLACEHOLDER, wheel
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -121,12 +122,9 @@ def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_on
         "# Copyright\n# AUTO-GENERATED FROM a template\n\n__version__ = \"\"\"1.76.0\"\"\"\n")
 
     def wheel_with(body: bytes):
-        path = tmp_path / "grpcio-1.76.0-cp311-cp311-linux_x86_64.whl"
-        with zipfile.ZipFile(path, "w") as z:
-            z.writestr("grpc/_grpcio_metadata.py", body)
-            z.writestr("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF")
-            z.writestr("grpcio-1.76.0.dist-info/RECORD", "")
-        return read_wheel(path)
+        return wheel(tmp_path / "grpcio-1.76.0-cp311-cp311-linux_x86_64.whl", members=[
+            ("grpc/_grpcio_metadata.py", body, 0o644), ("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755),
+            ("grpcio-1.76.0.dist-info/RECORD", PLACEHOLDER, 0o644)])
 
     cmp = cross_check_sources(wheel_with(b'__version__ = """1.76.0"""'), src)
     assert not cmp.differences and any("version file" in s for s in cmp.tool_steps)
@@ -149,15 +147,14 @@ def test_files_a_meson_build_generates_are_not_verifiable_without_a_rebuild(tmp_
 
     def wheel_with(init: bytes):
         path = tmp_path / "pkg-1.0-cp311-cp311-linux_x86_64.whl"
-        with zipfile.ZipFile(path, "w") as z:
-            z.writestr("pkg/__init__.py", init)
-            z.writestr("pkg/__config__.py", "CONFIG = {}\n")
-            z.writestr("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF")
-            z.writestr("pkg-1.0.dist-info/RECORD", "")
+        wheel(path, members=[("pkg/__init__.py", init, 0o644), ("pkg/__config__.py", b"CONFIG = {}\n", 0o644),
+                             ("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755),
+                             ("pkg-1.0.dist-info/RECORD", PLACEHOLDER, 0o644)])
         return path
 
     f = sources_fields(wheel_with(b"x = 1\n"), src)
-    assert f["verdict"] == "failed" and "cannot be checked without a rebuild" in f["reason"] and not f["differences"]
+    assert f["verdict"] == "failed" and "generated or installed by the build's own rules" in f["reason"]
+    assert not f["differences"] and f["check"] == "sources"
     assert sources_fields(wheel_with(b"x = 2\n"), src)["verdict"] == "differs"
     (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n')
     assert sources_fields(wheel_with(b"x = 1\n"), src)["verdict"] == "differs"  # setuptools generates no such file

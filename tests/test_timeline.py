@@ -7,7 +7,7 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 
 from tests.conftest import PYPI
-from tests.fixtureindex import build_project, lock_line, make_project
+from tests.fixtureindex import build_project, lock_line, make_project, rewrite_wheel
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -65,14 +65,17 @@ def test_platform_wheels_are_cross_checked_against_the_sdist_when_nothing_can_be
             zf.writestr("fixwin-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: fixwin\nVersion: 1.0\n")
             zf.writestr("fixwin-1.0.dist-info/WHEEL", f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-{tag}\n")
             zf.writestr("fixwin-1.0.dist-info/RECORD", "")
-        hashes.append(index.add("fixwin", w, NOW))
+        hashes.append(index.add("fixwin", rewrite_wheel(w, w, lambda members: None), NOW))
     lock = tmp_path / "requirements.txt"
     lock.write_text(lock_line("fixwin", "1.0", *hashes))
     r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI)
     pkg = r.package("fixwin")
     by = {w["filename"].rsplit("-", 1)[-1]: w for w in pkg["wheels"]}
     clean, evil = by["win_amd64.whl"], by["macosx_11_0_arm64.whl"]
-    assert clean["verdict"] == "partial" and clean["members_verified"] == 2, clean
+    # not rebuilt: `failed`, never `partial`, with the sources check as evidence (two modules, WHEEL, RECORD,
+    # METADATA's requirements: none, as the flit sdist's [project] declares)
+    assert clean["verdict"] == "failed" and clean["reason"].startswith("not rebuilt (build requirements"), clean
+    assert clean["members_verified"] == 5 and clean["verified"]["bytes"] == 2, clean
     assert evil["verdict"] == "differs"
     assert [(d["path"], d["kind"]) for d in evil["differences"]] == [("fixwin/_evil.py", "added")]
     assert pkg["verdict"] == "differs" and r.code == 1

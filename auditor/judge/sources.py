@@ -15,6 +15,7 @@ from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.metadata import _canon_text, _unfold_description, parse_email
 from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
+from auditor.judge.unbuilt import check_data_member, check_dist_info, installed_path
 from auditor.records import Comparison, Difference, WheelResult
 
 
@@ -150,13 +151,14 @@ def restate_causes(entries: list[WheelResult]) -> None:
             entry.reason += f"; probable cause: {', '.join(causes)}"
 
 
-def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
+def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None) -> Comparison:
     """For a wheel that cannot be rebuilt here (no rebuild succeeded): compare each of its non-compiled,
-    non-metadata members with the sdist's files that the backend maps to the same wheel path.
+    member with the sdist's files that the backend maps to the same wheel path, and its `.data/` and
+    `.dist-info/` members with what the sdist holds and declares (judge/unbuilt.py).
 
     A member with no counterpart in the sdist, or whose bytes match none of its counterparts, is a
-    difference; compiled members, dist-info and .data members cannot be checked this way and are
-    counted as not verified."""
+    difference; compiled members, and metadata the sdist does not declare statically, cannot be checked
+    this way and are listed as not verified."""
     root = Path(src_dir)
     index = _sdist_files(root)
     stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
@@ -171,11 +173,18 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
         if m.is_dir:
             continue
         top = name.split("/", 1)[0]
-        if is_compiled(name) or top.endswith((".dist-info", ".data")):
-            out.compiled_differences.append(Difference(name, "content", "compiled, metadata or data member: needs a rebuild",
+        if is_compiled(name):
+            out.compiled_differences.append(Difference(name, "content", "compiled member: needs a rebuild",
                                                        classify(name)))
             continue
-        candidates = index.get(name, [])
+        if top.endswith(".dist-info") and name.count("/") >= 1:
+            check_dist_info(pub, name, filename, root, index, out)
+            continue
+        path = installed_path(name) or name
+        if top.endswith(".data") and path == name:
+            check_data_member(pub, name, index, out)
+            continue
+        candidates = index.get(path, [])
         if not candidates and not is_pure and bundled_header(pub, name):
             out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
                                                        "code", "bundled-headers"))
@@ -205,6 +214,7 @@ def cross_check_sources(pub: WheelArchive, src_dir) -> Comparison:
         data = [c.read_bytes() for c in candidates]
         if any(hashlib.sha256(d).hexdigest() == m.sha256 for d in data):
             out.members_verified += 1
+            out.members_identical += 1
             continue
         published = pub.read(name, limit=1 << 24)
         if any(d.replace(b"\r\n", b"\n") == published.replace(b"\r\n", b"\n") for d in data):

@@ -48,7 +48,7 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
 
 def _listed(cmp: Comparison) -> dict[str, Any]:
     return {"normalizations": cmp.normalizations, "differences": [to_jsonable(d) for d in cmp.differences],
-            "members_verified": cmp.members_verified,
+            "members_verified": cmp.members_verified, "verified": member_counts(cmp),
             "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences],
             "metadata_format": cmp.format_notes, "tool_steps": cmp.tool_steps,
             "classes": classes_of(cmp.differences)}
@@ -60,7 +60,9 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
     fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
                               "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
     if rebuilt_sha == published_sha:
-        return dict(fields, verdict=Verdict.IDENTICAL.value)
+        files = sum(1 for m in published.members.values() if not m.is_dir)
+        return dict(fields, verdict=Verdict.IDENTICAL.value, members_verified=files,
+                    verified={"bytes": files, "normalized": 0, "interface": 0, "not_verified": 0})
     if not binary and not is_pure(rebuilt_name):
         # A pure wheel of a project whose extensions are optional: the sdist builds them here.
         cmp = compare_other_platform(published, rebuilt_wa, pure_variant=True)
@@ -125,29 +127,32 @@ def _other_python_cause(cmp: Comparison, published: WheelArchive, rebuilt_name: 
         d.cause = d.cause or cause
 
 
-def sources_fields(published_path: Path, src: Path) -> dict[str, Any]:
-    """Nothing could be rebuilt: check what can be checked against the sdist's sources."""
+def member_counts(cmp: Comparison) -> dict[str, int]:
+    """How a wheel's members were verified: byte for byte, after a named rule, by interface only
+    (compiled members), not at all."""
+    return {"bytes": cmp.members_identical, "normalized": max(cmp.members_verified - cmp.members_identical, 0),
+            "interface": cmp.interface_verified,
+            "not_verified": sum(1 for d in cmp.compiled_differences if d.kind != "removed")}
+
+
+def sources_fields(published_path: Path, src: Path, filename: str | None = None,
+                   why: str = "rebuild failed") -> dict[str, Any]:
+    """Nothing was rebuilt (`why`): check what can be checked against the sdist's sources. That check is
+    evidence, not a rebuild: the wheel is `failed` (or `differs` when the check finds a difference)."""
     try:
-        cmp = cross_check_sources(read_wheel(published_path), src)
+        cmp = cross_check_sources(read_wheel(published_path), src, filename)
     except UnsafeArchive as exc:
-        return {"verdict": Verdict.DIFFERS.value, "reason": f"published wheel unreadable: {exc}"}
+        return {"verdict": Verdict.DIFFERS.value, "reason": f"published wheel unreadable: {exc}", "check": "sources"}
     fields: dict[str, Any] = {"differences": [to_jsonable(d) for d in cmp.differences],
                               "members_verified": cmp.members_verified, "check": "sources",
                               "classes": classes_of(cmp.differences), "tool_steps": cmp.tool_steps,
-                              "normalizations": cmp.normalizations}
+                              "normalizations": cmp.normalizations, "verified": member_counts(cmp),
+                              "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences]}
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
-        fields.update(verdict=verdict.value, reason=f"against the sdist's sources: {reason}")
-    elif any(d.cause == GENERATED for d in cmp.compiled_differences):
-        n = sum(d.cause == GENERATED for d in cmp.compiled_differences)
-        fields.update(verdict=Verdict.FAILED.value, not_reproduced=[to_jsonable(d) for d in cmp.compiled_differences],
-                      reason=(f"not rebuilt: {cmp.members_verified} members match the sdist's sources; {n} members "
-                              "its build generates or installs by its own rules cannot be checked without a rebuild"))
-    elif cmp.members_verified == 0:
-        fields.update(verdict=Verdict.UNVERIFIABLE.value,
-                      reason="platform wheel (not rebuilt here) with no member checkable against the sdist's sources")
-    else:
-        fields.update(verdict=Verdict.PARTIAL.value, reason=(
-            f"not rebuilt: {cmp.members_verified} members match the sdist's sources; "
-            f"{len(cmp.compiled_differences)} compiled/metadata members not verified"))
-    return fields
+        return dict(fields, verdict=verdict.value, reason=f"not rebuilt ({why}); against the sdist's sources: {reason}")
+    generated = sum(d.cause == GENERATED for d in cmp.compiled_differences)
+    unverified = len(cmp.compiled_differences)
+    return dict(fields, verdict=Verdict.FAILED.value, reason=(
+        f"not rebuilt ({why}); sources check: {cmp.members_verified} members match the sdist, {unverified} not "
+        "verified" + (f" ({generated} generated or installed by the build's own rules)" if generated else "")))

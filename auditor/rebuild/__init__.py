@@ -95,12 +95,16 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         n += 1
         if best is not None:
             built[config] = best
+        else:
+            failed[config] = (result.builds[-1].reason if result.builds else None) or "rebuild failed"
     fallback = next(iter(built.values()), None)
     for config, (plan, _, group) in others.items():
         rebuilt = built.get(config, fallback)
         for entry, wa, path in group:
             if rebuilt is None:
-                entry.set(**sources_fields(path, src))
+                why = failed.get(config) or next(iter(failed.values()), None) or ("the release's time budget was hit" if result.budget_hit
+                                                            else "no configuration of this release was rebuilt")
+                entry.set(**sources_fields(path, src, entry.filename, why))
                 continue
             fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources, setup_py)
             entry.set(**fields)

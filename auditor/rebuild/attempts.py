@@ -99,13 +99,9 @@ class Attempts:
 
 
 def sources_instead(entry: WheelResult, path: Path, src: Path) -> None:
-    """No rebuild could be made: check what can be checked against the sdist's sources instead. The
-    verdict is at best `partial`, and its reason starts with why the rebuild failed (`failed` when what the
-    sdist's build generates could not be checked without it)."""
-    fields = sources_fields(path, src)
-    if fields.get("verdict") in (Verdict.PARTIAL.value, Verdict.DIFFERS.value, Verdict.FAILED.value):
-        failed = entry.reason or "rebuild failed"
-        entry.set(**dict(fields, reason=f"rebuild failed ({failed}); {fields['reason']}"))
+    """No rebuild could be made: the wheel is `failed` with why (its reason), and carries the sources
+    check as evidence (`differs` when that check finds a difference)."""
+    entry.set(**sources_fields(path, src, entry.filename, entry.reason or "rebuild failed"))
 
 
 def score(fields: dict) -> tuple:

@@ -13,7 +13,7 @@ from auditor.index import parse_time
 from auditor.results import counts
 from auditor.timeline import timeline
 
-from auditor.report.common import VERDICTS
+from auditor.report.common import VERDICTS, rebuilt_line
 
 CLASS_ORDER = ["code", "metadata", "packaging"]
 
@@ -66,7 +66,7 @@ def render_html(data: dict, report_dir: Path) -> Path:
         rows = timeline(p)
         timelines[i] = {"rows": rows, "points": svg_points(rows)}
     html = _env().get_template("index.html.j2").render(
-        data=data, counts=counts(data.get("packages", [])), verdicts=VERDICTS, logs=logs, rel=_relative(report_dir),
+        data=data, counts=counts(data.get("packages", [])), rebuilt_line=rebuilt_line(data), verdicts=VERDICTS, logs=logs, rel=_relative(report_dir),
         timelines=timelines,
     )
     out = report_dir / "index.html"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.report.common import VERDICTS
+from auditor.report.common import VERDICTS, rebuilt_line
 from auditor.results import counts
 
 
@@ -12,6 +12,8 @@ def render_summary(data: dict, report_dir: Path) -> Path:
     c = counts(data.get("packages", []))
     lines = [f"## auditor: {data.get('lockfile') or data.get('command')}", ""]
     lines.append(" · ".join(f"**{v}**: {c[v]}" for v in VERDICTS if c[v]) or "no packages")
+    lines.append("")
+    lines.append(rebuilt_line(data))
     if not data.get("complete"):
         lines.append("\n> ⚠ the run did not complete: these are the packages audited before it stopped.")
     env = data.get("environment", {})

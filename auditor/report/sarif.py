@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.fsutil import write_json_atomic
+from auditor.results import counts, rebuilt
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = [
@@ -54,7 +55,7 @@ def sarif(data: dict) -> dict[str, Any]:
                                     "wheels": f.get("wheels")}))
         if p.get("verdict") in ("failed", "unverifiable"):
             results.append(_result(p["verdict"], levels[p["verdict"]], f"{release}: {p.get('reason') or p['verdict']}",
-                                   p, f"{release}:{p['verdict']}", {}))
+                                   p, f"{release}:{p['verdict']}", {"rebuilt_here": bool(p.get("rebuilt_here"))}))
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -65,7 +66,9 @@ def sarif(data: dict) -> dict[str, Any]:
                            "defaultConfiguration": {"level": level}} for rid, level, short, full in RULES],
             }},
             "results": results,
-            "properties": {"lockfile": data.get("lockfile"), "complete": data.get("complete")},
+            "properties": {"lockfile": data.get("lockfile"), "complete": data.get("complete"),
+                           "counts": counts(data.get("packages", [])),
+                           "rebuilt": data.get("rebuilt") or rebuilt(data.get("packages", []))},
         }],
     }
 

@@ -29,7 +29,14 @@ VERIFIER = "urn:auditor:reproducibility-auditor"
 POLICY = "urn:auditor:policy:wheel-reproduced-from-locked-sdist"
 
 
-def _levels(verdict: str | None) -> tuple[str, list[str]]:
+REBUILT_CHECKS = ("rebuilt", "rebuilt-binary", "rebuilt-pure-variant", "rebuilt-other-platform")
+
+
+def _levels(verdict: str | None, check: str | None) -> tuple[str, list[str]]:
+    """PASSED with AUDITOR_REPRODUCED_FROM_SDIST only for a wheel compared with a rebuild made here; a wheel
+    that got only the sources check (or none) claims no level, whatever its verdict."""
+    if check not in REBUILT_CHECKS:
+        return "FAILED", []
     if verdict == "identical":
         return "PASSED", ["AUDITOR_REPRODUCED_FROM_SDIST", "AUDITOR_BYTE_IDENTICAL"]
     if verdict == "equivalent":
@@ -55,7 +62,7 @@ def statements(data: dict) -> list[dict[str, Any]]:
         for w in (p.get("wheels") or []) + (p.get("unlocked") or []):
             if not w.get("verdict"):
                 continue
-            result, levels = _levels(w["verdict"])
+            result, levels = _levels(w["verdict"], w.get("check"))
             wheel_inputs = list(inputs)
             build = (p.get("builds") or [])[w["build"]] if w.get("build") is not None and p.get("builds") else None
             if build is not None and image.startswith("sha256:"):
@@ -68,6 +75,7 @@ def statements(data: dict) -> list[dict[str, Any]]:
                 "subject": [{"name": w["filename"], "digest": {"sha256": w["sha256"]},
                              "annotations": {"auditor": {
                                  "verdict": w["verdict"], "reason": w.get("reason"), "check": w.get("check"),
+                                 "rebuilt_here": w.get("check") in REBUILT_CHECKS, "verified": w.get("verified"),
                                  "normalizations": w.get("normalizations") or [], "tool_steps": w.get("tool_steps") or [],
                                  "classes": w.get("classes") or [], "rebuilt_sha256": w.get("rebuilt_sha256"),
                                  "auditor_version": __version__}}}],
