@@ -121,7 +121,7 @@ class Comparison:
     mtime_members: int = 0  # members whose zip time differs (how far a timestamp policy is off)
     crlf_members: list[str] = field(default_factory=list)  # verified under crlf-line-endings
     format_notes: list[str] = field(default_factory=list)  # what differed only in spelling (metadata-format)
-    tool_steps: list[str] = field(default_factory=list)  # repair-tool output accepted (judge/rules.TOOL_STEPS)
+    tool_steps: list[str] = field(default_factory=list)  # tool output accepted (judge/registry.py)
     gzipped: list[str] = field(default_factory=list)  # published X.gz members equal to the rebuild's X
 
 

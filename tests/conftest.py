@@ -116,6 +116,35 @@ _NETWORK_FILES = {"test_examples.py"}  # check-jsonschema / kubernetes-validate 
 _INTEGRATION_FIXTURES = {"auditor", "index", "published", "browser", "shared_cache"}
 
 
+def pytest_configure(config):
+    """Every comparison made by this session, in this process or a CLI run it starts, checks the names it
+    emits against the judge's registry (an unregistered one is an error) and logs the rules it used."""
+    log = Path(config.rootpath) / ".pytest_cache" / f"rules-used-{os.getpid()}.txt"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")
+    os.environ["AUDITOR_RULES_LOG"] = str(log)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """When every unit test ran, each registered rule must have been exercised by one of them (a rule no
+    test exercises fails the session, naming it)."""
+    from auditor.judge.registry import RULES
+
+    log = Path(os.environ.get("AUDITOR_RULES_LOG", ""))
+    ran_all_units = session.config.option.markexpr in ("", "unit") and not session.config.option.keyword \
+        and not session.config.args[1:] and session.testsfailed == 0 and Path(session.config.args[0] if
+                                                                             session.config.args else "tests").name == "tests"
+    if not log.is_file():
+        return
+    used = set(log.read_text().split())
+    unused = sorted(r.name for r in RULES if r.name not in used)
+    log.unlink()
+    if ran_all_units and unused:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"registered rules no test exercised: {', '.join(unused)}", red=True)
+        session.exitstatus = 1
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))

@@ -7,6 +7,7 @@ import difflib
 import re
 
 from auditor.archives import WheelArchive
+from auditor.judge.registry import check_emitted
 from auditor.judge.rules import classify
 from auditor.records import Comparison, Difference
 
@@ -112,6 +113,8 @@ def _same_bytes(a: WheelArchive, an: str, b: WheelArchive, bn: str, crlf_ok: boo
 
 
 def _finish(out: Comparison) -> Comparison:
+    """The comparison as the judge returns it: names sorted once, the gzipped copies said as one
+    difference, every emitted name checked against the registry (judge/registry.py)."""
     out.normalizations = sorted(set(out.normalizations))
     out.tool_steps = sorted(set(out.tool_steps))
     if out.gzipped:
@@ -121,4 +124,5 @@ def _finish(out: Comparison) -> Comparison:
             f"{n} member(s) such as {out.gzipped[0]} are gzip-compressed copies of the rebuild's "
             f"{out.gzipped[0][:-3]} (decompressed content equal, verified); the sdist holds them uncompressed",
             "packaging", "release step outside the sdist (data compressed)"))
+    check_emitted(out)
     return out

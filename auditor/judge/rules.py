@@ -1,8 +1,6 @@
-"""Every rule that lets two wheels differ and still match, listed in one place, each with its reason.
-
-NORMALIZATIONS: differences of form the comparer sets aside (named in every verdict that needed one).
-Tool steps: members or lines that a known repair tool adds to a wheel after the build, accepted only
-in the exact shape that tool writes, and named with the tool (and its version when the wheel says it).
+"""The checks behind the named rules (each rule, with its reason, is listed in judge/registry.py): the
+shapes known tools write (auditwheel's SBOM, delvewheel's patch and record, maturin's shim, bundled
+headers and licenses, setuptools-scm's commit id, version files, checksum files), RECORD's truth, and
 classify(): what a difference could do once installed (code, metadata or packaging).
 """
 
@@ -17,62 +15,6 @@ import json
 import re
 
 from auditor.archives import WheelArchive
-
-NORMALIZATIONS = {
-    "zip-mtime": "entry times differ (the builder's clock or SOURCE_DATE_EPOCH); content compared",
-    "zip-order": "same members in another order",
-    "zip-permissions-umask": "permission bits other than the exec bit differ (the builder's umask)",
-    "zip-compression": "compressed bytes, method, sizes, creator version or flag bits differ (another zlib); "
-                       "decompressed content compared",
-    "zip-directory-entries": "directory entries present on one side only",
-    "crlf-line-endings": "(other platforms only) a text member differs only in CRLF vs LF (a Windows checkout)",
-    "metadata-format": "METADATA, WHEEL, entry_points.txt or DESCRIPTION.rst (wheel < 0.31) say the same things in other spellings (requirement "
-                       "and marker spelling, field order, Platform: UNKNOWN, trailing blank lines, description "
-                       "layout; Metadata-Version, License-File and Dynamic lines, which the toolchain writes)",
-    "license-file-location": "a license file with the same bytes at NAME.dist-info/F in one wheel and under "
-                             "NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
-    "dist-info-name": "the dist-info (and .data) directory spells the project name another way "
-                      "(PyYAML-6.0.3.dist-info by an older setuptools, pyyaml-6.0.3.dist-info by a newer one)",
-    "build-path": "a checksum file the build writes of its own sources (sha256sum lines `HASH  PATH`, aiohttp's "
-                  ".hash/*.hash) names each file by the builder's absolute checkout path: accepted when both sides "
-                  "name the same files and every line's hash is that file's sha256 in its own wheel (a Windows "
-                  "checkout's CRLF sources hash otherwise; the files themselves are compared as usual)",
-    "record-rows": "RECORD differs only where members differ under the rules above, or in row order: every "
-                   "published row matches its member's sha256 and size, and no member is missing from it",
-}
-
-# Normalizations that come from the publisher's machine (its clock, umask, zlib, checkout), not from a
-# version of its build tools: a wheel left equivalent only through these is as close as any toolchain
-# can bring it, so the toolchain search stops there.
-MACHINE_NORMALIZATIONS = frozenset({"zip-mtime", "zip-permissions-umask", "zip-compression", "crlf-line-endings"})
-
-TOOL_STEPS = {
-    "auditwheel-sbom": "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD row) "
-                       "when it repairs a manylinux/musllinux wheel",
-    "delocate-generator": "delocate (macOS) appends `Generator: delocate X` to WHEEL",
-    "grafted-library": "auditwheel (NAME.libs/), delvewheel (NAME.libs/) and delocate (.dylibs/) copy the "
-                       "shared libraries an extension links to into the wheel: compiled, not reproduced here",
-    "maturin-module-shim": "maturin (pure-Rust layout) writes MODULE/__init__.py re-exporting the extension, "
-                           "MODULE/__init__.pyi from the sdist's MODULE.pyi, and an empty MODULE/py.typed",
-    "bundled-headers": "C headers of the native libraries a platform wheel bundles (lxml's static build ships "
-                       "libxml2/libxslt/zlib headers under lxml/includes/, with empty __init__.py files): built from "
-                       "sources the sdist does not hold, listed as not verified",
-    "scm-commit-id": "setuptools-scm's generated version file names the commit of the publisher's git checkout "
-                     "(__commit_id__ = 'g…'); a build from the sdist has no checkout and writes None",
-    "delvewheel-patch": "delvewheel (Windows) inserts one `# start delvewheel patch` ... `# end delvewheel patch` "
-                        "block into a package's .py (a function that adds the grafted NAME.libs/ to the DLL search "
-                        "path or preloads its DLLs, called once and deleted): accepted only when the block uses "
-                        "nothing but those calls and names a .libs directory the wheel grafts, and the file without "
-                        "it equals the rebuild's",
-    "version-file": "(sources check) a .py whose only statements assign the release's version string, where the "
-                    "sdist holds a templated one: the build writes it (grpcio's setup.py writes "
-                    "grpc/_grpcio_metadata.py)",
-    "bundled-library-license": "a license file in dist-info (or dist-info/licenses/) of a platform wheel that grafts "
-                               "native libraries, which the sdist's build does not write: the release step that "
-                               "bundles the libraries adds their licenses (shapely's LICENSE_GEOS); listed as not "
-                               "verified",
-    "retag": "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
-}
 
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from auditor.archives import WheelArchive
 from auditor.judge.configured import SdistFiles, configured_from
 from auditor.judge.diffs import _diff, _finish, is_compiled
+from auditor.judge.registry import check_causes
 from auditor.judge.metadata import _canon_text, _unfold_description, parse_email
 from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
@@ -93,6 +94,7 @@ def name_added_files(entries: list[WheelResult], src_dir) -> None:
             continue
         d["cause"] = (f"the sdist holds a file there ({found[0].relative_to(root)}), but its build does not package "
                       "it: the publisher's tree or configuration did")
+    check_causes(d["cause"] for d in added)
 
 
 _NAMED_FILE = re.compile(r"""['"]([\w.-]+\.(?:rst|txt|md|markdown))['"]""", re.I)
@@ -138,6 +140,7 @@ def name_description_source(pairs: list[tuple[WheelResult, WheelArchive]], src_d
             cause += f"; its setup.py reads {', '.join(missing)}, which the sdist does not hold"
         for d in ds:
             d["cause"] = cause
+        check_causes([cause])
 
 
 def restate_causes(entries: list[WheelResult]) -> None:

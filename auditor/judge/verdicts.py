@@ -16,6 +16,7 @@ from auditor.archives import WheelArchive, read_wheel
 from auditor.downloads import is_pure
 from auditor.errors import UnsafeArchive
 from auditor.judge.members import compare_other_platform, compare_wheels
+from auditor.judge.registry import check_causes
 from auditor.judge.sources import GENERATED, cross_check_sources
 from auditor.records import Comparison, Verdict, to_jsonable
 
@@ -125,6 +126,7 @@ def _other_python_cause(cmp: Comparison, published: WheelArchive, rebuilt_name: 
              "(no image has it): a build that installs these files for some Python versions only?")
     for d in removed:
         d.cause = d.cause or cause
+    check_causes([cause])
 
 
 def member_counts(cmp: Comparison) -> dict[str, int]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from auditor import diffoscope
 from auditor.context import Context
 from auditor.judge.findings import finding_key
+from auditor.judge.registry import check_causes
 from auditor.judge.sources import extension_sources, name_added_files, name_description_source, restate_causes
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan.config import backend_pin
@@ -133,6 +134,7 @@ def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
             continue
         for d in entry.differences:
             d["cause"] = d.get("cause") or cause
+        check_causes([cause])
         if entry.reason and "probable cause" not in entry.reason:
             entry.reason += f"; probable cause: {cause}"
 

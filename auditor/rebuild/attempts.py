@@ -6,7 +6,7 @@ from pathlib import Path
 
 from auditor.archives import WheelArchive, read_wheel
 from auditor.errors import UnsafeArchive
-from auditor.judge.rules import MACHINE_NORMALIZATIONS
+from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.rebuild.build import rebuild
 from auditor.records import BuildPlan, BuildRecord, Verdict, WheelResult

@@ -1,0 +1,226 @@
+"""Every rule the judge can emit, in one registry: name, kind, class, the reason users are shown, the real
+release that taught it, and the pattern of what it writes into a verdict.
+
+Kinds:
+- normalization: a difference of form set aside (its name is listed in the verdict's `normalizations`);
+- tool-step: output of a known build or repair tool accepted in the exact shape it writes (listed in
+  `tool_steps`, with the tool's version where the wheel says it);
+- cause: a probable cause named on a difference or a member not verified (`cause`), said, never hiding it.
+
+docs/rules.md is generated from this list (`python -m auditor.judge.registry > docs/rules.md`; a test fails
+when it is stale), and every comparison's emitted names are checked against it (`check_emitted`): under the
+test suite an unregistered name is an error, and the rules each test run used are logged, so that a rule no
+test exercises is found.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from auditor.records import Comparison
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str  # normalization | tool-step | cause
+    reason: str
+    taught_by: str  # the real release (or format fact) that taught it
+    emits: str = ""  # regex of the text written into a verdict (default: the name itself)
+    cls: str | None = None  # the class of what it names, for causes
+    machine: bool = False  # normalizations: the publisher's machine, not its tool versions
+
+    def matches(self, text: str) -> bool:
+        return re.fullmatch(self.emits or re.escape(self.name), text, re.S) is not None
+
+
+N, T, C = "normalization", "tool-step", "cause"
+
+RULES: tuple[Rule, ...] = (
+    # ---- normalizations
+    Rule("zip-mtime", N, "entry times differ (the builder's clock or SOURCE_DATE_EPOCH); content compared",
+         "six 1.17.0 (setuptools without SOURCE_DATE_EPOCH)", machine=True),
+    Rule("zip-order", N, "same members in another order", "zip format: order carries no meaning"),
+    Rule("zip-permissions-umask", N, "permission bits other than the exec bit differ (the builder's umask)",
+         "setuptools writes raw modes", machine=True),
+    Rule("zip-compression", N, "compressed bytes, method, sizes, creator version or flag bits differ (another "
+         "zlib); decompressed content compared", "zlib-ng on the publisher's machine", machine=True),
+    Rule("zip-directory-entries", N, "directory entries present on one side only", "uv_build writes them"),
+    Rule("crlf-line-endings", N, "(other platforms only) a text member differs only in CRLF vs LF (a Windows "
+         "checkout)", "Windows wheels built from a CRLF checkout", machine=True),
+    Rule("metadata-format", N, "METADATA, WHEEL, entry_points.txt or DESCRIPTION.rst (wheel < 0.31) say the same "
+         "things in other spellings (requirement and marker spelling, field order, Platform: UNKNOWN, trailing "
+         "blank lines, description layout; Metadata-Version, License-File and Dynamic lines, which the toolchain "
+         "writes)", "vine 5.1.0, amqp 5.3.1 (older setuptools' spelling)"),
+    Rule("license-file-location", N, "a license file with the same bytes at NAME.dist-info/F in one wheel and "
+         "under NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
+         "charset-normalizer 3.4.7's cp38 wheel"),
+    Rule("dist-info-name", N, "the dist-info (and .data) directory spells the project name another way "
+         "(PyYAML-6.0.3.dist-info by an older setuptools, pyyaml-6.0.3.dist-info by a newer one)", "pyyaml 6.0.3"),
+    Rule("build-path", N, "a checksum file the build writes of its own sources (sha256sum lines `HASH  PATH`, "
+         "aiohttp's .hash/*.hash) names each file by the builder's absolute checkout path: accepted when both sides "
+         "name the same files and every line's hash is that file's sha256 in its own wheel", "aiohttp 3.13.3"),
+    Rule("record-rows", N, "RECORD differs only where members differ under the rules above, or in row order: "
+         "every published row matches its member's sha256 and size, and no member is missing from it",
+         "every wheel whose other members were normalized"),
+    Rule("script-shebang", N, "(sources check) a NAME.data/scripts/ file is the sdist's script but for its first "
+         "line: the build wrote `#!python` for the sdist's `#!...python` line (installers put the interpreter "
+         "there)", "setuptools' build_scripts"),
+    # ---- tool steps
+    Rule("auditwheel-sbom", T, "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD "
+         "row) when it repairs a manylinux/musllinux wheel", "google-crc32c 1.8.0, markupsafe 3.0.3",
+         emits=r"auditwheel \S+ SBOM \(.+\)"),
+    Rule("delocate-generator", T, "delocate (macOS) appends `Generator: delocate X` to WHEEL",
+         "markupsafe 3.0.3's macOS wheels", emits=r"delocate \S+ \(WHEEL Generator line\)"),
+    Rule("grafted-library", T, "auditwheel (NAME.libs/), delvewheel (NAME.libs/) and delocate (.dylibs/) copy the "
+         "shared libraries an extension links to into the wheel: compiled, not reproduced here", "cffi 2.0.0",
+         emits=r"(delocate|auditwheel or delvewheel) grafted libraries"),
+    Rule("maturin-module-shim", T, "maturin (pure-Rust layout) writes MODULE/__init__.py re-exporting the "
+         "extension, MODULE/__init__.pyi from the sdist's MODULE.pyi, and an empty MODULE/py.typed", "nh3 0.3.6",
+         emits=r"maturin \S+ module shim( \(CRLF line endings\))?"),
+    Rule("bundled-headers", T, "C headers of the native libraries a platform wheel bundles (lxml's static build "
+         "ships libxml2/libxslt/zlib headers under lxml/includes/, with empty __init__.py files): built from "
+         "sources the sdist does not hold, listed as not verified", "lxml 5.3.2", cls="code"),
+    Rule("scm-commit-id", T, "setuptools-scm's generated version file names the commit of the publisher's git "
+         "checkout (__commit_id__ = 'g...'); a build from the sdist has no checkout and writes None",
+         "attrs-style hatch-vcs/setuptools-scm releases", emits=r"setuptools-scm version file .+: the commit id of "
+         r"the publisher's checkout"),
+    Rule("delvewheel-patch", T, "delvewheel (Windows) inserts one `# start delvewheel patch` ... `# end delvewheel "
+         "patch` block into a package's .py (adds the grafted NAME.libs/ to the DLL search path or preloads its "
+         "DLLs): accepted only when the block uses nothing but those calls and names a .libs directory the wheel "
+         "grafts, and the file without it equals the rebuild's", "shapely 2.1.2 win_amd64",
+         emits=r"delvewheel \S+ patch of .+ \(adds the grafted .+ to the DLL search path\)"),
+    Rule("delvewheel-record", T, "delvewheel writes NAME.dist-info/DELVEWHEEL (a Version line, then its Arguments "
+         "line) in a wheel that grafts a .libs directory", "shapely 2.1.2 win_amd64",
+         emits=r"delvewheel \S+ record \(.+\)"),
+    Rule("version-file", T, "(sources check) a .py whose only statements assign the release's version string, "
+         "where the sdist holds a templated one: the build writes it", "grpcio 1.76.0 (grpc/_grpcio_metadata.py)",
+         emits=r"version file .+ written by the build \(the sdist holds a templated one\)"),
+    Rule("bundled-library-license", T, "a license file in dist-info of a platform wheel that grafts native "
+         "libraries, which the sdist's build does not write: the release step that bundles the libraries adds "
+         "their licenses; listed as not verified", "shapely 2.1.2 (LICENSE_GEOS)",
+         emits=r"license .+ of the bundled native libraries"),
+    Rule("retag", T, "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
+         "every repaired platform wheel", cls="packaging"),
+    Rule("configured-file", T, "a file the build configures from the sdist's template (meson configure_file: "
+         "numpy's __config__.py by syntax tree, _numpyconfig.h and .ini by line): only its placeholders differ",
+         "numpy 1.26.4", emits=r"configured from .+", cls="code"),
+    Rule("appended-license", T, "a license file that is the rebuild's with whole files of the sdist appended (a "
+         "release script appends the bundled libraries' licenses), and METADATA's License read from it",
+         "numpy 1.26.4 (LICENSES_bundled.txt)",
+         emits=r"(.+ with the licenses of bundled libraries appended: .+|licenses of the bundled native libraries "
+         r"appended to .+|METADATA License: the text of .+, with the appended licenses)"),
+    # ---- causes (said on a difference or a member not verified; the verdict does not change for them)
+    Rule("bytecode", C, "bytecode a build step left beside its source, with the sandbox's interpreter (a "
+         "timestamp-based .pyc only)", "numpy 1.26.4", cls="code"),
+    Rule("optional-extension", C, "an extension module the rebuild did not build (its library or switch is "
+         "missing in the sandbox) whose C, C++ or Cython source the sdist holds", "pillow 12.1.0 (_webp, _avif)",
+         emits="optional extension not built in the sandbox", cls="code"),
+    Rule("generated-by-build", C, "(sources check) a member a meson-python or scikit-build-core build generates or "
+         "installs by its own rules: not verifiable without a rebuild", "scipy 1.17.0", cls="code"),
+    Rule("release-step-gzip", C, "published X.gz members are gzip-compressed copies of the rebuild's X: a release "
+         "step outside the sdist", "botocore 1.43.22",
+         emits=r"release step outside the sdist \(data compressed\)", cls="packaging"),
+    Rule("stale-file", C, "a member dated days before the wheel's newest entry, when the builder wrote file "
+         "mtimes: left over in the publisher's working tree", "click-plugins 1.1.1.2",
+         emits=r"a file the sdist does not build, dated .+"),
+    Rule("sdist-holds-file", C, "a member only in the published wheel, said with whether the sdist holds a file at "
+         "that path (its build does not package it) or none", "django-oauth-toolkit 1.7.1",
+         emits=r"(the sdist holds no such file|the sdist holds a file there \(.+\), but its build does not package "
+         r"it: the publisher's tree or configuration did)"),
+    Rule("description-from-checkout", C, "a differing Description equal to the sdist's own PKG-INFO's: sdist and "
+         "wheel were made from one checkout", "translationstring 1.4",
+         emits=r"the sdist's PKG-INFO holds the published description .+"),
+    Rule("top-level-without-members", C, "top_level.txt names directories no member of the wheel has",
+         "pycasbin 2.7.1", emits=r"names .+, which no member of the wheel has: .+", cls="metadata"),
+    Rule("other-python", C, "members only in a rebuild for another Python than the wheel's (no image has it)",
+         "numpy 1.26.4 cp312", emits=r"rebuilt with Python .+, this wheel is for Python .+"),
+    Rule("foreign-builder", C, "a wheel whose Generator names no Python build backend was made outside the "
+         "sdist's build system", "protobuf 6.33.4 (bazel-wheelmaker)", emits=r"made by .+ \(its WHEEL Generator\), .+"),
+    Rule("python2-wheel", C, "a py2 wheel's Tag: built with Python 2, which the sandbox does not have",
+         "python3-saml 1.16.0", emits=r"built with Python 2, which tags a pure wheel py2-none-any \(the sandbox has no Python 2\)"),
+)
+
+BY_NAME = {r.name: r for r in RULES}
+MACHINE_NORMALIZATIONS = frozenset(r.name for r in RULES if r.kind == N and r.machine)
+
+
+class UnregisteredRule(AssertionError):
+    """The judge wrote a normalization, tool step or named cause that no registered rule describes."""
+
+
+def rule_for(kind: str, text: str) -> Rule | None:
+    """The registered rule of `kind` whose emitted text `text` is, if any."""
+    return next((r for r in RULES if r.kind == kind and r.matches(text)), None)
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
+
+
+def check_causes(causes) -> None:
+    """The causes a later pass named (on results' differences, after the comparison): each registered."""
+    if os.environ.get("AUDITOR_RULES_LOG"):
+        _log(_cause_rules(c for c in causes if c))
+
+
+def _cause_rules(causes) -> set[str]:
+    used = set()
+    for cause in causes:
+        rule = rule_for(C, cause) or rule_for(T, cause) or BY_NAME.get(cause)
+        if rule is None and _SLUG.match(cause):
+            raise UnregisteredRule(f"cause {cause!r} is not in judge/registry.py")
+        if rule is not None:
+            used.add(rule.name)
+    return used
+
+
+def _log(used: set[str]) -> None:
+    log = os.environ.get("AUDITOR_RULES_LOG")
+    if log and used:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write("".join(f"{n}\n" for n in sorted(used)))
+
+
+def check_emitted(cmp: Comparison) -> None:
+    """Every normalization, tool step and cause of a comparison is a registered rule's. Outside the test
+    suite this only matters to the log; with AUDITOR_RULES_LOG set (the tests set it), an unregistered name
+    raises and the rules used are appended to that file."""
+    log = os.environ.get("AUDITOR_RULES_LOG")
+    if not log:
+        return
+    used: set[str] = set()
+    for kind, texts in ((N, cmp.normalizations), (T, cmp.tool_steps)):
+        for text in texts:
+            rule = rule_for(kind, text)
+            if rule is None:
+                raise UnregisteredRule(f"{kind} {text!r} is not in judge/registry.py")
+            used.add(rule.name)
+    used |= _cause_rules(d.cause for d in cmp.differences + cmp.compiled_differences if d.cause)
+    _log(used)
+
+
+def markdown() -> str:
+    """docs/rules.md: every rule, by kind, with its reason and the release that taught it."""
+    out = ["# The judge's rules", "",
+           "Generated from `auditor/judge/registry.py` (`python -m auditor.judge.registry > docs/rules.md`); a test",
+           "fails when this file is stale. Every name a verdict lists under `normalizations` or `tool_steps`, and",
+           "every named `cause`, is one of these.", ""]
+    titles = {N: "Normalizations (differences of form set aside, named in the verdict)",
+              T: "Tool steps (a known tool's output, accepted only in the shape it writes)",
+              C: "Probable causes (said on a difference or a member not verified; they never hide it)"}
+    for kind in (N, T, C):
+        out += [f"## {titles[kind]}", "", "| name | reason | taught by |", "|---|---|---|"]
+        for r in RULES:
+            if r.kind == kind:
+                machine = " (the publisher's machine: the toolchain search stops there)" if r.machine else ""
+                cls = f" Class `{r.cls}`." if r.cls else ""
+                reason = r.reason.replace("|", "\\|")
+                out.append(f"| `{r.name}` | {reason}{machine}.{cls} | {r.taught_by} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
