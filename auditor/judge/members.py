@@ -13,6 +13,7 @@ from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
                                  defines_module_init, extension_stem, is_compiled)
 from auditor.judge.configured import bytecode_of
+from auditor.judge.interface import check_member
 from auditor.judge.rules import grafted
 from auditor.judge.steps import (sdist_derived, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
                                  _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
@@ -234,7 +235,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             out.members_verified += 1
             continue
         if binary and is_compiled(name):
-            out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced", "code"))
+            _compiled_member(pub, reb, name, out)
             continue
         if _is_record(name):
             record = name  # judged once every member is known
@@ -249,3 +250,30 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
     return record
+
+
+def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> None:
+    """A compiled member rebuilt here whose bytes differ (another compiler): its interface against the
+    rebuild's (judge/interface.py). What it adds (a constructor, an import such as system or connect, a
+    needed library, a URL or command string) is a difference of class code; an interface that matches
+    after the named rules is counted as interface-verified, still listed as not reproduced byte for byte."""
+    try:
+        check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members)
+    except Exception:
+        check = None
+    if check is None:
+        out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced", "code"))
+        return
+    if check.adds:
+        out.differences.append(_diff(name, "content", "compiled module's interface against the rebuild's: "
+                                     + "; ".join(check.adds), "code"))
+        return
+    out.normalizations += sorted(check.rules)
+    notes = f" ({'; '.join(check.notes)})" if check.notes else ""
+    if check.unverified:
+        out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced; its interface "
+                                                   f"is only partly checked{notes}", "code", "static-library"))
+        return
+    out.interface_verified += 1
+    out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced byte for byte; its "
+                                               f"interface matches the rebuild's{notes}", "code"))

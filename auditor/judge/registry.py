@@ -68,6 +68,37 @@ RULES: tuple[Rule, ...] = (
     Rule("script-shebang", N, "(sources check) a NAME.data/scripts/ file is the sdist's script but for its first "
          "line: the build wrote `#!python` for the sdist's `#!...python` line (installers put the interpreter "
          "there)", "setuptools' build_scripts"),
+    # ---- normalizations of a compiled module's interface (judge/interface.py): what compilers and C libraries
+    # legitimately vary between the publisher's build (manylinux: an old glibc, GCC 14) and the rebuild here
+    Rule("glibc-merged-libraries", N, "the published module needs libpthread.so.0, libdl.so.2, librt.so.1, "
+         "libutil.so.1 or libanl.so.1, which glibc 2.34 merged into libc.so.6 (the manylinux image's older glibc)",
+         "hiredis 3.4.0, markupsafe 3.0.3"),
+    Rule("glibc-symbol-versions", N, "the same glibc symbol imported at another GLIBC_ version (an older glibc "
+         "links the older version)", "charset-normalizer 3.4.7 (mypyc)"),
+    Rule("fortify-source", N, "a libc function imported as its FORTIFY_SOURCE variant __NAME_chk on one side "
+         "and NAME on the other (the compiler's fortify level)", "CPython extension builds with -D_FORTIFY_SOURCE"),
+    Rule("compiler-runtime", N, "imports a compiler emits or not by version and defaults (stack protector, "
+         "transactional-memory and profiling hooks, __cxa_finalize, ctype and errno accessors, assert and abort "
+         "helpers): they give a module no new capability", "lxml 6.1.1"),
+    Rule("compiler-builtins", N, "libc functions a compiler inlines or calls by version and optimization level "
+         "(memcpy, strlen, math functions, printf family, malloc family): no new capability",
+         "charset-normalizer 3.4.7 (mypyc)"),
+    Rule("system-libraries", N, "the published module names libc.so.6, libm.so.6, libgcc_s.so.1 or "
+         "libstdc++.so.6 as needed where the rebuild does not: what it imports from them is still compared",
+         "charset-normalizer 3.4.7 (cd, md)"),
+    Rule("python-c-api", N, "Python C API functions imported on one side only (Cython and mypyc call other API "
+         "functions by version); those that run code, import modules or evaluate (PyRun_*, PyImport_*, "
+         "PyEval_*, PySys_*, Py_CompileString*) are never set aside", "lxml 6.1.1 (PyCallable_Check)"),
+    Rule("cxx-runtime", N, "libstdc++ functions (GLIBCXX_/CXXABI_ versions, mangled names) a C++ compiler "
+         "instantiates or calls by version", "greenlet 3.5.2"),
+    Rule("auditwheel-rpath", N, "an RPATH/RUNPATH entry below $ORIGIN that auditwheel sets to find the libraries "
+         "it grafts into the wheel", "auditwheel repair"),
+    Rule("grafted-library-needed", N, "a needed library that the wheel itself holds in its .libs/ directory "
+         "(grafted by auditwheel, under its hashed name)", "auditwheel repair"),
+    Rule("static-library", N, "the rebuild links a library the published module does not need, and the published "
+         "module defines the symbols the rebuild imports from it: it links that library statically; the imports "
+         "the library itself needs are not checked against it, so the member is not counted as interface-verified",
+         "cffi 2.0.0 (libffi), lxml 6.1.1 (libxml2, libxslt), pyyaml 6.0.3 (libyaml)"),
     # ---- tool steps
     Rule("auditwheel-sbom", T, "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD "
          "row) when it repairs a manylinux/musllinux wheel", "google-crc32c 1.8.0, markupsafe 3.0.3",
@@ -157,6 +188,17 @@ def rule_for(kind: str, text: str) -> Rule | None:
 
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
+
+
+def check_rules(names) -> None:
+    """Names a check emits by rule name (judge/interface.py): each registered, logged under the tests."""
+    names = set(names)
+    if not os.environ.get("AUDITOR_RULES_LOG"):
+        return
+    unknown = sorted(n for n in names if n not in BY_NAME)
+    if unknown:
+        raise UnregisteredRule(f"{', '.join(unknown)} not in judge/registry.py")
+    _log(names)
 
 
 def check_causes(causes) -> None:

@@ -40,8 +40,9 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
                                  f"{shown}{why}")
     if cmp.compiled_differences:
         n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
+        iface = f", {cmp.interface_verified} of them with the rebuild's interface" if cmp.interface_verified else ""
         return Verdict.PARTIAL, (
-            f"{cmp.members_verified} members verified, {n} compiled members not reproduced "
+            f"{cmp.members_verified} members verified, {n} compiled members not reproduced{iface} "
             "(build environment differs from the publisher's)"
         )
     return Verdict.EQUIVALENT, None
@@ -134,7 +135,7 @@ def member_counts(cmp: Comparison) -> dict[str, int]:
     (compiled members), not at all."""
     return {"bytes": cmp.members_identical, "normalized": max(cmp.members_verified - cmp.members_identical, 0),
             "interface": cmp.interface_verified,
-            "not_verified": sum(1 for d in cmp.compiled_differences if d.kind != "removed")}
+            "not_verified": max(sum(1 for d in cmp.compiled_differences if d.kind != "removed") - cmp.interface_verified, 0)}
 
 
 def sources_fields(published_path: Path, src: Path, filename: str | None = None,

@@ -1,0 +1,299 @@
+"""What a compiled extension module can do, read from its ELF file and compared with the rebuild's.
+
+Byte-for-byte reproduction of a compiled member needs the publisher's compiler; what the module can *do*
+does not: the dynamic symbols it imports (name and version) and exports, the libraries it needs, its
+constructors and destructors (`.init_array`, `.fini_array`, `DT_INIT`, `DT_FINI`), an executable stack,
+RPATH/RUNPATH, and the printable strings of its read-only data. read_interface() reads them with
+pyelftools (a pure-Python parser: no native code parses an untrusted binary in the auditor's process);
+compare() holds the published module to the rebuild's under the named rules of judge/registry.py
+(glibc's merged libraries, symbol versions, FORTIFY and stack-protector variants, compiler builtins and
+runtime helpers, auditwheel's RPATH and grafted libraries). What stays is a difference of class code,
+one line naming what the published module adds.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from auditor.judge.registry import check_rules
+
+_MAX = 1 << 27  # an extension module larger than 128 MiB is not read
+
+# glibc 2.34 merged these into libc.so.6: an older glibc's build needs them, a newer one's does not
+GLIBC_MERGED = frozenset({"libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1", "libanl.so.1"})
+# symbols a compiler emits or not by version, optimization level and defaults (inlined or called, weak
+# runtime hooks): importing one of them gives a module no new capability
+COMPILER_RUNTIME = frozenset({
+    "__cxa_finalize", "_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable", "__gmon_start__",
+    "_Jv_RegisterClasses", "__register_frame_info", "__deregister_frame_info", "__tls_get_addr",
+    "__stack_chk_fail", "__stack_chk_guard", "__assert_fail", "__errno_location", "__ctype_b_loc",
+    "__ctype_tolower_loc", "__ctype_toupper_loc", "__isoc99_sscanf", "__isoc23_sscanf", "__isoc23_strtol",
+    "__isoc23_strtoul", "__isoc23_strtoll", "__isoc23_strtoull", "__cxa_atexit", "abort", "__pthread_key_create",
+    "__cxa_thread_atexit_impl", "__libc_single_threaded",
+})
+COMPILER_BUILTINS = frozenset({
+    "memcpy", "memmove", "memset", "memcmp", "memchr", "strlen", "strnlen", "strcmp", "strncmp", "strchr",
+    "strrchr", "strcpy", "strncpy", "strcat", "strncat", "strstr", "bcmp", "bzero", "abs", "labs",
+    "floor", "ceil", "round", "trunc", "fabs", "sqrt", "pow", "exp", "log", "fmod", "ldexp", "frexp",
+    "floorf", "ceilf", "sqrtf", "fabsf", "roundf", "lround", "lrint", "rint", "nearbyint", "copysign",
+    "puts", "putchar", "fputs", "fwrite", "fputc", "printf", "fprintf", "sprintf", "snprintf", "vsnprintf",
+    "vfprintf", "vsprintf", "strtol", "strtoul", "strtoll", "strtoull", "strtod", "sscanf", "malloc", "calloc",
+    "realloc", "free", "mempcpy", "stpcpy", "strdup", "__rawmemchr", "rawmemchr", "__isinf", "__isnan",
+    "__isinff", "__isnanf", "__finite", "__finitef", "isinf", "isnan", "__memcpy_chk", "__memset_chk",
+})
+# the libraries every Linux module may name (glibc's own): what it imports from them is compared by symbol
+SYSTEM_LIBRARIES = frozenset({"libc.so.6", "libm.so.6", "libgcc_s.so.1", "libstdc++.so.6"})
+# calls that give a module a capability its rebuild lacks: said by name when added
+CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fork|vfork|clone|socket|connect|bind|"
+                          r"listen|accept4?|send(to|msg)?|recv(from|msg)?|getaddrinfo|gethostbyname\w*|dlopen|dlsym|"
+                          r"dlmopen|ptrace|mprotect|mmap|setuid|setgid|chmod|chown|unlink|rename|kill|"
+                          r"PyRun_\w+|Py_CompileString\w*|PyImport_\w+|PyEval_\w+|PySys_\w+)$")
+
+_URL = re.compile(rb"(?i)\b(?:https?|ftp|wss?)://[\w.-]+")
+_HOST = re.compile(rb"(?i)^(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|cn|xyz|top|info|biz|su|tk|onion|co|me|dev|app)$|"
+                   rb"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d+)?$")
+_COMMAND = re.compile(rb"(?:/bin/(?:ba|z|da)?sh\b|\bsh -c\b|\bcurl\b|\bwget\b|\bnc -|\bchmod \+x|\brm -rf\b|"
+                      rb"\bpowershell\b|\bcmd\.exe\b|\bpython[0-9.]* -c\b|/dev/tcp/|\bbase64 -d\b)")
+# build paths and compiler identification a rebuild writes otherwise (never a reason to add a string)
+_BUILD_PATH = re.compile(rb"^(?:/tmp/|/project/|/io/|/home/runner/|/build/|/src/|/usr/include/|/opt/python/|"
+                         rb"/root/|/github/|/Users/runner/|C:\\\\)")
+
+
+@dataclass(frozen=True)
+class Interface:
+    imports: frozenset[tuple[str, str]]  # (symbol, version or "")
+    exports: frozenset[str]
+    needed: tuple[str, ...]
+    runpath: tuple[str, ...]  # RPATH and RUNPATH entries
+    constructors: int  # .init_array entries, plus DT_INIT
+    destructors: int  # .fini_array entries, plus DT_FINI
+    execstack: bool
+    strings: frozenset[bytes]
+
+
+@dataclass
+class InterfaceCheck:
+    """The published module against the rebuild's: what it adds (each a difference), the named rules that
+    set the rest aside, and what is said without being a difference (strings that are not URLs, hosts or
+    commands)."""
+
+    adds: list[str] = field(default_factory=list)
+    rules: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    unverified: bool = False  # a statically linked library leaves part of the interface unchecked
+
+
+def is_elf(data: bytes) -> bool:
+    return data[:4] == b"\x7fELF"
+
+
+def read_interface(data: bytes) -> Interface | None:
+    """The module's interface, or None when it is no ELF file this parser can read."""
+    if not is_elf(data) or len(data) > _MAX:
+        return None
+    try:
+        from elftools.common.exceptions import ELFError
+        from elftools.elf.elffile import ELFFile
+    except ImportError:  # pragma: no cover - a dependency of the package
+        return None
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        return _read(elf)
+    except (ELFError, ValueError, KeyError, IndexError, AttributeError, AssertionError, OSError, TypeError):
+        return None
+    except Exception:  # a malformed module must not stop the audit: it is said as unreadable
+        return None
+
+
+def _read(elf) -> Interface:
+    versions = _needed_versions(elf)
+    versym = elf.get_section_by_name(".gnu.version")
+    imports, exports = set(), set()
+    dynsym = elf.get_section_by_name(".dynsym")
+    if dynsym is not None:
+        for i, sym in enumerate(dynsym.iter_symbols()):
+            if i == 0 or not sym.name:
+                continue
+            ver = ""
+            if versym is not None and i < versym.num_symbols():
+                ndx = versym.get_symbol(i)["ndx"]
+                ver = versions.get(ndx, "") if isinstance(ndx, int) else ""
+            if sym["st_shndx"] == "SHN_UNDEF":
+                imports.add((sym.name, ver))
+            elif sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and sym["st_other"]["visibility"] in (
+                    "STV_DEFAULT", "STV_PROTECTED"):
+                exports.add(sym.name)
+    needed, runpath, constructors, destructors = [], [], 0, 0
+    dynamic = elf.get_section_by_name(".dynamic")
+    if dynamic is not None:
+        for tag in dynamic.iter_tags():
+            t = tag.entry.d_tag
+            if t == "DT_NEEDED":
+                needed.append(tag.needed)
+            elif t == "DT_RPATH":
+                runpath += tag.rpath.split(":")
+            elif t == "DT_RUNPATH":
+                runpath += tag.runpath.split(":")
+            elif t == "DT_INIT":
+                constructors += 1
+            elif t == "DT_FINI":
+                destructors += 1
+            elif t == "DT_INIT_ARRAYSZ":
+                constructors += tag.entry.d_val // 8
+            elif t == "DT_FINI_ARRAYSZ":
+                destructors += tag.entry.d_val // 8
+    execstack = any(seg["p_type"] == "PT_GNU_STACK" and seg["p_flags"] & 1 for seg in elf.iter_segments())
+    strings: set[bytes] = set()
+    for name in (".rodata", ".data.rel.ro", ".data"):
+        sec = elf.get_section_by_name(name)
+        if sec is not None and sec["sh_type"] != "SHT_NOBITS" and sec["sh_size"] < _MAX:
+            strings |= set(re.findall(rb"[\x20-\x7e]{6,}", sec.data()))
+    return Interface(frozenset(imports), frozenset(exports), tuple(needed), tuple(runpath), constructors, destructors,
+                     execstack, frozenset(strings))
+
+
+def _needed_versions(elf) -> dict[int, str]:
+    out: dict[int, str] = {}
+    sec = elf.get_section_by_name(".gnu.version_r")
+    if sec is None:
+        return out
+    for _, auxes in sec.iter_versions():
+        for aux in auxes:
+            out[aux["vna_other"]] = aux.name
+    return out
+
+
+def _unfortified(name: str) -> str:
+    m = re.fullmatch(r"__(\w+?)_chk", name)
+    return m.group(1) if m else name
+
+
+def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset()) -> InterfaceCheck:
+    """What `pub` can do that `reb` cannot, after the named rules; `wheel_members` are the published
+    wheel's member paths (auditwheel's grafted libraries and RPATH point inside it)."""
+    out = InterfaceCheck()
+    static = _statically_linked(pub, reb) is not None
+    _compare_imports(pub, reb, out)
+    _compare_libraries(pub, reb, out, wheel_members)
+    if pub.constructors > reb.constructors:
+        out.adds.append(f"adds {pub.constructors - reb.constructors} constructor(s) (.init_array/DT_INIT: "
+                        f"{pub.constructors} published, {reb.constructors} rebuilt): code that runs on import")
+    if pub.destructors > reb.destructors:
+        (out.notes if static else out.adds).append(
+            f"adds {pub.destructors - reb.destructors} destructor(s) (.fini_array/DT_FINI)"
+            + (" (the statically linked library's?)" if static else ""))
+    if pub.execstack and not reb.execstack:
+        out.adds.append("asks for an executable stack (PT_GNU_STACK)")
+    missing_init = {e for e in reb.exports if e.startswith("PyInit_")} - pub.exports
+    extra_init = {e for e in pub.exports if e.startswith("PyInit_")} - reb.exports
+    if missing_init or extra_init:
+        out.adds.append(f"module init functions differ: published {', '.join(sorted(extra_init)) or '-'}, "
+                        f"rebuilt {', '.join(sorted(missing_init)) or '-'}")
+    _compare_strings(pub, reb, out, static)
+    check_rules(out.rules)
+    return out
+
+
+def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> None:
+    reb_names = {_unfortified(n) for n, _ in reb.imports}
+    static = _statically_linked(pub, reb)
+    added: list[str] = []
+    static_extra: list[str] = []
+    for name, version in sorted(pub.imports):
+        base = _unfortified(name)
+        if base in reb_names:
+            if name not in {n for n, _ in reb.imports}:
+                out.rules.add("fortify-source")
+            theirs = {v for n, v in reb.imports if _unfortified(n) == base}
+            if version and theirs and version not in theirs:
+                if version.startswith("GLIBC_") and all(v.startswith("GLIBC_") for v in theirs if v):
+                    out.rules.add("glibc-symbol-versions")
+                else:
+                    added.append(f"imports {name}@{version}")
+            continue
+        if base in COMPILER_RUNTIME or name in COMPILER_RUNTIME:
+            out.rules.add("compiler-runtime")
+            continue
+        if base in COMPILER_BUILTINS and not CAPABILITIES.match(base):
+            out.rules.add("compiler-builtins")
+            continue
+        if name.startswith(("Py", "_Py")) and not CAPABILITIES.match(name):
+            out.rules.add("python-c-api")  # Cython and other generators call other API functions by version
+            continue
+        if version.startswith(("GLIBCXX_", "CXXABI_")) or (not version and name.startswith("_Z")):
+            out.rules.add("cxx-runtime")  # libstdc++'s inline and out-of-line functions vary by compiler version
+            continue
+        if static:
+            static_extra.append(name)  # said below, with the library it comes from
+            continue
+        added.append(f"imports {name}" + (f"@{version}" if version else ""))
+    if static:
+        libs, extra = static
+        out.rules.add("static-library")
+        out.notes.append(f"links {', '.join(libs)} statically (defines the {extra} symbol(s) the rebuild imports "
+                         "from it); its other imports are not checked against that library"
+                         + (f": {', '.join(static_extra[:8])}" if static_extra else ""))
+        out.unverified = True
+    out.adds += added
+
+
+def _statically_linked(pub: Interface, reb: Interface) -> tuple[list[str], int] | None:
+    """The rebuild links a library the published module does not need, and the published module defines the
+    symbols the rebuild imports (unversioned, from that library): pyyaml's published module links libyaml
+    statically where a Debian rebuild links libyaml-0.so.2."""
+    libs = [n for n in reb.needed if n not in pub.needed and n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED]
+    if not libs:
+        return None
+    # what the rebuild imports from other libraries than glibc and Python
+    foreign = {n for n, v in reb.imports if not v.startswith("GLIBC") and not n.startswith(("Py", "_Py"))} \
+        - COMPILER_RUNTIME - COMPILER_BUILTINS
+    defined = foreign & pub.exports
+    if not defined or len(defined) < len(foreign) // 2:
+        return None
+    return libs, len(defined)
+
+
+def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, wheel_members) -> None:
+    grafted = {m.rsplit("/", 1)[-1] for m in wheel_members if ".libs/" in m or ".dylibs/" in m}
+    for lib in pub.needed:
+        if lib in reb.needed:
+            continue
+        if lib in GLIBC_MERGED:
+            out.rules.add("glibc-merged-libraries")
+        elif lib in SYSTEM_LIBRARIES:
+            out.rules.add("system-libraries")
+        elif lib in grafted:
+            out.rules.add("grafted-library-needed")
+        else:
+            out.adds.append(f"needs {lib}")
+    for entry in pub.runpath:
+        if entry in reb.runpath or not entry:
+            continue
+        if entry.startswith("$ORIGIN") and ".." not in entry.replace("$ORIGIN/..", "", 1).split("/"):
+            out.rules.add("auditwheel-rpath")
+        else:
+            out.adds.append(f"searches libraries in {entry} (RPATH/RUNPATH)")
+
+
+def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static: bool) -> None:
+    added = [s for s in sorted(pub.strings - reb.strings) if not _BUILD_PATH.match(s)]
+    flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
+    if static:  # the statically linked library's strings are in the published module only: said, not judged
+        out.notes.append(f"{len(added)} string(s) only in the published module ({len(flagged)} URL, host or command "
+                         "like), not judged: it links a library statically")
+        return
+    for s in flagged[:5]:
+        out.adds.append(f"adds the string {s[:120].decode('ascii', 'replace')!r} (a URL, host or command)")
+    if len(added) > len(flagged):
+        out.notes.append(f"{len(added) - len(flagged)} other string(s) only in the published module")
+
+
+def check_member(pub_data: bytes, reb_data: bytes, wheel_members) -> InterfaceCheck | None:
+    """The interface check of one compiled member present on both sides, or None when either side is no
+    ELF module this parser reads (other platforms' formats, grafted non-ELF libraries)."""
+    a, b = read_interface(pub_data), read_interface(reb_data)
+    if a is None or b is None:
+        return None
+    return compare(a, b, set(wheel_members))

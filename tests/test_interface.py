@@ -1,0 +1,139 @@
+"""A compiled module's interface (judge/interface.py) on small ELF modules this test compiles with the host's
+gcc: the same source built with other flags matches under the named rules; a hidden constructor, an added
+system/socket/dlopen call, an executable stack, an RPATH out of the wheel and a URL string are each named."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from auditor.judge.interface import compare, read_interface
+
+BASE = r"""
+#include <string.h>
+#include <stdio.h>
+static int count(const char *s) { return (int)strlen(s); }
+void *PyInit_mod(void) { static char buf[64]; snprintf(buf, sizeof buf, "%d", count("module")); return buf; }
+"""
+
+ADDED = {
+    "constructor": r"""#include <stdlib.h>
+__attribute__((constructor)) static void hidden(void) { if (getenv("AUDITOR_NEVER")) system("id"); }""",
+    "socket": r"""#include <sys/socket.h>
+#include <netinet/in.h>
+int phone_home(void) { struct sockaddr_in a = {0}; int s = socket(AF_INET, SOCK_STREAM, 0);
+  a.sin_family = AF_INET; a.sin_port = htons(4444); return connect(s, (struct sockaddr *)&a, sizeof a); }""",
+    "dlopen": r"""#include <dlfcn.h>
+void *load_more(void) { return dlopen("libpayload.so", RTLD_NOW); }""",
+    "url": r"""const char *volatile auditor_where = "https://updates.example-cdn.xyz/payload.bin";
+const char *where(void) { return auditor_where; }""",
+}
+
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="no C compiler on this machine")
+
+
+def build(tmp_path: Path, name: str, source: str, *flags: str) -> bytes:
+    c = tmp_path / f"{name}.c"
+    c.write_text(source)
+    out = tmp_path / f"{name}.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", str(c), "-o", str(out), *flags], check=True, capture_output=True)
+    return out.read_bytes()
+
+
+@needs_gcc
+def test_the_same_source_with_other_flags_matches_under_named_rules(tmp_path):
+    a = read_interface(build(tmp_path, "a", BASE, "-O2", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong"))
+    b = read_interface(build(tmp_path, "b", BASE, "-O0", "-fno-stack-protector"))
+    assert a is not None and b is not None and "PyInit_mod" in a.exports
+    check = compare(a, b)
+    assert check.adds == [], check.adds
+    assert check.rules <= {"fortify-source", "compiler-runtime", "compiler-builtins", "glibc-symbol-versions"}
+
+
+@needs_gcc
+@pytest.mark.parametrize("what, words", [
+    ("constructor", ["adds 1 constructor(s)", "imports system"]),
+    ("socket", ["imports socket", "imports connect"]),
+    ("dlopen", ["imports dlopen"]),
+    ("url", ["adds the string 'https://updates.example-cdn.xyz/payload.bin'"]),
+])
+def test_what_a_tampered_module_adds_is_named(tmp_path, what, words):
+    honest = read_interface(build(tmp_path, "honest", BASE, "-O2"))
+    tampered = read_interface(build(tmp_path, "tampered", BASE + ADDED[what], "-O2"))
+    adds = compare(tampered, honest).adds
+    for w in words:
+        assert any(a.startswith(w) for a in adds), (w, adds)
+    assert compare(honest, honest).adds == []
+
+
+@needs_gcc
+def test_an_executable_stack_and_an_rpath_out_of_the_wheel_are_named(tmp_path):
+    honest = read_interface(build(tmp_path, "honest", BASE))
+    odd = read_interface(build(tmp_path, "odd", BASE, "-z", "execstack", "-Wl,-rpath,/tmp/evil",
+                               "-Wl,--disable-new-dtags"))
+    adds = compare(odd, honest).adds
+    assert "asks for an executable stack (PT_GNU_STACK)" in adds, adds
+    assert any("searches libraries in /tmp/evil" in a for a in adds), adds
+    # auditwheel's RPATH below $ORIGIN is its named step
+    origin = read_interface(build(tmp_path, "origin", BASE, "-Wl,-rpath,$ORIGIN/../pkg.libs"))
+    check = compare(origin, honest)
+    assert check.adds == [] and "auditwheel-rpath" in check.rules
+
+
+def test_what_is_no_elf_file_is_not_read():
+    assert read_interface(b"MZ\x90\x00 a PE file") is None
+    assert read_interface(b"\x7fELF\x02\x01" + b"\0" * 40) is None  # truncated: unreadable, never a crash
+
+
+LIB = "int foo_open(void) { return 1; }\nint foo_read(int x) { return x + 1; }\n"
+USES_LIB = BASE + "int foo_open(void); int foo_read(int);\nint use(void) { return foo_read(foo_open()); }\n"
+
+
+@needs_gcc
+@pytest.mark.parametrize("rule", ["glibc-merged-libraries", "system-libraries", "python-c-api", "cxx-runtime",
+                                  "compiler-runtime", "compiler-builtins", "static-library", "grafted-library-needed"])
+def test_each_interface_rule_sets_aside_only_its_own_variation(tmp_path, rule):
+    """Each named rule on a pair of modules that differ in that way only (and nothing is added)."""
+    honest = BASE
+    members: set[str] = set()
+    if rule == "glibc-merged-libraries":
+        pthread = next(Path(d) / "libpthread.so.0" for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64")
+                       if (Path(d) / "libpthread.so.0").exists())  # glibc >= 2.34 keeps it as a stub
+        pub = build(tmp_path, "pub", BASE, "-Wl,--no-as-needed", str(pthread))
+    elif rule == "system-libraries":
+        pub = build(tmp_path, "pub", BASE, "-Wl,--no-as-needed", "-lm")
+    elif rule == "python-c-api":
+        pub = build(tmp_path, "pub", BASE + "int PyCallable_Check(void *); int f(void *o) { return PyCallable_Check(o); }\n")
+    elif rule == "cxx-runtime":
+        pub = build(tmp_path, "pub", BASE + "void _ZSt9terminatev(void); void g(void) { _ZSt9terminatev(); }\n")
+    elif rule == "compiler-runtime":
+        pub = build(tmp_path, "pub", BASE + "#include <assert.h>\nint h(int x) { assert(x > 0); return x; }\n")
+        honest = BASE + "#define NDEBUG\n#include <assert.h>\nint h(int x) { assert(x > 0); return x; }\n"
+    elif rule == "compiler-builtins":
+        pub = build(tmp_path, "pub", BASE + "#include <stdlib.h>\nvoid *k(int n) { return malloc(n); }\n")
+        honest = BASE + "void *k(int n) { static char b[8]; (void)n; return b; }\n"
+    elif rule in ("static-library", "grafted-library-needed"):
+        soname = "libfoo.so.1" if rule == "static-library" else "libfoo-1a2b3c4d.so.1"
+        (tmp_path / "lib.c").write_text(LIB)
+        subprocess.run(["gcc", "-shared", "-fPIC", f"-Wl,-soname,{soname}", str(tmp_path / "lib.c"), "-o",
+                        str(tmp_path / "libfoo.so")], check=True)
+        if rule == "static-library":  # the publisher compiled the library in; the rebuild links it
+            pub = build(tmp_path, "pub", USES_LIB + LIB)
+            reb = read_interface(build(tmp_path, "reb", USES_LIB, f"-L{tmp_path}", "-lfoo"))
+        else:  # the publisher links the copy auditwheel grafted into the wheel; the rebuild, the system's
+            pub = build(tmp_path, "pub", USES_LIB, f"-L{tmp_path}", "-lfoo")
+            subprocess.run(["gcc", "-shared", "-fPIC", "-Wl,-soname,libfoo.so.1", str(tmp_path / "lib.c"), "-o",
+                            str(tmp_path / "sys" / "libfoo.so")] if (tmp_path / "sys").mkdir() is None else [], check=True)
+            reb = read_interface(build(tmp_path, "reb", USES_LIB, f"-L{tmp_path / 'sys'}", "-lfoo"))
+            members = {"pkg/mod.so", "pkg.libs/libfoo-1a2b3c4d.so.1"}
+    if rule not in ("static-library", "grafted-library-needed"):
+        reb = read_interface(build(tmp_path, "reb", honest))
+    check = compare(read_interface(pub), reb, members)
+    assert check.adds == [] and rule in check.rules, (check.adds, check.rules)
+    if rule == "static-library":
+        assert check.unverified and "links libfoo.so.1 statically" in check.notes[0]
+    if rule == "grafted-library-needed":  # the same library not in the wheel: a needed library it adds
+        assert compare(read_interface(pub), reb, set()).adds == ["needs libfoo-1a2b3c4d.so.1"]
