@@ -61,7 +61,8 @@ RULES: tuple[Rule, ...] = (
          "(PyYAML-6.0.3.dist-info by an older setuptools, pyyaml-6.0.3.dist-info by a newer one)", "pyyaml 6.0.3"),
     Rule("build-path", N, "a checksum file the build writes of its own sources (sha256sum lines `HASH  PATH`, "
          "aiohttp's .hash/*.hash) names each file by the builder's absolute checkout path: accepted when both sides "
-         "name the same files and every line's hash is that file's sha256 in its own wheel", "aiohttp 3.13.3"),
+         "name the same files (or the rebuild's lines name no absolute path) and every line's hash is that file's "
+         "sha256 in its own wheel", "aiohttp 3.13.3; aiohttp 3.12.14 (the rebuild's lines name no path)"),
     Rule("record-rows", N, "RECORD differs only where members differ under the rules above, or in row order: "
          "every published row matches its member's sha256 and size, and no member is missing from it",
          "every wheel whose other members were normalized"),
