@@ -480,3 +480,23 @@ def test_a_bundled_librarys_license_in_a_wheel_that_grafts_libraries_is_listed(t
     cmp = compare_wheels(wheel(tmp_path / "l.whl", members=BASE + [lic, lib]), reb, binary=True)
     assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
     assert compare_other_platform(wheel(tmp_path / "n.whl", members=BASE + [lic]), reb).differences
+
+
+def test_class_code_is_what_python_can_import_or_execute(tmp_path):
+    """Documentation, stubs, markers, C sources and the exec bit of a shared library are packaging (they never
+    run: boto3's examples/*.rst, redis's py.typed, multidict's .pyi, fonttools' generated .c, rapidfuzz's exec
+    bit); an added .py, a .pth, a script, a changed version file and an exec bit on a .py stay code."""
+    from auditor.judge.rules import classify
+
+    for path in ("boto3/examples/s3.rst", "redis/py.typed", "multidict/__init__.pyi", "fontTools/cu2qu/cu2qu.c",
+                 "pyarrow/lib.h", "pyarrow/lib_api.h", "pkg/README.md", "pkg/_x.pxd"):
+        assert classify(path) == "packaging", path
+    for path in ("pkg/evil.py", "evil.pth", "pkg/_version.py", "pkg/x.cpython-311-x86_64-linux-gnu.so",
+                 "pkg-1.0.data/scripts/tool.rst", "pkg-1.0.dist-info/entry_points.txt", "pkg/data.json",
+                 "pkg/__pycache__/x.cpython-311.pyc", "pkg/_x.pyx"):
+        assert classify(path) == "code", path
+    so = "pkg/_x.cpython-311-x86_64-linux-gnu.so"
+    base = BASE[:-1] + [(so, b"\x7fELF", 0o644), ("pkg/run.py", b"print(1)\n", 0o644), BASE[-1]]
+    modes = [(n, d, 0o755 if n in (so, "pkg/run.py") else m) for n, d, m in base]
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=modes), wheel(tmp_path / "r.whl", members=base), binary=True)
+    assert {(d.path, d.cls) for d in cmp.differences if d.kind == "mode"} == {(so, "packaging"), ("pkg/run.py", "code")}

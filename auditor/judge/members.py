@@ -221,7 +221,10 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             if a.is_link or a.is_special:
                 diffs.append(_diff(name, "mode", "symlink or special file in a wheel", "code"))
         if a.executable != b.executable:
-            diffs.append(_diff(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel", "code"))
+            # on a shared library the bit changes nothing (it is loaded, never executed: rapidfuzz 3.9.2's
+            # scikit-build sets it); on anything else it may make a file runnable
+            diffs.append(_diff(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel",
+                               "packaging" if is_compiled(name) else "code"))
         elif (a.mode & 0o7777) != (b.mode & 0o7777):
             norms.append("zip-permissions-umask")
         if a.date_time != b.date_time:

@@ -264,14 +264,26 @@ def record_problem(wa: WheelArchive) -> str | None:
 _DESCRIPTIVE = re.compile(r"\.dist-info/(licenses/.*|LICEN[CS]E.*|COPYING.*|NOTICE.*|AUTHORS.*|[^/]*\.(md|rst))$", re.I)
 
 
+# Members Python never imports or executes: type stubs and their marker, documentation, C and C++ sources and
+# headers, Cython declarations (boto3 1.34.115's examples/*.rst, redis 5.0.4's py.typed, multidict 6.0.5's
+# .pyi, fonttools 4.61.1's Cython-generated .c, pyarrow 19.0.0's lib.h). A .pth, a script or a module is never
+# one of these, whatever its name ends with.
+_NOT_RUN = re.compile(r"(\.pyi|/py\.typed|^py\.typed|\.rst|\.md|\.markdown|\.c|\.cc|\.cpp|\.cxx|\.h|\.hh|\.hpp|\.hxx|"
+                      r"\.pxd)$", re.I)
+
+
 def classify(path: str) -> str:
-    """code | metadata | packaging, for a member that differs (METADATA fields are classed apart)."""
+    """code | metadata | packaging, for a member that differs (METADATA fields are classed apart): code is
+    what Python can import or execute (modules, bytecode, extension modules, .pth, scripts, entry points,
+    data the code reads); documentation, stubs, markers and C sources a wheel only carries are packaging."""
     if path.startswith("(") or not path:
         return "code"  # archive tricks
     if path.endswith((".dist-info/RECORD", ".dist-info/WHEEL")) and path.count("/") == 1:
         return "packaging"
     if _DESCRIPTIVE.search(path) or path.endswith(".dist-info/INSTALLER") or path.endswith(".dist-info/REQUESTED"):
         return "metadata"
+    if _NOT_RUN.search(path) and ".data/scripts/" not in path and not path.split("/", 1)[0].endswith(".dist-info"):
+        return "packaging"
     return "code"  # sources, compiled modules, .pth, scripts, entry points, data the code reads
 
 
