@@ -1,4 +1,4 @@
-"""Child processes that a run can cancel: builds, container clients and diffoscope.
+"""Child processes that a run can cancel: builds, container clients, the resolver and diffoscope.
 
 Every child runs in its own process group and is registered while it runs. cancel_all() (Ctrl-C or
 SIGTERM, from the main thread) kills them all and makes every later start raise Cancelled, so worker
@@ -62,3 +62,30 @@ def run_logged(cmd: list[str], env: dict[str, str] | None, timeout: float,
             _RUNNING.discard(p)
     check()  # killed by cancel_all(): not a result
     return code, out.decode("utf-8", "replace"), time.monotonic() - t0
+
+
+def run_captured(cmd: list[str], env: dict[str, str] | None, timeout: float,
+                 stdin: str = "") -> tuple[int | None, str, str]:
+    """Run cmd like run_logged (own process group, cancellable), feeding it `stdin`; returns (exit code or None
+    on timeout, stdout, stderr) kept apart (a resolver's answer and its complaints)."""
+    check()
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    with _LOCK:
+        _RUNNING.add(p)
+    try:
+        out, err = p.communicate(stdin.encode(), timeout=timeout)
+        code: int | None = p.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        code = None
+    except BaseException:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(p)
+    check()
+    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
