@@ -165,3 +165,18 @@ def test_a_wheel_poetry_itself_made_pins_poetry_not_poetry_core(tmp_path):
                                         'build-backend = "poetry.core.masonry.api"\n')
     plan, _ = make_plan(wa, src, None, "3.11")
     assert plan.backend == "poetry-core" and "poetry-core==0.12.10" in plan.requires
+
+
+def test_setup_requires_are_read_from_setup_py_and_handed_in(tmp_path):
+    """mccabe 0.6.1: setup_requires=['pytest-runner'] would be downloaded while the build runs, which the
+    sandbox cannot: it is read off setup.py (never run) and resolved with the other build requirements; the
+    legacy default carries wheel (cachy 0.3.0: `invalid command 'bdist_wheel'` without it)."""
+    from auditor.plan.config import declared_requires, setup_requires
+
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name='m', setup_requires=['pytest-runner', "
+                                       "'not a requirement!'], tests_require=['pytest'])\n")
+    assert setup_requires(tmp_path) == ["pytest-runner"]
+    requires, source = declared_requires(tmp_path)
+    assert requires == ["setuptools>=40.8.0", "wheel", "pytest-runner"] and "setup_requires (pytest-runner)" in source
+    (tmp_path / "setup.py").write_text("import setuptools\nsetuptools.setup(setup_requires=compute())\n")
+    assert setup_requires(tmp_path) == [] and declared_requires(tmp_path)[0] == ["setuptools>=40.8.0", "wheel"]

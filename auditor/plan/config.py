@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import calendar
 import re
 import tomllib
@@ -38,7 +40,9 @@ GENERATORS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^scikit-build-core (\S+)$"), "scikit-build-core"),
     (re.compile(r"^meson$"), "meson-python"),
 ]
-LEGACY_REQUIRES = ["setuptools>=40.8.0"]  # PEP 517's default when pyproject.toml has no [build-system]
+# PEP 517/518's default when pyproject.toml has no [build-system] (wheel: the setup.py bdist_wheel of
+# setuptools < 70.1 is wheel's; cachy 0.3.0 failed with "invalid command 'bdist_wheel'" without it)
+LEGACY_REQUIRES = ["setuptools>=40.8.0", "wheel"]
 # setuptools 40.8.0 (the first with build_meta:__legacy__, PEP 517's fallback) was uploaded then: a
 # setup.py-only sdist published earlier was built by `setup.py bdist_wheel` with the setuptools and
 # wheel of its day, which the resolver finds as of the upload time.
@@ -75,18 +79,47 @@ def declared_requires(project_dir: Path) -> tuple[list[str], str]:
     """[build-system] requires of an extracted sdist, and where they came from."""
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.is_file():
-        return list(LEGACY_REQUIRES), "no pyproject.toml: PEP 517 legacy default"
+        return _with_setup_requires(list(LEGACY_REQUIRES), "no pyproject.toml: PEP 517 legacy default", project_dir)
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BuildError(f"sdist pyproject.toml is invalid: {exc}") from None
     bs = data.get("build-system")
     if not isinstance(bs, dict) or "requires" not in bs:
-        return list(LEGACY_REQUIRES), "no [build-system] requires: PEP 517 legacy default"
+        return _with_setup_requires(list(LEGACY_REQUIRES), "no [build-system] requires: PEP 517 legacy default",
+                                    project_dir)
     reqs = bs["requires"]
     if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
         raise BuildError("sdist [build-system] requires is not a list of strings")
     return list(reqs), "pyproject.toml [build-system] requires"
+
+
+def setup_requires(project_dir: Path) -> list[str]:
+    """The literal `setup_requires=[...]` strings of the sdist's setup.py (read, never run): setuptools
+    would download them while the build runs (mccabe 0.6.1: pytest-runner), which the sandbox cannot; they
+    are resolved as of the upload and handed in like the other build requirements."""
+    try:
+        tree = ast.parse((project_dir / "setup.py").read_bytes()[: 1 << 20])
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "setup_requires" and isinstance(node.value, (ast.List, ast.Tuple)):
+            items = [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            out = []
+            for item in items:
+                try:
+                    out.append(str(Requirement(item)))
+                except InvalidRequirement:
+                    continue
+            return out
+    return []
+
+
+def _with_setup_requires(requires: list[str], source: str, project_dir: Path) -> tuple[list[str], str]:
+    extra = [r for r in setup_requires(project_dir) if r not in requires]
+    if not extra:
+        return requires, source
+    return requires + extra, f"{source}, and setup.py's setup_requires ({', '.join(extra)})"
 
 
 def pin_requires(declared: list[str], backend: str | None, version: str | None) -> tuple[list[str], list[str]]:
@@ -256,8 +289,9 @@ def make_plan(
     if backend == "poetry-core" and generator and generator.startswith("poetry ") and _declares(declared, "poetry") \
             and not _declares(declared, "poetry-core"):
         backend = "poetry"  # `Generator: poetry X` by poetry itself (before poetry-core, 1.1): backoff 1.10.0
-    if declared == LEGACY_REQUIRES and "legacy default" in source and upload_time and upload_time < PEP517_FALLBACK_SINCE:
-        declared, source = list(PRE_PEP517_REQUIRES), (
+    if declared[: len(LEGACY_REQUIRES)] == LEGACY_REQUIRES and "legacy default" in source and upload_time \
+            and upload_time < PEP517_FALLBACK_SINCE:
+        declared, source = list(PRE_PEP517_REQUIRES) + declared[len(LEGACY_REQUIRES):], (
             f"{source.split(':')[0]}, uploaded before PEP 517's setuptools fallback existed (40.8.0, 2019-02-05): "
             "setup.py bdist_wheel with the setuptools and wheel of the upload date")
     by_setup_py = built_by_setup_py(backend, project_dir)

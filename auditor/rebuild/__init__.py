@@ -182,6 +182,9 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
         if i in run.best:
             entry.set(**run.best[i][1])
             if run.kept is None:
+                # every build failed: the last one's cause is the one that stands (mozterm 1.0.0 needs
+                # Python 3.9 on 3.11, then 3.8 on 3.9)
+                entry.reason = (run.records[-1].reason if run.records else None) or entry.reason
                 sources_instead(entry, path, src)
             if entry.verdict in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)

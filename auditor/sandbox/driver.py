@@ -93,13 +93,19 @@ def config_settings(py, options):
     return {"--build-option": flags} if major >= 64 else {"--global-option": flags}
 
 
+SETUPTOOLS_SHIM = ("import setuptools, sys, tokenize; sys.argv[0] = 'setup.py'; __file__ = 'setup.py'; "
+                   "f = tokenize.open(__file__); code = f.read(); f.close(); exec(compile(code, __file__, 'exec'))")
+
+
 def build_legacy(project, py, a, phases, started, installer, t0, options):
     log("setuptools has no PEP 517 backend here: running `setup.py bdist_wheel`, as builds of its day did")
     os.makedirs(a.out, exist_ok=True)
     dist = os.path.join(a.build_root, ".auditor-dist")
     extra = (["--universal"] if options.get("universal") else []) + \
         ([f"--py-limited-api={options['py_limited_api']}"] if options.get("py_limited_api") else [])
-    r = subprocess.run([py, "setup.py", "bdist_wheel", "--dist-dir", dist] + extra, cwd=project)
+    # through pip's setuptools shim, as `pip wheel` ran every setup.py of that era: setuptools is imported
+    # first, so a distutils-only setup.py (cachy 0.3.0's, written by poetry 1.0.0a5) has bdist_wheel too
+    r = subprocess.run([py, "-c", SETUPTOOLS_SHIM, "bdist_wheel", "--dist-dir", dist] + extra, cwd=project)
     wheels = sorted(glob.glob(os.path.join(dist, "*.whl")))
     if r.returncode != 0 or len(wheels) != 1:
         log(f"setup.py bdist_wheel failed (exit {r.returncode}, {len(wheels)} wheels)")
