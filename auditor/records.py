@@ -276,6 +276,7 @@ class BuildRecord(_Result):
     attempt: int | None = _opt()  # 0 for a configuration's first build, then its retries
     score: list[int] | None = _opt()  # judge's score summed over its wheels (lower is better)
     chosen: bool | None = _opt()  # the build kept for this configuration
+    build_cache: bool | None = _opt()  # its outcome was taken from the build cache (same inputs built before)
 
 
 @dataclass

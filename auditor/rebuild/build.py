@@ -8,8 +8,9 @@ from pathlib import Path
 
 from auditor.context import Context
 from auditor.errors import AuditorError, SandboxError
+from auditor.rebuild import buildcache
 from auditor.rebuild.failures import failure_cause
-from auditor.records import BuildPlan, BuildRecord, PackageResult, to_jsonable
+from auditor.records import BuildOutcome, BuildPlan, BuildRecord, PackageResult, to_jsonable
 from auditor.resolve import resolve, shared_wheelhouse
 from auditor.sandbox import BuildJob, base_env
 
@@ -20,6 +21,23 @@ def _ccache(release_work: Path, python: str) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     d.chmod(0o777)  # written by the container's unprivileged user
     return d
+
+
+def _build(ctx: Context, job: BuildJob, result: PackageResult) -> tuple[BuildOutcome, bool]:
+    """Run the build, or take its outcome from the build cache when the same inputs were built before
+    (rebuild/buildcache.py); returns (outcome, from the cache)."""
+    environment = ctx.sandbox.environment_for(job.python)
+    sdist = result.sdist.sha256 if result.sdist else None
+    k = None
+    if environment and sdist:
+        k = buildcache.key(environment, sdist, job, job.requirements.read_text())
+        hit = buildcache.get(ctx.cache, k, job.out_dir)
+        if hit is not None:
+            return hit, True
+    outcome = ctx.sandbox.build(job)
+    if k is not None:
+        buildcache.put(ctx.cache, k, outcome)
+    return outcome, False
 
 
 def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, work: Path, rel, n: str,
@@ -64,11 +82,14 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         )
         ctx.stage(result, "build")
         try:
-            outcome = ctx.sandbox.build(job)
+            outcome, cached = _build(ctx, job, result)
         except SandboxError as exc:  # the image for this interpreter could not be had: this build fails
             record.reason = f"sandbox: {exc}"[:600]
             log_path.write_text(log + str(exc) + "\n")
             return record, None
+        if cached:
+            record.build_cache = True
+            log += "[auditor] this build's inputs were built before: its outcome is taken from the build cache\n"
         log += outcome.log
         record.seconds = round((record.seconds or 0) + outcome.seconds, 3)
         new = [m for m in outcome.missing if m not in requires]

@@ -39,6 +39,11 @@ class Sandbox(Protocol):
 
     def describe(self) -> dict: ...
 
+    def environment_for(self, python: str | None) -> str | None:
+        """What identifies the build environment of CPython `python` (an image ID), or None when it is not
+        pinned (the host's): a build in a pinned environment can be cached by its inputs."""
+        ...
+
     def build(self, job: BuildJob) -> BuildOutcome: ...
 
 

@@ -66,6 +66,9 @@ class LocalSandbox:
         return {"backend": "local", "isolation": "none", "python": self._python, "image": None,
                 "interpreter": self.interpreter}
 
+    def environment_for(self, python: str | None) -> str | None:
+        return None  # the host's compilers and libraries are not pinned: its builds are never reused
+
     def build(self, job: BuildJob) -> BuildOutcome:
         build_root = job.out_dir.parent / "build"
         build_root.mkdir(parents=True, exist_ok=True)

@@ -129,6 +129,9 @@ class OCISandbox:
                 self._others[python] = found
         return self._others[python], f"python{python}"
 
+    def environment_for(self, python: str | None) -> str | None:
+        return f"{self.engine} {self.image_for(python)[0]}"
+
     def _ulimits(self) -> list[str]:
         return ulimit_args(self.engine)
 

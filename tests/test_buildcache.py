@@ -1,0 +1,42 @@
+"""Rebuilds are cached by their build inputs, apart from verdicts (rebuild/buildcache.py): a run whose
+verdicts are not cached (a judge change, or --no-result-cache) takes every build from the build cache, with
+the same verdicts and without running the sandbox; other build inputs (another SOURCE_DATE_EPOCH, another
+sdist) build again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tests.conftest import PYPI
+from tests.fixtureindex import build_project, lock_line, make_project
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def test_a_verdict_is_recomputed_from_cached_rebuilds(tmp_path, index, auditor, container_backend):
+    sdist, wheel = build_project(make_project(tmp_path / "src", "fixbcache", "1.0"), tmp_path / "dist")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(lock_line("fixbcache", "1.0", index.add("fixbcache", sdist, NOW), index.add("fixbcache", wheel, NOW)))
+    args = ("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--backend", container_backend)
+    first = auditor(*args, "--no-result-cache", report_dir=tmp_path / "r1")
+    one = first.package("fixbcache")
+    assert one["verdict"] == "identical" and one["builds"]
+    again = auditor(*args, "--no-result-cache", report_dir=tmp_path / "r2")
+    two = again.package("fixbcache")
+    assert two["verdict"] == one["verdict"] and [w["reason"] for w in two["wheels"]] == [w["reason"] for w in one["wheels"]]
+    assert all(b.get("build_cache") for b in two["builds"]), two["builds"]
+    assert [b["rebuilt"] for b in two["builds"]] == [b["rebuilt"] for b in one["builds"]]
+    log = (again.report_dir / two["builds"][0]["log"]).read_text()
+    assert "taken from the build cache" in log and "[auditor-driver]" in log  # the original build's log, kept
+    # another sdist of the same name and version (another index): other inputs, built again
+    sdist2, wheel2 = build_project(make_project(tmp_path / "src2", "fixbcache", "1.0", extra_files={"fixbcache/more.py": "y = 2\n"}),
+                                   tmp_path / "dist2")
+    from tests.fixtureindex import FixtureIndex
+    other = FixtureIndex(tmp_path / "index2")
+    try:
+        lock.write_text(lock_line("fixbcache", "1.0", other.add("fixbcache", sdist2, NOW), other.add("fixbcache", wheel2, NOW)))
+        third = auditor("check", str(lock), "--index-url", other.url, "--build-index-url", PYPI, "--backend",
+                        container_backend, "--no-result-cache", report_dir=tmp_path / "r3")
+        assert not any(b.get("build_cache") for b in third.package("fixbcache")["builds"])
+    finally:
+        other.close()
