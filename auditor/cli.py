@@ -43,7 +43,8 @@ def check(
     build_index_url: Optional[str] = typer.Option(None, "--build-index-url", help="where build dependencies come from (default: the lock's index, else PyPI)"),
     backend: str = typer.Option("auto", "--backend", help="auto | docker | podman | local"),
     image: str = typer.Option("", "--image", help="build image (default: auditor-build:bookworm)"),
-    python: Optional[str] = typer.Option(None, "--python", help="X.Y: the interpreter inside the image to build with (default: its python3)"),
+    python: Optional[str] = typer.Option(None, "--python", help="X.Y: the Python the lock installs: compiled releases are rebuilt for it (default: what the lock says, else every interpreter)"),
+    all_interpreters: bool = typer.Option(False, "--all-interpreters", help="rebuild compiled releases for every interpreter an image has, not only the lock's (a weekly deep audit)"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="packages audited at once (default: the number of cores)"),
     build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
     release_budget: float = typer.Option(3600.0, "--release-budget", help="seconds of builds per release before no more start (0: no budget)"),
@@ -75,7 +76,7 @@ def check(
         release_budget=release_budget,
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
-        formats=parse_formats(formats, sign_key), sign_key=sign_key))
+        formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters))
 
 
 @app.command()

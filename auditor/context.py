@@ -30,6 +30,7 @@ class Options:
     late_after_days: float = 7.0
     diffoscope_compiled: bool = False  # diffoscope also on compiled members known not to be reproduced
     baseline: dict | None = None  # baseline_index() of an earlier results.json
+    targets: list[str] | None = None  # the Pythons compiled releases are rebuilt for (None: every interpreter)
 
 
 def slash(url: str) -> str:

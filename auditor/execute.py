@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
@@ -104,6 +106,27 @@ class RunSettings:
     shard: dict | None = None  # shard.describe() of this run's shard
     formats: tuple[str, ...] = ()  # extra outputs: sarif, vsa
     sign_key: Path | None = None
+    all_interpreters: bool = False  # rebuild compiled releases for every interpreter, not only the lock's
+
+
+def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
+    """The Pythons compiled releases are rebuilt for, and why: --python, else what the lock says it was made
+    for (pip-compile's header, uv's requires-python...) among the interpreters the images have; None (every
+    interpreter) with --all-interpreters or when the lock says nothing."""
+    if s.all_interpreters:
+        return None, "every interpreter (--all-interpreters)"
+    if s.python:
+        return [s.python], "--python"
+    if lock.python:
+        try:
+            spec = SpecifierSet(lock.python)
+        except InvalidSpecifier:
+            return None, f"every interpreter (the lock's Python {lock.python!r} is not a specifier)"
+        found = [p for p in pythons if Version(p) in spec]
+        if found:
+            return found, f"{lock.python_source}: Python {lock.python}"
+        return None, f"every interpreter (no image has a Python {lock.python}, which {lock.python_source} names)"
+    return None, "every interpreter (the lock does not say which Python it was made for)"
 
 
 def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
@@ -129,16 +152,18 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         env = sandbox.describe()
     except SandboxError as exc:
         fail(str(exc))
+    targets, targets_why = target_pythons(lock, s, sandbox.pythons())
     lock_index = lock.index_urls[0] if lock.index_urls else PYPI
     env.update({
         "auditor_version": __version__, "host": platform.platform(), "host_python": platform.python_version(),
         "index_url": s.index_url or lock_index, "build_index_url": s.build_index_url or s.index_url or lock_index,
         "lock_format": lock.format, "baseline": str(s.baseline) if s.baseline else None,
+        "targets": {"pythons": targets, "why": targets_why},
     })
     report_lock = lock_report_dir(report_dir)  # held (open) until the process ends
     opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
-                   release_budget=s.release_budget,
+                   release_budget=s.release_budget, targets=targets,
                    diffoscope_compiled=s.diffoscope_compiled)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)
@@ -166,7 +191,8 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
     signal.signal(signal.SIGTERM, on_term)
     if not quiet:
         err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {env['backend']} "
-                  f"(isolation: {env['isolation']}, {jobs} at a time)", highlight=False)
+                  f"(isolation: {env['isolation']}, {jobs} at a time); compiled releases rebuilt for "
+                  + (f"Python {', '.join(targets)} ({targets_why})" if targets else targets_why), highlight=False)
         for p in lock.skipped:
             err.print(Text(f"  skipped {p.name} ({p.file}:{p.line}): {p.reason}"), soft_wrap=True, highlight=False)
     progress = _progress(ctx, len(lock.releases)) if not quiet and err.is_terminal else None

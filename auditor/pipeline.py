@@ -92,7 +92,7 @@ def _result_key(rel: LockedRelease, files: list[IndexFile], index_url: str, ctx:
         "files": sorted([f.filename, f.sha256, str(f.upload_time), f.yanked, f.provenance] for f in files),
         "sandbox": ctx.sandbox.describe(), "build_index": ctx.build_index(index_url).url,
         "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
-        "release_budget": ctx.opts.release_budget,
+        "release_budget": ctx.opts.release_budget, "targets": ctx.opts.targets,
         "diffoscope_compiled": ctx.opts.diffoscope_compiled,
     })
 
@@ -153,7 +153,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
         result.sdist.flags.append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
 
-    plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons())
+    plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons(), ctx.opts.targets)
     rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
     if result.builds:
         result.build = next((b for b in result.builds if b.chosen), result.builds[0])

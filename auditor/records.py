@@ -76,6 +76,8 @@ class Lock:
     releases: tuple[LockedRelease, ...]
     index_urls: tuple[str, ...] = ()
     skipped: tuple[SkippedPin, ...] = ()
+    python: str | None = None  # the Python the lock was made for, as a specifier ("==3.11", ">=3.9"), if it says
+    python_source: str | None = None  # where that was read
 
 
 @dataclass(frozen=True)

@@ -83,4 +83,6 @@ def read(path: Path) -> Lock:
             raise InputError("no sdist or wheel to audit", **where, key=key)
         releases.append(LockedRelease(name, version, frozenset(hashes), str(path), where["line"] or 0, marker,
                                       index_url=pkg.index))
-    return Lock(str(path), FORMAT, tuple(releases))
+    rp = data.get("requires-python")
+    return Lock(str(path), FORMAT, tuple(releases), python=rp if isinstance(rp, str) else None,
+                python_source=f"pylock's requires-python ({path.name})" if isinstance(rp, str) else None)

@@ -103,4 +103,6 @@ def read(path: Path) -> Lock:
             raise InputError("no sdist or wheel hash to audit", **where, key=key)
         releases.append(LockedRelease(name, str(version), frozenset(hashes), str(path), line,
                                       index_url=str(source["registry"])))
-    return Lock(str(path), FORMAT, tuple(releases))
+    rp = data.get("requires-python")
+    return Lock(str(path), FORMAT, tuple(releases), python=rp if isinstance(rp, str) else None,
+                python_source=f"uv.lock's requires-python ({path.name})" if isinstance(rp, str) else None)

@@ -33,10 +33,13 @@ def wheel_python(filename: str, pythons: list[str], default: str) -> str | None:
     return default if tags & target_tags(default) else None
 
 
-def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = None) -> tuple[Groups, Groups]:
+def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = None,
+                targets: list[str] | None = None) -> tuple[Groups, Groups]:
     """plans: wheels this sandbox can build (pure, and platform wheels for one of its Pythons on linux
     x86_64), by build configuration (backend, requirements, timestamp policy, interpreter). others:
-    wheels for other platforms, by build requirements only (zip times are not compared across platforms)."""
+    wheels for other platforms, by build requirements only (zip times are not compared across platforms).
+    targets: the Pythons the lock installs; a platform wheel for another interpreter is then compared with
+    the target's rebuild instead of being rebuilt with its own (None: every interpreter is rebuilt)."""
     pythons = pythons or [python]
     plans: Groups = {}
     others: Groups = {}
@@ -44,16 +47,22 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
         if entry.verdict is not None or path is None:
             continue
         own = wheel_python(f.filename, pythons, python)
+        binary = not is_pure(f.filename)
+        if binary and own is not None and targets and own not in targets:
+            entry.notes = (entry.notes or []) + [
+                f"a wheel for Python {own}, compared with the rebuild for the lock's Python {targets[0]} "
+                "(--all-interpreters rebuilds it with its own)"]
+            own = None
         try:
             wa = read_wheel(path)
-            plan, notes = make_plan(wa, src, f.upload_time, own or python, f.filename)
+            plan, notes = make_plan(wa, src, f.upload_time, own or (targets[0] if binary and targets else python),
+                                    f.filename)
         except UnsafeArchive as exc:
             entry.set(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
             continue
         except BuildError as exc:
             entry.set(verdict=Verdict.FAILED.value, reason=str(exc))
             continue
-        binary = not is_pure(f.filename)
         if binary and own is None:
             add_to_group(others, tuple(plan.requires), plan, notes, (entry, wa, path))
         else:

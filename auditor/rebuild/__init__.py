@@ -84,7 +84,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
         else:
             fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, sources)
         entry.set(**fields,
-                  notes=[f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                  notes=(entry.notes or []) + [f"compared with a rebuild of another configuration ({rebuilt[2]}): "
                          + ("the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} needed")])
     for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
         if config in built or config in failed or n >= MAX_PLANS or out_of_time():
@@ -112,7 +112,8 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
             if cmp.differences:
                 pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
             if config not in built:
-                entry.notes = [f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+                entry.notes = (entry.notes or []) + [
+                    f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
     every = list(plans.values()) + list(others.values())
     for plan, _, items in every:
         _name_foreign_builder(plan, [item[0] for item in items])
