@@ -40,11 +40,14 @@ def check(
     report_dir: Path = REPORT_DIR_OPTION,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="content-addressed download cache"),
     index_url: Optional[str] = typer.Option(None, "--index-url", help="Simple API index (overrides the lock's)"),
-    build_index_url: Optional[str] = typer.Option(None, "--build-index-url", help="where build dependencies come from (default: the lock's index, else PyPI)"),
+    build_index_url: Optional[str] = typer.Option(None, "--build-index-url", help="where build dependencies come from (default: the lock's "
+            "index, else PyPI)"),
     backend: str = typer.Option("auto", "--backend", help="auto | docker | podman | local"),
     image: str = typer.Option("", "--image", help="build image (default: auditor-build:bookworm)"),
-    python: Optional[str] = typer.Option(None, "--python", help="X.Y: the Python the lock installs: compiled releases are rebuilt for it (default: what the lock says, else every interpreter)"),
-    all_interpreters: bool = typer.Option(False, "--all-interpreters", help="rebuild compiled releases for every interpreter an image has, not only the lock's (a weekly deep audit)"),
+    python: Optional[str] = typer.Option(None, "--python", help="X.Y: the Python the lock installs: compiled releases are rebuilt for it (default: "
+            "what the lock says, else every interpreter)"),
+    all_interpreters: bool = typer.Option(False, "--all-interpreters", help="rebuild compiled releases for every interpreter an image has, not only "
+            "the lock's (a weekly deep audit)"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="packages audited at once (default: the number of cores)"),
     build_timeout: float = typer.Option(900.0, "--build-timeout", help="seconds before a rebuild is killed"),
     release_budget: float = typer.Option(3600.0, "--release-budget", help="seconds of builds per release before no more start (0: no budget)"),
@@ -52,12 +55,15 @@ def check(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
     http_timeout: float = typer.Option(30.0, "--http-timeout", help="seconds an index or download request may stall"),
     no_result_cache: bool = typer.Option(False, "--no-result-cache", help="rebuild even when a verdict's inputs are unchanged"),
-    diffoscope_compiled: bool = typer.Option(False, "--diffoscope-compiled", help="diffoscope also compiled members already known not to be reproduced (slow: section dumps)"),
+    diffoscope_compiled: bool = typer.Option(False, "--diffoscope-compiled", help="diffoscope also compiled members already known not to be "
+            "reproduced (slow: section dumps)"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),
     fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any: which classes of difference make the exit code 1"),
     shard_spec: Optional[str] = typer.Option(None, "--shard", help="K/N: audit only shard K of N (merge the N results.json with `auditor merge`)"),
-    formats: list[str] = typer.Option([], "--format", help="extra outputs in the report directory: sarif (results.sarif), vsa (vsa.jsonl); repeatable"),
-    sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="PEM Ed25519/ECDSA private key: sign each verification summary (vsa.dsse.jsonl)"),
+    formats: list[str] = typer.Option([], "--format", help="extra outputs in the report directory: sarif (results.sarif), "
+            "vsa (vsa.jsonl); repeatable"),
+    sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="PEM Ed25519/ECDSA private key: sign each verification "
+            "summary (vsa.dsse.jsonl)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""

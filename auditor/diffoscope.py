@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.errors import UnsafeArchive
@@ -31,7 +32,7 @@ def _exact(name: str) -> str:
 
 
 def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: float = TIMEOUT,
-        skip_compiled: bool = False, leave_out: list[str] = (), crlf_members: list[str] = ()) -> dict:
+        skip_compiled: bool = False, leave_out: Sequence[str] = (), crlf_members: Sequence[str] = ()) -> dict:
     """Returns {"status": ok|missing|timeout|error, "html": path or None, "reason": str or None, "seconds"}.
 
     skip_compiled: leave every compiled member out (a wheel for another platform: comparing them with
@@ -71,7 +72,7 @@ def run(published: Path, rebuilt: Path, filename: str, out_html: Path, timeout: 
 
 
 def attach(entry: WheelResult, published_path: Path, rebuilt: Path, report_dir: Path, diffoscope_compiled: bool,
-           skip_compiled: bool = False, crlf_members: list[str] = ()) -> None:
+           skip_compiled: bool = False, crlf_members: Sequence[str] = ()) -> None:
     """Run diffoscope for one wheel entry and record the page (relative to the report) in it."""
     out = report_dir / "diffoscope" / f"{entry.filename}.html"
     leave_out = [] if skip_compiled or diffoscope_compiled else sorted(

@@ -98,6 +98,7 @@ def download_wheels(wheels: list[IndexFile], hashes: dict[str, str | None], rel:
     def fetch(f: IndexFile) -> tuple[IndexFile, WheelResult, Path | None]:
         locked = hashes[f.filename] in rel.hashes
         entry = artifact(f, hashes[f.filename], flags(f, first, late, locked), WheelResult)
+        assert isinstance(entry, WheelResult)
         path = None
         try:
             _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)

@@ -18,7 +18,7 @@ import typer
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from auditor import __version__
@@ -223,7 +223,7 @@ def _progress(ctx, total: int) -> Progress:
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True)
     overall = progress.add_task("audited", total=total)
-    tasks: dict[str, object] = {}
+    tasks: dict[str, TaskID] = {}
     guard = threading.Lock()
 
     def on_stage(name: str, stage: str) -> None:

@@ -65,7 +65,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult
         return done(Verdict.UNVERIFIABLE, f"the index serves no files for {rel.name} {rel.version}")
 
     k = _result_key(rel, files, index_url, ctx)
-    if k is not None:
+    if k is not None and ctx.results is not None:
         hit = ctx.results.get(k, ctx.opts.report_dir)
         if hit is not None:  # the same audit, maybe read from another lock file or line
             ctx.stage(result, None)
@@ -78,7 +78,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult
         res = _audit_files(rel, files, index_url, ctx, work, result, done)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if k is not None:
+    if k is not None and ctx.results is not None:
         ctx.results.put(k, res, ctx.opts.report_dir)
     return res
 

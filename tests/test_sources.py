@@ -111,9 +111,7 @@ def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_on
     """grpcio 1.76.0 (both corpora): its compile outlasts the build timeout; the sources check finds
     grpc/_grpcio_metadata.py written by setup.py (`__version__ = \"\"\"1.76.0\"\"\"`) where the sdist holds
     the templated file with a licence header."""
-    import zipfile
 
-    from auditor.archives import read_wheel
     from auditor.judge.sources import cross_check_sources
 
     src = tmp_path / "src"
@@ -136,7 +134,6 @@ def test_files_a_meson_build_generates_are_not_verifiable_without_a_rebuild(tmp_
     """scipy 1.17.0 (held-out corpus): no Fortran compiler here, so no rebuild; its wheel holds files meson
     configures or installs from subprojects (scipy/__config__.py, scipy/_lib/array_api_compat/...): the
     wheel is `failed` (not checked), not `differs`; a file the sdist holds at that path, changed, differs."""
-    import zipfile
 
     from auditor.judge.verdicts import sources_fields
 

@@ -111,7 +111,7 @@ def _same_lines(template: bytes, data: bytes, rebuilt: bytes | None = None, code
     if len(t_lines) != len(d_lines):
         return False
     if len(r_lines) != len(d_lines):
-        r_lines = [None] * len(d_lines)
+        r_lines = [b"\0no such line\0"] * len(d_lines)  # no rebuilt line to match
     for t, d, r in zip(t_lines, d_lines, r_lines):
         if t == d or d == r:
             continue
@@ -138,7 +138,7 @@ class _BarePlaceholders(ast.NodeTransformer):
     """A placeholder outside a string (`"debug": @IS_DEBUG@`) parses as a name: made a marked constant."""
 
     def visit_Name(self, node: ast.Name):
-        return ast.Constant(value=_BARE) if node.id.startswith(_MARK) else node
+        return ast.Constant(value=_BARE) if node.id.startswith(_MARK) else node  # type: ignore[arg-type]
 
 
 def _same_python(template: bytes, data: bytes) -> bool:
@@ -158,7 +158,7 @@ def _same_python(template: bytes, data: bytes) -> bool:
             continue
         if type(t) is not type(d):
             return False
-        if isinstance(t, ast.Constant):
+        if isinstance(t, ast.Constant) and isinstance(d, ast.Constant):
             if isinstance(t.value, str) and _MARK in t.value:
                 if not isinstance(d.value, str):
                     return False

@@ -17,7 +17,9 @@ import configparser
 import itertools
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from packaging.markers import InvalidMarker, Marker
@@ -53,7 +55,7 @@ def _read(root: Path, name: str, limit: int = 1 << 22) -> str | None:
         return None
 
 
-def _pkg_info(root: Path) -> tuple[dict, bool]:
+def _pkg_info(root: Path) -> tuple[Mapping[str, Any], bool]:
     """PKG-INFO's fields, and whether it is Metadata-Version 2.2 or later (PEP 643's static promise)."""
     text = _read(root, "PKG-INFO")
     if text is None:
@@ -66,7 +68,7 @@ def _pkg_info(root: Path) -> tuple[dict, bool]:
     return fields, modern
 
 
-def _dynamic(fields: dict) -> set[str]:
+def _dynamic(fields: Mapping[str, Any]) -> set[str]:
     return {str(d).lower() for d in fields.get("dynamic") or []}
 
 
@@ -194,9 +196,9 @@ def _parsed(lines) -> list[Requirement] | None:
 
 
 def _extras(reqs: list[Requirement]) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for r in reqs:
-        found |= {canonicalize_name(m) for m in re.findall(r'extra\s*==\s*[\'"]([^\'"]+)[\'"]', str(r.marker or ""))}
+        found |= {str(canonicalize_name(m)) for m in re.findall(r'extra\s*==\s*[\'"]([^\'"]+)[\'"]', str(r.marker or ""))}
     return found
 
 

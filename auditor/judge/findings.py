@@ -50,6 +50,7 @@ def group(entries: list[WheelResult]) -> list[Finding]:
             members=sorted({d["path"] for d in e.differences})[:20], reason=e.reason))
         f.wheels.append(e.filename)
         e.finding = key
-        if f.diffoscope is None and (e.diffoscope or {}).get("html"):
-            f.diffoscope = e.diffoscope["html"]
+        page = (e.diffoscope or {}).get("html")
+        if f.diffoscope is None and page:
+            f.diffoscope = page
     return list(by_key.values())

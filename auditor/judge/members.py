@@ -42,8 +42,8 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     reb_files = sorted(n for n, m in reb.members.items() if not m.is_dir)
     for problem in pub.problems:
         out.differences.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
-    pub_ext = {extension_stem(n): n for n in pub_files if extension_stem(n)}
-    reb_ext = {extension_stem(n): n for n in reb_files if extension_stem(n)}
+    pub_ext = {stem: n for n in pub_files if (stem := extension_stem(n))}
+    reb_ext = {stem: n for n in reb_files if (stem := extension_stem(n))}
     # Which extension modules a project builds may depend on the platform (psutil: _psutil_linux here,
     # _psutil_osx and _psutil_windows elsewhere): a module on one side only is listed, not verifiable.
     for stem in sorted(set(pub_ext) - set(reb_ext)):
@@ -179,8 +179,8 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 name, "added", "compiled variant not built here (the rebuild is pure); its source is in the sdist",
                 "code", "optional extension not built in the sandbox"))
             continue
-        if binary and extension_stem(name) and extension_stem(name).rsplit("/", 1)[-1] in getattr(sources, "native", ()) \
-                and defines_module_init(pub, name):
+        stem = extension_stem(name)
+        if binary and stem and stem.rsplit("/", 1)[-1] in getattr(sources, "native", ()) and defines_module_init(pub, name):
             # pillow 12.1.0: _avif, _imagingcms, _imagingft, _webp are built only where their library is. A C,
             # C++ or Cython source only: a module named after a .py would be imported instead of that .py
             out.compiled_differences.append(Difference(

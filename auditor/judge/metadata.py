@@ -17,6 +17,9 @@ difference with its class:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import configparser
 import re
 from dataclasses import dataclass, field
@@ -104,7 +107,7 @@ def _unfold_description(s: str) -> str:
     return "\n".join([lines[0]] + rest)
 
 
-def _facts(raw: dict, key: str):
+def _facts(raw: Mapping[str, Any], key: str):
     v = raw.get(key)
     if v is None:
         return None
@@ -133,7 +136,7 @@ def _facts(raw: dict, key: str):
     return _canon_text(v)
 
 
-def _platforms(raw: dict) -> list[str]:
+def _platforms(raw: Mapping[str, Any]) -> list[str]:
     return [p for p in raw.get("platforms", []) if p.strip() != "UNKNOWN"]
 
 

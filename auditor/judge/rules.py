@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import re
+from collections.abc import Iterable
 
 from auditor.archives import WheelArchive
 
@@ -171,7 +172,7 @@ def version_file(data: bytes, version: str) -> bool:
         if not ((isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value.strip() == version)
                 or (isinstance(v, ast.Name) and v.id in assigned)):
             return False
-        assigned |= {t.id for t in n.targets}
+        assigned |= {t.id for t in n.targets if isinstance(t, ast.Name)}
     return bool(assigned)
 
 
@@ -222,7 +223,7 @@ def record_rows(wa: WheelArchive) -> dict[str, tuple[str, ...]]:
     """RECORD's rows by path (empty when unreadable)."""
     names = [n for n in wa.members if n.endswith(".dist-info/RECORD") and n.count("/") == 1]
     try:
-        rows = csv.reader(io.StringIO(wa.read(names[0]).decode("utf-8"))) if len(names) == 1 else []
+        rows: Iterable[list[str]] = csv.reader(io.StringIO(wa.read(names[0]).decode("utf-8"))) if len(names) == 1 else []
         return {row[0]: tuple(row[1:]) for row in rows if row}
     except Exception:
         return {}

@@ -278,8 +278,8 @@ def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name
     if names is None:
         return False
     a, b = names
-    only_reb = {extension_stem(n).rsplit("/", 1)[-1] for n in reb.members if extension_stem(n)
-                and "/" not in extension_stem(n)} - {extension_stem(n) for n in pub.members if extension_stem(n)}
+    only_reb = {stem for n in reb.members if (stem := extension_stem(n)) and "/" not in stem} \
+        - {stem for n in pub.members if (stem := extension_stem(n))}
     if a <= b and (b - a) and (b - a) <= only_reb:
         out.compiled_differences.append(Difference(name, "metadata", "names the optional extension modules "
                                                    f"{', '.join(sorted(b - a))} the pure wheel does not hold", "code"))

@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import InputError
 from auditor.lockfiles import toml
+from auditor.lockfiles.toml import Where
 from auditor.records import Lock, LockedRelease
 
 FORMAT = "pylock.toml"
@@ -22,7 +23,7 @@ def detect(path: Path, text: str) -> bool:
     return is_valid_pylock_path(path) or (path.suffix == ".toml" and "lock-version" in text and "[[packages" in text)
 
 
-def _sha256(hashes, key: str, where: dict) -> set[str]:
+def _sha256(hashes, key: str, where: Where) -> set[str]:
     digest = (hashes or {}).get("sha256")
     if not digest:
         raise InputError("no sha256 hash (auditor matches files by sha256)", **where, key=key)
@@ -49,7 +50,7 @@ def read(path: Path) -> Lock:
     releases: list[LockedRelease] = []
     for i, pkg in enumerate(lock.packages):
         key = f"packages[{i}]"
-        where = {"file": str(path), "line": lines[i] if i < len(lines) else None}
+        where: Where = {"file": str(path), "line": lines[i] if i < len(lines) else None}
         name = canonicalize_name(pkg.name)
         version = str(pkg.version) if pkg.version is not None else ""
         marker = str(pkg.marker) if pkg.marker else None
@@ -68,8 +69,8 @@ def read(path: Path) -> Lock:
                 releases.append(LockedRelease(name, version, frozenset(), str(path), where["line"] or 0, marker,
                                               url=a.path, source="path"))
                 continue
-            hashes = _sha256(a.hashes, f"{key}.archive.hashes", where)
-            releases.append(LockedRelease(name, version, frozenset(hashes), str(path), where["line"] or 0, marker,
+            archive_hashes = _sha256(a.hashes, f"{key}.archive.hashes", where)
+            releases.append(LockedRelease(name, version, frozenset(archive_hashes), str(path), where["line"] or 0, marker,
                                           url=a.url, source="url"))
             continue
         if not version:

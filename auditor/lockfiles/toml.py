@@ -9,9 +9,16 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from auditor.errors import InputError
+
+
+class Where(TypedDict):
+    """Where in a lock file an error is: passed as InputError(..., **where)."""
+
+    file: str
+    line: int | None
 
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _INDEX = re.compile(r"^(\w[\w-]*)\[(\d+)\]")

@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from auditor.errors import InputError
 from auditor.index import parse_time
 from auditor.lockfiles import toml
+from auditor.lockfiles.toml import Where
 from auditor.records import Lock, LockedRelease
 
 FORMAT = "uv.lock"
@@ -30,7 +31,7 @@ def detect(path: Path, text: str) -> bool:
     return path.name == "uv.lock" or (path.suffix == ".lock" and "[[package]]" in text and "source = {" in text)
 
 
-def _file_hash(entry: Any, key: str, where: dict) -> str:
+def _file_hash(entry: Any, key: str, where: Where) -> str:
     if not isinstance(entry, dict):
         raise InputError("expected a table", **where, key=key)
     h = entry.get("hash")
@@ -59,7 +60,7 @@ def read(path: Path) -> Lock:
     for i, pkg in enumerate(packages):
         key = f"package[{i}]"
         line = lines[i] if i < len(lines) else 0
-        where = {"file": str(path), "line": line or None}
+        where: Where = {"file": str(path), "line": line or None}
         if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
             raise InputError("a package needs a name", **where, key=f"{key}.name")
         name = canonicalize_name(pkg["name"])

@@ -175,6 +175,11 @@ def timestamp_policy(wheel: WheelArchive, backend: str | None) -> TimestampPolic
     )
 
 
+def _offset(when: datetime) -> float:
+    offset = when.utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
+
+
 def local_time_zone(wheel: WheelArchive, project_dir: Path) -> tuple[str, str] | None:
     """(TZ, why) when the wheel's entry times are its source files' mtimes in a local time zone.
 
@@ -214,9 +219,10 @@ def local_time_zone(wheel: WheelArchive, project_dir: Path) -> tuple[str, str] |
             zi = zoneinfo.ZoneInfo(zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             continue
-        if all(datetime.fromtimestamp(t, zi).utcoffset().total_seconds() == off for t, off in pairs):
+        if all(_offset(datetime.fromtimestamp(t, zi)) == off for t, off in pairs):
             shown = ", ".join(f"{o / 3600:+g}h" for o in offsets)
-            return zone, f"entry times are the sdist's mtimes in local time with offsets {shown} (daylight saving): {zone} matches all {len(pairs)} files"
+            return zone, (f"entry times are the sdist's mtimes in local time with offsets {shown} (daylight saving): "
+                          f"{zone} matches all {len(pairs)} files")
     return None
 
 

@@ -23,7 +23,8 @@ from packaging.utils import parse_wheel_filename
 
 from auditor.archives import WheelArchive
 
-_ENV_READ = re.compile(r"""os\.(?:getenv|environ\.get)\(\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']|os\.environ\[\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']\s*\]""")
+_ENV_READ = re.compile(r"""os\.(?:getenv|environ\.get)\(\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']"""
+                       r"""|os\.environ\[\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']\s*\]""")
 SETUPTOOLS_FAMILY = {"setuptools", "wheel", None}
 
 

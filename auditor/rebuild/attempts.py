@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pathlib import Path
 
 from auditor.archives import WheelArchive, read_wheel
@@ -52,7 +54,7 @@ class Attempts:
     def outcomes(self) -> list[dict]:
         return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
 
-    def build(self, plan: BuildPlan, extra_notes: list[str] = ()) -> BuildRecord:
+    def build(self, plan: BuildPlan, extra_notes: Sequence[str] = ()) -> BuildRecord:
         attempt = len(self.records)
         label = f"{self.n}" if attempt == 0 else f"{self.n}.{attempt}"
         record, rebuilt = rebuild(plan, list(self.notes) + list(extra_notes), self.src, self.ctx, self.index_url,
@@ -67,15 +69,16 @@ class Attempts:
                 rebuilt_wa = read_wheel(rebuilt)
             except UnsafeArchive as exc:
                 record.reason = f"rebuilt wheel unreadable: {exc}"
-        if rebuilt_wa is None:
+        if rebuilt_wa is None or rebuilt is None or record.rebuilt is None:
             failed = {"verdict": Verdict.FAILED.value, "reason": record.reason}
             for i in range(len(self.members)):  # any comparison made by another build says more than this
                 self.best.setdefault(i, ((99,), failed))
             self.failed = self.kept is None
             return record
         total: list = []
+        made = record.rebuilt
         for i, (entry, wa, _, binary) in enumerate(self.members):
-            fields = compare_rebuilt(entry.sha256, wa, record.rebuilt["filename"], record.rebuilt["sha256"],
+            fields = compare_rebuilt(entry.sha256, wa, made["filename"], made["sha256"],
                                      rebuilt_wa, binary, self.sources)
             fields["build"] = len(self.result.builds) - 1
             s = score(fields)
@@ -83,14 +86,14 @@ class Attempts:
             if i not in self.best or s < self.best[i][0]:
                 self.best[i] = (s, fields)
         for i, (entry, wa, _) in enumerate(self.others):
-            fields, _ = other_platform_fields(wa, rebuilt_wa, record.rebuilt["filename"], self.sources, self.setup_py)
+            fields, _ = other_platform_fields(wa, rebuilt_wa, made["filename"], self.sources, self.setup_py)
             s = score(fields)
             total.append(s)
             if i not in self.other_best or s < self.other_best[i][0]:
                 self.other_best[i] = (s, fields)
         record.score = list(tuple(map(sum, zip(*total)))) if total else [0]
         if self.kept_score is None or tuple(record.score) < self.kept_score:
-            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, record.rebuilt["filename"]), \
+            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, made["filename"]), \
                 tuple(record.score), plan
             for b in self.records:
                 b.chosen = None

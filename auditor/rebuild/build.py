@@ -82,12 +82,12 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         )
         ctx.stage(result, "build")
         try:
-            outcome, cached = _build(ctx, job, result)
+            outcome, from_cache = _build(ctx, job, result)
         except SandboxError as exc:  # the image for this interpreter could not be had: this build fails
             record.reason = f"sandbox: {exc}"[:600]
             log_path.write_text(log + str(exc) + "\n")
             return record, None
-        if cached:
+        if from_cache:
             record.build_cache = True
             log += "[auditor] this build's inputs were built before: its outcome is taken from the build cache\n"
         log += outcome.log

@@ -258,6 +258,8 @@ def _build_image_locked(engine: str, tag: str, rebuild: bool, record_dir: Path |
             if imp.returncode != 0 or tar.returncode != 0:
                 raise SandboxError(f"{engine} import failed: {imp.stderr.decode()[-800:]}")
     found = image_id(engine, tag)
+    if found is None:
+        raise SandboxError(f"{engine} import left no image {tag}")
     py = subprocess.run([engine, "run", "--rm", "--network=none", *ulimit_args(engine), found, "python3", "-c",
                          "import sys; print('%d.%d.%d' % sys.version_info[:3])"], capture_output=True, text=True)
     pk = subprocess.run([engine, "run", "--rm", "--network=none", *ulimit_args(engine), found, "dpkg-query", "-W", "-f",
