@@ -4,9 +4,10 @@ releases too costly to rebuild for every change (a compiled release's builds tak
 
     .venv/bin/python benchmarks/rejudge.py RESULTS.json [--package NAME ...] [--cache-dir DIR] [--write OUT.json]
 
-Prints, per release, the wheel verdicts before and after and the first reasons that changed. Only wheels
-compared with a rebuild (checks rebuilt, rebuilt-binary, rebuilt-other-platform) are judged again (the
-causes named after a comparison are not); `--write` saves the results with those wheels' verdicts and
+Prints, per release, the wheel verdicts before and after and the first reasons that changed. Wheels
+compared with a rebuild (checks rebuilt, rebuilt-binary, rebuilt-other-platform) are judged again against
+it, and wheels that got the sources check (nothing rebuilt) get it again (the causes named after a
+comparison are not); `--write` saves the results with those wheels' verdicts and
 reasons replaced and each release's verdict made again (the worst of its wheels), for benchmarks/corpus.py
 --results. A figure, not a test.
 """
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from auditor.archives import extract_sdist, read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
 from auditor.judge.sources import extension_sources  # noqa: E402
-from auditor.judge.verdicts import compare_rebuilt, other_platform_fields  # noqa: E402
+from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields  # noqa: E402
 from auditor.records import Verdict, worst  # noqa: E402
 
 
@@ -45,6 +46,15 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
         by_name = {b["rebuilt"]["filename"]: b["rebuilt"]["sha256"] for b in pkg.get("builds", []) if b.get("rebuilt")}
         for w in pkg.get("wheels", []) + pkg.get("unlocked", []):
             published = cache.get(w["sha256"]) if w.get("sha256") else None
+            if w.get("check") == "sources" and published is not None:
+                # not rebuilt: the sources check again, with the cause the run gave (the build's reason)
+                why = next((b.get("reason") for b in reversed(pkg.get("builds") or []) if b.get("reason")), None) \
+                    or "rebuild failed"
+                fields = sources_fields(published, src, w["filename"], why)
+                out.append((w["filename"], w["verdict"], fields["verdict"], fields.get("reason") or ""))
+                w.update({k: v for k, v in fields.items() if k in ("verdict", "reason", "verified", "differences",
+                                                                     "classes", "not_reproduced")})
+                continue
             if w.get("check") == "rebuilt-other-platform":
                 name = w.get("compared_with")
                 sha = by_name.get(name)
@@ -62,7 +72,8 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
             else:
                 fields = compare_rebuilt(w["sha256"], wa, name, sha, rwa, w["check"] == "rebuilt-binary", sources)
             out.append((w["filename"], w["verdict"], fields["verdict"], fields.get("reason") or ""))
-            w["verdict"], w["reason"] = fields["verdict"], fields.get("reason")
+            w.update({k: v for k, v in fields.items() if k in ("verdict", "reason", "verified", "differences", "classes",
+                                                                 "not_reproduced", "normalizations")})
     return out
 
 

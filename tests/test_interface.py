@@ -137,3 +137,17 @@ def test_each_interface_rule_sets_aside_only_its_own_variation(tmp_path, rule):
         assert check.unverified and "links libfoo.so.1 statically" in check.notes[0]
     if rule == "grafted-library-needed":  # the same library not in the wheel: a needed library it adds
         assert compare(read_interface(pub), reb, set()).adds == ["needs libfoo-1a2b3c4d.so.1"]
+
+
+@needs_gcc
+def test_an_old_glibcs_stat_wrappers_and_getrandom_fallback_are_named(tmp_path):
+    """pynacl 1.6.2's manylinux2014 module (glibc 2.17) imports __fxstat and calls syscall(SYS_getrandom) where
+    a rebuild on a newer glibc imports fstat and getrandom; syscall with no getrandom in the rebuild stays added."""
+    old = BASE + ("int __fxstat(int, int, void *); long syscall(long, ...);\n"
+                  "int f(int fd, void *b) { return __fxstat(1, fd, b) + (int)syscall(318, b, 8, 0); }\n")
+    new = BASE + ("#include <sys/stat.h>\n#include <sys/random.h>\n"
+                  "int f(int fd, void *b) { struct stat s; return fstat(fd, &s) + (int)getrandom(b, 8, 0); }\n")
+    check = compare(read_interface(build(tmp_path, "old", old)), read_interface(build(tmp_path, "new", new)))
+    assert check.adds == [] and {"glibc-legacy-aliases", "getrandom-fallback"} <= check.rules, (check.adds, check.rules)
+    plain = compare(read_interface(build(tmp_path, "old2", old)), read_interface(build(tmp_path, "base", BASE)))
+    assert any(a.startswith("imports syscall") for a in plain.adds), plain.adds

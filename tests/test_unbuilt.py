@@ -144,3 +144,32 @@ def test_static_declarations_are_read_where_the_sdist_makes_them(tmp_path):
     # by meaning: another spelling of the same requirements, in another order, is no difference
     assert declared.requirement_differences(["b (>=2)", "c ; extra == 't'"], ('c; extra == "t"', "b>=2")) == []
     assert declared.requirement_differences(["b>=2", "c"], ('c; extra == "t"', "b>=2")) == ["published adds c"]
+
+
+@pytest.mark.unit
+def test_a_record_with_windows_separators_is_read_as_such_and_still_checked(tmp_path):
+    """comrak 0.0.12's Windows wheels (maturin): RECORD names comrak\\__init__.py; every row still checked."""
+    import base64
+    import hashlib
+
+    def row(name: str, data: bytes) -> str:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        return f"{name.replace('/', chr(92))},sha256={digest},{len(data)}\n"
+
+    src = sdist(tmp_path)
+    init = b"def main():\n    print('hi')\n"
+    for lie in (False, True):
+        record = row("demo/__init__.py", b"other" if lie else init) + row("demo-1.0.dist-info/WHEEL", WHEEL.encode()) \
+            + "demo-1.0.dist-info\\RECORD,,\n"
+        path = tmp_path / f"{lie}" / NAME
+        path.parent.mkdir()
+        import zipfile
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("demo/__init__.py", init)
+            z.writestr("demo-1.0.dist-info/WHEEL", WHEEL)
+            z.writestr("demo-1.0.dist-info/RECORD", record)
+        f = sources_fields(path, src, NAME)
+        if lie:
+            assert f["verdict"] == "differs" and "RECORD row of demo/__init__.py" in f["differences"][0]["detail"]
+        else:
+            assert f["verdict"] == "failed" and "record-path-separators" in f["normalizations"], f

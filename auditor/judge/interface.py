@@ -165,9 +165,24 @@ def _needed_versions(elf) -> dict[int, str]:
     return out
 
 
+# glibc before 2.33 exported the stat family through these wrappers (and 64-bit names on 32-bit offsets): a
+# module built against it imports __fxstat where one built against a newer glibc imports fstat
+GLIBC_ALIASES = {"__fxstat": "fstat", "__fxstat64": "fstat", "__xstat": "stat", "__xstat64": "stat",
+                 "__lxstat": "lstat", "__lxstat64": "lstat", "__fxstatat": "fstatat", "__fxstatat64": "fstatat",
+                 "__xmknod": "mknod", "__xmknodat": "mknodat", "fstat64": "fstat", "stat64": "stat",
+                 "lstat64": "lstat", "fstatat64": "fstatat"}
+
+
 def _unfortified(name: str) -> str:
     m = re.fullmatch(r"__(\w+?)_chk", name)
     return m.group(1) if m else name
+
+
+def _canonical(name: str) -> str:
+    """The function a symbol calls whatever the glibc it was built against: FORTIFY variants and the old stat
+    wrappers become the plain name."""
+    base = _unfortified(name)
+    return GLIBC_ALIASES.get(base, base)
 
 
 def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset()) -> InterfaceCheck:
@@ -197,16 +212,17 @@ def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[
 
 
 def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> None:
-    reb_names = {_unfortified(n) for n, _ in reb.imports}
+    reb_names = {_canonical(n) for n, _ in reb.imports}
+    pub_names = {_canonical(n) for n, _ in pub.imports}
     static = _statically_linked(pub, reb)
     added: list[str] = []
     static_extra: list[str] = []
     for name, version in sorted(pub.imports):
-        base = _unfortified(name)
+        base = _canonical(name)
         if base in reb_names:
             if name not in {n for n, _ in reb.imports}:
-                out.rules.add("fortify-source")
-            theirs = {v for n, v in reb.imports if _unfortified(n) == base}
+                out.rules.add("glibc-legacy-aliases" if _unfortified(name) in GLIBC_ALIASES else "fortify-source")
+            theirs = {v for n, v in reb.imports if _canonical(n) == base}
             if version and theirs and version not in theirs:
                 if version.startswith("GLIBC_") and all(v.startswith("GLIBC_") for v in theirs if v):
                     out.rules.add("glibc-symbol-versions")
@@ -218,6 +234,10 @@ def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> Non
             continue
         if base in COMPILER_BUILTINS and not CAPABILITIES.match(base):
             out.rules.add("compiler-builtins")
+            continue
+        if name == "syscall" and "getrandom" in reb_names and "getrandom" not in pub_names:
+            # glibc < 2.25 has no getrandom(): code built against it calls syscall(SYS_getrandom) instead
+            out.rules.add("getrandom-fallback")
             continue
         if name.startswith(("Py", "_Py")) and not CAPABILITIES.match(name):
             out.rules.add("python-c-api")  # Cython and other generators call other API functions by version

@@ -66,6 +66,8 @@ RULES: tuple[Rule, ...] = (
     Rule("record-rows", N, "RECORD differs only where members differ under the rules above, or in row order: "
          "every published row matches its member's sha256 and size, and no member is missing from it",
          "every wheel whose other members were normalized"),
+    Rule("record-path-separators", N, "RECORD names members with Windows path separators (pkg\\mod.py): read as "
+         "pkg/mod.py; every row's hash and size still checked", "comrak 0.0.12's Windows wheels (maturin)"),
     Rule("script-shebang", N, "(sources check) a NAME.data/scripts/ file is the sdist's script but for its first "
          "line: the build wrote `#!python` for the sdist's `#!...python` line (installers put the interpreter "
          "there)", "setuptools' build_scripts"),
@@ -76,6 +78,14 @@ RULES: tuple[Rule, ...] = (
          "hiredis 3.4.0, markupsafe 3.0.3"),
     Rule("glibc-symbol-versions", N, "the same glibc symbol imported at another GLIBC_ version (an older glibc "
          "links the older version)", "charset-normalizer 3.4.7 (mypyc)"),
+    Rule("glibc-legacy-aliases", N, "the stat family imported through the wrappers glibc exported before 2.33 "
+         "(__fxstat, __xstat, __lxstat, their 64-bit names) where the rebuild imports fstat, stat, lstat",
+         "pynacl 1.6.2 (manylinux2014's glibc 2.17)"),
+    Rule("getrandom-fallback", N, "the published module calls syscall() where the rebuild calls getrandom(), "
+         "which glibc has had only since 2.25: code built against an older glibc reaches the same system call "
+         "through syscall(SYS_getrandom) (libsodium). Residual risk: syscall() can make any system call; it is "
+         "set aside only when the rebuild imports getrandom and the published module does not",
+         "pynacl 1.6.2 (bundled libsodium, manylinux2014)"),
     Rule("fortify-source", N, "a libc function imported as its FORTIFY_SOURCE variant __NAME_chk on one side "
          "and NAME on the other (the compiler's fortify level)", "CPython extension builds with -D_FORTIFY_SOURCE"),
     Rule("compiler-runtime", N, "imports a compiler emits or not by version and defaults (stack protector, "

@@ -224,9 +224,19 @@ def record_rows(wa: WheelArchive) -> dict[str, tuple[str, ...]]:
     names = [n for n in wa.members if n.endswith(".dist-info/RECORD") and n.count("/") == 1]
     try:
         rows: Iterable[list[str]] = csv.reader(io.StringIO(wa.read(names[0]).decode("utf-8"))) if len(names) == 1 else []
-        return {row[0]: tuple(row[1:]) for row in rows if row}
+        return {row[0].replace("\\", "/"): tuple(row[1:]) for row in rows if row}
     except Exception:
         return {}
+
+
+def record_backslashes(wa: WheelArchive) -> bool:
+    """RECORD names members with Windows path separators (comrak 0.0.12's maturin Windows wheels)."""
+    names = [n for n in wa.members if n.endswith(".dist-info/RECORD") and n.count("/") == 1]
+    try:
+        return len(names) == 1 and any("\\" in (row[0] if row else "") for row in
+                                       csv.reader(io.StringIO(wa.read(names[0]).decode("utf-8"))))
+    except Exception:
+        return False
 
 
 def record_problem(wa: WheelArchive) -> str | None:
@@ -244,6 +254,7 @@ def record_problem(wa: WheelArchive) -> str | None:
     for row in rows:
         if not row:
             continue
+        row[0] = row[0].replace("\\", "/")  # record-path-separators: maturin on Windows writes pkg\mod.py
         if row[0] in listed:
             return f"RECORD lists {row[0]} twice"
         listed[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")

@@ -17,7 +17,7 @@ from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, 
 from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata,
                                    compare_wheel_file, parse_email)
 from auditor.judge.rules import (classify, bundled_header, bundled_license, checksum_rows, delvewheel_patch, delvewheel_record,
-                                 grafted, gzipped_copy, record_problem, record_rows, sbom_step, scm_commit_id)
+                                 grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_step, scm_commit_id)
 from auditor.records import Comparison, Difference
 
 
@@ -297,6 +297,8 @@ def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparis
     if problem:
         out.differences.append(_diff(name, "metadata", problem, "packaging"))
         return False
+    if record_backslashes(pub):
+        out.normalizations.append("record-path-separators")
     a, b = record_rows(pub), record_rows(reb)
     differing = {d.path for d in out.differences}
     changed = sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p) and p in differing)

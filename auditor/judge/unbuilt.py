@@ -25,7 +25,7 @@ from auditor.archives import WheelArchive
 from auditor.judge import declared
 from auditor.judge.diffs import _diff
 from auditor.judge.metadata import parse_email
-from auditor.judge.rules import classify, record_problem
+from auditor.judge.rules import classify, record_backslashes, record_problem
 from auditor.records import Comparison, Difference
 
 _LICENSE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.I)
@@ -82,6 +82,8 @@ def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Pa
             out.differences.append(_diff(name, "content", problem))
         else:
             out.members_verified += 1
+            if record_backslashes(pub):
+                out.normalizations.append("record-path-separators")
         return
     data = pub.read(name, limit=1 << 22)
     if leaf == "WHEEL" and filename is None and b"Tag:" not in data:
