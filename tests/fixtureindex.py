@@ -259,7 +259,9 @@ def make_c_project(root: Path, name: str, version: str) -> Path:
 def build_c_project(proj: Path, out: Path, sde: int = 1700000000) -> tuple[Path, Path]:
     """Build (sdist, wheel) on this host with the installed setuptools and the host's compiler."""
     out.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(sde))
+    # LDSHARED without the host interpreter's own -rpath (a pyenv build links its lib/ in): a published
+    # module carries no RPATH into the builder's machine (auditwheel repair would refuse or replace one)
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(sde), LDSHARED="gcc -shared")
 
     def hook(name: str, cwd: Path) -> str:  # setuptools prints to stdout: the file name goes to a file
         names = out / ".name"
