@@ -4,6 +4,10 @@ statically linked library), or differ, which named rules each needed, and what t
 per wheel. Reads the published and rebuilt wheels from the cache; builds nothing. A figure, not a test.
 
     .venv/bin/python benchmarks/interface.py RESULTS.json [--package NAME ...] [--cache-dir DIR] [--show-adds]
+                                                [--image-libraries]
+
+--image-libraries reads the libraries the rebuilt modules link from the build images (needs docker), as
+a run does, so that statically linked libraries are checked against them.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from auditor.archives import read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
-from auditor.judge.diffs import is_compiled  # noqa: E402
-from auditor.judge.interface import check_member  # noqa: E402
+from auditor.judge.diffs import extension_stem, is_compiled  # noqa: E402
+from auditor.judge.interface import check_member, needed_libraries  # noqa: E402
 
 
 def main() -> int:
@@ -30,8 +34,14 @@ def main() -> int:
     ap.add_argument("--package", action="append", default=[])
     ap.add_argument("--cache-dir", type=Path)
     ap.add_argument("--show-adds", action="store_true")
+    ap.add_argument("--image-libraries", action="store_true")
     a = ap.parse_args()
     cache = Cache(cache_root(a.cache_dir))
+    sandbox = None
+    if a.image_libraries:
+        from auditor.execute import make_sandbox
+
+        sandbox = make_sandbox("docker", "", None, facts_dir=cache.dir("images"))
     rows: dict[str, Counter] = defaultdict(Counter)
     rules: dict[str, set] = defaultdict(set)
     seconds: dict[str, float] = defaultdict(float)
@@ -50,10 +60,18 @@ def main() -> int:
             pub, reb = read_wheel(pub_path), read_wheel(reb_path)
             rows[key]["wheels"] += 1
             t0 = time.monotonic()
+            libraries: dict[str, bytes] = {}
+            if sandbox is not None:
+                python = pkg["builds"][w["build"]].get("python")
+                for m in reb.members:
+                    for lib in (needed_libraries(reb.read(m, 1 << 27)) if extension_stem(m) else []):
+                        data = sandbox.library(python, lib)
+                        if data is not None:
+                            libraries[lib] = data
             for name in sorted(pub.members):
                 if not is_compiled(name) or name not in reb.members or pub.members[name].sha256 == reb.members[name].sha256:
                     continue
-                check = check_member(pub.read(name, 1 << 27), reb.read(name, 1 << 27), pub.members)
+                check = check_member(pub.read(name, 1 << 27), reb.read(name, 1 << 27), pub.members, libraries)
                 if check is None:
                     rows[key]["not ELF / unreadable"] += 1
                 elif check.adds:

@@ -151,3 +151,24 @@ def test_an_old_glibcs_stat_wrappers_and_getrandom_fallback_are_named(tmp_path):
     assert check.adds == [] and {"glibc-legacy-aliases", "getrandom-fallback"} <= check.rules, (check.adds, check.rules)
     plain = compare(read_interface(build(tmp_path, "old2", old)), read_interface(build(tmp_path, "base", BASE)))
     assert any(a.startswith("imports syscall") for a in plain.adds), plain.adds
+
+
+@needs_gcc
+def test_a_statically_linked_library_is_held_to_what_the_library_itself_imports(tmp_path):
+    """pyyaml's published module links libyaml in; the rebuild links libyaml-0.so.2. With the library read from
+    the build's image, the published module's extra imports must be the library's own: accepted then; an
+    import the library does not make (system) is named; without the library the member is only partly checked."""
+    lib_src = LIB + "#include <stdlib.h>\nconst char *foo_env(void) { return getenv(\"FOO_HOME\"); }\n"
+    uses = USES_LIB + "const char *foo_env(void);\nconst char *home(void) { return foo_env(); }\n"
+    (tmp_path / "lib.c").write_text(lib_src)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-Wl,-soname,libfoo.so.1", str(tmp_path / "lib.c"), "-o",
+                    str(tmp_path / "libfoo.so")], check=True)
+    library = read_interface((tmp_path / "libfoo.so").read_bytes())
+    reb = read_interface(build(tmp_path, "reb", uses, f"-L{tmp_path}", "-lfoo"))
+    honest = read_interface(build(tmp_path, "pub", uses + lib_src))
+    check = compare(honest, reb, set(), {"libfoo.so.1": library})
+    assert check.adds == [] and not check.unverified and "static-library" in check.rules, check
+    assert compare(honest, reb).unverified  # the library not at hand: partly checked
+    evil = read_interface(build(tmp_path, "evil", uses + lib_src + "int pwn(void) { return system(\"id\"); }\n"))
+    adds = compare(evil, reb, set(), {"libfoo.so.1": library}).adds
+    assert adds == ["imports system, which neither the rebuild nor libfoo.so.1 imports"], adds

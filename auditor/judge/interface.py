@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from auditor.judge.registry import check_rules
@@ -170,7 +171,7 @@ def _needed_versions(elf) -> dict[int, str]:
 GLIBC_ALIASES = {"__fxstat": "fstat", "__fxstat64": "fstat", "__xstat": "stat", "__xstat64": "stat",
                  "__lxstat": "lstat", "__lxstat64": "lstat", "__fxstatat": "fstatat", "__fxstatat64": "fstatat",
                  "__xmknod": "mknod", "__xmknodat": "mknodat", "fstat64": "fstat", "stat64": "stat",
-                 "lstat64": "lstat", "fstatat64": "fstatat"}
+                 "lstat64": "lstat", "fstatat64": "fstatat", "__strdup": "strdup", "__strndup": "strndup"}
 
 
 def _unfortified(name: str) -> str:
@@ -185,20 +186,28 @@ def _canonical(name: str) -> str:
     return GLIBC_ALIASES.get(base, base)
 
 
-def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset()) -> InterfaceCheck:
+def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset(),
+            libraries: Mapping[str, Interface] | None = None) -> InterfaceCheck:
     """What `pub` can do that `reb` cannot, after the named rules; `wheel_members` are the published
-    wheel's member paths (auditwheel's grafted libraries and RPATH point inside it)."""
+    wheel's member paths (auditwheel's grafted libraries and RPATH point inside it); `libraries` the
+    interfaces of the libraries the rebuild links, read from the build's image: a library the published
+    module links statically is then held to what that library itself imports, runs and holds."""
     out = InterfaceCheck()
-    static = _statically_linked(pub, reb) is not None
-    _compare_imports(pub, reb, out)
+    found = _statically_linked(pub, reb)
+    static = found is not None
+    lib = _library_union([libraries[n] for n in found[0] if n in libraries]) if found and libraries and \
+        all(n in libraries for n in found[0]) else None
+    _compare_imports(pub, reb, out, lib)
     _compare_libraries(pub, reb, out, wheel_members)
-    if pub.constructors > reb.constructors:
-        out.adds.append(f"adds {pub.constructors - reb.constructors} constructor(s) (.init_array/DT_INIT: "
+    extra_ctors = pub.constructors - reb.constructors - (lib.constructors if lib else 0)
+    if extra_ctors > 0:
+        out.adds.append(f"adds {extra_ctors} constructor(s) (.init_array/DT_INIT: "
                         f"{pub.constructors} published, {reb.constructors} rebuilt): code that runs on import")
-    if pub.destructors > reb.destructors:
-        (out.notes if static else out.adds).append(
-            f"adds {pub.destructors - reb.destructors} destructor(s) (.fini_array/DT_FINI)"
-            + (" (the statically linked library's?)" if static else ""))
+    extra_dtors = pub.destructors - reb.destructors - (lib.destructors if lib else 0)
+    if extra_dtors > 0:
+        (out.notes if static and lib is None else out.adds).append(
+            f"adds {extra_dtors} destructor(s) (.fini_array/DT_FINI)"
+            + (" (the statically linked library's?)" if static and lib is None else ""))
     if pub.execstack and not reb.execstack:
         out.adds.append("asks for an executable stack (PT_GNU_STACK)")
     missing_init = {e for e in reb.exports if e.startswith("PyInit_")} - pub.exports
@@ -206,12 +215,20 @@ def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[
     if missing_init or extra_init:
         out.adds.append(f"module init functions differ: published {', '.join(sorted(extra_init)) or '-'}, "
                         f"rebuilt {', '.join(sorted(missing_init)) or '-'}")
-    _compare_strings(pub, reb, out, static)
+    _compare_strings(pub, reb, out, static and lib is None, lib)
     check_rules(out.rules)
     return out
 
 
-def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> None:
+def _library_union(libs: list[Interface]) -> Interface:
+    """The libraries a module links statically, taken together."""
+    return Interface(frozenset().union(*(x.imports for x in libs)), frozenset().union(*(x.exports for x in libs)),
+                     tuple(n for x in libs for n in x.needed), (), sum(x.constructors for x in libs),
+                     sum(x.destructors for x in libs), any(x.execstack for x in libs),
+                     frozenset().union(*(x.strings for x in libs)))
+
+
+def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, lib: Interface | None = None) -> None:
     reb_names = {_canonical(n) for n, _ in reb.imports}
     pub_names = {_canonical(n) for n, _ in pub.imports}
     static = _statically_linked(pub, reb)
@@ -252,10 +269,24 @@ def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> Non
     if static:
         libs, extra = static
         out.rules.add("static-library")
-        out.notes.append(f"links {', '.join(libs)} statically (defines the {extra} symbol(s) the rebuild imports "
-                         "from it); its other imports are not checked against that library"
-                         + (f": {', '.join(static_extra[:8])}" if static_extra else ""))
-        out.unverified = True
+        if lib is None:
+            out.notes.append(f"links {', '.join(libs)} statically (defines the {extra} symbol(s) the rebuild imports "
+                             "from it); its other imports are not checked against that library"
+                             + (f": {', '.join(static_extra[:8])}" if static_extra else ""))
+            out.unverified = True
+        else:
+            # the image's copy of the library is seldom the version the publisher linked in (lxml 6.1.1 bundles
+            # a newer libxml2 than Debian's; cffi its own libffi): an import neither explains is a difference
+            # when it gives a capability (system, socket, dlopen...), otherwise it leaves the member partly checked
+            theirs = {_canonical(n) for n, _ in lib.imports}
+            unexplained = [n for n in static_extra if _canonical(n) not in theirs]
+            risky = [n for n in unexplained if CAPABILITIES.match(_canonical(n))]
+            added += [f"imports {n}, which neither the rebuild nor {', '.join(libs)} imports" for n in risky]
+            rest = [n for n in unexplained if n not in risky]
+            out.notes.append(f"links {', '.join(libs)} statically: {len(static_extra) - len(unexplained)} other "
+                             "import(s) are that library's own (read from the build's image)"
+                             + (f"; {len(rest)} are not (another version of it?): {', '.join(rest[:8])}" if rest else ""))
+            out.unverified = bool(rest)
     out.adds += added
 
 
@@ -297,8 +328,10 @@ def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, whee
             out.adds.append(f"searches libraries in {entry} (RPATH/RUNPATH)")
 
 
-def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static: bool) -> None:
-    added = [s for s in sorted(pub.strings - reb.strings) if not _BUILD_PATH.match(s)]
+def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static: bool,
+                     lib: Interface | None = None) -> None:
+    added = [s for s in sorted(pub.strings - reb.strings - (lib.strings if lib else frozenset()))
+             if not _BUILD_PATH.match(s)]
     flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
     if static:  # the statically linked library's strings are in the published module only: said, not judged
         out.notes.append(f"{len(added)} string(s) only in the published module ({len(flagged)} URL, host or command "
@@ -310,10 +343,20 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
         out.notes.append(f"{len(added) - len(flagged)} other string(s) only in the published module")
 
 
-def check_member(pub_data: bytes, reb_data: bytes, wheel_members) -> InterfaceCheck | None:
+def check_member(pub_data: bytes, reb_data: bytes, wheel_members,
+                 libraries: Mapping[str, bytes] | None = None) -> InterfaceCheck | None:
     """The interface check of one compiled member present on both sides, or None when either side is no
-    ELF module this parser reads (other platforms' formats, grafted non-ELF libraries)."""
+    ELF module this parser reads (other platforms' formats, grafted non-ELF libraries). `libraries`: the
+    bytes of the libraries the rebuild links (by DT_NEEDED name), read from the build's image."""
     a, b = read_interface(pub_data), read_interface(reb_data)
     if a is None or b is None:
         return None
-    return compare(a, b, set(wheel_members))
+    libs = {n: i for n, data in (libraries or {}).items() if (i := read_interface(data)) is not None}
+    return compare(a, b, set(wheel_members), libs)
+
+
+def needed_libraries(data: bytes) -> list[str]:
+    """The libraries a rebuilt module needs that are not glibc's or the compiler's: what the build's image
+    must hand the judge for the static-library rule."""
+    i = read_interface(data)
+    return [n for n in i.needed if n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED] if i else []

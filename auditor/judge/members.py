@@ -9,6 +9,8 @@ a central directory that disagrees with local headers, data before/after the arc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
                                  defines_module_init, extension_stem, is_compiled)
@@ -118,7 +120,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
 
 
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
-                   sources: frozenset[str] | None = None) -> Comparison:
+                   sources: frozenset[str] | None = None, libraries: Mapping[str, bytes] | None = None) -> Comparison:
     """Compare published `pub` against rebuilt `reb`.
 
     binary=True: content differences of compiled members present on both sides, WHEEL tags that differ
@@ -134,7 +136,7 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     reb_names = {n for n in reb.members if not reb.members[n].is_dir}
     _one_sided(pub, reb, pub_names, reb_names, out, binary, variant, sources)
     record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant,
-                             getattr(sources, "files", None) if binary else None)
+                             getattr(sources, "files", None) if binary else None, libraries)
     if record and _judge_record(pub, reb, record, out):
         out.members_verified += 1
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
@@ -206,7 +208,7 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
 
 
 def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out: Comparison, binary: bool,
-                    variant: bool, files=None) -> str | None:
+                    variant: bool, files=None, libraries: Mapping[str, bytes] | None = None) -> str | None:
     """Members on both sides, one by one: mode, times, compression, then content under the named rules.
     Returns RECORD's name, judged once every member is known."""
     diffs, norms = out.differences, out.normalizations
@@ -238,7 +240,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             out.members_verified += 1
             continue
         if binary and is_compiled(name):
-            _compiled_member(pub, reb, name, out)
+            _compiled_member(pub, reb, name, out, libraries)
             continue
         if _is_record(name):
             record = name  # judged once every member is known
@@ -255,13 +257,14 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
     return record
 
 
-def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> None:
+def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison,
+                     libraries: Mapping[str, bytes] | None = None) -> None:
     """A compiled member rebuilt here whose bytes differ (another compiler): its interface against the
     rebuild's (judge/interface.py). What it adds (a constructor, an import such as system or connect, a
     needed library, a URL or command string) is a difference of class code; an interface that matches
     after the named rules is counted as interface-verified, still listed as not reproduced byte for byte."""
     try:
-        check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members)
+        check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members, libraries)
     except Exception:
         check = None
     if check is None:

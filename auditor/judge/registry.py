@@ -107,9 +107,12 @@ RULES: tuple[Rule, ...] = (
     Rule("grafted-library-needed", N, "a needed library that the wheel itself holds in its .libs/ directory "
          "(grafted by auditwheel, under its hashed name)", "auditwheel repair"),
     Rule("static-library", N, "the rebuild links a library the published module does not need, and the published "
-         "module defines the symbols the rebuild imports from it: it links that library statically; the imports "
-         "the library itself needs are not checked against it, so the member is not counted as interface-verified",
-         "cffi 2.0.0 (libffi), lxml 6.1.1 (libxml2, libxslt), pyyaml 6.0.3 (libyaml)"),
+         "module defines the symbols the rebuild imports from it: it links that library statically. Its extra "
+         "imports, constructors, destructors and strings are held to that library's as read from the build's image: "
+         "what the library explains is accepted (the member is interface-verified); an unexplained import that "
+         "gives a capability (system, socket, dlopen...) is a difference; any other leaves the member partly checked "
+         "(another version of the library), not counted as interface-verified",
+         "pyyaml 6.0.3 (libyaml: verified); cffi 2.0.0 (libffi), lxml 6.1.1 (libxml2, libxslt: other versions)"),
     # ---- tool steps
     Rule("auditwheel-sbom", T, "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD "
          "row) when it repairs a manylinux/musllinux wheel", "google-crc32c 1.8.0, markupsafe 3.0.3",

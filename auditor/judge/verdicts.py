@@ -6,6 +6,7 @@ Each function fills the result entry of one published wheel; none runs anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,10 @@ def _listed(cmp: Comparison) -> dict[str, Any]:
 
 
 def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
-                    rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None) -> dict[str, Any]:
-    """The comparison fields of one published wheel against one rebuild (no side effects)."""
+                    rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
+                    libraries: Mapping[str, bytes] | None = None) -> dict[str, Any]:
+    """The comparison fields of one published wheel against one rebuild (no side effects). `libraries`: the
+    libraries the rebuild's modules link, read from the build's image (the interface check's static rule)."""
     fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
                               "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
     if rebuilt_sha == published_sha:
@@ -75,7 +78,7 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
         return dict(fields, verdict=Verdict.PARTIAL.value, reason=(
             f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
             f"({rebuilt_name}); the pure variant itself was not rebuilt"))
-    cmp = compare_wheels(published, rebuilt_wa, binary=binary, sources=sources)
+    cmp = compare_wheels(published, rebuilt_wa, binary=binary, sources=sources, libraries=libraries)
     verdict, reason = verdict_of(cmp)
     fields.update(_listed(cmp), verdict=verdict.value, reason=reason, mtime_members=cmp.mtime_members)
     return fields

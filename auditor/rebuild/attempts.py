@@ -8,6 +8,8 @@ from pathlib import Path
 
 from auditor.archives import WheelArchive, read_wheel
 from auditor.errors import UnsafeArchive
+from auditor.judge.diffs import extension_stem
+from auditor.judge.interface import needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.rebuild.build import rebuild
@@ -51,6 +53,14 @@ class Attempts:
         others = all(done(f, True) for _, f in self.other_best.values())
         return bool(self.best or self.other_best) and members and others
 
+    def linked(self, rebuilt: WheelArchive, python: str) -> dict[str, bytes]:
+        """The libraries the rebuilt wheel's extension modules link (beyond glibc's and the compiler's), read
+        from the build's image: the judge holds a module that links one statically to what it imports."""
+        names = {n for m in rebuilt.members if extension_stem(m)
+                 for n in needed_libraries(rebuilt.read(m, limit=1 << 27))}
+        found = {n: data for n in sorted(names) if (data := self.ctx.sandbox.library(python, n)) is not None}
+        return found
+
     def outcomes(self) -> list[dict]:
         return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
 
@@ -77,9 +87,10 @@ class Attempts:
             return record
         total: list = []
         made = record.rebuilt
+        libraries = self.linked(rebuilt_wa, plan.python)
         for i, (entry, wa, _, binary) in enumerate(self.members):
             fields = compare_rebuilt(entry.sha256, wa, made["filename"], made["sha256"],
-                                     rebuilt_wa, binary, self.sources)
+                                     rebuilt_wa, binary, self.sources, libraries)
             fields["build"] = len(self.result.builds) - 1
             s = score(fields)
             total.append(s)

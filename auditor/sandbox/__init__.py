@@ -6,6 +6,8 @@ BuildOutcome. The same driver script (driver.py) runs in every backend.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -44,7 +46,18 @@ class Sandbox(Protocol):
         pinned (the host's): a build in a pinned environment can be cached by its inputs."""
         ...
 
+    def library(self, python: str | None, name: str) -> bytes | None:
+        """The bytes of shared library `name` (a DT_NEEDED name) in the build environment of CPython
+        `python`, or None when it has none: what a rebuilt module links, for the judge's static-library rule."""
+        ...
+
     def build(self, job: BuildJob) -> BuildOutcome: ...
+
+
+LIBRARY_NAME = re.compile(r"lib[\w.+-]+\.so[\w.]*")  # a DT_NEEDED name, never a path
+LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib",
+                "/usr/local/lib")
+MAX_LIBRARY = 1 << 26
 
 
 def base_env(source_date_epoch: int | None, tz: str | None = None) -> dict[str, str]:

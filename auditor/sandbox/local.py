@@ -7,11 +7,12 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from auditor.errors import SandboxError
 from auditor.proc import run_logged
 from auditor.records import BuildOutcome
-from auditor.sandbox import DRIVER, BuildJob
+from auditor.sandbox import DRIVER, LIBRARY_DIRS, LIBRARY_NAME, MAX_LIBRARY, BuildJob
 
 EXIT_REASONS = {3: "missing-build-dependencies", 4: "environment-setup-failed"}
 
@@ -68,6 +69,15 @@ class LocalSandbox:
 
     def environment_for(self, python: str | None) -> str | None:
         return None  # the host's compilers and libraries are not pinned: its builds are never reused
+
+    def library(self, python: str | None, name: str) -> bytes | None:
+        if not LIBRARY_NAME.fullmatch(name):
+            return None
+        for d in LIBRARY_DIRS:
+            p = Path(d) / name
+            if p.is_file() and p.stat().st_size <= MAX_LIBRARY:
+                return p.read_bytes()
+        return None
 
     def build(self, job: BuildJob) -> BuildOutcome:
         build_root = job.out_dir.parent / "build"

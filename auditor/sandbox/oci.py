@@ -25,7 +25,7 @@ from pathlib import Path
 from auditor.errors import SandboxError
 from auditor.records import BuildOutcome
 from auditor.fsutil import write_json_atomic
-from auditor.sandbox import BUILD_ROOT, DRIVER, BuildJob
+from auditor.sandbox import BUILD_ROOT, DRIVER, LIBRARY_DIRS, LIBRARY_NAME, MAX_LIBRARY, BuildJob
 from auditor.proc import run_logged
 from auditor.sandbox.local import outcome
 
@@ -100,6 +100,7 @@ class OCISandbox:
         self._python: str | None = None
         self._others: dict[str, str] = {}  # X.Y -> image ID of another suite's image
         self._images_lock = threading.Lock()
+        self._libraries: dict[tuple[str, str], bytes | None] = {}  # (image, library name) -> bytes
         self.facts_dir = facts_dir
         # What a probe container found out about this image (its interpreter's version), kept by image
         # ID: an image ID is the digest of its content, so the answer cannot go stale.
@@ -131,6 +132,21 @@ class OCISandbox:
 
     def environment_for(self, python: str | None) -> str | None:
         return f"{self.engine} {self.image_for(python)[0]}"
+
+    def library(self, python: str | None, name: str) -> bytes | None:
+        if not LIBRARY_NAME.fullmatch(name):
+            return None
+        image, _ = self.image_for(python)
+        with self._images_lock:
+            if (image, name) in self._libraries:
+                return self._libraries[(image, name)]
+        script = 'for d in "$@"; do if [ -f "$d/$0" ]; then exec head -c %d "$d/$0"; fi; done; exit 1' % MAX_LIBRARY
+        p = self._cli("run", "--rm", "--network=none", *self._ulimits(), image, "sh", "-c", script, name,
+                      *LIBRARY_DIRS, timeout=120)
+        data = p.stdout if p.returncode == 0 and p.stdout else None
+        with self._images_lock:
+            self._libraries[(image, name)] = data
+        return data
 
     def _ulimits(self) -> list[str]:
         return ulimit_args(self.engine)
