@@ -17,7 +17,7 @@ from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record
 from auditor.judge.configured import bytecode_of
 from auditor.judge.interface import check_member
 from auditor.judge.rules import grafted
-from auditor.judge.steps import (sdist_derived, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
+from auditor.judge.steps import (sdist_derived, sdist_version_file, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
                                  _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
                                  _top_level_without_members,
                                  _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
@@ -136,7 +136,8 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     reb_names = {n for n in reb.members if not reb.members[n].is_dir}
     _one_sided(pub, reb, pub_names, reb_names, out, binary, variant, sources)
     record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant,
-                             getattr(sources, "files", None) if binary else None, libraries)
+                             getattr(sources, "files", None) if binary else None, libraries,
+                             getattr(sources, "files", None))
     if record and _judge_record(pub, reb, record, out):
         out.members_verified += 1
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
@@ -208,7 +209,8 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
 
 
 def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out: Comparison, binary: bool,
-                    variant: bool, files=None, libraries: Mapping[str, bytes] | None = None) -> str | None:
+                    variant: bool, files=None, libraries: Mapping[str, bytes] | None = None,
+                    sdist_files=None) -> str | None:
     """Members on both sides, one by one: mode, times, compression, then content under the named rules.
     Returns RECORD's name, judged once every member is known."""
     diffs, norms = out.differences, out.normalizations
@@ -251,7 +253,8 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             out.members_verified += verdict == "verified"
             continue
         if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or \
-                _top_level_without_members(pub, reb, name, out) or sdist_derived(pub, reb, name, out, files):
+                _top_level_without_members(pub, reb, name, out) or sdist_derived(pub, reb, name, out, files) or \
+                sdist_version_file(pub, reb, name, out, sdist_files):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
     return record

@@ -140,6 +140,11 @@ RULES: tuple[Rule, ...] = (
     Rule("delvewheel-record", T, "delvewheel writes NAME.dist-info/DELVEWHEEL (a Version line, then its Arguments "
          "line) in a wheel that grafts a .libs directory", "shapely 2.1.2 win_amd64",
          emits=r"delvewheel \S+ record \(.+\)"),
+    Rule("sdist-version-file", T, "a .py a VCS version plugin writes (setuptools_scm, hatch-vcs): the published "
+         "copy is the sdist's own file byte for byte and the rebuild's plugin, another version of it, wrote another "
+         "template stating the same version; a different version or a copy that is not the sdist's stays a "
+         "difference", "tabulate 0.9.0", emits=r"version file .+: the sdist's own copy, stating the rebuild's "
+         r"version \(.+\) in another plugin's template"),
     Rule("version-file", T, "(sources check) a .py whose only statements assign the release's version string, "
          "where the sdist holds a templated one: the build writes it", "grpcio 1.76.0 (grpc/_grpcio_metadata.py)",
          emits=r"version file .+ written by the build \(the sdist holds a templated one\)"),

@@ -6,6 +6,8 @@ what it did in the Comparison."""
 
 from __future__ import annotations
 
+import ast
+
 import dataclasses
 import re
 
@@ -438,3 +440,43 @@ def _accounted(name: str, sources: frozenset[str] | None) -> bool:
         if _MYPYC_RUNTIME.match(base):
             return bool(sources)
     return base in sources
+
+
+def _version_strings(data: bytes) -> set[str] | None:
+    """The string constants a .py assigns to names that say `version` (`__version__ = version = '0.9.0'`,
+    `version_tuple`'s strings aside), or None when it does not parse."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return None
+    found = set()
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        value = getattr(node, "value", None)
+        if any(isinstance(t, ast.Name) and "version" in t.id.lower() and "tuple" not in t.id.lower() for t in targets) \
+                and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found.add(value.value)
+    return found
+
+
+def sdist_version_file(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, files) -> bool:
+    """A version file a VCS version plugin wrote: the published copy is the sdist's own file byte for byte
+    (the publisher's plugin wrote it into both), and the rebuild's plugin, another version of it, wrote
+    another template stating the same version (tabulate 0.9.0: setuptools_scm 2022's 181 bytes in the sdist
+    and the wheel, 176 from the rebuild's). A different version, or a published copy that is not the
+    sdist's, stays a difference. True when accounted for."""
+    if files is None or not name.endswith(".py"):
+        return False
+    try:
+        a, b = pub.read(name, limit=1 << 20), reb.read(name, limit=1 << 20)
+    except Exception:
+        return False
+    if files.read(name, limit=1 << 20) != a:
+        return False
+    va, vb = _version_strings(a), _version_strings(b)
+    if not va or va != vb:
+        return False
+    out.tool_steps.append(f"version file {name}: the sdist's own copy, stating the rebuild's version "
+                          f"({', '.join(sorted(va))}) in another plugin's template")
+    out.members_verified += 1
+    return True
