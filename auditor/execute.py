@@ -18,7 +18,8 @@ import typer
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.text import Text
 
 from auditor import __version__
@@ -220,8 +221,10 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
 
 def _progress(ctx, total: int) -> Progress:
     """A live display on stderr: one line per package being audited (its stage), and the overall count."""
+    # each release's row shows its stage and for how long it has run; the overall row, an estimate of what
+    # is left (from the releases done so far: the compiled ones go first, so it starts pessimistic)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=True)
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
     overall = progress.add_task("audited", total=total)
     tasks: dict[str, TaskID] = {}
     guard = threading.Lock()

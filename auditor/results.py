@@ -54,6 +54,27 @@ def rebuilt(packages: list[dict]) -> dict[str, int]:
             "wheels": sum(1 for w in wheels if (w.get("check") or "").startswith("rebuilt")), "wheels_of": len(wheels)}
 
 
+def time_split(packages: list[dict]) -> dict[str, float]:
+    """Seconds spent per stage (index, download, resolve, build, compare, diffoscope), summed over the
+    packages audited in this run (a package read from the verdict cache spent none): where the time went."""
+    out: dict[str, float] = {}
+    for p in packages:
+        if p.get("cached"):
+            continue
+        for stage, secs in (p.get("timings") or {}).items():
+            out[stage] = round(out.get(stage, 0.0) + secs, 1)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def time_line(packages: list[dict]) -> str:
+    split = time_split(packages)
+    total = sum(split.values())
+    if not total:
+        return "time: nothing audited afresh (every verdict from the cache)"
+    return "time spent (summed over packages): " + ", ".join(f"{k} {v:.0f} s ({100 * v / total:.0f}%)"
+                                                               for k, v in split.items())
+
+
 def exit_code(packages: list[dict], strict: bool, fail_on: str = "code") -> int:
     """1 when a package differs in a class --fail-on names (default code: what could change what runs);
     differences of other classes are still `differs` in results.json and the report."""
@@ -103,7 +124,8 @@ class ResultsWriter:
             self.data["complete"] = complete
             usage = resource.getrusage(resource.RUSAGE_SELF)
             self.data["stats"] = {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-                                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}
+                                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+                                  "stage_seconds": time_split(self.data["packages"])}
             write_json_atomic(self.path, self.data)
             return self.data
 

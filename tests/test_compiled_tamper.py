@@ -80,3 +80,8 @@ def test_recompiled_modules_with_hidden_additions_differ_and_the_real_one_does_n
     assert honest["verdict"] == "partial" and honest["verified"]["interface"] == 1, honest
     assert "glibc-merged-libraries" in honest["normalizations"] and "with the rebuild's interface" in honest["reason"]
     assert r.code == 1
+    # the three counts per wheel in the report and summary.md, as in results.json
+    page = (r.report_dir / "index.html").read_text()
+    v = honest["verified"]
+    assert f'<td class="verified">{v["bytes"]} / {v["normalized"]} / 1 / {v["not_verified"]}</td>' in page
+    assert "bytes / normalized / interface / not verified" in (r.report_dir / "summary.md").read_text()

@@ -121,6 +121,7 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
     name_added_files(entries, src)
     name_description_source([(item[0], item[1]) for _, _, items in every for item in items], src)
     restate_causes(entries)
+    ctx.stage(result, "diffoscope")
     run_diffoscope(pending, ctx)
 
 

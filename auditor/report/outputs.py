@@ -11,7 +11,7 @@ from auditor.errors import InputError
 from auditor.report import github_annotations, render_all
 from auditor.report.terminal import summary_table
 from auditor.report.common import rebuilt_line
-from auditor.results import counts
+from auditor.results import counts, time_line
 
 FORMATS = ("sarif", "vsa")
 
@@ -62,4 +62,5 @@ def after_run(data: dict, report_dir: Path, formats: tuple[str, ...] = (), sign_
     c = counts(data["packages"])
     out.print("  ".join(f"{k}: {v}" for k, v in c.items() if v) or "no packages", highlight=False)
     out.print(rebuilt_line(data), highlight=False)
+    out.print(time_line(data["packages"]), highlight=False)
     out.print(f"results: {report_dir / 'results.json'}\nreport:  {report_dir / 'index.html'}", highlight=False)
