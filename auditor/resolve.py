@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,6 +58,21 @@ def resolve(
     comparison to expose, not for the resolver to refuse."""
     key_src = json.dumps([sorted(requires), cutoff.isoformat() if cutoff else None, index_url, python, exempt])
     key = hashlib.sha256(key_src.encode()).hexdigest()
+    with _once(key):  # configurations building at once that need the same resolution wait for one
+        return _resolve(requires, cutoff, index_url, python, cache, exempt, key)
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _once(key: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
+def _resolve(requires: list[str], cutoff: datetime | None, index_url: str, python: str, cache: Cache,
+             exempt: str | None, key: str) -> list[LockedRelease]:
     cached = cache.dir("resolutions") / f"{key}.txt"
     if cached.is_file():
         try:
