@@ -173,6 +173,9 @@ RULES: tuple[Rule, ...] = (
     Rule("release-step-gzip", C, "published X.gz members are gzip-compressed copies of the rebuild's X: a release "
          "step outside the sdist", "botocore 1.43.22",
          emits=r"release step outside the sdist \(data compressed\)", cls="packaging"),
+    Rule("generated-by-cython", C, "(sources check) a C file or header Cython writes from a .pyx or .py the sdist "
+         "holds (X.c, X.cpp, X.h and X_api.h for public/api declarations): listed as not verifiable without a "
+         "rebuild, not as added code", "pyarrow 19.0.0 (lib.h, lib_api.h), fonttools 4.61.1", cls="packaging"),
     Rule("stale-file", C, "a member dated days before the wheel's newest entry, when the builder wrote file "
          "mtimes: left over in the publisher's working tree", "click-plugins 1.1.1.2",
          emits=r"a file the sdist does not build, dated .+"),

@@ -154,6 +154,22 @@ def restate_causes(entries: list[WheelResult]) -> None:
             entry.reason += f"; probable cause: {', '.join(causes)}"
 
 
+_CYTHON_OUTPUT = re.compile(r"^(?P<stem>.+?)(?:_api)?\.(?:c|cpp|h)$")
+
+
+def cython_source(name: str, index: dict[str, list[Path]]) -> str | None:
+    """The sdist's .pyx (or .py, compiled by Cython) a C file or header of the wheel was generated from:
+    Cython writes X.c or X.cpp, and X.h / X_api.h for `public`/`api` declarations. None otherwise."""
+    m = _CYTHON_OUTPUT.match(name)
+    if not m:
+        return None
+    for suffix in (".pyx", ".py"):
+        found = index.get(m.group("stem") + suffix)
+        if found:
+            return m.group("stem") + suffix
+    return None
+
+
 def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None) -> Comparison:
     """For a wheel that cannot be rebuilt here (no rebuild succeeded): compare each of its non-compiled,
     member with the sdist's files that the backend maps to the same wheel path, and its `.data/` and
@@ -211,6 +227,12 @@ def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None)
                 out.compiled_differences.append(Difference(
                     name, "added", f"not in the sdist at this path: its build ({rule_based}) generates or installs it "
                     "by its own rules; not verifiable without a rebuild", classify(name), GENERATED))
+                continue
+            source = cython_source(name, index)
+            if source:  # pyarrow 19.0.0's lib.h, lib_api.h; fonttools' cu2qu.c: Cython wrote them from the .pyx/.py
+                out.compiled_differences.append(Difference(
+                    name, "added", f"written by Cython from the sdist's {source} (not verifiable without a rebuild)",
+                    "packaging", "generated-by-cython"))
                 continue
             out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
             continue
