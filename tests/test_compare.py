@@ -228,3 +228,16 @@ def test_members_only_a_rebuild_for_another_python_has_name_that_cause(tmp_path)
     assert "rebuilt with Python 3.9, this wheel is for Python 3.12" in fields["reason"]
     fields, _ = other_platform_fields(pub, reb, "pkg-1.0-cp312-cp312-linux_x86_64.whl")
     assert fields["verdict"] == "differs" and "rebuilt with Python" not in fields["reason"]
+
+
+def test_members_verified_byte_for_byte_are_counted_apart(tmp_path):
+    """verified.bytes counts the members equal byte for byte, verified.normalized those equal under a rule."""
+    from auditor.judge.verdicts import member_counts
+
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", date_time=T2), wheel(tmp_path / "r.whl"))
+    assert member_counts(cmp) == {"bytes": len(BASE), "normalized": 0, "interface": 0, "not_verified": 0}
+    spelled = [(n, d + b"Platform: UNKNOWN\n" if n.endswith("/METADATA") else d, m) for n, d, m in BASE]  # older setuptools
+    cmp = compare_wheels(wheel(tmp_path / "s.whl", members=spelled), wheel(tmp_path / "r2.whl"))
+    assert "metadata-format" in cmp.normalizations and not cmp.differences
+    # METADATA by meaning, RECORD by its rows: two after a rule, the other three byte for byte
+    assert member_counts(cmp) == {"bytes": len(BASE) - 2, "normalized": 2, "interface": 0, "not_verified": 0}

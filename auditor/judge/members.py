@@ -17,9 +17,9 @@ from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record
 from auditor.judge.configured import bytecode_of
 from auditor.judge.interface import check_member
 from auditor.judge.rules import grafted
-from auditor.judge.steps import (sdist_derived, sdist_version_file, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
-                                 _pure_rebuild, _scm_version, _source_checksums, _stale, _delvewheel,
-                                 _top_level_without_members,
+from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
+from auditor.judge.steps import (sdist_derived, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
+                                 _pure_rebuild, _stale, _delvewheel, _top_level_without_members,
                                  _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
 from auditor.records import Comparison, Difference
 
@@ -37,13 +37,34 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     simplejson, frozenlist…): extension modules only in the rebuild, and a WHEEL that differs in its
     tags and Root-Is-Purelib, are expected and listed as not verified."""
     out = Comparison(normalizations=[], differences=[])
-    files = getattr(sources, "files", None)
     reb = align_dist_info(pub, reb, out)
-    unverified = out.compiled_differences
     pub_files = sorted(n for n, m in pub.members.items() if not m.is_dir)
     reb_files = sorted(n for n, m in reb.members.items() if not m.is_dir)
     for problem in pub.problems:
         out.differences.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
+    _other_platform_compiled(pub, pub_files, reb_files, out, sources, pure_variant)
+    pub_plain = [n for n in pub_files if not is_compiled(n)]
+    reb_plain = {n for n in reb_files if not is_compiled(n)}
+    record = next((n for n in pub_plain if _is_record(n)), None)
+    moved = _moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
+    purelib_may_differ = pure_variant or (sources is not None and _pure_rebuild(pub, reb)
+                                          and all(_accounted(n, sources) for n in pub.members if extension_stem(n)))
+    for name in pub_plain:
+        if not (_is_record(name) or name in moved):
+            _other_platform_member(pub, reb, name, name in reb_plain, out, sources, setup_py, pure_variant,
+                                   purelib_may_differ)
+    _rebuild_only(reb, sorted(reb_plain - set(pub_plain) - moved), out, sources is not None and _pure_rebuild(pub, reb))
+    if record and _judge_record(pub, reb, record, out, named=False):
+        out.members_verified += 1
+    return _finish(out)
+
+
+def _other_platform_compiled(pub: WheelArchive, pub_files: list[str], reb_files: list[str], out: Comparison,
+                             sources: frozenset[str] | None, pure_variant: bool) -> None:
+    """Another platform's compiled members: extension modules matched by module name (a module on one side
+    only is listed, or a difference when no source of the sdist accounts for it), bundled and grafted
+    libraries listed; none of their bytes is verifiable here."""
+    unverified = out.compiled_differences
     pub_ext = {stem: n for n in pub_files if (stem := extension_stem(n))}
     reb_ext = {stem: n for n in reb_files if (stem := extension_stem(n))}
     # Which extension modules a project builds may depend on the platform (psutil: _psutil_linux here,
@@ -64,59 +85,58 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
                                      if pure_variant else "extension module built here, not in this platform's wheel"))
     for stem in sorted(set(pub_ext) & set(reb_ext)):
         unverified.append(Difference(pub_ext[stem], "content", "compiled for another platform: not verifiable here"))
-    pub_plain = [n for n in pub_files if not is_compiled(n)]
-    reb_plain = {n for n in reb_files if not is_compiled(n)}
     for n in pub_files:
         if is_compiled(n) and not extension_stem(n):
             tool = grafted(n)
             unverified.append(Difference(n, "content", f"library grafted by {tool}: not verifiable here" if tool
                                          else "bundled native library: not verifiable here"))
-    record = next((n for n in pub_plain if _is_record(n)), None)
-    moved = _moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
-    for name in pub_plain:
-        if _is_record(name) or name in moved:
-            continue
-        if name not in reb_plain:
-            if not _published_only(pub, reb, name, out, binary=True) and not _delvewheel(pub, reb, name, out) and \
-                    not sdist_derived(pub, None, name, out, files):
-                out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
-        elif pub.members[name].sha256 == reb.members[name].sha256:
-            out.members_verified += 1
-        elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any",
-                                     purelib_may_differ=pure_variant or (sources is not None and _pure_rebuild(pub, reb)
-                                                                        and all(_accounted(n, sources) for n in pub.members
-                                                                                if extension_stem(n))),
-                                     platform_setup_py=setup_py, files=files)
-              ) in ("verified", "retag", "differs"):
-            out.members_verified += verdict == "verified"
-        elif _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or _delvewheel(pub, reb, name, out):
-            pass
-        elif pure_variant and _top_level_of_optional_extensions(pub, reb, name, out):
-            pass
-        elif _crlf_only(pub, reb, name):
-            out.normalizations.append("crlf-line-endings")
-            out.crlf_members.append(name)
-            out.members_verified += 1
-        elif sdist_derived(pub, reb, name, out, files):
-            pass
-        else:
-            out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
+
+
+def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_rebuild: bool, out: Comparison,
+                           sources: frozenset[str] | None, setup_py: str | None, pure_variant: bool,
+                           purelib_may_differ: bool) -> None:
+    """One non-compiled member of another platform's wheel, under the rules that apply to it, in order."""
+    files = getattr(sources, "files", None)
+    if not in_rebuild:
+        if not _published_only(pub, reb, name, out, binary=True) and not _delvewheel(pub, reb, name, out) and \
+                not sdist_derived(pub, None, name, out, files):
+            out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
+    elif pub.members[name].sha256 == reb.members[name].sha256:
+        out.members_verified += 1
+        out.members_identical += 1
+    elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any", purelib_may_differ=purelib_may_differ,
+                                 platform_setup_py=setup_py, files=files)) in ("verified", "retag", "differs"):
+        out.members_verified += verdict == "verified"
+    elif scm_version(pub, reb, name, out) or source_checksums(pub, reb, name, out) or _delvewheel(pub, reb, name, out):
+        pass
+    elif pure_variant and _top_level_of_optional_extensions(pub, reb, name, out):
+        pass
+    elif _crlf_only(pub, reb, name):
+        out.normalizations.append("crlf-line-endings")
+        out.crlf_members.append(name)
+        out.members_verified += 1
+    elif sdist_derived(pub, reb, name, out, files):
+        pass
+    else:
+        out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
+
+
+def _rebuild_only(reb: WheelArchive, names: list[str], out: Comparison, pure_rebuild: bool) -> None:
+    """Non-compiled members only the rebuild holds: zip-safe markers of a pure rebuild and bytecode a build
+    step left are listed; gzipped copies are said apart; anything else is a difference."""
     gz_plain = {g[:-3] for g in out.gzipped}
-    pure_rebuild = sources is not None and _pure_rebuild(pub, reb)
-    for name in sorted(reb_plain - set(pub_plain) - moved):
+    for name in names:
         if pure_rebuild and _zip_safe_marker(name, reb):
-            unverified.append(Difference(name, "removed", "setuptools marks a build without extensions zip-safe: "
-                                         "part of the compiled variant not built here", "packaging"))
+            out.compiled_differences.append(Difference(name, "removed", "setuptools marks a build without extensions "
+                                                       "zip-safe: part of the compiled variant not built here", "packaging"))
             continue
         if bytecode_of(name, reb.members):
-            unverified.append(Difference(name, "removed", "bytecode a build step left, with this sandbox's interpreter: "
-                                         "not in this platform's wheel", "code", "bytecode"))
+            out.compiled_differences.append(Difference(name, "removed", "bytecode a build step left, with this "
+                                                       "sandbox's interpreter: not in this platform's wheel", "code",
+                                                       "bytecode"))
             continue
         if not _is_record(name) and name not in gz_plain:
             out.differences.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
-    if record and _judge_record(pub, reb, record, out, named=False):
-        out.members_verified += 1
-    return _finish(out)
 
 
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
@@ -240,6 +260,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             norms.append("zip-compression")
         if a.sha256 == b.sha256 and a.size == b.size:
             out.members_verified += 1
+            out.members_identical += 1
             continue
         if binary and is_compiled(name):
             _compiled_member(pub, reb, name, out, libraries)
@@ -252,7 +273,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
-        if _scm_version(pub, reb, name, out) or _source_checksums(pub, reb, name, out) or \
+        if scm_version(pub, reb, name, out) or source_checksums(pub, reb, name, out) or \
                 _top_level_without_members(pub, reb, name, out) or sdist_derived(pub, reb, name, out, files) or \
                 sdist_version_file(pub, reb, name, out, sdist_files):
             continue

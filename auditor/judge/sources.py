@@ -5,6 +5,7 @@ for compiled modules the rebuild did not build."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 import re
 import tomllib
 from pathlib import Path
@@ -180,79 +181,100 @@ def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None)
     this way and are listed as not verified."""
     root = Path(src_dir)
     index = _sdist_files(root)
-    stubs = {k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1}
-    is_pure = not any(is_compiled(n) for n in pub.members)
-    rule_based = rule_based_backend(root)
-    files = SdistFiles(root, index)
-    version = next((n.split("/", 1)[0][: -len(".dist-info")].rpartition("-")[2] for n in pub.members
-                    if n.split("/", 1)[0].endswith(".dist-info")), None)
+    view = _SdistView(
+        root=root, index=index, files=SdistFiles(root, index), rule_based=rule_based_backend(root),
+        stubs={k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1},
+        is_pure=not any(is_compiled(n) for n in pub.members),
+        version=next((n.split("/", 1)[0][: -len(".dist-info")].rpartition("-")[2] for n in pub.members
+                      if n.split("/", 1)[0].endswith(".dist-info")), None))
     out = Comparison(normalizations=[], differences=[])
     for name in sorted(pub.members):
-        m = pub.members[name]
-        if m.is_dir:
+        if pub.members[name].is_dir:
             continue
         top = name.split("/", 1)[0]
         if is_compiled(name):
             out.compiled_differences.append(Difference(name, "content", "compiled member: needs a rebuild",
                                                        classify(name)))
-            continue
-        if top.endswith(".dist-info") and name.count("/") >= 1:
+        elif top.endswith(".dist-info") and name.count("/") >= 1:
             check_dist_info(pub, name, filename, root, index, out)
-            continue
-        path = installed_path(name) or name
-        if top.endswith(".data") and path == name:
+        elif top.endswith(".data") and installed_path(name) is None:
             check_data_member(pub, name, index, out)
-            continue
-        candidates = index.get(path, [])
-        if not candidates and not is_pure and bundled_header(pub, name):
-            out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
-                                                       "code", "bundled-headers"))
-            continue
-        if not candidates:
-            shim = maturin_shim(pub, name, stubs)
-            if shim:
-                out.tool_steps.append(shim)
-                out.members_verified += 1
-                continue
-            if not is_pure and delvewheel_unpatched(pub, name, None, out):
-                continue
-            template = None if is_pure else configured_from(name, pub.read(name, limit=1 << 22), files)
-            if template:
-                out.compiled_differences.append(Difference(
-                    name, "content", f"configured by the build from the sdist's {template}: only its placeholders "
-                    "differ (the publisher's build environment): not verified", classify(name), "configured-file"))
-                out.tool_steps.append(f"configured from {template}")
-                continue
-            if rule_based:  # scipy 1.17.0: array_api_compat installed from a subproject, __config__.py configured
-                out.compiled_differences.append(Difference(
-                    name, "added", f"not in the sdist at this path: its build ({rule_based}) generates or installs it "
-                    "by its own rules; not verifiable without a rebuild", classify(name), GENERATED))
-                continue
-            source = cython_source(name, index)
-            if source:  # pyarrow 19.0.0's lib.h, lib_api.h; fonttools' cu2qu.c: Cython wrote them from the .pyx/.py
-                out.compiled_differences.append(Difference(
-                    name, "added", f"written by Cython from the sdist's {source} (not verifiable without a rebuild)",
-                    "packaging", "generated-by-cython"))
-                continue
-            out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
-            continue
-        data = [c.read_bytes() for c in candidates]
-        if any(hashlib.sha256(d).hexdigest() == m.sha256 for d in data):
-            out.members_verified += 1
-            out.members_identical += 1
-            continue
-        published = pub.read(name, limit=1 << 24)
-        if any(d.replace(b"\r\n", b"\n") == published.replace(b"\r\n", b"\n") for d in data):
-            out.normalizations.append("crlf-line-endings")
-            out.crlf_members.append(name)
-            out.members_verified += 1
-            continue
-        if not is_pure and any(delvewheel_unpatched(pub, name, d, out) for d in data):  # out changes on a match only
-            continue
-        if name.endswith(".py") and version and version_file(published, version):
-            out.tool_steps.append(f"version file {name} written by the build (the sdist holds a templated one)")
-            out.members_verified += 1
-            continue
-        shown = ", ".join(str(c.relative_to(root)) for c in candidates[:3])
-        out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
+        else:
+            candidates = index.get(installed_path(name) or name, [])
+            if candidates:
+                _against_sdist_files(pub, name, candidates, view, out)
+            else:
+                _not_in_sdist(pub, name, view, out)
     return _finish(out)
+
+
+@dataclass(frozen=True)
+class _SdistView:
+    """What the sources check knows of one extracted sdist."""
+
+    root: Path
+    index: dict[str, list[Path]]  # the sdist's files by each path suffix they can have in a wheel
+    files: SdistFiles
+    rule_based: str | None  # meson-python or scikit-build-core: a build that installs by its own rules
+    stubs: dict[str, bytes]  # top-level MODULE.pyi stubs (maturin's shim)
+    is_pure: bool  # the published wheel holds no compiled member
+    version: str | None  # the release's version, from the wheel's dist-info name
+
+
+def _not_in_sdist(pub: WheelArchive, name: str, view: _SdistView, out: Comparison) -> None:
+    """A member the sdist holds no file for: a tool's or the build's own output where a named rule says so,
+    else added."""
+    if not view.is_pure and bundled_header(pub, name):
+        out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
+                                                   "code", "bundled-headers"))
+        return
+    shim = maturin_shim(pub, name, view.stubs)
+    if shim:
+        out.tool_steps.append(shim)
+        out.members_verified += 1
+        return
+    if not view.is_pure and delvewheel_unpatched(pub, name, None, out):
+        return
+    template = None if view.is_pure else configured_from(name, pub.read(name, limit=1 << 22), view.files)
+    if template:
+        out.compiled_differences.append(Difference(
+            name, "content", f"configured by the build from the sdist's {template}: only its placeholders "
+            "differ (the publisher's build environment): not verified", classify(name), "configured-file"))
+        out.tool_steps.append(f"configured from {template}")
+        return
+    if view.rule_based:  # scipy 1.17.0: array_api_compat installed from a subproject, __config__.py configured
+        out.compiled_differences.append(Difference(
+            name, "added", f"not in the sdist at this path: its build ({view.rule_based}) generates or installs it "
+            "by its own rules; not verifiable without a rebuild", classify(name), GENERATED))
+        return
+    source = cython_source(name, view.index)
+    if source:  # pyarrow 19.0.0's lib.h, lib_api.h; fonttools' cu2qu.c: Cython wrote them from the .pyx/.py
+        out.compiled_differences.append(Difference(
+            name, "added", f"written by Cython from the sdist's {source} (not verifiable without a rebuild)",
+            "packaging", "generated-by-cython"))
+        return
+    out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
+
+
+def _against_sdist_files(pub: WheelArchive, name: str, candidates: list[Path], view: _SdistView,
+                         out: Comparison) -> None:
+    """A member the sdist holds files for at its path: one of them byte for byte, or under a named rule."""
+    data = [c.read_bytes() for c in candidates]
+    if any(hashlib.sha256(d).hexdigest() == pub.members[name].sha256 for d in data):
+        out.members_verified += 1
+        out.members_identical += 1
+        return
+    published = pub.read(name, limit=1 << 24)
+    if any(d.replace(b"\r\n", b"\n") == published.replace(b"\r\n", b"\n") for d in data):
+        out.normalizations.append("crlf-line-endings")
+        out.crlf_members.append(name)
+        out.members_verified += 1
+        return
+    if not view.is_pure and any(delvewheel_unpatched(pub, name, d, out) for d in data):  # out changes on a match only
+        return
+    if name.endswith(".py") and view.version and version_file(published, view.version):
+        out.tool_steps.append(f"version file {name} written by the build (the sdist holds a templated one)")
+        out.members_verified += 1
+        return
+    shown = ", ".join(str(c.relative_to(view.root)) for c in candidates[:3])
+    out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))

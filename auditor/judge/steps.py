@@ -6,7 +6,6 @@ what it did in the Comparison."""
 
 from __future__ import annotations
 
-import ast
 
 import dataclasses
 import re
@@ -18,8 +17,8 @@ from auditor.judge.configured import appended_licenses, bytecode_of, configured_
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata,
                                    compare_wheel_file, parse_email)
-from auditor.judge.rules import (classify, bundled_header, bundled_license, checksum_rows, delvewheel_patch, delvewheel_record,
-                                 grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_step, scm_commit_id)
+from auditor.judge.rules import (classify, bundled_header, bundled_license, delvewheel_patch, delvewheel_record,
+                                 grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_step)
 from auditor.records import Comparison, Difference
 
 
@@ -154,19 +153,6 @@ def sdist_derived(pub: WheelArchive, reb: WheelArchive | None, name: str, out: C
     return False
 
 
-def _scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
-    if not name.endswith(".py"):
-        return False
-    try:
-        ok = scm_commit_id(pub.read(name, 1 << 16), reb.read(name, 1 << 16))
-    except Exception:
-        return False
-    if ok:
-        out.tool_steps.append(f"setuptools-scm version file {name}: the commit id of the publisher's checkout")
-        out.members_verified += 1
-    return ok
-
-
 def delvewheel_unpatched(pub: WheelArchive, name: str, mine: bytes | None, out: Comparison) -> bool:
     """A Windows wheel's .py that delvewheel patched: without its block, `mine` (the rebuild's or the
     sdist's bytes; None: the file is not there, and delvewheel created it: nothing but the block)."""
@@ -200,48 +186,6 @@ def _delvewheel(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
     except Exception:
         return False
     return delvewheel_unpatched(pub, name, mine, out)
-
-
-def _source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
-    """A checksum file of the build's own sources that differs only in the builder's checkout directory
-    (and in the hashes of files whose bytes differ, which are each compared as members): build-path."""
-    if name.endswith((".py", ".pyi", ".pth")) or ".dist-info/" in name:
-        return False
-    a, b = checksum_rows(pub, name), checksum_rows(reb, name)
-    if a and not b and _unnamed_checksums(reb, name, [m for _, m in a]):
-        # aiohttp 3.12.14: the published lines name the builder's checkout, the rebuild's name none; every
-        # hash is still that member's sha256, in its own wheel
-        out.normalizations.append("build-path")
-        out.format_notes.append(f"{name}: checksums of {len(a)} file(s) named by the builder's checkout {a[0][0]!r} "
-                                "(published), by no path (rebuilt); each equals its file in its own wheel")
-        out.members_verified += 1
-        return True
-    if not a or not b or [m for _, m in a] != [m for _, m in b]:
-        return False
-    out.normalizations.append("build-path")
-    out.format_notes.append(f"{name}: checksums of {len(a)} file(s) named by the builder's checkout "
-                            f"{a[0][0]!r} (published), {b[0][0]!r} (rebuilt); each equals its file in its own wheel")
-    out.members_verified += 1
-    return True
-
-
-def _unnamed_checksums(wa: WheelArchive, name: str, members: list[str]) -> bool:
-    """`name` holds one sha256 line per member of `members`, in order, each that member's sha256 in this
-    wheel, the line naming no absolute path (a relative one, or none)."""
-    try:
-        lines = [ln.strip() for ln in wa.read(name, limit=1 << 16).decode("utf-8").splitlines() if ln.strip()]
-    except Exception:
-        return False
-    if len(lines) != len(members):
-        return False
-    for line, member in zip(lines, members):
-        digest, _, path = line.partition(" ")
-        path = path.strip().lstrip("*")
-        if member not in wa.members or digest != wa.members[member].sha256 or path.startswith("/") or ":" in path:
-            return False
-        if path and not member.endswith(path.replace("\\", "/")):
-            return False
-    return True
 
 
 def _top_level_names(pub: WheelArchive, reb: WheelArchive, name: str) -> tuple[set[str], set[str]] | None:
@@ -440,43 +384,3 @@ def _accounted(name: str, sources: frozenset[str] | None) -> bool:
         if _MYPYC_RUNTIME.match(base):
             return bool(sources)
     return base in sources
-
-
-def _version_strings(data: bytes) -> set[str] | None:
-    """The string constants a .py assigns to names that say `version` (`__version__ = version = '0.9.0'`,
-    `version_tuple`'s strings aside), or None when it does not parse."""
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError):
-        return None
-    found = set()
-    for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        value = getattr(node, "value", None)
-        if any(isinstance(t, ast.Name) and "version" in t.id.lower() and "tuple" not in t.id.lower() for t in targets) \
-                and isinstance(value, ast.Constant) and isinstance(value.value, str):
-            found.add(value.value)
-    return found
-
-
-def sdist_version_file(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, files) -> bool:
-    """A version file a VCS version plugin wrote: the published copy is the sdist's own file byte for byte
-    (the publisher's plugin wrote it into both), and the rebuild's plugin, another version of it, wrote
-    another template stating the same version (tabulate 0.9.0: setuptools_scm 2022's 181 bytes in the sdist
-    and the wheel, 176 from the rebuild's). A different version, or a published copy that is not the
-    sdist's, stays a difference. True when accounted for."""
-    if files is None or not name.endswith(".py"):
-        return False
-    try:
-        a, b = pub.read(name, limit=1 << 20), reb.read(name, limit=1 << 20)
-    except Exception:
-        return False
-    if files.read(name, limit=1 << 20) != a:
-        return False
-    va, vb = _version_strings(a), _version_strings(b)
-    if not va or va != vb:
-        return False
-    out.tool_steps.append(f"version file {name}: the sdist's own copy, stating the rebuild's version "
-                          f"({', '.join(sorted(va))}) in another plugin's template")
-    out.members_verified += 1
-    return True
