@@ -278,6 +278,7 @@ class BuildRecord(_Result):
     attempt: int | None = _opt()  # 0 for a configuration's first build, then its retries
     score: list[int] | None = _opt()  # judge's score summed over its wheels (lower is better)
     chosen: bool | None = _opt()  # the build kept for this configuration
+    needs_python: list[int] | None = _opt()  # [3, 9]: the failure's cause names the newest Python that can run it
     build_cache: bool | None = _opt()  # its outcome was taken from the build cache (same inputs built before)
 
 

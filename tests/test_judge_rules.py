@@ -553,3 +553,12 @@ def test_a_cython_switch_is_found_when_the_wheel_ships_what_cython_generated(tmp
     plain = wheel(tmp_path / "p.whl", members=BASE[:-1] + [(so, b"\x7fELF", 0o755), BASE[-1]])
     (src / "setup.py").write_text('import os\nwith_cython = os.environ.get("PKG_WITH_CYTHON")\n')
     assert variant(plain, "pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", src, "setuptools")[0] is None
+
+
+def test_a_failure_cause_carries_the_python_it_needs_as_a_field():
+    from auditor.rebuild.failures import explain
+
+    found = explain("AttributeError: module 'collections' has no attribute 'MutableMapping'")
+    assert found is not None and found.needs_python == (3, 9) and found.text.startswith("needs Python 3.9 or older")
+    assert explain("AttributeError: 'HTMLParser' object has no attribute 'unescape'").needs_python == (3, 8)
+    assert explain("error: can't find Rust compiler").needs_python is None

@@ -11,7 +11,6 @@ failures.py (one-line causes of failed builds).
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from pathlib import Path
 
@@ -198,12 +197,9 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
 def _older_python(run: "Attempts", ctx: Context) -> str | None:
     """The newest interpreter a failed build's cause asks for ("needs Python 3.9 or older"), if an image
     has one older than the one that failed."""
-    if not run.failed or not run.records:
+    if not run.failed or not run.records or not run.records[-1].needs_python:
         return None
-    m = re.search(r"needs Python (\d+)\.(\d+) or older", run.records[-1].reason or "")
-    if not m:
-        return None
-    wanted = (int(m.group(1)), int(m.group(2)))
+    wanted = (run.records[-1].needs_python[0], run.records[-1].needs_python[1])
     have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
     fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
     return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None

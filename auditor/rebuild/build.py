@@ -9,7 +9,7 @@ from pathlib import Path
 from auditor.context import Context
 from auditor.errors import AuditorError, SandboxError
 from auditor.rebuild import buildcache
-from auditor.rebuild.failures import failure_cause
+from auditor.rebuild.failures import explain
 from auditor.records import BuildOutcome, BuildPlan, BuildRecord, PackageResult, to_jsonable
 from auditor.resolve import resolve, shared_wheelhouse
 from auditor.sandbox import BuildJob, base_env
@@ -101,7 +101,9 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
     log_path.write_text(log)
     if outcome.wheel_path is None:
-        cause = failure_cause(log) if outcome.reason != "timeout" else None
+        found = explain(log) if outcome.reason != "timeout" else None
+        cause = found.text if found else None
+        record.needs_python = list(found.needs_python) if found and found.needs_python else None
         tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
         record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
         record.log_tail = tail

@@ -7,6 +7,16 @@ unrecognised failure keeps the log's last lines as its reason.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FailureCause:
+    """Why a build failed, in one line, and (when it says so) the newest Python that can run that build."""
+
+    text: str
+    needs_python: tuple[int, int] | None = None
+
 
 RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"can't find Rust compiler|cargo: (command )?not found|setuptools-rust|maturin failed|"
@@ -49,9 +59,20 @@ RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_NEEDS_PYTHON = re.compile(r"^needs Python (\d+)\.(\d+) or older")
+
+
 def failure_cause(log: str) -> str | None:
+    found = explain(log)
+    return found.text if found else None
+
+
+def explain(log: str) -> FailureCause | None:
+    """The first rule the log matches, as a FailureCause (its needs_python read off the rule, not the log)."""
     for pattern, cause in RULES:
         m = pattern.search(log)
         if m:
-            return cause.format(*[g for g in m.groups() if g])
+            needs = _NEEDS_PYTHON.match(cause)
+            return FailureCause(cause.format(*[g for g in m.groups() if g]),
+                                (int(needs.group(1)), int(needs.group(2))) if needs else None)
     return None
