@@ -46,6 +46,8 @@ def check(
     image: str = typer.Option("", "--image", help="build image (default: auditor-build:bookworm)"),
     python: Optional[str] = typer.Option(None, "--python", help="X.Y: the Python the lock installs: compiled releases are rebuilt for it (default: "
             "what the lock says, else every interpreter)"),
+    source_repo: bool = typer.Option(False, "--source-repo", help="also check each sdist against its project's repository "
+            "at the release's tag (plain git on the host; url.<base>.insteadOf works)"),
     all_interpreters: bool = typer.Option(False, "--all-interpreters", help="rebuild compiled releases for every interpreter an image has, not only "
             "the lock's (a weekly deep audit)"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="packages audited at once (default: the number of cores)"),
@@ -82,7 +84,8 @@ def check(
         release_budget=release_budget,
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
-        formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters))
+        formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
+        source_repo=source_repo))
 
 
 @app.command()
@@ -100,6 +103,7 @@ def investigate(
     diffoscope_compiled: bool = typer.Option(True, "--diffoscope-compiled/--no-diffoscope-compiled",
                                              help="diffoscope compiled members too (default here: one release is worth the time)"),
     strict: bool = typer.Option(False, "--strict"),
+    source_repo: bool = typer.Option(False, "--source-repo", help="also check the sdist against its repository's tag"),
     formats: list[str] = typer.Option([], "--format", help="sarif, vsa (repeatable)"),
     sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -126,7 +130,7 @@ def investigate(
         report_dir=report_dir, cache_dir=cache_dir, index_url=url, build_index_url=build_index_url, backend=backend,
         image=image, python=python, build_timeout=build_timeout, late_after=late_after,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, formats=parse_formats(formats, sign_key),
-        sign_key=sign_key))
+        sign_key=sign_key, source_repo=source_repo))
 
 
 @app.command()

@@ -31,6 +31,7 @@ class Options:
     diffoscope_compiled: bool = False  # diffoscope also on compiled members known not to be reproduced
     baseline: dict | None = None  # baseline_index() of an earlier results.json
     targets: list[str] | None = None  # the Pythons compiled releases are rebuilt for (None: every interpreter)
+    source_repo: bool = False  # also check each sdist against its repository at the release's tag
 
 
 def slash(url: str) -> str:

@@ -108,6 +108,7 @@ class RunSettings:
     formats: tuple[str, ...] = ()  # extra outputs: sarif, vsa
     sign_key: Path | None = None
     all_interpreters: bool = False  # rebuild compiled releases for every interpreter, not only the lock's
+    source_repo: bool = False  # check each sdist against its repository at the release's tag
 
 
 def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
@@ -164,7 +165,7 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
     report_lock = lock_report_dir(report_dir)  # held (open) until the process ends
     opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
-                   release_budget=s.release_budget, targets=targets,
+                   release_budget=s.release_budget, targets=targets, source_repo=s.source_repo,
                    diffoscope_compiled=s.diffoscope_compiled)
     writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)

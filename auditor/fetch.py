@@ -42,7 +42,7 @@ def sha256_file(path: Path) -> str:
 
 
 class Cache:
-    SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "builds", "images")
+    SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "builds", "repos", "images")
 
     def __init__(self, root: Path):
         self.root = Path(root)

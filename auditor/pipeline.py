@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
-from auditor import proc, resultcache
+from auditor import proc, resultcache, sourcerepo
 from auditor.archives import extract_sdist
 from auditor.context import Context, slash
 from auditor.downloads import artifact, direct_url_files, download_wheels, flags, hash_files, mark_provenance
@@ -26,7 +26,7 @@ from auditor.index import PYPI
 from auditor.judge import findings
 from auditor.plan.groups import plan_groups
 from auditor.rebuild import rebuild_all
-from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, worst
+from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, to_jsonable, worst
 from auditor.results import ResultsWriter
 from auditor.timeline import mark_new_since_baseline, provenance
 
@@ -93,7 +93,7 @@ def _result_key(rel: LockedRelease, files: list[IndexFile], index_url: str, ctx:
         "sandbox": ctx.sandbox.describe(), "build_index": ctx.build_index(index_url).url,
         "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
         "release_budget": ctx.opts.release_budget, "targets": ctx.opts.targets,
-        "diffoscope_compiled": ctx.opts.diffoscope_compiled,
+        "diffoscope_compiled": ctx.opts.diffoscope_compiled, "source_repo": ctx.opts.source_repo,
     })
 
 
@@ -121,6 +121,9 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
             e.check = e.check or "none"
         verdicts = [Verdict(e.verdict) for _, e, _ in entries if e.verdict]
         v = worst(verdicts)
+        repo = result.source_repo or {}
+        if repo.get("verdict") == "differs":  # the chain's first link is broken
+            return done(Verdict.DIFFERS, f"sdist against the repository: {repo.get('reason')}"[:1000])
         if v is None:
             return done(Verdict.UNVERIFIABLE, "no published wheel to compare")
         reasons = sorted({e.reason for _, e, _ in entries if e.verdict == v.value and e.reason})
@@ -153,6 +156,9 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
         result.sdist.flags.append("unsafe-archive")
         return fail_all(Verdict.FAILED, f"unsafe sdist: {exc}")
 
+    if ctx.opts.source_repo:
+        ctx.stage(result, "source-repo")
+        result.source_repo = to_jsonable(sourcerepo.check(src, rel.name, rel.version, ctx.cache.dir("repos")))
     plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons(), ctx.opts.targets)
     rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
     if result.builds:

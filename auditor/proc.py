@@ -68,13 +68,20 @@ def run_captured(cmd: list[str], env: dict[str, str] | None, timeout: float,
                  stdin: str = "") -> tuple[int | None, str, str]:
     """Run cmd like run_logged (own process group, cancellable), feeding it `stdin`; returns (exit code or None
     on timeout, stdout, stderr) kept apart (a resolver's answer and its complaints)."""
+    code, out, err = run_raw(cmd, env, timeout, stdin.encode())
+    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def run_raw(cmd: list[str], env: dict[str, str] | None, timeout: float,
+            stdin: bytes = b"") -> tuple[int | None, bytes, bytes]:
+    """run_captured's bytes: (exit code or None on timeout, stdout, stderr) undecoded (git's blobs)."""
     check()
     p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True)
     with _LOCK:
         _RUNNING.add(p)
     try:
-        out, err = p.communicate(stdin.encode(), timeout=timeout)
+        out, err = p.communicate(stdin, timeout=timeout)
         code: int | None = p.returncode
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
@@ -88,4 +95,4 @@ def run_captured(cmd: list[str], env: dict[str, str] | None, timeout: float,
         with _LOCK:
             _RUNNING.discard(p)
     check()
-    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    return code, out, err

@@ -322,6 +322,7 @@ class PackageResult(_Result):
     toolchain_search: list[dict] | None = _opt()
     timings: dict[str, float] | None = _opt()  # seconds per stage
     cached: bool | None = _opt()  # read from the verdict cache
+    source_repo: dict | None = _opt()  # the sdist against its repository (auditor/sourcerepo, --source-repo)
     rebuilt_here: bool | None = _opt()  # a wheel of it was rebuilt here (else its wheels got the sources check at best)
     _stage: tuple | None = None  # the stage running now, and since when (never written)
 

@@ -43,6 +43,9 @@ def differing_classes(package: dict) -> set[str]:
     for w in (package.get("wheels") or []) + (package.get("unlocked") or []):
         if w.get("verdict") == "differs":
             out |= set(w.get("classes") or ["code"])
+    repo = package.get("source_repo") or {}
+    if repo.get("verdict") == "differs":
+        out |= {d.get("cls") or "code" for d in repo.get("differences") or []}
     return out or {"code"}
 
 

@@ -30,7 +30,7 @@ def test_names_are_unique_and_every_rule_says_why_and_who_taught_it():
     names = [r.name for r in registry.RULES]
     assert len(names) == len(set(names))
     for r in registry.RULES:
-        assert r.kind in ("normalization", "tool-step", "cause") and len(r.reason) > 20 and r.taught_by, r
+        assert r.kind in ("normalization", "tool-step", "cause", "source") and len(r.reason) > 20 and r.taught_by, r
 
 
 def test_an_unregistered_name_is_an_error_under_the_tests():

@@ -36,7 +36,7 @@ class Rule:
         return re.fullmatch(self.emits or re.escape(self.name), text, re.S) is not None
 
 
-N, T, C = "normalization", "tool-step", "cause"
+N, T, C, S = "normalization", "tool-step", "cause", "source"
 
 RULES: tuple[Rule, ...] = (
     # ---- normalizations
@@ -162,6 +162,20 @@ RULES: tuple[Rule, ...] = (
          "numpy 1.26.4 (LICENSES_bundled.txt)",
          emits=r"(.+ with the licenses of bundled libraries appended: .+|licenses of the bundled native libraries "
          r"appended to .+|METADATA License: the text of .+, with the appended licenses)"),
+    # ---- the sdist against its repository at the release's tag (auditor/sourcerepo, --source-repo)
+    Rule("sdist-metadata", S, "PKG-INFO and NAME.egg-info/ files that the sdist step generates, which the repository "
+         "does not hold", "flask 3.1.1, markupsafe 3.0.2"),
+    Rule("egg-info-setup-cfg", S, "setup.cfg is the repository's with the [egg_info] section (tag_build, tag_date) "
+         "setuptools' sdist step adds", "markupsafe 3.0.2, requests 2.32.4"),
+    Rule("vcs-version-file", S, "a .py the repository does not hold whose only statements assign the release's "
+         "version: written by a VCS version plugin at the sdist step", "urllib3 2.5.0 (src/urllib3/_version.py)"),
+    Rule("export-subst", S, "a file whose $Format:...$ placeholders git archive filled in (a commit id must be the "
+         "tag's; no shell metacharacters), every other line the repository's", "attrs 25.3.0 (.git_archival.txt)"),
+    Rule("link-stored-as-file", S, "a link of the repository stored in the sdist as the file it points to, with "
+         "that file's bytes", "requests 2.32.4 (tests/certs/*/ca/)"),
+    Rule("bytecode-of-source", S, "a .pyc the repository does not hold whose code object is what this interpreter "
+         "compiles from the .py it is the bytecode of (only bytecode of this interpreter's magic number can be "
+         "checked)", "pyyaml 6.0.2 (packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc)"),
     # ---- causes (said on a difference or a member not verified; the verdict does not change for them)
     Rule("bytecode", C, "bytecode a build step left beside its source, with the sandbox's interpreter (a "
          "timestamp-based .pyc only)", "numpy 1.26.4", cls="code"),
@@ -271,10 +285,11 @@ def markdown() -> str:
            "Generated from `auditor/judge/registry.py` (`python -m auditor.judge.registry > docs/rules.md`); a test",
            "fails when this file is stale. Every name a verdict lists under `normalizations` or `tool_steps`, and",
            "every named `cause`, is one of these.", ""]
-    titles = {N: "Normalizations (differences of form set aside, named in the verdict)",
+    titles = {S: "The sdist against its repository (--source-repo: what honest releases add to their tag)",
+              N: "Normalizations (differences of form set aside, named in the verdict)",
               T: "Tool steps (a known tool's output, accepted only in the shape it writes)",
               C: "Probable causes (said on a difference or a member not verified; they never hide it)"}
-    for kind in (N, T, C):
+    for kind in (N, T, C, S):
         out += [f"## {titles[kind]}", "", "| name | reason | taught by |", "|---|---|---|"]
         for r in RULES:
             if r.kind == kind:

