@@ -218,3 +218,29 @@ def test_check_source_repo_end_to_end(tmp_path, index, auditor, container_backen
     assert [(d["path"], d["cls"]) for d in evil["source_repo"]["differences"]] == [("fixrepo_evil/added.py", "code")]
     assert evil["reason"].startswith("sdist against the repository:") and evil["wheels"][0]["verdict"] == "identical"
     assert r.code == 1
+
+
+def test_a_project_in_a_subdirectory_of_its_repository(tmp_path, monkeypatch):
+    """hatchling 1.27.0: its sdist is hatch's backend/ directory, plus the repository's root .gitignore."""
+    r = tmp_path / "mono"
+    (r / "backend" / "src" / "lib").mkdir(parents=True)
+    (r / "backend" / "pyproject.toml").write_text('[project]\nname = "lib"\n')
+    (r / "backend" / "src" / "lib" / "__init__.py").write_text("X = 1\n")
+    (r / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (r / ".gitignore").write_text("*.pyc\n")
+    git(r, "init", "-q")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "1.0")
+    git(r, "tag", "lib-v1.0")
+    config = tmp_path / "gitconfig"
+    config.write_text(f'[url "file://{r}"]\n\tinsteadOf = https://github.com/example/mono\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    src = tmp_path / "s" / "lib-1.0"
+    shutil.copytree(r / "backend", src)
+    shutil.copy(r / ".gitignore", src / ".gitignore")
+    (src / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: lib\nVersion: 1.0\n"
+                                  "Project-URL: Source, https://github.com/example/mono\n")
+    result = sourcerepo.check(src, "lib", "1.0", tmp_path / "repos")
+    assert result.verdict == "explained" and result.subdirectory == "backend" and result.tag == "lib-v1.0", result
+    (src / "src" / "lib" / "__init__.py").write_text("X = 2\n")
+    assert sourcerepo.check(src, "lib", "1.0", tmp_path / "repos").verdict == "differs"

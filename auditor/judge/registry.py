@@ -166,13 +166,18 @@ RULES: tuple[Rule, ...] = (
     Rule("sdist-metadata", S, "PKG-INFO and NAME.egg-info/ files that the sdist step generates, which the repository "
          "does not hold", "flask 3.1.1, markupsafe 3.0.2"),
     Rule("egg-info-setup-cfg", S, "setup.cfg is the repository's with the [egg_info] section (tag_build, tag_date) "
-         "setuptools' sdist step adds", "markupsafe 3.0.2, requests 2.32.4"),
+         "setuptools' sdist step adds; the step writes the file anew with configparser, so it is compared by "
+         "meaning (the same sections, keys and values)", "markupsafe 3.0.2, six 1.17.0, requests 2.32.4"),
+    Rule("project-subdirectory", S, "the project lives in a subdirectory of the repository (a monorepo): found as "
+         "the directory whose pyproject.toml or setup.py is the sdist's byte for byte", "hatchling 1.27.0 (hatch's "
+         "backend/)"),
     Rule("vcs-version-file", S, "a .py the repository does not hold whose only statements assign the release's "
          "version: written by a VCS version plugin at the sdist step", "urllib3 2.5.0 (src/urllib3/_version.py)"),
     Rule("export-subst", S, "a file whose $Format:...$ placeholders git archive filled in (a commit id must be the "
          "tag's; no shell metacharacters), every other line the repository's", "attrs 25.3.0 (.git_archival.txt)"),
     Rule("link-stored-as-file", S, "a link of the repository stored in the sdist as the file it points to, with "
-         "that file's bytes", "requests 2.32.4 (tests/certs/*/ca/)"),
+         "that file's bytes (a link to a directory is followed inside the tree)",
+         "requests 2.32.4 (tests/certs/*/client/ca/), meson-python 0.18.0"),
     Rule("bytecode-of-source", S, "a .pyc the repository does not hold whose code object is what this interpreter "
          "compiles from the .py it is the bytecode of (only bytecode of this interpreter's magic number can be "
          "checked)", "pyyaml 6.0.2 (packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc)"),

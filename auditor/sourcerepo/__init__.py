@@ -13,6 +13,7 @@ repository stored as the file it points to, bytecode whose code is the .py's bes
 from __future__ import annotations
 
 import ast
+import configparser
 import importlib.util
 import marshal
 import re
@@ -53,6 +54,7 @@ class SourceRepoResult:
     commit: str | None = None
     reason: str | None = None
     files: int = 0  # files of the sdist compared
+    subdirectory: str | None = None  # where in the repository the project lives (a monorepo: hatch's backend/)
     rules: list[str] = field(default_factory=list)  # the named rules that explained a file
     differences: list[SourceDifference] = field(default_factory=list)
 
@@ -118,10 +120,18 @@ def check(src: Path, name: str, version: str, repos: Path) -> SourceRepoResult:
 def compare(src: Path, repo: Path, tree: dict[str, git.TreeEntry], out: SourceRepoResult,
             version: str) -> SourceRepoResult:
     """Every file of the sdist against the tree; the verdict from what differs and what a rule explained."""
+    prefix = _project_dir(src, repo, tree)
+    if prefix:
+        out.rules.append("project-subdirectory")
+        out.subdirectory = prefix.rstrip("/")
     for f in sorted(p for p in src.rglob("*") if p.is_file() or p.is_symlink()):
         rel = f.relative_to(src).as_posix()
         out.files += 1
-        entry = tree.get(rel)
+        entry = _lookup(tree, repo, prefix + rel)
+        if entry is not None and entry.path != prefix + rel and entry.mode != "120000":
+            out.rules.append("link-stored-as-file")  # reached through a link to a directory (requests' certs)
+        if entry is None and prefix:  # a monorepo's root file its backend copies into the sdist (hatch's .gitignore)
+            entry = _lookup(tree, repo, rel)
         rule = _explained(f, rel, entry, repo, tree, version, out.commit or "")
         if rule == "":
             continue  # the same bytes
@@ -225,6 +235,39 @@ def _typing_only(node: ast.stmt) -> bool:
     return False
 
 
+def _project_dir(src: Path, repo: Path, tree: dict[str, git.TreeEntry]) -> str:
+    """"" when the sdist's project is the repository's root, else the subdirectory of the tree whose
+    pyproject.toml (or setup.py) is the sdist's byte for byte (hatchling's sdist is hatch's backend/)."""
+    for marker in ("pyproject.toml", "setup.py"):
+        f = src / marker
+        if not f.is_file():
+            continue
+        data = f.read_bytes()
+        if marker in tree and git.blob(repo, tree[marker].sha) == data:
+            return ""
+        for path, entry in sorted(tree.items()):
+            if path.endswith("/" + marker) and entry.kind == "blob" and git.blob(repo, entry.sha) == data:
+                return path[: -len(marker)]
+    return ""
+
+
+def _lookup(tree: dict[str, git.TreeEntry], repo: Path, path: str, depth: int = 0) -> git.TreeEntry | None:
+    """The tree's entry at `path`, following the repository's links to directories on the way (never out of
+    the tree, at most 8 deep): requests 2.32.4's tests/certs/*/client/ca is a link to a directory."""
+    if path in tree or depth > 8:
+        return tree.get(path)
+    parts = path.split("/")
+    for i in range(len(parts) - 1, 0, -1):
+        head = "/".join(parts[:i])
+        link = tree.get(head)
+        if link is not None and link.mode == "120000":
+            target = _normpath("/".join(parts[: i - 1] + [git.blob(repo, link.sha).decode("utf-8", "replace")]))
+            if not target or target.startswith(".."):
+                return None
+            return _lookup(tree, repo, "/".join([target] + parts[i:]), depth + 1)
+    return None
+
+
 def _normpath(path: str) -> str:
     parts: list[str] = []
     for p in path.split("/"):
@@ -237,13 +280,26 @@ def _normpath(path: str) -> str:
 
 
 def _egg_info_section_only(theirs: bytes, mine: bytes) -> bool:
-    """setup.cfg is the repository's with egg_info's `[egg_info]` section (tag_build, tag_date) added."""
-    text = mine.decode("utf-8", "replace")
-    m = re.search(r"\n*\[egg_info\]\n(?:(?:tag_build|tag_date|tag_svn_revision) = [^\n]*\n)+\n*", text)
-    if not m:
+    """setup.cfg is the repository's with egg_info's `[egg_info]` section (tag_build, tag_date) added. The sdist
+    step writes the file anew with configparser (six 1.17.0, requests 2.32.4: `key = value`, tab-indented
+    continuation lines), so both are compared by meaning: the same sections, keys and values."""
+    a, b = _cfg(theirs), _cfg(mine)
+    if a is None or b is None or "egg_info" not in b or "egg_info" in a:
         return False
-    stripped = (text[: m.start()] + "\n" + text[m.end():]).strip()
-    return stripped == theirs.decode("utf-8", "replace").strip()
+    if set(b["egg_info"]) - {"tag_build", "tag_date", "tag_svn_revision"}:
+        return False
+    del b["egg_info"]
+    return a == b
+
+
+def _cfg(data: bytes) -> dict[str, dict[str, str]] | None:
+    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    cp.optionxform = str  # type: ignore[assignment]
+    try:
+        cp.read_string(data.decode("utf-8", "replace") if data else "")
+    except configparser.Error:
+        return None
+    return {s: {k: " ".join(v.split()) for k, v in cp.items(s, raw=True)} for s in cp.sections()}
 
 
 def _export_subst(theirs: bytes, mine: bytes, commit: str) -> bool:
