@@ -5,6 +5,7 @@ repository, no tag, an unreachable repository are `unavailable` with the reason.
 
 from __future__ import annotations
 
+import json
 import os
 import py_compile
 import shutil
@@ -218,6 +219,12 @@ def test_check_source_repo_end_to_end(tmp_path, index, auditor, container_backen
     assert [(d["path"], d["cls"]) for d in evil["source_repo"]["differences"]] == [("fixrepo_evil/added.py", "code")]
     assert evil["reason"].startswith("sdist against the repository:") and evil["wheels"][0]["verdict"] == "identical"
     assert r.code == 1
+    page = (r.report_dir / "index.html").read_text()  # the chain tag -> sdist -> wheels, and the file that breaks it
+    assert "<strong>Chain:</strong>" in page and 'class="repo-difference"><td class="mono">fixrepo_evil/added.py' in page
+    sarif = auditor("report", str(r.report_dir / "results.json"), "--report-dir", str(r.report_dir), "--format", "sarif")
+    assert sarif.code == 0
+    results = json.loads((r.report_dir / "results.sarif").read_text())["runs"][0]["results"]
+    assert any(x["ruleId"] == "differs-code" and "fixrepo_evil/added.py" in x["message"]["text"] for x in results)
 
 
 def test_a_project_in_a_subdirectory_of_its_repository(tmp_path, monkeypatch):

@@ -42,6 +42,15 @@ def sarif(data: dict) -> dict[str, Any]:
     for p in data.get("packages", []):
         release = f"{p['name']}=={p.get('version') or ''}"
         findings = p.get("findings") or []
+        repo = p.get("source_repo") or {}
+        for d in repo.get("differences") or [] if repo.get("verdict") == "differs" else []:
+            cls = d.get("cls") or "code"
+            text = (f"{release}: the sdist's {d['path']} is {d.get('cause')} ({repo.get('url')} at {repo.get('tag')}); "
+                    f"class {cls}")
+            results.append(_result(f"differs-{cls}", levels[f"differs-{cls}"], text, p, f"{release}:repo:{d['path']}",
+                                   {"source_repo": {k: repo.get(k) for k in ("url", "tag", "commit")}, "path": d["path"]}))
+        if repo.get("verdict") == "differs" and not findings:
+            continue  # the sdist's differences are the package's: said above
         if p.get("verdict") == "differs" and not findings:  # a hash mismatch or unreadable archive
             findings = [{"id": "package", "classes": ["code"], "causes": [], "members": [], "wheels": [],
                          "reason": p.get("reason")}]
