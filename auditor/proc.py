@@ -40,27 +40,8 @@ def cancel_all() -> None:
 def run_logged(cmd: list[str], env: dict[str, str] | None, timeout: float,
                cwd: str | None = None) -> tuple[int | None, str, float]:
     """Run cmd in its own process group; returns (exit code or None on timeout, output, seconds)."""
-    check()
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         start_new_session=True)
-    with _LOCK:
-        _RUNNING.add(p)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-        code: int | None = p.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        code = None
-    except BaseException:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
-        raise
-    finally:
-        with _LOCK:
-            _RUNNING.discard(p)
-    check()  # killed by cancel_all(): not a result
+    code, out, _ = _run(cmd, env, timeout, None, cwd, merge=True)
     return code, out.decode("utf-8", "replace"), time.monotonic() - t0
 
 
@@ -75,8 +56,16 @@ def run_captured(cmd: list[str], env: dict[str, str] | None, timeout: float,
 def run_raw(cmd: list[str], env: dict[str, str] | None, timeout: float,
             stdin: bytes = b"") -> tuple[int | None, bytes, bytes]:
     """run_captured's bytes: (exit code or None on timeout, stdout, stderr) undecoded (git's blobs)."""
+    return _run(cmd, env, timeout, stdin, None, merge=False)
+
+
+def _run(cmd: list[str], env: dict[str, str] | None, timeout: float, stdin: bytes | None, cwd: str | None,
+         merge: bool) -> tuple[int | None, bytes, bytes]:
+    """The one place a child process runs: in its own process group, registered while it runs (cancel_all()
+    kills it), killed at the timeout (exit code None); stderr into stdout when `merge`."""
     check()
-    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.PIPE if stdin is not None else None,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge else subprocess.PIPE,
                          start_new_session=True)
     with _LOCK:
         _RUNNING.add(p)
@@ -94,5 +83,5 @@ def run_raw(cmd: list[str], env: dict[str, str] | None, timeout: float,
     finally:
         with _LOCK:
             _RUNNING.discard(p)
-    check()
-    return code, out, err
+    check()  # killed by cancel_all(): not a result
+    return code, out or b"", err or b""

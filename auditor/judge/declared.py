@@ -27,7 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from auditor.judge.metadata import parse_email
+from auditor.judge.metadata import parse_email, parse_entry_points
 
 
 @dataclass(frozen=True)
@@ -168,13 +168,8 @@ def _ep_lines(groups: dict) -> tuple[str, ...]:
 
 def published_entry_points(data: bytes) -> tuple[str, ...] | None:
     """entry_points.txt as sorted `group:name=object` lines (None: unreadable)."""
-    cp = configparser.ConfigParser(delimiters=("=",), interpolation=None)
-    cp.optionxform = str  # type: ignore[assignment]
-    try:
-        cp.read_string(data.decode("utf-8"))
-    except (configparser.Error, UnicodeDecodeError):
-        return None
-    return _ep_lines({s: dict(cp.items(s)) for s in cp.sections()})
+    groups = parse_entry_points(data)
+    return None if groups is None else _ep_lines(groups)
 
 
 # Environments on which two lists of requirements must install the same things to be the same list: every

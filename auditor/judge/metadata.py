@@ -275,18 +275,20 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = 
     return out, tools, retag
 
 
+def parse_entry_points(data: bytes) -> dict[str, dict[str, str]] | None:
+    """entry_points.txt's groups, names and object references, white space folded (None: unreadable)."""
+    cp = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    cp.optionxform = str  # type: ignore[assignment]
+    try:
+        cp.read_string(data.decode("utf-8"))
+    except (configparser.Error, UnicodeDecodeError):
+        return None
+    return {s: {k.strip(): " ".join(v.split()) for k, v in cp.items(s)} for s in cp.sections()}
+
+
 def compare_entry_points(published: bytes, rebuilt: bytes) -> MetaComparison:
     """entry_points.txt by meaning: sections and names with their object references."""
-    def parse(data: bytes) -> dict[str, dict[str, str]] | None:
-        cp = configparser.ConfigParser(delimiters=("=",), interpolation=None)
-        cp.optionxform = str  # type: ignore[assignment]
-        try:
-            cp.read_string(data.decode("utf-8"))
-        except (configparser.Error, UnicodeDecodeError):
-            return None
-        return {s: {k.strip(): " ".join(v.split()) for k, v in cp.items(s)} for s in cp.sections()}
-
-    a, b = parse(published), parse(rebuilt)
+    a, b = parse_entry_points(published), parse_entry_points(rebuilt)
     if a is None or b is None or a != b:
         return MetaComparison(False, diffs=[MetaDiff("entry_points.txt", "code", "entry points differ")])
     return MetaComparison(True, spellings=["entry_points.txt layout"])
