@@ -172,3 +172,25 @@ def test_a_statically_linked_library_is_held_to_what_the_library_itself_imports(
     evil = read_interface(build(tmp_path, "evil", uses + lib_src + "int pwn(void) { return system(\"id\"); }\n"))
     adds = compare(evil, reb, set(), {"libfoo.so.1": library}).adds
     assert adds == ["imports system, which neither the rebuild nor libfoo.so.1 imports"], adds
+
+
+@needs_gcc
+def test_a_grafted_library_no_module_needs_is_a_difference(tmp_path):
+    """auditwheel grafts a library into NAME.libs/ only because a module links it: one that no module or library
+    of the wheel names in DT_NEEDED is a difference; the one the module needs is listed, not verified."""
+    from auditor.judge.members import compare_wheels
+    from tests.test_compare import BASE, wheel
+
+    (tmp_path / "lib.c").write_text(LIB)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-Wl,-soname,libfoo-1a2b3c4d.so.1", str(tmp_path / "lib.c"), "-o",
+                    str(tmp_path / "libfoo.so")], check=True)
+    lib = (tmp_path / "libfoo.so").read_bytes()
+    module = build(tmp_path, "mod", USES_LIB, f"-L{tmp_path}", "-lfoo")
+    so = "pkg/mod.cpython-311-x86_64-linux-gnu.so"
+    reb = wheel(tmp_path / "r.whl", members=BASE[:-1] + [(so, module, 0o755), BASE[-1]])
+    honest = BASE[:-1] + [(so, module, 0o755), ("pkg.libs/libfoo-1a2b3c4d.so.1", lib, 0o755), BASE[-1]]
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=honest), reb, binary=True)
+    assert not cmp.differences and any(d.path.startswith("pkg.libs/") for d in cmp.compiled_differences)
+    extra = honest[:-1] + [("pkg.libs/libevil-0badc0de.so.1", lib, 0o755), honest[-1]]
+    cmp = compare_wheels(wheel(tmp_path / "e.whl", members=extra), reb, binary=True)
+    assert [d.path for d in cmp.differences if d.path.startswith("pkg.libs/")] == ["pkg.libs/libevil-0badc0de.so.1"]

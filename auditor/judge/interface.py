@@ -360,3 +360,31 @@ def needed_libraries(data: bytes) -> list[str]:
     must hand the judge for the static-library rule."""
     i = read_interface(data)
     return [n for n in i.needed if n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED] if i else []
+
+
+def needed_in_wheel(wa) -> frozenset[str] | None:
+    """Every library an ELF member of the wheel (its modules and grafted libraries) names in DT_NEEDED, or
+    None when a compiled member is no ELF file this parser reads (then nothing can be said). Read once per
+    archive (kept on it)."""
+    if "_auditor_needed" not in vars(wa):
+        vars(wa)["_auditor_needed"] = _needed_in_wheel(wa)
+    return vars(wa)["_auditor_needed"]
+
+
+def _needed_in_wheel(wa) -> frozenset[str] | None:
+    found: set[str] = set()
+    for name, member in wa.members.items():
+        if member.is_dir or not re.search(r"\.so(\.[\w.]+)?$", name):
+            continue
+        i = read_interface(wa.read(name, limit=_MAX))
+        if i is None:
+            return None
+        found |= set(i.needed)
+    return frozenset(found)
+
+
+def unneeded_graft(wa, name: str) -> bool:
+    """A library auditwheel grafted into NAME.libs/ that no module or library of the wheel needs: nothing
+    explains why it is there (a grafted library is only ever copied in because something links it)."""
+    needed = needed_in_wheel(wa)
+    return needed is not None and name.rsplit("/", 1)[-1] not in needed
