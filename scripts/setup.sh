@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages: the container engine, debootstrap for the image, and the tools diffoscope
-#    uses on wheels and ELF files, and a C compiler with Python headers (the tests build a C-extension
+#    uses on wheels and ELF files, git (--source-repo), and a C compiler with Python headers (the tests build a C-extension
 #    fixture on the host, as its publisher would; the benchmark builds by hand with pip).
-DEBS="docker.io podman debootstrap unzip binutils file libmagic1 libarchive13 python3-venv python3-dev gcc chromium"
+DEBS="docker.io podman debootstrap unzip binutils file libmagic1 libarchive13 python3-venv python3-dev gcc chromium git"
 missing=""
 for p in $DEBS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
