@@ -17,7 +17,8 @@ import pytest
 from auditor import sourcerepo
 
 URL = "https://github.com/example/demo"
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+# under CI=true a missing git fails these tests rather than skipping them (setup.sh installs it)
+pytestmark = pytest.mark.skipif(shutil.which("git") is None and os.environ.get("CI") != "true", reason="git is not installed")
 
 
 def git(cwd: Path, *args: str) -> str:
