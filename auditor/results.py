@@ -49,12 +49,16 @@ def differing_classes(package: dict) -> set[str]:
     return out or {"code"}
 
 
+# the checks of a wheel compared with a rebuild made here (anything else got the sources check, or none)
+REBUILT_CHECKS = ("rebuilt", "rebuilt-binary", "rebuilt-pure-variant", "rebuilt-other-platform")
+
+
 def rebuilt(packages: list[dict]) -> dict[str, int]:
     """How many releases (and published wheels) were compared with a rebuild made here, of how many: what
     the verdict counts alone do not say (a `failed` release got at best the sources check)."""
     wheels = [w for p in packages for w in (p.get("wheels") or []) + (p.get("unlocked") or [])]
     return {"releases": sum(1 for p in packages if p.get("rebuilt_here")), "of": len(packages),
-            "wheels": sum(1 for w in wheels if (w.get("check") or "").startswith("rebuilt")), "wheels_of": len(wheels)}
+            "wheels": sum(1 for w in wheels if w.get("check") in REBUILT_CHECKS), "wheels_of": len(wheels)}
 
 
 def time_split(packages: list[dict]) -> dict[str, float]:

@@ -197,7 +197,7 @@ def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[
     static = found is not None
     lib = _library_union([libraries[n] for n in found[0] if n in libraries]) if found and libraries and \
         all(n in libraries for n in found[0]) else None
-    _compare_imports(pub, reb, out, lib)
+    _compare_imports(pub, reb, out, found, lib)
     _compare_libraries(pub, reb, out, wheel_members)
     extra_ctors = pub.constructors - reb.constructors - (lib.constructors if lib else 0)
     if extra_ctors > 0:
@@ -228,10 +228,10 @@ def _library_union(libs: list[Interface]) -> Interface:
                      frozenset().union(*(x.strings for x in libs)))
 
 
-def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, lib: Interface | None = None) -> None:
+def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, static: tuple[list[str], int] | None,
+                     lib: Interface | None) -> None:
     reb_names = {_canonical(n) for n, _ in reb.imports}
     pub_names = {_canonical(n) for n, _ in pub.imports}
-    static = _statically_linked(pub, reb)
     added: list[str] = []
     static_extra: list[str] = []
     for name, version in sorted(pub.imports):
@@ -362,6 +362,14 @@ def needed_libraries(data: bytes) -> list[str]:
     return [n for n in i.needed if n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED] if i else []
 
 
+_SHARED_OBJECT = re.compile(r"\.so(\.[\w.]+)?$")
+
+
+def is_shared_object(name: str) -> bool:
+    """A member named as an ELF shared object (a module's .so, a grafted libfoo-1a2b3c4d.so.1)."""
+    return _SHARED_OBJECT.search(name) is not None
+
+
 def needed_in_wheel(wa) -> frozenset[str] | None:
     """Every library an ELF member of the wheel (its modules and grafted libraries) names in DT_NEEDED, or
     None when a compiled member is no ELF file this parser reads (then nothing can be said). Read once per
@@ -374,7 +382,7 @@ def needed_in_wheel(wa) -> frozenset[str] | None:
 def _needed_in_wheel(wa) -> frozenset[str] | None:
     found: set[str] = set()
     for name, member in wa.members.items():
-        if member.is_dir or not re.search(r"\.so(\.[\w.]+)?$", name):
+        if member.is_dir or not is_shared_object(name):
             continue
         i = read_interface(wa.read(name, limit=_MAX))
         if i is None:

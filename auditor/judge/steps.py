@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.archives import Member, WheelArchive
 from auditor.judge.configured import appended_licenses, bytecode_of, configured_from, license_file_of_field
-from auditor.judge.interface import unneeded_graft
+from auditor.judge.interface import is_shared_object, unneeded_graft
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
 from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata,
                                    compare_wheel_file, parse_email)
@@ -265,7 +265,7 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
         out.tool_steps.append(step)
         return True
     tool = grafted(name)
-    if tool and binary and name.split("/", 1)[0].endswith(".libs") and re.search(r"\.so(\.[\w.]+)?$", name) \
+    if tool and binary and name.split("/", 1)[0].endswith(".libs") and is_shared_object(name) \
             and unneeded_graft(pub, name):
         out.differences.append(_diff(name, "added", f"library grafted by {tool} that no module or library of the "
                                      "wheel needs (DT_NEEDED): nothing explains it", "code"))

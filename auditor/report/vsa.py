@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.results import REBUILT_CHECKS
 from auditor.errors import InputError
 from auditor.fsutil import write_atomic
 
@@ -27,9 +28,6 @@ VSA = "https://slsa.dev/verification_summary/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 VERIFIER = "urn:auditor:reproducibility-auditor"
 POLICY = "urn:auditor:policy:wheel-reproduced-from-locked-sdist"
-
-
-REBUILT_CHECKS = ("rebuilt", "rebuilt-binary", "rebuilt-pure-variant", "rebuilt-other-platform")
 
 
 def _levels(verdict: str | None, check: str | None) -> tuple[str, list[str]]:
