@@ -158,7 +158,8 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
 
     if ctx.opts.source_repo:
         ctx.stage(result, "source-repo")
-        result.source_repo = to_jsonable(sourcerepo.check(src, rel.name, rel.version, ctx.cache.dir("repos")))
+        attested = (result.provenance or {}).get(sdist.filename)
+        result.source_repo = to_jsonable(sourcerepo.check(src, rel.name, rel.version, ctx.cache.dir("repos"), attested))
     plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons(), ctx.opts.targets)
     rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
     if result.builds:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
+
+from cryptography import x509
 
 from auditor.errors import AuditorError
 from auditor.index import HttpClient
@@ -42,10 +46,20 @@ def provenance(url: str, http: HttpClient) -> dict[str, Any] | None:
         data = r.json()
     except (AuditorError, ValueError):
         return None
+    return publishers_of(data) if isinstance(data, dict) else None
+
+
+def publishers_of(data: dict[str, Any]) -> dict[str, Any]:
+    """A provenance object's Trusted Publishers (kind, repository, workflow, environment, and the source,
+    commit and ref its signing certificates name) and how many attestations it holds."""
     publishers = []
     for bundle in data.get("attestation_bundles", []) or []:
         pub = bundle.get("publisher") or {}
-        publishers.append({k: pub.get(k) for k in ("kind", "repository", "workflow", "environment") if pub.get(k)})
+        entry = {k: pub.get(k) for k in ("kind", "repository", "workflow", "environment") if pub.get(k)}
+        for att in bundle.get("attestations", []) or []:
+            cert = ((att or {}).get("verification_material") or {}).get("certificate")
+            entry.update({k: v for k, v in source_claims(cert).items() if k not in entry})
+        publishers.append(entry)
     return {"publishers": publishers, "attestations": sum(len(b.get("attestations", [])) for b in data.get("attestation_bundles", []) or [])}
 
 
@@ -57,3 +71,35 @@ def timeline(result: dict) -> list[dict[str, Any]]:
             rows.append({"filename": a["filename"], "upload_time": a.get("upload_time"), "flags": a.get("flags") or [],
                          "verdict": a.get("verdict"), "publisher": a.get("provenance")})
     return sorted(rows, key=lambda r: (r["upload_time"] or "", r["filename"]))
+
+
+# Fulcio's certificate extensions (sigstore's OID registry): the source a CI workflow built from. The v2 ones
+# hold a DER UTF8String, the legacy GitHub ones (…1.3 workflow sha, …1.5 repository, …1.6 ref) the raw text.
+_FULCIO = {"1.3.6.1.4.1.57264.1.12": "source", "1.3.6.1.4.1.57264.1.13": "commit", "1.3.6.1.4.1.57264.1.14": "ref",
+           "1.3.6.1.4.1.57264.1.3": "commit", "1.3.6.1.4.1.57264.1.6": "ref"}
+
+
+def source_claims(cert_b64: object) -> dict[str, str]:
+    """The source repository, commit and ref an attestation's signing certificate names (read, not verified:
+    they only say where to look; the sdist is then compared with that commit's tree). {} when there are none
+    (an e-mail identity) or the certificate cannot be read."""
+    if not isinstance(cert_b64, str):
+        return {}
+    try:
+        cert = x509.load_der_x509_certificate(base64.b64decode(cert_b64, validate=False))
+        extensions = list(cert.extensions)
+    except (ValueError, binascii.Error):
+        return {}
+    out: dict[str, str] = {}
+    for ext in extensions:
+        key = _FULCIO.get(ext.oid.dotted_string)
+        raw = getattr(ext.value, "value", None)
+        if key is None or not isinstance(raw, bytes):
+            continue
+        if raw[:1] == b"\x0c" and len(raw) > 2:  # DER UTF8String, short or long form length
+            n = raw[1]
+            raw = raw[2 + (n & 0x7F):] if n & 0x80 else raw[2:2 + n]
+        text = raw.decode("utf-8", "replace")
+        if key not in out or ext.oid.dotted_string.endswith((".12", ".13", ".14")):  # v2 wins over legacy
+            out[key] = text
+    return out

@@ -190,6 +190,18 @@ RULES: tuple[Rule, ...] = (
     Rule("bytecode-of-source", S, "a .pyc the repository does not hold whose code object is what this interpreter "
          "compiles from the .py it is the bytecode of (only bytecode of this interpreter's magic number can be "
          "checked)", "pyyaml 6.0.2 (packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc)"),
+    Rule("submodule", S, "files of a submodule compared with the submodule's own repository at the commit the "
+         "tag's tree records (its URL from .gitmodules at the tag, fetched by commit)", "uvloop 0.21.0 (vendor/libuv)"),
+    Rule("submodule-gitdir-file", S, "a submodule checkout's .git file: one line pointing into the superproject's "
+         ".git/modules at the submodule's own path (the publisher's checkout, nothing that runs)",
+         "uvloop 0.21.0 (vendor/libuv/.git)"),
+    Rule("compiled-catalog", S, "a gettext .mo the repository does not hold whose messages are exactly what msgfmt "
+         "compiles from the .po beside it in the tree (fuzzy and untranslated entries left out)",
+         "a unit test's catalog (no release of the corpora ships one)"),
+    Rule("cython-generated-source", S, "a C/C++ file whose first line says Cython generated it and whose Cython "
+         "metadata names .pyx/.py sources the tree holds: the sources are compared, the C is NOT regenerated here "
+         "(the result lists such files as not regenerated)", "msgpack 1.1.1 (msgpack/_cmsgpack.c), uvloop 0.21.0 "
+         "(uvloop/loop.c)"),
     # ---- causes (said on a difference or a member not verified; the verdict does not change for them)
     Rule("bytecode", C, "bytecode a build step left beside its source, with the sandbox's interpreter (a "
          "timestamp-based .pyc only)", "numpy 1.26.4", cls="code"),

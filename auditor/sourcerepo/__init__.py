@@ -12,10 +12,6 @@ repository stored as the file it points to, bytecode whose code is the .py's bes
 
 from __future__ import annotations
 
-import ast
-import configparser
-import importlib.util
-import marshal
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,17 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from auditor.judge.metadata import parse_email
 from auditor.judge.registry import check_rules
 from auditor.judge.rules import version_file
-from auditor.sourcerepo import git
+from auditor.sourcerepo import git, rules
 
 _SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "homepage", "home")
 _HOSTS = re.compile(r"^https?://(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht|gitlab\.[\w.-]+)/"
                     r"[\w.-]+/[\w.-]+")
 _CODE = re.compile(r"(\.py|\.pyc|\.pyx|\.pxd|\.pth|\.c|\.h|\.cc|\.cpp|\.rs|\.sh|\.so|\.pyd|/setup\.py|^setup\.py|"
-                   r"pyproject\.toml|setup\.cfg|meson\.build|CMakeLists\.txt|Makefile|\.in)$")
+                   r"pyproject\.toml|setup\.cfg|meson\.build|CMakeLists\.txt|Makefile|\.in|\.m4|(^|/)configure|\.cmake)$")
+# what autoreconf writes beside a configure.ac: never in the repository, run (configure) or read (the .m4 macros)
+# by the build. The xz backdoor hid in one (m4/build-to-host.m4 of the release tarball)
+_AUTOTOOLS = re.compile(r"(^|/)(configure|Makefile\.in|aclocal\.m4|config\.(guess|sub|h\.in)|ltmain\.sh|install-sh|"
+                        r"missing|depcomp|compile|ar-lib|test-driver|m4/[^/]+\.m4|autom4te\.cache/.+)$")
 
 
 @dataclass
@@ -50,13 +51,15 @@ class SourceRepoResult:
 
     verdict: str  # matches | explained | differs | unavailable
     url: str | None = None
-    tag: str | None = None
+    tag: str | None = None  # None when only the provenance's commit is known (no tag points to it)
     commit: str | None = None
     reason: str | None = None
     files: int = 0  # files of the sdist compared
+    origin: str | None = None  # where the repository came from: provenance | project-urls
     subdirectory: str | None = None  # where in the repository the project lives (a monorepo: hatch's backend/)
     rules: list[str] = field(default_factory=list)  # the named rules that explained a file
     differences: list[SourceDifference] = field(default_factory=list)
+    not_regenerated: list[str] = field(default_factory=list)  # generated files accepted by a rule, not regenerated
 
 
 def repository_url(pkg_info: Mapping[str, Any]) -> str | None:
@@ -88,151 +91,231 @@ def tag_for(tags: dict[str, str], name: str, version: str) -> str | None:
     canon = canonicalize_name(name)
     wanted = [f"v{version}", version, f"{name}-{version}", f"{canon}-{version}", f"{name}-v{version}",
               f"{canon}-v{version}", f"release-{version}", f"{name}_{version}", f"{canon.replace('-', '_')}-{version}"]
-    return next((t for t in wanted if t in tags), None)
+    found = next((t for t in wanted if t in tags), None)
+    if found is not None:
+        return found
+    try:  # written another way that means the same version: certifi tags 2025.6.15 as 2025.06.15
+        want = Version(version)
+    except InvalidVersion:
+        return None
+    prefixes = ("v", f"{name}-", f"{canon}-", f"{name}-v", f"{canon}-v", "release-", "")
+    for t in sorted(tags):
+        for p in prefixes:
+            if t.startswith(p) and re.fullmatch(r"v?[0-9][0-9A-Za-z.!+-]*", t[len(p):]):
+                try:
+                    if Version(t[len(p):]) == want:
+                        return t
+                except InvalidVersion:
+                    pass
+    return None
 
 
-def check(src: Path, name: str, version: str, repos: Path) -> SourceRepoResult:
-    """The sdist extracted at `src` against its repository at the release's tag (never raises)."""
+def from_provenance(provenance: Mapping[str, Any] | None) -> tuple[str, str | None] | None:
+    """(repository URL, commit or None) a PEP 740 provenance's Trusted Publisher names: the certificate's source
+    repository and commit when it has them (a CI workflow's identity), else the publisher's repository. Read,
+    not verified: it says where to look, and the comparison with that tree is the check."""
+    for pub in (provenance or {}).get("publishers") or []:
+        source, repo = str(pub.get("source") or ""), str(pub.get("repository") or "")
+        host = {"github": "https://github.com/", "gitlab": "https://gitlab.com/"}.get(str(pub.get("kind", "")).lower())
+        url = _clone_url(source) if _HOSTS.match(source) else (host + repo if host and repo.count("/") >= 1 else None)
+        if url:
+            commit = str(pub.get("commit") or "")
+            return url, commit if re.fullmatch(r"[0-9a-f]{40}", commit) else None
+    return None
+
+
+def check(src: Path, name: str, version: str, repos: Path,
+          provenance: Mapping[str, Any] | None = None) -> SourceRepoResult:
+    """The sdist extracted at `src` against its repository at the release's tag, or at the commit its PEP 740
+    provenance names (never raises)."""
     pkg_info: Mapping[str, Any] = {}
     try:
         pkg_info = parse_email((src / "PKG-INFO").read_text(encoding="utf-8", errors="replace"))[0]
     except OSError:
         pass
-    url = repository_url(pkg_info)
+    attested = from_provenance(provenance)
+    url, commit = attested if attested else (repository_url(pkg_info), None)
+    origin = "provenance" if attested else "project-urls"
     if url is None:
-        return SourceRepoResult("unavailable", reason="the sdist names no repository (Project-URL, Home-page)")
+        return SourceRepoResult("unavailable", reason="the sdist names no repository (Project-URL, Home-page) and "
+                                "has no provenance")
     try:
         tags = git.tags(url)
     except git.GitError as exc:
-        return SourceRepoResult("unavailable", url=url, reason=f"the repository did not answer: {exc}")
+        return SourceRepoResult("unavailable", url=url, origin=origin, reason=f"the repository did not answer: {exc}")
     tag = tag_for(tags, name, version)
-    if tag is None:
-        return SourceRepoResult("unavailable", url=url, reason=f"no tag for {version} among the repository's "
-                                f"{len(tags)} tags")
+    note = None
+    if commit is not None:  # the provenance's commit is what was built: compare with it, name the tag at it
+        if tag is not None and tags[tag] != commit:
+            note = f"the tag {tag} points to {tags[tag][:12]}, the provenance names {commit[:12]}"
+        tag = tag if tag is not None and tags[tag] == commit else next((t for t in sorted(tags) if tags[t] == commit), None)
+    elif tag is None:
+        return SourceRepoResult("unavailable", url=url, origin=origin,
+                                reason=f"no tag for {version} among the repository's {len(tags)} tags")
+    else:
+        commit = tags[tag]
     try:
-        repo = git.fetch(url, tag, tags[tag], repos)
-        tree = git.tree(repo, tags[tag])
-        return compare(src, repo, tree, SourceRepoResult("matches", url=url, tag=tag, commit=tags[tag]), version)
+        repo = git.fetch(url, f"refs/tags/{tag}" if tag else commit, commit, repos)
+        tree = git.tree(repo, commit)
+        out = compare(src, repo, tree, SourceRepoResult("matches", url=url, tag=tag, commit=commit, origin=origin),
+                      version, repos)
     except git.GitError as exc:
-        return SourceRepoResult("unavailable", url=url, tag=tag, commit=tags[tag], reason=f"fetch failed: {exc}")
+        return SourceRepoResult("unavailable", url=url, tag=tag, commit=commit, origin=origin, reason=f"fetch failed: {exc}")
+    if note:
+        out.reason = f"{out.reason}; {note}"
+    return out
 
 
 def compare(src: Path, repo: Path, tree: dict[str, git.TreeEntry], out: SourceRepoResult,
-            version: str) -> SourceRepoResult:
-    """Every file of the sdist against the tree; the verdict from what differs and what a rule explained."""
+            version: str, repos: Path | None = None) -> SourceRepoResult:
+    """Every file of the sdist against the tree (and a submodule's files against the submodule at the commit
+    the tree records, fetched into `repos`); the verdict from what differs and what a rule explained."""
     prefix = _project_dir(src, repo, tree)
     if prefix:
         out.rules.append("project-subdirectory")
         out.subdirectory = prefix.rstrip("/")
+    subs = Submodules(repo, tree, out.url or "", repos or repo.parent)
     for f in sorted(p for p in src.rglob("*") if p.is_file() or p.is_symlink()):
         rel = f.relative_to(src).as_posix()
         out.files += 1
-        entry = _lookup(tree, repo, prefix + rel)
-        if entry is not None and entry.path != prefix + rel and entry.mode != "120000":
+        where = Where(repo, tree, prefix + rel)
+        entry = _lookup(tree, repo, where.path)
+        if entry is not None and entry.path != where.path and entry.mode != "120000":
             out.rules.append("link-stored-as-file")  # reached through a link to a directory (requests' certs)
         if entry is None and prefix:  # a monorepo's root file its backend copies into the sdist (hatch's .gitignore)
             entry = _lookup(tree, repo, rel)
-        rule = _explained(f, rel, entry, repo, tree, version, out.commit or "")
+        if entry is None and rel.endswith("/.git") and rules.gitdir_file(f.read_bytes() if f.is_file() else b"", where.path):
+            out.rules.append("submodule-gitdir-file")  # before the submodule: the path is the superproject's
+            continue
+        if entry is None and (inside := subs.find(where.path)) is not None:
+            where = inside  # uvloop 0.21.0's vendor/libuv: libuv's own repository at the recorded commit
+            entry = _lookup(where.tree, where.repo, where.path)
+            out.rules.append("submodule")
+        rule = _explained(f, rel, entry, where, version, out.commit or "")
         if rule == "":
             continue  # the same bytes
         if rule:
             out.rules.append(rule)
+            if rule in NOT_REGENERATED:
+                out.not_regenerated.append(rel)
             continue
         kind = "added" if entry is None else "content"
         cls = "code" if _CODE.search(rel) or (f.stat().st_mode & 0o111 and f.is_file()) else "packaging"
         cause = "not in the repository at the tag" if entry is None else "differs from the repository's file at the tag"
+        if entry is None and _AUTOTOOLS.search(rel) and _autotools_input(where):
+            cause = ("autotools output not in the repository (autoreconf run from its configure.ac on the publisher's "
+                     "machine): not verified; the xz backdoor hid in such a file")
         out.differences.append(SourceDifference(rel, kind, cls, cause))
     out.rules = sorted(set(out.rules))
     check_rules(out.rules)
     out.verdict = "differs" if out.differences else "explained" if out.rules else "matches"
     n = len(out.differences)
-    out.reason = (f"{n} file(s) of the sdist not in or not as the repository's {out.tag}: "
+    at = out.tag or (out.commit or "")[:12]
+    out.reason = (f"{n} file(s) of the sdist not in or not as the repository's {at}: "
                   f"{', '.join(d.path for d in out.differences[:5])}" if n else
-                  f"{out.files} files as the repository's {out.tag}" + (f" (after {', '.join(out.rules)})" if out.rules else ""))
+                  f"{out.files} files as the repository's {at}" + (f" (after {', '.join(out.rules)})" if out.rules else ""))
+    if out.not_regenerated:
+        out.reason += (f"; generated, their sources compared but not regenerated here: "
+                       f"{', '.join(out.not_regenerated[:5])}" + (" …" if len(out.not_regenerated) > 5 else ""))
     return out
 
 
-def _explained(f: Path, rel: str, entry: git.TreeEntry | None, repo: Path, tree: dict, version: str,
-               commit: str) -> str | None:
+def _autotools_input(where: Where) -> bool:
+    """The directory of the file (or the one above, for m4/ and autom4te.cache/) holds configure.ac."""
+    parts = where.path.split("/")[:-1]
+    dirs = ["/".join(parts), "/".join(parts[:-1])]
+    return any(f"{d}/configure.ac".lstrip("/") in where.tree or f"{d}/configure.in".lstrip("/") in where.tree for d in dirs)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a file of the sdist is looked for: a repository, its tree, and the path in it."""
+
+    repo: Path
+    tree: dict[str, git.TreeEntry]
+    path: str
+
+
+class Submodules:
+    """The repository's submodules (mode 160000 entries, their URLs from .gitmodules at the same commit),
+    each fetched at its recorded commit the first time a file of the sdist lies in it."""
+
+    def __init__(self, repo: Path, tree: dict[str, git.TreeEntry], url: str, repos: Path) -> None:
+        self.repo, self.tree, self.url, self.repos = repo, tree, url, repos
+        self.fetched: dict[str, dict[str, git.TreeEntry]] = {}
+        self.repos_by_path: dict[str, Path] = {}
+
+    def find(self, path: str) -> Where | None:
+        parts = path.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            head = "/".join(parts[:i])
+            entry = self.tree.get(head)
+            if entry is not None and entry.mode == "160000":
+                if head not in self.fetched:
+                    url = rules.submodule_url(self._gitmodules(), head, self.url)
+                    if url is None:
+                        raise git.GitError(f"submodule {head} has no URL in .gitmodules")
+                    sub = git.fetch(url, entry.sha, entry.sha, self.repos)
+                    self.fetched[head], self.repos_by_path[head] = git.tree(sub, entry.sha), sub
+                return Where(self.repos_by_path[head], self.fetched[head], "/".join(parts[i:]))
+        return None
+
+    def _gitmodules(self) -> bytes:
+        entry = self.tree.get(".gitmodules")
+        return git.blob(self.repo, entry.sha) if entry is not None else b""
+
+
+# rules that accept a generated file by its generator's name and its sources in the tree, without running the
+# generator: such files are listed in the result's reason as not regenerated
+NOT_REGENERATED = frozenset({"cython-generated-source"})
+
+
+def _explained(f: Path, rel: str, entry: git.TreeEntry | None, where: Where, version: str, commit: str) -> str | None:
     """"" when the file is the tree's byte for byte, the name of the rule that explains it, or None."""
+    repo, tree = where.repo, where.tree
     data = f.read_bytes() if f.is_file() and not f.is_symlink() else b""
     if entry is not None and entry.kind == "blob" and entry.mode != "120000":
         theirs = git.blob(repo, entry.sha)
         if theirs == data:
             return ""
-        if rel.split("/")[-1] == "setup.cfg" and _egg_info_section_only(theirs, data):
+        if rel.split("/")[-1] == "setup.cfg" and rules.egg_info_section_only(theirs, data):
             return "egg-info-setup-cfg"
-        if b"$Format:" in theirs and _export_subst(theirs, data, commit):
+        if b"$Format:" in theirs and rules.export_subst(theirs, data, commit):
             return "export-subst"
         return None
     if entry is not None and entry.mode == "120000":  # a link in the repository, a file in the sdist
-        target = (Path(rel).parent / git.blob(repo, entry.sha).decode("utf-8", "replace")).as_posix()
-        target = _normpath(target)
+        target = _normpath((Path(where.path).parent / git.blob(repo, entry.sha).decode("utf-8", "replace")).as_posix())
         linked = tree.get(target)
         if linked is not None and linked.kind == "blob" and git.blob(repo, linked.sha) == data:
             return "link-stored-as-file"
         return None
     if rel == "PKG-INFO" or re.search(r"(^|/)[^/]+\.egg-info/", rel):
         return "sdist-metadata"
-    if rel.split("/")[-1] == "setup.cfg" and _egg_info_section_only(b"", data):  # markupsafe 3.0.2: only the section
+    if rel.split("/")[-1] == "setup.cfg" and rules.egg_info_section_only(b"", data):  # markupsafe 3.0.2: only the section
         return "egg-info-setup-cfg"
-    if rel.endswith(".py") and (version_file(data, version) or vcs_template(data, version)):
+    if rel.endswith(".py") and (version_file(data, version) or rules.vcs_template(data, version)):
         return "vcs-version-file"
-    if rel.endswith(".pyc") and _bytecode_of_source(f, data):
+    if rel.endswith(".pyc") and rules.bytecode_of_source(f, data):
         return "bytecode-of-source"
+    return _generated(rel, data, where)
+
+
+def _generated(rel: str, data: bytes, where: Where) -> str | None:
+    """A file the sdist step generated from sources the repository holds: a .mo compiled from the .po beside it, a C file Cython
+    wrote from a .pyx of the tree."""
+    if rel.endswith(".mo"):
+        po = where.tree.get(where.path[:-3] + ".po")
+        if po is not None and po.kind == "blob":
+            text = git.blob(where.repo, po.sha).decode("utf-8", "replace")
+            mo = rules.mo_catalog(data)
+            return "compiled-catalog" if mo is not None and mo == rules.po_catalog(text) else None
+    if rel.endswith((".c", ".cpp")) and (found := rules.cython_sources(data)) is not None:
+        base = where.path[: len(where.path) - len(rel)]  # the project's directory in the tree
+        stem = rel.rsplit(".", 1)[0]
+        sources = found[1] or [s for s in (stem + ".pyx", stem + ".py") if base + s in where.tree]
+        if sources and all(base + s in where.tree for s in sources):
+            return "cython-generated-source"
     return None
-
-
-def vcs_template(data: bytes, version: str) -> bool:
-    """A version file as setuptools-scm and hatch-vcs write it (urllib3 2.5.0's src/urllib3/_version.py): only
-    assignments of the release's version, of a version tuple of constants that starts with its release numbers,
-    of `__all__` and a commit id; annotations; `from typing`/`__future__` imports; and a `TYPE_CHECKING` block
-    of typing aliases. A call, any other import or statement: not such a file."""
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError):
-        return False
-    release = [int(p) for p in re.findall(r"\d+", version.split("+")[0])[:3]]
-    found = False
-    for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            continue
-        if isinstance(node, ast.ImportFrom) and node.module in ("typing", "__future__"):
-            continue
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            if all(_typing_only(n) for n in node.body + node.orelse):
-                continue
-            return False
-        if isinstance(node, ast.AnnAssign) and node.value is None and isinstance(node.target, ast.Name):
-            continue
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            value = node.value
-            if isinstance(value, ast.Constant) and value.value == version:
-                found = True
-                continue
-            if isinstance(value, ast.Constant) and (value.value is None or value.value is False or (
-                    isinstance(value.value, str) and re.fullmatch(r"g?[0-9a-f]{7,40}", value.value))):
-                continue  # TYPE_CHECKING = False; a commit id
-            if isinstance(value, ast.Tuple) and all(isinstance(e, ast.Constant) and isinstance(e.value, (int, str))
-                                                    for e in value.elts):
-                numbers = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, int)]
-                if numbers[: len(release)] == release:
-                    continue
-            if isinstance(value, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
-                                                               for e in value.elts):
-                continue  # __all__
-        return False
-    return found
-
-
-def _typing_only(node: ast.stmt) -> bool:
-    if isinstance(node, ast.ImportFrom):
-        return node.module == "typing"
-    if isinstance(node, ast.Assign):
-        allowed = (ast.Assign, ast.Name, ast.Subscript, ast.Attribute, ast.Tuple, ast.Load, ast.Store, ast.BinOp,
-                   ast.BitOr, ast.Constant)
-        return all(isinstance(n, allowed) for n in ast.walk(node))
-    return False
 
 
 def _project_dir(src: Path, repo: Path, tree: dict[str, git.TreeEntry]) -> str:
@@ -279,74 +362,3 @@ def _normpath(path: str) -> str:
     return "/".join(parts)
 
 
-def _egg_info_section_only(theirs: bytes, mine: bytes) -> bool:
-    """setup.cfg is the repository's with egg_info's `[egg_info]` section (tag_build, tag_date) added. The sdist
-    step writes the file anew with configparser (six 1.17.0, requests 2.32.4: `key = value`, tab-indented
-    continuation lines), so both are compared by meaning: the same sections, keys and values."""
-    a, b = _cfg(theirs), _cfg(mine)
-    if a is None or b is None or "egg_info" not in b or "egg_info" in a:
-        return False
-    if set(b["egg_info"]) - {"tag_build", "tag_date", "tag_svn_revision"}:
-        return False
-    del b["egg_info"]
-    return a == b
-
-
-def _cfg(data: bytes) -> dict[str, dict[str, str]] | None:
-    cp = configparser.ConfigParser(interpolation=None, strict=False)
-    cp.optionxform = str  # type: ignore[assignment]
-    try:
-        cp.read_string(data.decode("utf-8", "replace") if data else "")
-    except configparser.Error:
-        return None
-    return {s: {k: " ".join(v.split()) for k, v in cp.items(s, raw=True)} for s in cp.sections()}
-
-
-def _export_subst(theirs: bytes, mine: bytes, commit: str) -> bool:
-    """git archive's export-subst filled the placeholders: every line is the repository's, or one with
-    `$Format:...$` whose filled value names the tag's commit or only refs and dates."""
-    a, b = theirs.decode("utf-8", "replace").splitlines(), mine.decode("utf-8", "replace").splitlines()
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if x == y:
-            continue
-        if "$Format:" not in x:
-            return False
-        head = x.split("$Format:", 1)[0]
-        if not y.startswith(head):
-            return False
-        value = y[len(head):]
-        if re.fullmatch(r"[0-9a-f]{7,40}", value.strip()) and not commit.startswith(value.strip()):
-            return False
-        if re.search(r"[;|&`$]", value):
-            return False
-    return True
-
-
-def _bytecode_of_source(f: Path, data: bytes) -> bool:
-    """A timestamp-or-hash .pyc whose code object is what this interpreter compiles from the .py it is the
-    bytecode of (pyyaml 6.0.2's packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc): only when its magic
-    number is this interpreter's; any other bytecode cannot be checked and differs."""
-    if data[:4] != importlib.util.MAGIC_NUMBER or len(data) < 16:
-        return False
-    m = re.match(r"^(?P<mod>[\w]+)\.[\w-]+\.pyc$", f.name)
-    source = (f.parent.parent / f"{m.group('mod')}.py") if m and f.parent.name == "__pycache__" else None
-    if source is None or not source.is_file():
-        return False
-    try:
-        theirs = marshal.loads(data[16:])
-        mine = compile(source.read_bytes(), str(source), "exec", dont_inherit=True)
-    except (ValueError, EOFError, TypeError, SyntaxError):
-        return False
-    return _same_code(theirs, mine)
-
-
-def _same_code(a, b) -> bool:
-    if type(a) is not type(b) or not hasattr(a, "co_code"):
-        return a == b
-    if a.co_code != b.co_code or a.co_names != b.co_names or a.co_varnames != b.co_varnames:
-        return False
-    if len(a.co_consts) != len(b.co_consts):
-        return False
-    return all(_same_code(x, y) if hasattr(x, "co_code") else x == y for x, y in zip(a.co_consts, b.co_consts))

@@ -55,8 +55,9 @@ def tags(url: str) -> dict[str, str]:
     return out
 
 
-def fetch(url: str, tag: str, commit: str, root: Path) -> Path:
-    """A bare repository holding `commit` (the tag's), fetched once and kept under root by commit."""
+def fetch(url: str, ref: str, commit: str, root: Path) -> Path:
+    """A bare repository holding `commit`, fetched once (`ref`: refs/tags/NAME, or the commit id itself when no
+    tag points to it) and kept under root by commit."""
     repo = root / commit
     if (repo / "HEAD").is_file():
         try:
@@ -66,7 +67,7 @@ def fetch(url: str, tag: str, commit: str, root: Path) -> Path:
             pass
     tmp = root / f".{commit}.{os.getpid()}.{hashlib.sha256(url.encode()).hexdigest()[:8]}"
     _git(["init", "-q", "--bare", str(tmp)])
-    _git(["fetch", "-q", "--depth", "1", url, f"refs/tags/{tag}"], cwd=tmp)
+    _git(["fetch", "-q", "--depth", "1", url, ref], cwd=tmp)
     _git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=tmp)
     try:
         tmp.rename(repo)
