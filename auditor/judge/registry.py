@@ -113,6 +113,10 @@ RULES: tuple[Rule, ...] = (
          "gives a capability (system, socket, dlopen...) is a difference; any other leaves the member partly checked "
          "(another version of the library), not counted as interface-verified",
          "pyyaml 6.0.3 (libyaml: verified); cffi 2.0.0 (libffi), lxml 6.1.1 (libxml2, libxslt: other versions)"),
+    Rule("library-url-hosts", N, "URL strings of a module that links a library statically, on hosts the image's "
+         "copy of that library (or the rebuild) already names (another version names more of its own namespaces: "
+         "W3C's xmldsig URIs). Never for hosts anyone can publish on (github.com, pastebin.com, cloud storage...), "
+         "never for commands", "xmlsec 1.3.14 (libxmlsec1 1.3 in the wheel, 1.2 in the image)"),
     Rule("grafted-library-version", N, "imports the published module takes from a library grafted into the wheel "
          "that the rebuild links too, each exported by the wheel's copy: the publisher built against a newer "
          "version of that library than the image's (functions it only calls when they exist)",

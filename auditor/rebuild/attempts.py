@@ -9,7 +9,7 @@ from pathlib import Path
 from auditor.archives import WheelArchive, read_wheel
 from auditor.errors import UnsafeArchive
 from auditor.judge.diffs import extension_stem
-from auditor.judge.interface import needed_libraries
+from auditor.judge.interface import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.rebuild.build import rebuild
@@ -56,20 +56,8 @@ class Attempts:
     def linked(self, rebuilt: WheelArchive, python: str) -> dict[str, bytes]:
         """The libraries the rebuilt wheel's extension modules link (beyond glibc's and the compiler's), read
         from the build's image: the judge holds a module that links one statically to what it imports."""
-        todo = sorted({n for m in rebuilt.members if extension_stem(m)
-                       for n in needed_libraries(rebuilt.read(m, limit=1 << 27))})
-        found: dict[str, bytes] = {}
-        seen: set[str] = set()
-        while todo and len(seen) < 64:  # and the libraries those need: a static build bundles the whole chain
-            n = todo.pop(0)
-            if n in seen:
-                continue
-            seen.add(n)
-            data = self.ctx.sandbox.library(python, n)
-            if data is not None:
-                found[n] = data
-                todo += needed_libraries(data)
-        return found
+        names = {n for m in rebuilt.members if extension_stem(m) for n in needed_libraries(rebuilt.read(m, limit=1 << 27))}
+        return library_closure(names, lambda n: self.ctx.sandbox.library(python, n))
 
     def outcomes(self) -> list[dict]:
         return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
