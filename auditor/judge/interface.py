@@ -13,17 +13,19 @@ one line naming what the published module adds.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from auditor.judge.elf import (GLIBC_MERGED, SYSTEM_LIBRARIES, Interface, grafted_libraries, is_elf, is_shared_object,
+                               library_closure, needed_in_wheel, needed_libraries, read_interface, unneeded_graft)
 from auditor.judge.registry import check_rules
 
-_MAX = 1 << 27  # an extension module larger than 128 MiB is not read
+__all__ = ["GLIBC_MERGED", "SYSTEM_LIBRARIES", "Interface", "InterfaceCheck", "check_member", "compare",
+           "grafted_libraries", "is_elf", "is_shared_object", "library_closure", "needed_in_wheel",
+           "needed_libraries", "read_interface", "unneeded_graft"]
 
-# glibc 2.34 merged these into libc.so.6: an older glibc's build needs them, a newer one's does not
-GLIBC_MERGED = frozenset({"libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1", "libanl.so.1"})
+
 # symbols a compiler emits or not by version, optimization level and defaults (inlined or called, weak
 # runtime hooks): importing one of them gives a module no new capability
 COMPILER_RUNTIME = frozenset({
@@ -44,8 +46,6 @@ COMPILER_BUILTINS = frozenset({
     "realloc", "free", "mempcpy", "stpcpy", "strdup", "__rawmemchr", "rawmemchr", "__isinf", "__isnan",
     "__isinff", "__isnanf", "__finite", "__finitef", "isinf", "isnan", "__memcpy_chk", "__memset_chk",
 })
-# the libraries every Linux module may name (glibc's own): what it imports from them is compared by symbol
-SYSTEM_LIBRARIES = frozenset({"libc.so.6", "libm.so.6", "libgcc_s.so.1", "libstdc++.so.6"})
 # calls that give a module a capability its rebuild lacks: said by name when added
 CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fork|vfork|clone|socket|connect|bind|"
                           r"listen|accept4?|send(to|msg)?|recv(from|msg)?|getaddrinfo|gethostbyname\w*|dlopen|dlsym|"
@@ -67,18 +67,6 @@ _BUILD_PATH = re.compile(rb"^(?:/tmp/|/project/|/io/|/home/runner/|/build/|/src/
                          rb"/root/|/github/|/Users/runner/|C:\\\\)")
 
 
-@dataclass(frozen=True)
-class Interface:
-    imports: frozenset[tuple[str, str]]  # (symbol, version or "")
-    exports: frozenset[str]
-    needed: tuple[str, ...]
-    runpath: tuple[str, ...]  # RPATH and RUNPATH entries
-    constructors: int  # .init_array entries, plus DT_INIT
-    destructors: int  # .fini_array entries, plus DT_FINI
-    execstack: bool
-    strings: frozenset[bytes]
-
-
 @dataclass
 class InterfaceCheck:
     """The published module against the rebuild's: what it adds (each a difference), the named rules that
@@ -89,86 +77,6 @@ class InterfaceCheck:
     rules: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     unverified: bool = False  # a statically linked library leaves part of the interface unchecked
-
-
-def is_elf(data: bytes) -> bool:
-    return data[:4] == b"\x7fELF"
-
-
-def read_interface(data: bytes) -> Interface | None:
-    """The module's interface, or None when it is no ELF file this parser can read."""
-    if not is_elf(data) or len(data) > _MAX:
-        return None
-    try:
-        from elftools.common.exceptions import ELFError
-        from elftools.elf.elffile import ELFFile
-    except ImportError:  # pragma: no cover - a dependency of the package
-        return None
-    try:
-        elf = ELFFile(io.BytesIO(data))
-        return _read(elf)
-    except (ELFError, ValueError, KeyError, IndexError, AttributeError, AssertionError, OSError, TypeError):
-        return None
-    except Exception:  # a malformed module must not stop the audit: it is said as unreadable
-        return None
-
-
-def _read(elf) -> Interface:
-    versions = _needed_versions(elf)
-    versym = elf.get_section_by_name(".gnu.version")
-    imports, exports = set(), set()
-    dynsym = elf.get_section_by_name(".dynsym")
-    if dynsym is not None:
-        for i, sym in enumerate(dynsym.iter_symbols()):
-            if i == 0 or not sym.name:
-                continue
-            ver = ""
-            if versym is not None and i < versym.num_symbols():
-                ndx = versym.get_symbol(i)["ndx"]
-                ver = versions.get(ndx, "") if isinstance(ndx, int) else ""
-            if sym["st_shndx"] == "SHN_UNDEF":
-                imports.add((sym.name, ver))
-            elif sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and sym["st_other"]["visibility"] in (
-                    "STV_DEFAULT", "STV_PROTECTED"):
-                exports.add(sym.name)
-    needed, runpath, constructors, destructors = [], [], 0, 0
-    dynamic = elf.get_section_by_name(".dynamic")
-    if dynamic is not None:
-        for tag in dynamic.iter_tags():
-            t = tag.entry.d_tag
-            if t == "DT_NEEDED":
-                needed.append(tag.needed)
-            elif t == "DT_RPATH":
-                runpath += tag.rpath.split(":")
-            elif t == "DT_RUNPATH":
-                runpath += tag.runpath.split(":")
-            elif t == "DT_INIT":
-                constructors += 1
-            elif t == "DT_FINI":
-                destructors += 1
-            elif t == "DT_INIT_ARRAYSZ":
-                constructors += tag.entry.d_val // 8
-            elif t == "DT_FINI_ARRAYSZ":
-                destructors += tag.entry.d_val // 8
-    execstack = any(seg["p_type"] == "PT_GNU_STACK" and seg["p_flags"] & 1 for seg in elf.iter_segments())
-    strings: set[bytes] = set()
-    for name in (".rodata", ".data.rel.ro", ".data"):
-        sec = elf.get_section_by_name(name)
-        if sec is not None and sec["sh_type"] != "SHT_NOBITS" and sec["sh_size"] < _MAX:
-            strings |= set(re.findall(rb"[\x20-\x7e]{6,}", sec.data()))
-    return Interface(frozenset(imports), frozenset(exports), tuple(needed), tuple(runpath), constructors, destructors,
-                     execstack, frozenset(strings))
-
-
-def _needed_versions(elf) -> dict[int, str]:
-    out: dict[int, str] = {}
-    sec = elf.get_section_by_name(".gnu.version_r")
-    if sec is None:
-        return out
-    for _, auxes in sec.iter_versions():
-        for aux in auxes:
-            out[aux["vna_other"]] = aux.name
-    return out
 
 
 # glibc before 2.33 exported the stat family through these wrappers (and 64-bit names on 32-bit offsets): a
@@ -273,12 +181,24 @@ def _grafted_exports(pub: Interface, reb: Interface, grafted: Mapping[str, Inter
 
 def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, static: tuple[list[str], int] | None,
                      lib: Interface | None, grafted: Mapping[str, tuple[str, bool]] | None = None) -> None:
+    """The published module's imports the rebuild's do not explain: the toolchain's variations set aside by
+    their rules, then a statically linked library's or the grafted libraries' imports; what stays is added."""
+    added, rest = _toolchain_imports(pub, reb, out)
+    if static:
+        added += _static_imports([n for n, _ in rest], static, lib, out)
+    else:
+        rest = _grafted_imports(rest, grafted or {}, out)
+        added += [f"imports {n}" + (f"@{v}" if v else "") for n, v in rest]
+    out.adds += added
+
+
+def _toolchain_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> tuple[list[str], list[tuple[str, str]]]:
+    """(imports of another version than the rebuild's, said as added; imports the rebuild lacks that no
+    toolchain rule explains), the rules that explained the others added to `out`."""
     reb_names = {_canonical(n) for n, _ in reb.imports}
     pub_names = {_canonical(n) for n, _ in pub.imports}
     added: list[str] = []
-    static_extra: list[str] = []
-    others: list[tuple[str, str]] = []
-    optional: dict[str, int] = {}
+    rest: list[tuple[str, str]] = []
     for name, version in sorted(pub.imports):
         base = _canonical(name)
         if base in reb_names:
@@ -291,68 +211,81 @@ def _compare_imports(pub: Interface, reb: Interface, out: InterfaceCheck, static
                 else:
                     added.append(f"imports {name}@{version}")
             continue
-        if base in COMPILER_RUNTIME or name in COMPILER_RUNTIME:
-            out.rules.add("compiler-runtime")
-            continue
-        if base in COMPILER_BUILTINS and not CAPABILITIES.match(base):
-            out.rules.add("compiler-builtins")
-            continue
-        if name == "syscall" and "getrandom" in reb_names and "getrandom" not in pub_names:
-            # glibc < 2.25 has no getrandom(): code built against it calls syscall(SYS_getrandom) instead
-            out.rules.add("getrandom-fallback")
-            continue
-        if name.startswith(("Py", "_Py")) and not CAPABILITIES.match(name):
-            out.rules.add("python-c-api")  # Cython and other generators call other API functions by version
-            continue
-        if version.startswith(("GLIBCXX_", "CXXABI_")) or (not version and name.startswith("_Z")):
-            out.rules.add("cxx-runtime")  # libstdc++'s inline and out-of-line functions vary by compiler version
-            continue
-        if static:
-            static_extra.append(name)  # said below, with the library it comes from
-            continue
-        if grafted and name in grafted:
-            library, linked = grafted[name]
-            # shapely 2.1.2: built against a newer GEOS than Debian's, it calls functions the image's lacks;
-            # pillow 12.1.0: built with libtiff, openjpeg and xcb, whose -dev packages the image lacks
-            if linked:
-                out.rules.add("grafted-library-version")
-            else:
-                out.rules.add("optional-library")
-                optional.setdefault(library, 0)
-                optional[library] += 1
-            continue
-        others.append((name, version))
-    if optional:  # the module holds code the rebuild compiled out: its other added imports come from that code
-        out.notes.append("built with libraries the image lacks (grafted into the wheel): "
-                         + ", ".join(f"{lib_} ({n} import(s))" for lib_, n in sorted(optional.items())))
-        rest = [n for n, _ in others if not CAPABILITIES.match(_canonical(n))]
-        if rest:
-            out.notes.append(f"{len(rest)} other import(s) from the code those libraries switch on: {', '.join(rest[:8])}")
-            out.unverified = True
-        others = [(n, v) for n, v in others if CAPABILITIES.match(_canonical(n))]
-    added += [f"imports {n}" + (f"@{v}" if v else "") for n, v in others]
-    if static:
-        libs, extra = static
-        out.rules.add("static-library")
-        if lib is None:
-            out.notes.append(f"links {', '.join(libs)} statically (defines the {extra} symbol(s) the rebuild imports "
-                             "from it); its other imports are not checked against that library"
-                             + (f": {', '.join(static_extra[:8])}" if static_extra else ""))
-            out.unverified = True
+        rule = _toolchain_rule(name, base, version, reb_names, pub_names)
+        if rule:
+            out.rules.add(rule)
         else:
-            # the image's copy of the library is seldom the version the publisher linked in (lxml 6.1.1 bundles
-            # a newer libxml2 than Debian's; cffi its own libffi): an import neither explains is a difference
-            # when it gives a capability (system, socket, dlopen...), otherwise it leaves the member partly checked
-            theirs = {_canonical(n) for n, _ in lib.imports}
-            unexplained = [n for n in static_extra if _canonical(n) not in theirs]
-            risky = [n for n in unexplained if CAPABILITIES.match(_canonical(n))]
-            added += [f"imports {n}, which neither the rebuild nor {', '.join(libs)} imports" for n in risky]
-            rest = [n for n in unexplained if n not in risky]
-            out.notes.append(f"links {', '.join(libs)} statically: {len(static_extra) - len(unexplained)} other "
-                             "import(s) are that library's own (read from the build's image)"
-                             + (f"; {len(rest)} are not (another version of it?): {', '.join(rest[:8])}" if rest else ""))
-            out.unverified = bool(rest)
-    out.adds += added
+            rest.append((name, version))
+    return added, rest
+
+
+def _toolchain_rule(name: str, base: str, version: str, reb_names: set[str], pub_names: set[str]) -> str | None:
+    """The rule under which a compiler, C library or code generator imports `name` on one side only, if any."""
+    if base in COMPILER_RUNTIME or name in COMPILER_RUNTIME:
+        return "compiler-runtime"
+    if base in COMPILER_BUILTINS and not CAPABILITIES.match(base):
+        return "compiler-builtins"
+    if name == "syscall" and "getrandom" in reb_names and "getrandom" not in pub_names:
+        # glibc < 2.25 has no getrandom(): code built against it calls syscall(SYS_getrandom) instead
+        return "getrandom-fallback"
+    if name.startswith(("Py", "_Py")) and not CAPABILITIES.match(name):
+        return "python-c-api"  # Cython and other generators call other API functions by version
+    if version.startswith(("GLIBCXX_", "CXXABI_")) or (not version and name.startswith("_Z")):
+        return "cxx-runtime"  # libstdc++'s inline and out-of-line functions vary by compiler version
+    return None
+
+
+def _grafted_imports(rest: list[tuple[str, str]], grafted: Mapping[str, tuple[str, bool]],
+                     out: InterfaceCheck) -> list[tuple[str, str]]:
+    """Imports a library grafted into the wheel exports: shapely 2.1.2, built against a newer GEOS than
+    Debian's, calls functions the image's lacks (grafted-library-version); pillow 12.1.0, built with libtiff,
+    openjpeg and xcb, whose -dev packages the image lacks (optional-library): the module then holds code the
+    rebuild compiled out, and its other added imports, unless they give a capability, are said, not judged."""
+    optional: dict[str, int] = {}
+    left = []
+    for name, version in rest:
+        if name not in grafted:
+            left.append((name, version))
+            continue
+        library, linked = grafted[name]
+        out.rules.add("grafted-library-version" if linked else "optional-library")
+        if not linked:
+            optional[library] = optional.get(library, 0) + 1
+    if not optional:
+        return left
+    out.notes.append("built with libraries the image lacks (grafted into the wheel): "
+                     + ", ".join(f"{lib_} ({n} import(s))" for lib_, n in sorted(optional.items())))
+    plain = [n for n, _ in left if not CAPABILITIES.match(_canonical(n))]
+    if plain:
+        out.notes.append(f"{len(plain)} other import(s) from the code those libraries switch on: {', '.join(plain[:8])}")
+        out.unverified = True
+    return [(n, v) for n, v in left if CAPABILITIES.match(_canonical(n))]
+
+
+def _static_imports(extra: list[str], static: tuple[list[str], int], lib: Interface | None,
+                    out: InterfaceCheck) -> list[str]:
+    """The imports left when the module links `static`'s libraries in: held to what those libraries (read from
+    the build's image) import. Returns the added ones (a capability neither side explains)."""
+    libs, defined = static
+    out.rules.add("static-library")
+    if lib is None:
+        out.notes.append(f"links {', '.join(libs)} statically (defines the {defined} symbol(s) the rebuild imports "
+                         "from it); its other imports are not checked against that library"
+                         + (f": {', '.join(extra[:8])}" if extra else ""))
+        out.unverified = True
+        return []
+    # the image's copy of the library is seldom the version the publisher linked in (lxml 6.1.1 bundles a
+    # newer libxml2 than Debian's; cffi its own libffi): an import neither explains is a difference when it
+    # gives a capability (system, socket, dlopen...), otherwise it leaves the member partly checked
+    theirs = {_canonical(n) for n, _ in lib.imports}
+    unexplained = [n for n in extra if _canonical(n) not in theirs]
+    risky = [n for n in unexplained if CAPABILITIES.match(_canonical(n))]
+    rest = [n for n in unexplained if n not in risky]
+    out.notes.append(f"links {', '.join(libs)} statically: {len(extra) - len(unexplained)} other "
+                     "import(s) are that library's own (read from the build's image)"
+                     + (f"; {len(rest)} are not (another version of it?): {', '.join(rest[:8])}" if rest else ""))
+    out.unverified = bool(rest)
+    return [f"imports {n}, which neither the rebuild nor {', '.join(libs)} imports" for n in risky]
 
 
 def _statically_linked(pub: Interface, reb: Interface) -> tuple[list[str], int] | None:
@@ -441,70 +374,3 @@ def check_member(pub_data: bytes, reb_data: bytes, wheel_members,
     return compare(a, b, set(wheel_members), libs, grafts)
 
 
-def needed_libraries(data: bytes) -> list[str]:
-    """The libraries a rebuilt module needs that are not glibc's or the compiler's: what the build's image
-    must hand the judge for the static-library rule."""
-    i = read_interface(data)
-    return [n for n in i.needed if n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED] if i else []
-
-
-def library_closure(names: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, bytes]:
-    """The libraries `names` (DT_NEEDED names) and the ones they need in turn, by name, as `read(name)` gives
-    them (the build image's copies; None when it has none): a static build bundles the whole chain."""
-    todo, found, seen = sorted(set(names)), {}, set[str]()
-    while todo and len(seen) < 64:
-        n = todo.pop(0)
-        if n in seen:
-            continue
-        seen.add(n)
-        data = read(n)
-        if data is not None:
-            found[n] = data
-            todo += needed_libraries(data)
-    return found
-
-
-_SHARED_OBJECT = re.compile(r"\.so(\.[\w.]+)?$")
-
-
-def is_shared_object(name: str) -> bool:
-    """A member named as an ELF shared object (a module's .so, a grafted libfoo-1a2b3c4d.so.1)."""
-    return _SHARED_OBJECT.search(name) is not None
-
-
-def needed_in_wheel(wa) -> frozenset[str] | None:
-    """Every library an ELF member of the wheel (its modules and grafted libraries) names in DT_NEEDED, or
-    None when a compiled member is no ELF file this parser reads (then nothing can be said). Read once per
-    archive (kept on it)."""
-    if "_auditor_needed" not in vars(wa):
-        vars(wa)["_auditor_needed"] = _needed_in_wheel(wa)
-    return vars(wa)["_auditor_needed"]
-
-
-def _needed_in_wheel(wa) -> frozenset[str] | None:
-    found: set[str] = set()
-    for name, member in wa.members.items():
-        if member.is_dir or not is_shared_object(name):
-            continue
-        i = read_interface(wa.read(name, limit=_MAX))
-        if i is None:
-            return None
-        found |= set(i.needed)
-    return frozenset(found)
-
-
-def unneeded_graft(wa, name: str) -> bool:
-    """A library auditwheel grafted into NAME.libs/ that no module or library of the wheel needs: nothing
-    explains why it is there (a grafted library is only ever copied in because something links it)."""
-    needed = needed_in_wheel(wa)
-    return needed is not None and name.rsplit("/", 1)[-1] not in needed
-
-
-def grafted_libraries(wa) -> dict[str, bytes]:
-    """The libraries auditwheel grafted into the wheel (NAME.libs/), by file name (what modules name in
-    DT_NEEDED). Read once per archive (kept on it)."""
-    if "_auditor_grafted" not in vars(wa):
-        vars(wa)["_auditor_grafted"] = {
-            name.rsplit("/", 1)[-1]: wa.read(name, limit=_MAX) for name, m in wa.members.items()
-            if not m.is_dir and ".libs/" in name and is_shared_object(name)}
-    return vars(wa)["_auditor_grafted"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from auditor.archives import WheelArchive, read_wheel
 from auditor.errors import UnsafeArchive
 from auditor.judge.diffs import extension_stem
-from auditor.judge.interface import library_closure, needed_libraries
+from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.rebuild.build import rebuild

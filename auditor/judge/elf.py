@@ -1,0 +1,180 @@
+"""An ELF extension module's interface, read with pyelftools (a pure-Python parser: no native code parses an
+untrusted binary in the auditor's process): the dynamic symbols it imports (name and version) and exports,
+the libraries it needs, RPATH/RUNPATH, constructors and destructors, an executable stack and the printable
+strings of its read-only data; and the libraries around it (the wheel's grafted ones, the image's). What the
+judge makes of them is judge/interface.py."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+_MAX = 1 << 27  # an extension module larger than 128 MiB is not read
+
+# glibc 2.34 merged these into libc.so.6: an older glibc's build needs them, a newer one's does not
+GLIBC_MERGED = frozenset({"libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1", "libanl.so.1"})
+# the libraries every Linux module may name (glibc's own): what it imports from them is compared by symbol
+SYSTEM_LIBRARIES = frozenset({"libc.so.6", "libm.so.6", "libgcc_s.so.1", "libstdc++.so.6"})
+
+
+@dataclass(frozen=True)
+class Interface:
+    imports: frozenset[tuple[str, str]]  # (symbol, version or "")
+    exports: frozenset[str]
+    needed: tuple[str, ...]
+    runpath: tuple[str, ...]  # RPATH and RUNPATH entries
+    constructors: int  # .init_array entries, plus DT_INIT
+    destructors: int  # .fini_array entries, plus DT_FINI
+    execstack: bool
+    strings: frozenset[bytes]
+
+
+def is_elf(data: bytes) -> bool:
+    return data[:4] == b"\x7fELF"
+
+
+def read_interface(data: bytes) -> Interface | None:
+    """The module's interface, or None when it is no ELF file this parser can read."""
+    if not is_elf(data) or len(data) > _MAX:
+        return None
+    try:
+        from elftools.common.exceptions import ELFError
+        from elftools.elf.elffile import ELFFile
+    except ImportError:  # pragma: no cover - a dependency of the package
+        return None
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        return _read(elf)
+    except (ELFError, ValueError, KeyError, IndexError, AttributeError, AssertionError, OSError, TypeError):
+        return None
+    except Exception:  # a malformed module must not stop the audit: it is said as unreadable
+        return None
+
+
+def _read(elf) -> Interface:
+    versions = _needed_versions(elf)
+    versym = elf.get_section_by_name(".gnu.version")
+    imports, exports = set(), set()
+    dynsym = elf.get_section_by_name(".dynsym")
+    if dynsym is not None:
+        for i, sym in enumerate(dynsym.iter_symbols()):
+            if i == 0 or not sym.name:
+                continue
+            ver = ""
+            if versym is not None and i < versym.num_symbols():
+                ndx = versym.get_symbol(i)["ndx"]
+                ver = versions.get(ndx, "") if isinstance(ndx, int) else ""
+            if sym["st_shndx"] == "SHN_UNDEF":
+                imports.add((sym.name, ver))
+            elif sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and sym["st_other"]["visibility"] in (
+                    "STV_DEFAULT", "STV_PROTECTED"):
+                exports.add(sym.name)
+    needed, runpath, constructors, destructors = [], [], 0, 0
+    dynamic = elf.get_section_by_name(".dynamic")
+    if dynamic is not None:
+        for tag in dynamic.iter_tags():
+            t = tag.entry.d_tag
+            if t == "DT_NEEDED":
+                needed.append(tag.needed)
+            elif t == "DT_RPATH":
+                runpath += tag.rpath.split(":")
+            elif t == "DT_RUNPATH":
+                runpath += tag.runpath.split(":")
+            elif t == "DT_INIT":
+                constructors += 1
+            elif t == "DT_FINI":
+                destructors += 1
+            elif t == "DT_INIT_ARRAYSZ":
+                constructors += tag.entry.d_val // 8
+            elif t == "DT_FINI_ARRAYSZ":
+                destructors += tag.entry.d_val // 8
+    execstack = any(seg["p_type"] == "PT_GNU_STACK" and seg["p_flags"] & 1 for seg in elf.iter_segments())
+    strings: set[bytes] = set()
+    for name in (".rodata", ".data.rel.ro", ".data"):
+        sec = elf.get_section_by_name(name)
+        if sec is not None and sec["sh_type"] != "SHT_NOBITS" and sec["sh_size"] < _MAX:
+            strings |= set(re.findall(rb"[\x20-\x7e]{6,}", sec.data()))
+    return Interface(frozenset(imports), frozenset(exports), tuple(needed), tuple(runpath), constructors, destructors,
+                     execstack, frozenset(strings))
+
+
+def _needed_versions(elf) -> dict[int, str]:
+    out: dict[int, str] = {}
+    sec = elf.get_section_by_name(".gnu.version_r")
+    if sec is None:
+        return out
+    for _, auxes in sec.iter_versions():
+        for aux in auxes:
+            out[aux["vna_other"]] = aux.name
+    return out
+
+
+def needed_libraries(data: bytes) -> list[str]:
+    """The libraries a rebuilt module needs that are not glibc's or the compiler's: what the build's image
+    must hand the judge for the static-library rule."""
+    i = read_interface(data)
+    return [n for n in i.needed if n not in SYSTEM_LIBRARIES and n not in GLIBC_MERGED] if i else []
+
+
+def library_closure(names: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, bytes]:
+    """The libraries `names` (DT_NEEDED names) and the ones they need in turn, by name, as `read(name)` gives
+    them (the build image's copies; None when it has none): a static build bundles the whole chain."""
+    todo, found, seen = sorted(set(names)), {}, set[str]()
+    while todo and len(seen) < 64:
+        n = todo.pop(0)
+        if n in seen:
+            continue
+        seen.add(n)
+        data = read(n)
+        if data is not None:
+            found[n] = data
+            todo += needed_libraries(data)
+    return found
+
+
+_SHARED_OBJECT = re.compile(r"\.so(\.[\w.]+)?$")
+
+
+def is_shared_object(name: str) -> bool:
+    """A member named as an ELF shared object (a module's .so, a grafted libfoo-1a2b3c4d.so.1)."""
+    return _SHARED_OBJECT.search(name) is not None
+
+
+def needed_in_wheel(wa) -> frozenset[str] | None:
+    """Every library an ELF member of the wheel (its modules and grafted libraries) names in DT_NEEDED, or
+    None when a compiled member is no ELF file this parser reads (then nothing can be said). Read once per
+    archive (kept on it)."""
+    if "_auditor_needed" not in vars(wa):
+        vars(wa)["_auditor_needed"] = _needed_in_wheel(wa)
+    return vars(wa)["_auditor_needed"]
+
+
+def _needed_in_wheel(wa) -> frozenset[str] | None:
+    found: set[str] = set()
+    for name, member in wa.members.items():
+        if member.is_dir or not is_shared_object(name):
+            continue
+        i = read_interface(wa.read(name, limit=_MAX))
+        if i is None:
+            return None
+        found |= set(i.needed)
+    return frozenset(found)
+
+
+def unneeded_graft(wa, name: str) -> bool:
+    """A library auditwheel grafted into NAME.libs/ that no module or library of the wheel needs: nothing
+    explains why it is there (a grafted library is only ever copied in because something links it)."""
+    needed = needed_in_wheel(wa)
+    return needed is not None and name.rsplit("/", 1)[-1] not in needed
+
+
+def grafted_libraries(wa) -> dict[str, bytes]:
+    """The libraries auditwheel grafted into the wheel (NAME.libs/), by file name (what modules name in
+    DT_NEEDED). Read once per archive (kept on it)."""
+    if "_auditor_grafted" not in vars(wa):
+        vars(wa)["_auditor_grafted"] = {
+            name.rsplit("/", 1)[-1]: wa.read(name, limit=_MAX) for name, m in wa.members.items()
+            if not m.is_dir and ".libs/" in name and is_shared_object(name)}
+    return vars(wa)["_auditor_grafted"]
