@@ -33,86 +33,14 @@ OTHERS_SCORED = 8  # other platforms' wheels that score each build of their conf
 
 def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
                 rel: LockedRelease, result: PackageResult) -> None:
-    ordered = sorted(plans.values(), key=lambda p: str(p[0].cutoff))
-    sources = extension_sources(src)  # what can account for a compiled module not built here
-    setup_py = _setup_py(src)  # what can account for another platform's extras
-    built: dict[tuple, Rebuilt] = {}  # build requirements -> the rebuild kept
-    pending: list = []  # diffoscope jobs, run once per distinct finding at the end
-    failed: dict[tuple, str] = {}  # build requirements -> why their build failed (it fails the same way again)
-    over: list = []  # members of configurations past MAX_PLANS or the release's time budget
-    n = 0
-    budget = ctx.opts.release_budget
-    started = time.monotonic()
-
-    def out_of_time() -> bool:
-        if budget and time.monotonic() - started > budget:
-            if not result.budget_hit:
-                result.budget_hit = True
-                result.notes.append(f"the release's time budget ({budget:.0f} s, --release-budget) was hit: "
-                                       "no more builds; the remaining wheels are compared with a rebuild already made")
-            return True
-        return False
-
-    for plan, notes, members in ordered:
-        reqs = tuple(plan.requires)
-        if reqs in failed:
-            for entry, _, path, _ in members:
-                entry.set(verdict=Verdict.FAILED.value, reason=failed[reqs])
-                sources_instead(entry, path, src)
-            continue
-        if n >= MAX_PLANS or out_of_time():
-            over += members
-            continue
-        best = rebuild_and_compare(plan, notes, members, src, ctx, index_url, work, rel, n, result, pending, sources)
-        n += 1
-        if best is None:
-            failed[reqs] = result.builds[-1].reason or "rebuild failed"
-        elif reqs not in built or any(binary for *_, binary in members):
-            built[reqs] = best
-    for entry, wa, path, binary in over:
-        # past MAX_PLANS: compared with the rebuild of another configuration (other timestamps), said so
-        rebuilt = next(iter(built.values()), None)
-        if rebuilt is None:
-            why = "the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} build configurations"
-            entry.set(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
-            sources_instead(entry, path, src)
-            continue
-        digest = ctx.cache.put_file(rebuilt[0])[0]
-        if binary:  # perhaps another interpreter's build: its extension modules are matched by name
-            fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources, setup_py)
-        else:
-            fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, sources)
-        entry.set(**fields,
-                  notes=(entry.notes or []) + [f"compared with a rebuild of another configuration ({rebuilt[2]}): "
-                         + ("the release's time budget was hit" if result.budget_hit else f"more than {MAX_PLANS} needed")])
-    for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
-        if config in built or config in failed or n >= MAX_PLANS or out_of_time():
-            continue
-        # No wheel this sandbox can build was made with this configuration: build one to compare with.
-        notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with {plan.generator or 'this configuration'}"]
-        best = rebuild_and_compare(plan, notes, [], src, ctx, index_url, work, rel, n, result, pending, sources,
-                                   others=group, setup_py=setup_py)
-        n += 1
-        if best is not None:
-            built[config] = best
-        else:
-            failed[config] = (result.builds[-1].reason if result.builds else None) or "rebuild failed"
-    fallback = next(iter(built.values()), None)
-    for config, (plan, _, group) in others.items():
-        rebuilt = built.get(config, fallback)
-        for entry, wa, path in group:
-            if rebuilt is None:
-                why = failed.get(config) or next(iter(failed.values()), None) or ("the release's time budget was hit" if result.budget_hit
-                                                            else "no configuration of this release was rebuilt")
-                entry.set(**sources_fields(path, src, entry.filename, why))
-                continue
-            fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], sources, setup_py)
-            entry.set(**fields)
-            if cmp.differences:
-                pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
-            if config not in built:
-                entry.notes = (entry.notes or []) + [
-                    f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+    """Every wheel of the release judged: its own configuration's rebuilds first (earliest cutoff first), the
+    wheels past MAX_PLANS or the time budget against a rebuild already made, then the other platforms' wheels
+    against a rebuild of their configuration; then the judge's follow-up passes and diffoscope."""
+    run = _Release(src, ctx, index_url, work, rel, result)
+    run.own_configurations(sorted(plans.values(), key=lambda p: str(p[0].cutoff)))
+    run.past_the_limit()
+    run.other_configurations(others)
+    run.compare_other_platforms(others)
     every = list(plans.values()) + list(others.values())
     for plan, _, items in every:
         _name_foreign_builder(plan, [item[0] for item in items])
@@ -121,7 +49,111 @@ def rebuild_all(plans: Groups, others: Groups, src: Path, ctx: Context, index_ur
     name_description_source([(item[0], item[1]) for _, _, items in every for item in items], src)
     restate_causes(entries)
     ctx.stage(result, "diffoscope")
-    run_diffoscope(pending, ctx)
+    run_diffoscope(run.pending, ctx)
+
+
+class _Release:
+    """The builds of one release and what they left: the rebuild kept per configuration, why a configuration
+    failed (it fails the same way again), the wheels past the limits, the diffoscope jobs for the end."""
+
+    def __init__(self, src: Path, ctx: Context, index_url: str, work: Path, rel: LockedRelease,
+                 result: PackageResult) -> None:
+        self.src, self.ctx, self.index_url, self.work, self.rel, self.result = src, ctx, index_url, work, rel, result
+        self.sources = extension_sources(src)  # what can account for a compiled module not built here
+        self.setup_py = _setup_py(src)  # what can account for another platform's extras
+        self.built: dict[tuple, Rebuilt] = {}  # build requirements (or configuration) -> the rebuild kept
+        self.failed: dict[tuple, str] = {}  # build requirements (or configuration) -> why its build failed
+        self.pending: list = []  # diffoscope jobs, run once per distinct finding at the end
+        self.over: list = []  # members of configurations past MAX_PLANS or the release's time budget
+        self.n = 0
+        self.budget = ctx.opts.release_budget
+        self.started = time.monotonic()
+
+    def out_of_time(self) -> bool:
+        if self.budget and time.monotonic() - self.started > self.budget:
+            if not self.result.budget_hit:
+                self.result.budget_hit = True
+                self.result.notes.append(f"the release's time budget ({self.budget:.0f} s, --release-budget) was hit: "
+                                         "no more builds; the remaining wheels are compared with a rebuild already made")
+            return True
+        return False
+
+    def _build(self, plan: BuildPlan, notes, members, **others) -> Rebuilt | None:
+        best = rebuild_and_compare(plan, notes, members, self.src, self.ctx, self.index_url, self.work, self.rel,
+                                   self.n, self.result, self.pending, self.sources, **others)
+        self.n += 1
+        return best
+
+    def own_configurations(self, ordered: list) -> None:
+        """The wheels this sandbox can build, one configuration at a time."""
+        for plan, notes, members in ordered:
+            reqs = tuple(plan.requires)
+            if reqs in self.failed:
+                for entry, _, path, _ in members:
+                    entry.set(verdict=Verdict.FAILED.value, reason=self.failed[reqs])
+                    sources_instead(entry, path, self.src)
+                continue
+            if self.n >= MAX_PLANS or self.out_of_time():
+                self.over += members
+                continue
+            best = self._build(plan, notes, members)
+            if best is None:
+                self.failed[reqs] = self.result.builds[-1].reason or "rebuild failed"
+            elif reqs not in self.built or any(binary for *_, binary in members):
+                self.built[reqs] = best
+
+    def past_the_limit(self) -> None:
+        """Past MAX_PLANS or the budget: compared with the rebuild of another configuration, said so."""
+        budget_hit = self.result.budget_hit
+        for entry, wa, path, binary in self.over:
+            rebuilt = next(iter(self.built.values()), None)
+            if rebuilt is None:
+                why = "the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} build configurations"
+                entry.set(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
+                sources_instead(entry, path, self.src)
+                continue
+            digest = self.ctx.cache.put_file(rebuilt[0])[0]
+            if binary:  # perhaps another interpreter's build: its extension modules are matched by name
+                fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+            else:
+                fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, self.sources)
+            entry.set(**fields,
+                      notes=(entry.notes or []) + [f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                             + ("the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} needed")])
+
+    def other_configurations(self, others: Groups) -> None:
+        """No wheel this sandbox can build was made with such a configuration: build one to compare with."""
+        for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
+            if config in self.built or config in self.failed or self.n >= MAX_PLANS or self.out_of_time():
+                continue
+            notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with "
+                             f"{plan.generator or 'this configuration'}"]
+            best = self._build(plan, notes, [], others=group, setup_py=self.setup_py)
+            if best is not None:
+                self.built[config] = best
+            else:
+                self.failed[config] = (self.result.builds[-1].reason if self.result.builds else None) or "rebuild failed"
+
+    def compare_other_platforms(self, others: Groups) -> None:
+        """Each other platform's wheel against its configuration's rebuild, else any rebuild made, else the
+        sources check."""
+        fallback = next(iter(self.built.values()), None)
+        for config, (plan, _, group) in others.items():
+            rebuilt = self.built.get(config, fallback)
+            for entry, wa, path in group:
+                if rebuilt is None:
+                    why = self.failed.get(config) or next(iter(self.failed.values()), None) or (
+                        "the release's time budget was hit" if self.result.budget_hit
+                        else "no configuration of this release was rebuilt")
+                    entry.set(**sources_fields(path, self.src, entry.filename, why))
+                    continue
+                fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+                entry.set(**fields)
+                if cmp.differences:
+                    self.pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
+                if config not in self.built:
+                    entry.notes = (entry.notes or []) + [
+                        f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
 
 
 def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
