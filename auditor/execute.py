@@ -131,8 +131,8 @@ def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list
     return None, "every interpreter (the lock does not say which Python it was made for)"
 
 
-def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
-    report_dir, quiet = s.report_dir, s.quiet
+def _check_settings(s: RunSettings) -> None:
+    """Bad options end the run before anything starts, each with one line saying what is accepted."""
     if s.backend not in ("auto", "docker", "podman", "local"):
         fail(f"--backend must be auto, docker, podman or local, not {s.backend!r}")
     if s.python is not None and not re.fullmatch(r"3\.[0-9]+", s.python):
@@ -141,7 +141,10 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         fail(f"--fail-on must be code, metadata or any, not {s.fail_on!r}")
     if s.jobs < 0:
         fail(f"--jobs must be 1 or more (0: the number of cores), not {s.jobs}")
-    jobs = s.jobs or os.cpu_count() or 1
+
+
+def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tuple[Context, ResultsWriter]:
+    """The run's context (cache, sandbox, index client, options) and its results writer."""
     known = None
     if s.baseline is not None:
         try:
@@ -162,22 +165,23 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         "lock_format": lock.format, "baseline": str(s.baseline) if s.baseline else None,
         "targets": {"pythons": targets, "why": targets_why},
     })
-    report_lock = lock_report_dir(report_dir)  # held (open) until the process ends
-    opts = Options(report_dir=report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
+    opts = Options(report_dir=s.report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
                    release_budget=s.release_budget, targets=targets, source_repo=s.source_repo,
                    diffoscope_compiled=s.diffoscope_compiled)
-    writer = ResultsWriter(report_dir / "results.json", label, env, command=command,
+    writer = ResultsWriter(s.report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)
-    http = HttpClient(timeout=s.http_timeout)
-    ctx = Context(opts=opts, http=http, cache=cache, sandbox=sandbox,
+    ctx = Context(opts=opts, http=HttpClient(timeout=s.http_timeout), cache=cache, sandbox=sandbox,
                   results=ResultCache(cache) if s.use_result_cache else None)
+    return ctx, writer
 
+
+def _on_done(writer: ResultsWriter, report_dir: Path, quiet: bool):
+    """Called as each package finishes: results.json is already written; the HTML report follows at most every
+    2 s (each render embeds every build log so far), and always at the end or on interruption."""
     last_render = [0.0]
 
     def on_done(p: dict) -> None:
-        # results.json is already written; the HTML report follows at most every 2 s (each render
-        # embeds every build log so far), and always at the end or on interruption
         if time.monotonic() - last_render[0] >= RENDER_EVERY:
             render_safely(writer.data, report_dir)
             last_render[0] = time.monotonic()
@@ -186,14 +190,25 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
             err.print(f"  {p['name']}{'==' + p['version'] if p['version'] else ''}: [{VERDICT_STYLE.get(v, '')}]{v}[/]"
                       + (f"  ({escape(p['reason'][:200])})" if p.get("reason") and v != "identical" else ""), highlight=False,
                       soft_wrap=True)
+    return on_done
+
+
+def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None:
+    _check_settings(s)
+    report_dir, quiet = s.report_dir, s.quiet
+    jobs = s.jobs or os.cpu_count() or 1
+    report_lock = lock_report_dir(report_dir)  # held (open) until the process ends
+    ctx, writer = _context(lock, label, command, s)
+    on_done = _on_done(writer, report_dir, quiet)
 
     def on_term(signum, frame):  # SIGTERM: stop like Ctrl-C, so containers are removed and results kept
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
     if not quiet:
-        err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {env['backend']} "
-                  f"(isolation: {env['isolation']}, {jobs} at a time); compiled releases rebuilt for "
+        targets, targets_why = writer.data["environment"]["targets"]["pythons"], writer.data["environment"]["targets"]["why"]
+        err.print(f"auditing {len(lock.releases)} release(s) from {lock.path} in {writer.data['environment']['backend']} "
+                  f"(isolation: {writer.data['environment']['isolation']}, {jobs} at a time); compiled releases rebuilt for "
                   + (f"Python {', '.join(targets)} ({targets_why})" if targets else targets_why), highlight=False)
         for p in lock.skipped:
             err.print(Text(f"  skipped {p.name} ({p.file}:{p.line}): {p.reason}"), soft_wrap=True, highlight=False)
@@ -211,7 +226,7 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
         raise typer.Exit(130)
     finally:
-        http.close()
+        ctx.http.close()
         report_lock.close()
     if command == "investigate":
         for p in data["packages"]:
