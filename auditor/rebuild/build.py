@@ -44,13 +44,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             result: PackageResult) -> tuple[BuildRecord, Path | None]:
     """Resolve and fetch the plan's pins, run the sandbox, and keep the log and the rebuilt wheel.
     Returns the build record (as in results.json) and the rebuilt wheel in the cache, or None."""
-    record = BuildRecord(
-        backend=plan.backend, backend_version=plan.backend_version, generator=plan.generator,
-        declared_requires=plan.requires, cutoff=to_jsonable(plan.cutoff),
-        source_date_epoch=plan.timestamp.source_date_epoch, tz=plan.timestamp.tz or "UTC",
-        timestamp_policy={"name": plan.timestamp.name, "reason": plan.timestamp.reason},
-        python=plan.python, sandbox=ctx.sandbox.name,
-        variant=plan.variant, variant_env=plan.env, variant_options=plan.options, notes=list(notes))
+    record = _record(plan, notes, ctx)
     work.mkdir(parents=True, exist_ok=True)
     log_path = ctx.opts.report_dir / "logs" / f"{rel.name}-{rel.version}-build{n}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,26 +54,11 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
     for round_ in range(2):  # a second round when the backend asks for more (get_requires_for_build_wheel)
         ctx.stage(result, "resolve")
         try:
-            bindex = ctx.build_index(lock_index)
-            pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
-                           exempt=plan.backend if plan.backend_version else None)
-            wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
-            record.requirements = [to_jsonable(r) for r in reqs]
-            frontend = ctx.frontend(lock_index, plan.python)
+            job = _job(plan, requires, src, ctx, lock_index, work / f"out{round_}", record)
         except AuditorError as exc:
             record.reason = f"build requirements: {exc}"
             log_path.write_text(log + str(exc) + "\n")
             return record, None
-        out = work / f"out{round_}"
-        out.mkdir(parents=True, exist_ok=True)
-        src.parent.chmod(0o755)
-        job = BuildJob(
-            source_dir=src, wheelhouse=wheelhouse, requirements=wheelhouse / "requirements.txt",
-            frontend=frontend, out_dir=out,
-            env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
-                     **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
-            timeout=ctx.opts.build_timeout, python=plan.python, ccache_dir=_ccache(work.parent, plan.python),
-        )
         ctx.stage(result, "build")
         try:
             outcome, from_cache = _build(ctx, job, result)
@@ -97,18 +76,54 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             break
         requires += new
         record.notes.append(f"the backend asked for more build requirements (get_requires_for_build_wheel): "
-                               f"{', '.join(new)}; resolved as of the same cutoff and built again")
+                            f"{', '.join(new)}; resolved as of the same cutoff and built again")
         log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
     log_path.write_text(log)
     if outcome.wheel_path is None:
-        found = explain(log) if outcome.reason != "timeout" else None
-        cause = found.text if found else None
-        record.needs_python = list(found.needs_python) if found and found.needs_python else None
-        tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
-        record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
-        record.log_tail = tail
+        _failed(record, outcome, log)
         return record, None
     record.installer, record.phases = outcome.installer, outcome.phases
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
     record.rebuilt = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
     return record, cached
+
+
+def _record(plan: BuildPlan, notes, ctx: Context) -> BuildRecord:
+    return BuildRecord(
+        backend=plan.backend, backend_version=plan.backend_version, generator=plan.generator,
+        declared_requires=plan.requires, cutoff=to_jsonable(plan.cutoff),
+        source_date_epoch=plan.timestamp.source_date_epoch, tz=plan.timestamp.tz or "UTC",
+        timestamp_policy={"name": plan.timestamp.name, "reason": plan.timestamp.reason},
+        python=plan.python, sandbox=ctx.sandbox.name,
+        variant=plan.variant, variant_env=plan.env, variant_options=plan.options, notes=list(notes))
+
+
+def _job(plan: BuildPlan, requires: list[str], src: Path, ctx: Context, lock_index: str, out: Path,
+         record: BuildRecord) -> BuildJob:
+    """The build's pins resolved as of the plan's cutoff and fetched (verified) into a wheelhouse, the job
+    handed to the sandbox (raises AuditorError when a requirement cannot be had)."""
+    bindex = ctx.build_index(lock_index)
+    pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
+                   exempt=plan.backend if plan.backend_version else None)
+    wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
+    record.requirements = [to_jsonable(r) for r in reqs]
+    frontend = ctx.frontend(lock_index, plan.python)
+    out.mkdir(parents=True, exist_ok=True)
+    src.parent.chmod(0o755)
+    return BuildJob(
+        source_dir=src, wheelhouse=wheelhouse, requirements=wheelhouse / "requirements.txt",
+        frontend=frontend, out_dir=out,
+        env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
+                 **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
+        timeout=ctx.opts.build_timeout, python=plan.python, ccache_dir=_ccache(out.parent.parent, plan.python),
+    )
+
+
+def _failed(record: BuildRecord, outcome, log: str) -> None:
+    """A build that made no wheel: its one-line cause (judged from the log), the Python it needs if it says."""
+    found = explain(log) if outcome.reason != "timeout" else None
+    cause = found.text if found else None
+    record.needs_python = list(found.needs_python) if found and found.needs_python else None
+    tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
+    record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
+    record.log_tail = tail
