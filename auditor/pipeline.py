@@ -103,37 +103,18 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
     late = timedelta(days=ctx.opts.late_after_days)
     if any(f.provenance for f in files):
         result.provenance = {f.filename: (provenance(f.provenance, ctx.http) if f.provenance else None) for f in files}
-
-    sdists = [f for f in files if f.is_sdist]
+    sdist = _reference_sdist(files, hashes, rel)
     wheels = [f for f in files if f.is_wheel]
-    locked_sdists = [f for f in sdists if hashes[f.filename] in rel.hashes]
-    sdist = (locked_sdists or sorted(sdists, key=lambda f: not f.filename.endswith(".tar.gz")) or [None])[0]
-
     ctx.stage(result, "download")
     entries = download_wheels(wheels, hashes, rel, first, late, ctx)
     for f, entry, _ in entries:
         (result.wheels if hashes[f.filename] in rel.hashes else result.unlocked).append(entry)
 
-    def finish() -> PackageResult:
-        result.findings = findings.group([e for _, e, _ in entries])
-        result.rebuilt_here = any(b.rebuilt for b in result.builds)
-        for _, e, _ in entries:
-            e.check = e.check or "none"
-        verdicts = [Verdict(e.verdict) for _, e, _ in entries if e.verdict]
-        v = worst(verdicts)
-        repo = result.source_repo or {}
-        if repo.get("verdict") == "differs":  # the chain's first link is broken
-            return done(Verdict.DIFFERS, f"sdist against the repository: {repo.get('reason')}"[:1000])
-        if v is None:
-            return done(Verdict.UNVERIFIABLE, "no published wheel to compare")
-        reasons = sorted({e.reason for _, e, _ in entries if e.verdict == v.value and e.reason})
-        return done(v, "; ".join(reasons)[:1000] or None)
-
     def fail_all(verdict: Verdict, reason: str) -> PackageResult:
         for _, e, _ in entries:
             if e.verdict is None:
                 e.set(verdict=verdict.value, reason=reason)
-        return finish()
+        return _finish(result, entries, done)
 
     if sdist is None:
         return fail_all(Verdict.UNVERIFIABLE, "no sdist for this release: nothing to rebuild from")
@@ -164,7 +145,30 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
     rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
     if result.builds:
         result.build = next((b for b in result.builds if b.chosen), result.builds[0])
-    return finish()
+    return _finish(result, entries, done)
+
+
+def _reference_sdist(files, hashes: dict[str, str | None], rel: LockedRelease):
+    """The sdist rebuilt from: the one the lock hashes, else the index's (a .tar.gz first), else None."""
+    sdists = [f for f in files if f.is_sdist]
+    locked = [f for f in sdists if hashes[f.filename] in rel.hashes]
+    return (locked or sorted(sdists, key=lambda f: not f.filename.endswith(".tar.gz")) or [None])[0]
+
+
+def _finish(result: PackageResult, entries, done) -> PackageResult:
+    """The release's verdict: the worst of its wheels', or differs when its sdist is not its repository's."""
+    result.findings = findings.group([e for _, e, _ in entries])
+    result.rebuilt_here = any(b.rebuilt for b in result.builds)
+    for _, e, _ in entries:
+        e.check = e.check or "none"
+    v = worst([Verdict(e.verdict) for _, e, _ in entries if e.verdict])
+    repo = result.source_repo or {}
+    if repo.get("verdict") == "differs":  # the chain's first link is broken
+        return done(Verdict.DIFFERS, f"sdist against the repository: {repo.get('reason')}"[:1000])
+    if v is None:
+        return done(Verdict.UNVERIFIABLE, "no published wheel to compare")
+    reasons = sorted({e.reason for _, e, _ in entries if e.verdict == v.value and e.reason})
+    return done(v, "; ".join(reasons)[:1000] or None)
 
 
 def _audit_one(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult:
