@@ -57,50 +57,53 @@ def read(path: Path) -> Lock:
     releases: list[LockedRelease] = []
     seen: dict[str, LockedRelease] = {}
     for req in rf.requirements:
-        rl = req.requirement_line
-        where = {"file": rl.filename, "line": rl.line_number}
         if req.is_constraint:
             continue  # constraints restrict versions; they install nothing to audit
-        hashes = _hashes(req.hash_options, where)
-        name = canonicalize_name(req.name) if req.name else None
-        if req.is_editable or (req.link is not None and req.link.url.startswith(("git+", "hg+", "svn+", "bzr+", "file:"))):
-            url = req.link.url if req.link else None
-            if not name:  # `-e .` names no project: call it after its directory, it is only reported
-                where_to = (url or "").split("#")[0].removeprefix("file://") or "."
-                name = canonicalize_name((Path(rl.filename).parent / where_to).resolve().name or "unnamed")
-            kind = "editable" if req.is_editable else "path" if (url or "").startswith("file:") else "vcs"
-            releases.append(LockedRelease(name, "", hashes, rl.filename, rl.line_number, url=url, source=kind))
-            continue
-        if not name:
-            raise InputError(f"no project name: {rl.line.strip()!r}", **where)
-        if req.link is not None:
-            if not hashes:
-                raise InputError(f"{req.name}: direct URL without --hash (pip --require-hashes refuses it)", **where)
-            releases.append(
-                LockedRelease(name, "", hashes, rl.filename, rl.line_number, marker=_marker(req), url=req.link.url,
-                              source="url")
-            )
-            continue
-        specs = list(req.specifier) if req.specifier else []
-        if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
-            raise InputError(
-                f"{req.name}: not pinned with '==' (pip --require-hashes refuses {str(req.specifier) or 'an unpinned requirement'!r})",
-                **where,
-            )
-        if not hashes:
-            raise InputError(f"{req.name}=={specs[0].version}: no --hash (pip --require-hashes refuses it)", **where)
-        release = LockedRelease(
-            name, specs[0].version, hashes, rl.filename, rl.line_number, marker=_marker(req),
-            index_url=index_urls[0] if index_urls else None,
-        )
-        if name in seen:
-            prev = seen[name]
-            raise InputError(f"{req.name}: pinned twice (also at {prev.file}:{prev.line})", **where)
-        seen[name] = release
+        release = _release(req, index_urls)
+        if release.source == "registry":
+            if release.name in seen:
+                prev = seen[release.name]
+                raise InputError(f"{req.name}: pinned twice (also at {prev.file}:{prev.line})", file=release.file,
+                                 line=release.line)
+            seen[release.name] = release
         releases.append(release)
     python, source = header_python(path)
     return Lock(str(path), FORMAT, tuple(releases), tuple(dict.fromkeys(index_urls)), python=python,
                 python_source=source)
+
+
+def _release(req, index_urls: list[str]) -> LockedRelease:
+    """One requirement line as a locked release: pinned with == and hashed, or a direct URL with its hash,
+    or (reported, not audited) an editable, a path or a VCS checkout. Anything pip --require-hashes would
+    refuse is an InputError naming the file and line."""
+    rl = req.requirement_line
+    where = {"file": rl.filename, "line": rl.line_number}
+    hashes = _hashes(req.hash_options, where)
+    name = canonicalize_name(req.name) if req.name else None
+    if req.is_editable or (req.link is not None and req.link.url.startswith(("git+", "hg+", "svn+", "bzr+", "file:"))):
+        url = req.link.url if req.link else None
+        if not name:  # `-e .` names no project: call it after its directory, it is only reported
+            where_to = (url or "").split("#")[0].removeprefix("file://") or "."
+            name = canonicalize_name((Path(rl.filename).parent / where_to).resolve().name or "unnamed")
+        kind = "editable" if req.is_editable else "path" if (url or "").startswith("file:") else "vcs"
+        return LockedRelease(name, "", hashes, rl.filename, rl.line_number, url=url, source=kind)
+    if not name:
+        raise InputError(f"no project name: {rl.line.strip()!r}", **where)
+    if req.link is not None:
+        if not hashes:
+            raise InputError(f"{req.name}: direct URL without --hash (pip --require-hashes refuses it)", **where)
+        return LockedRelease(name, "", hashes, rl.filename, rl.line_number, marker=_marker(req), url=req.link.url,
+                             source="url")
+    specs = list(req.specifier) if req.specifier else []
+    if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
+        raise InputError(
+            f"{req.name}: not pinned with '==' (pip --require-hashes refuses {str(req.specifier) or 'an unpinned requirement'!r})",
+            **where,
+        )
+    if not hashes:
+        raise InputError(f"{req.name}=={specs[0].version}: no --hash (pip --require-hashes refuses it)", **where)
+    return LockedRelease(name, specs[0].version, hashes, rl.filename, rl.line_number, marker=_marker(req),
+                         index_url=index_urls[0] if index_urls else None)
 
 
 _HEADERS = (
