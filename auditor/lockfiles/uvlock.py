@@ -56,54 +56,49 @@ def read(path: Path) -> Lock:
     if not isinstance(packages, list):
         raise InputError("expected an array of tables", file=str(path), key="package")
     lines = toml.table_lines(text, "package")
-    releases: list[LockedRelease] = []
-    for i, pkg in enumerate(packages):
-        key = f"package[{i}]"
-        line = lines[i] if i < len(lines) else 0
-        where: Where = {"file": str(path), "line": line or None}
-        if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
-            raise InputError("a package needs a name", **where, key=f"{key}.name")
-        name = canonicalize_name(pkg["name"])
-        version = pkg.get("version", "")
-        if version:
-            try:
-                Version(str(version))
-            except InvalidVersion:
-                raise InputError(f"invalid version {version!r}", **where, key=f"{key}.version") from None
-        source = pkg.get("source")
-        if not isinstance(source, dict) or not source:
-            raise InputError("a package needs a source table", **where, key=f"{key}.source")
-        if "virtual" in source:  # a virtual package (e.g. the locking project with package = false)
-            releases.append(LockedRelease(name, str(version), frozenset(), str(path), line,
-                                          url=str(source["virtual"]), source="virtual"))
-            continue
-        local = next((s for s in _LOCAL_SOURCES if s in source), None)
-        if local:
-            releases.append(LockedRelease(name, str(version), frozenset(), str(path), line, url=str(source[local]),
-                                          source=local))
-            continue
-        hashes: set[str] = set()
-        if "sdist" in pkg:
-            hashes.add(_file_hash(pkg["sdist"], f"{key}.sdist", where))
-        wheels = pkg.get("wheels", [])
-        if not isinstance(wheels, list):
-            raise InputError("expected an array", **where, key=f"{key}.wheels")
-        for j, w in enumerate(wheels):
-            hashes.add(_file_hash(w, f"{key}.wheels[{j}]", where))
-        if "url" in source:
-            if not hashes:
-                raise InputError("a direct URL needs a hash", **where, key=f"{key}.sdist.hash")
-            releases.append(LockedRelease(name, str(version), frozenset(hashes), str(path), line,
-                                          url=str(source["url"]), source="url"))
-            continue
-        if "registry" not in source:
-            raise InputError(f"unknown source kind {sorted(source)}", **where, key=f"{key}.source")
-        if not version:
-            raise InputError("a registry package needs a version", **where, key=f"{key}.version")
-        if not hashes:
-            raise InputError("no sdist or wheel hash to audit", **where, key=key)
-        releases.append(LockedRelease(name, str(version), frozenset(hashes), str(path), line,
-                                      index_url=str(source["registry"])))
+    releases = [_package(pkg, f"package[{i}]", path, lines[i] if i < len(lines) else 0)
+                for i, pkg in enumerate(packages)]
     rp = data.get("requires-python")
     return Lock(str(path), FORMAT, tuple(releases), python=rp if isinstance(rp, str) else None,
                 python_source=f"uv.lock's requires-python ({path.name})" if isinstance(rp, str) else None)
+
+
+def _package(pkg, key: str, path: Path, line: int) -> LockedRelease:
+    """One [[package]] table as a locked release (registry, direct URL, or a local/virtual one reported only)."""
+    where: Where = {"file": str(path), "line": line or None}
+    if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
+        raise InputError("a package needs a name", **where, key=f"{key}.name")
+    name = canonicalize_name(pkg["name"])
+    version = pkg.get("version", "")
+    if version:
+        try:
+            Version(str(version))
+        except InvalidVersion:
+            raise InputError(f"invalid version {version!r}", **where, key=f"{key}.version") from None
+    source = pkg.get("source")
+    if not isinstance(source, dict) or not source:
+        raise InputError("a package needs a source table", **where, key=f"{key}.source")
+    if "virtual" in source:  # a virtual package (e.g. the locking project with package = false)
+        return LockedRelease(name, str(version), frozenset(), str(path), line, url=str(source["virtual"]), source="virtual")
+    local = next((s for s in _LOCAL_SOURCES if s in source), None)
+    if local:
+        return LockedRelease(name, str(version), frozenset(), str(path), line, url=str(source[local]), source=local)
+    hashes: set[str] = set()
+    if "sdist" in pkg:
+        hashes.add(_file_hash(pkg["sdist"], f"{key}.sdist", where))
+    wheels = pkg.get("wheels", [])
+    if not isinstance(wheels, list):
+        raise InputError("expected an array", **where, key=f"{key}.wheels")
+    for j, w in enumerate(wheels):
+        hashes.add(_file_hash(w, f"{key}.wheels[{j}]", where))
+    if "url" in source:
+        if not hashes:
+            raise InputError("a direct URL needs a hash", **where, key=f"{key}.sdist.hash")
+        return LockedRelease(name, str(version), frozenset(hashes), str(path), line, url=str(source["url"]), source="url")
+    if "registry" not in source:
+        raise InputError(f"unknown source kind {sorted(source)}", **where, key=f"{key}.source")
+    if not version:
+        raise InputError("a registry package needs a version", **where, key=f"{key}.version")
+    if not hashes:
+        raise InputError("no sdist or wheel hash to audit", **where, key=key)
+    return LockedRelease(name, str(version), frozenset(hashes), str(path), line, index_url=str(source["registry"]))
