@@ -17,7 +17,7 @@ from auditor.errors import AuditorError, InputError, SandboxError, UnsafeArchive
 from auditor.execute import RunSettings, execute
 from auditor.fetch import Cache, cache_root
 from auditor.fsutil import write_json_atomic
-from auditor.index import PYPI, HttpClient, SimpleIndex
+from auditor.fetch.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.records import Lock, LockedRelease
 from auditor.report.outputs import after_run, parse_formats, write_formats

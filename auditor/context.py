@@ -11,7 +11,7 @@ from typing import Callable
 
 from auditor import proc
 from auditor.fetch import Cache
-from auditor.index import PYPI, HttpClient, SimpleIndex
+from auditor.fetch.index import PYPI, HttpClient, SimpleIndex
 from auditor.records import PackageResult
 from auditor.resultcache import ResultCache
 from auditor.sandbox import Sandbox

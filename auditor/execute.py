@@ -27,7 +27,7 @@ from auditor.console import err, fail, out
 from auditor.context import Context, Options
 from auditor.errors import InputError, SandboxError
 from auditor.fetch import Cache, cache_root
-from auditor.index import PYPI, HttpClient
+from auditor.fetch.index import PYPI, HttpClient
 from auditor.pipeline import run
 from auditor.records import Lock, to_jsonable
 from auditor.report.common import VERDICT_STYLE
@@ -36,7 +36,7 @@ from auditor.report.terminal import timeline_table
 from auditor.resultcache import ResultCache
 from auditor.results import FAIL_ON, ResultsWriter, exit_code
 from auditor.results import load as load_results
-from auditor.timeline import baseline_index
+from auditor.fetch.timeline import baseline_index
 
 def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None):
     from auditor.sandbox.local import LocalSandbox

@@ -2,8 +2,8 @@
 
 audit_release() audits one locked release and returns its PackageResult (records.py, serialized
 into results.json by to_jsonable); run() audits a whole lock, `jobs` releases at a time, writing results.json after
-every package. The stages live in their own modules, in the order they run:
-context.py, downloads.py, plan/, rebuild.py, judge/, results.py and report/.
+every package. The stages live in their own packages, in the order they run: lockfiles/, fetch/, plan/,
+rebuild/ (which calls judge/ on each rebuild), sourcerepo/ (--source-repo), results.py and report/.
 """
 
 from __future__ import annotations
@@ -18,17 +18,15 @@ from pathlib import Path
 from typing import Callable
 
 from auditor import proc, resultcache, sourcerepo
-from auditor.archives import extract_sdist
 from auditor.context import Context, slash
-from auditor.downloads import artifact, direct_url_files, download_wheels, flags, hash_files, mark_provenance
+from auditor.fetch import (PYPI, artifact, direct_url_files, download_wheels, extract_sdist, flags, hash_files,
+                           mark_new_since_baseline, mark_provenance, provenance)
 from auditor.errors import AuditorError, Cancelled, HashMismatch, UnsafeArchive
-from auditor.index import PYPI
 from auditor.judge import findings
 from auditor.plan.groups import plan_groups
 from auditor.rebuild import rebuild_all
 from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, to_jsonable, worst
 from auditor.results import ResultsWriter
-from auditor.timeline import mark_new_since_baseline, provenance
 
 
 def new_result(rel: LockedRelease, verdict: Verdict | None = None, reason: str | None = None) -> PackageResult:

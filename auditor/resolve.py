@@ -24,7 +24,7 @@ from auditor import proc
 from auditor.errors import AuditorError, HashMismatch, InputError, ResolutionError
 from auditor.fetch import Cache
 from auditor.fsutil import publish_dir, write_atomic
-from auditor.index import HttpClient, SimpleIndex
+from auditor.fetch.index import HttpClient, SimpleIndex
 from auditor.lockfiles.requirements import read as read_requirements
 from auditor.records import BuildRequirement, LockedRelease
 

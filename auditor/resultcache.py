@@ -115,7 +115,7 @@ def _copy_entry(src: Path, dest: Path) -> None:
 def import_results(cache: Cache, archive: Path) -> int:
     """Add the entries of an exported archive, unpacked safely (no traversal, no links, bounded);
     an entry already here is kept. Returns how many were added."""
-    from auditor.archives import _extract_tar
+    from auditor.fetch.archives import _extract_tar
 
     if not archive.is_file():
         raise InputError("no such archive", file=str(archive))

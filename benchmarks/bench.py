@@ -59,7 +59,7 @@ def audit(lock: Path, cache: Path, report: Path, jobs: int) -> tuple[float, int,
 def published_wheels(name: str, version: str) -> list[tuple[str, str]]:
     """(filename, url) of every wheel the index serves for the release: what the auditor fetches.
     Looked up before the by-hand clock starts (a person would read them off the project page)."""
-    from auditor.index import PYPI, HttpClient, SimpleIndex
+    from auditor.fetch.index import PYPI, HttpClient, SimpleIndex
 
     http = HttpClient()
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.archives import read_wheel  # noqa: E402
+from auditor.fetch.archives import read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
 from auditor.judge.diffs import extension_stem, is_compiled  # noqa: E402
 from auditor.judge.interface import check_member, grafted_libraries, library_closure, needed_libraries  # noqa: E402

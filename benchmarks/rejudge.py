@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.archives import extract_sdist, read_wheel  # noqa: E402
+from auditor.fetch.archives import extract_sdist, read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
 from auditor.judge.sources import extension_sources  # noqa: E402
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields  # noqa: E402

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditor import sourcerepo  # noqa: E402
-from auditor.archives import extract_sdist  # noqa: E402
+from auditor.fetch.archives import extract_sdist  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
-from auditor.index import PYPI, HttpClient, SimpleIndex  # noqa: E402
+from auditor.fetch.index import PYPI, HttpClient, SimpleIndex  # noqa: E402
 from auditor.lockfiles import read_lock  # noqa: E402
 
 

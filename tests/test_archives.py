@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from auditor import archives
-from auditor.archives import extract_sdist, read_wheel
+from auditor.fetch import archives
+from auditor.fetch.archives import extract_sdist, read_wheel
 from auditor.errors import UnsafeArchive
 from tests.fixtureindex import make_sdist_tar
 

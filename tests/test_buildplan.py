@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from auditor.archives import read_wheel
+from auditor.fetch.archives import read_wheel
 from auditor.plan.config import backend_pin, pin_requires, timestamp_policy
 
 

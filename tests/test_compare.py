@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.archives import read_wheel
+from auditor.fetch.archives import read_wheel
 from auditor.judge.members import compare_wheels
 from auditor.judge.verdicts import verdict_of
 from auditor.records import Verdict
@@ -163,7 +163,7 @@ def test_other_platform_crlf_is_a_named_normalization_and_other_changes_differ(t
     assert cmp.crlf_members == ["pkg/tool.py"]
     assert verdict_of(cmp)[0] == Verdict.PARTIAL
     # diffoscope's normalized copy makes exactly those members LF (so its page shows what remains)
-    from auditor.archives import read_wheel
+    from auditor.fetch.archives import read_wheel
     from auditor.judge.normalize import normalized_copy
 
     copy = read_wheel(normalized_copy(tmp_path / "win.whl", tmp_path / "copy.whl", frozenset(cmp.crlf_members)))

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from auditor import sourcerepo
-from auditor.timeline import publishers_of, source_claims
+from auditor.fetch.timeline import publishers_of, source_claims
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "provenance" / "rfc8785-0.1.2-py3-none-any.whl.provenance.json"
 COMMIT = "0f3a5c1d2e4b6a8c9d0e1f2a3b4c5d6e7f8a9b0c"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.archives import read_wheel
+from auditor.fetch.archives import read_wheel
 from auditor.judge import registry
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.sources import cross_check_sources

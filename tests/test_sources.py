@@ -75,7 +75,7 @@ def test_a_description_from_the_publishers_checkout_is_named_by_the_sdists_pkg_i
     not the PKG-INFO's gets none, and the reason is restated only for what was found."""
     import zipfile
 
-    from auditor.archives import read_wheel
+    from auditor.fetch.archives import read_wheel
     from auditor.judge.sources import name_description_source, restate_causes
     from auditor.records import WheelResult
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 from auditor.judge.registry import check_emitted
 from auditor.judge.rules import classify
 from auditor.records import Comparison, Difference

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 from auditor.judge.rules import checksum_rows, scm_commit_id
 from auditor.records import Comparison
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.archives import Member, WheelArchive
+from auditor.fetch.archives import Member, WheelArchive
 from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
                                  defines_module_init, extension_stem, is_compiled)
 from auditor.judge.configured import bytecode_of

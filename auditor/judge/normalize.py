@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from auditor.archives import read_wheel
+from auditor.fetch.archives import read_wheel
 
 NORMALIZED_TIME = (1980, 1, 1, 0, 0, 0)
 

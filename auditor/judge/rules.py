@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 

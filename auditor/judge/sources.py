@@ -10,7 +10,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 from auditor.judge.configured import SdistFiles, configured_from
 from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.registry import check_causes

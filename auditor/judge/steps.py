@@ -12,7 +12,7 @@ import re
 
 from packaging.utils import canonicalize_name
 
-from auditor.archives import Member, WheelArchive
+from auditor.fetch.archives import Member, WheelArchive
 from auditor.judge.configured import appended_licenses, bytecode_of, configured_from, license_file_of_field
 from auditor.judge.interface import is_shared_object, unneeded_graft
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled

@@ -21,7 +21,7 @@ from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 from auditor.judge import declared
 from auditor.judge.diffs import _diff
 from auditor.judge.metadata import parse_email

@@ -13,8 +13,8 @@ from typing import Any
 from packaging.tags import parse_tag
 from packaging.utils import parse_wheel_filename
 
-from auditor.archives import WheelArchive, read_wheel
-from auditor.downloads import is_pure
+from auditor.fetch.archives import WheelArchive, read_wheel
+from auditor.fetch.downloads import is_pure
 from auditor.errors import UnsafeArchive
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.registry import check_causes

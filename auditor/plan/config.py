@@ -20,7 +20,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 from auditor.errors import BuildError
 from auditor.plan.variants import variant
 from auditor.records import BuildPlan, TimestampPolicy

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from auditor.archives import read_wheel
-from auditor.downloads import is_pure
+from auditor.fetch.archives import read_wheel
+from auditor.fetch.downloads import is_pure
 from auditor.errors import BuildError, UnsafeArchive
 from auditor.plan.config import make_plan
 from auditor.records import BuildPlan, Verdict

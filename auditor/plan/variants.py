@@ -24,7 +24,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from auditor.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive
 from auditor.judge.diffs import extension_stem
 
 _ENV_READ = re.compile(r"""os\.(?:getenv|environ\.get)\(\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']"""

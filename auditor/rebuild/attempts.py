@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pathlib import Path
 
-from auditor.archives import WheelArchive, read_wheel
+from auditor.fetch.archives import WheelArchive, read_wheel
 from auditor.errors import UnsafeArchive
 from auditor.judge.diffs import extension_stem
 from auditor.judge.elf import library_closure, needed_libraries

@@ -9,9 +9,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from auditor.fsutil import write_atomic
-from auditor.index import parse_time
+from auditor.fetch.index import parse_time
 from auditor.results import counts
-from auditor.timeline import timeline
+from auditor.fetch.timeline import timeline
 
 from auditor.report.common import VERDICTS, rebuilt_line
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from auditor.records import Verdict
 from auditor.report.common import VERDICT_STYLE
-from auditor.timeline import timeline
+from auditor.fetch.timeline import timeline
 
 
 def _severity(verdict: str) -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from auditor.archives import extract_zip
+from auditor.fetch.archives import extract_zip
 from auditor.fetch import Cache
 from auditor.fsutil import publish_dir
-from auditor.index import HttpClient, SimpleIndex
+from auditor.fetch.index import HttpClient, SimpleIndex
 from auditor.lockfiles.requirements import read as read_requirements
 from auditor.records import LockedRelease
 from auditor.resolve import download

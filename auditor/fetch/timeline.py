@@ -9,7 +9,7 @@ from typing import Any
 from cryptography import x509
 
 from auditor.errors import AuditorError
-from auditor.index import HttpClient
+from auditor.fetch.index import HttpClient
 from auditor.records import PackageResult
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from auditor.errors import HashMismatch, IndexError_
-from auditor.index import HttpClient
+from auditor.fetch.index import HttpClient
 from auditor.records import IndexFile
 
 MAX_DOWNLOAD = 2 << 30  # 2 GiB: no sdist or wheel we audit is larger

@@ -10,14 +10,17 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.utils import parse_wheel_filename
 
-from auditor.context import Context
 from auditor.errors import AuditorError, HashMismatch, IndexError_
-from auditor.index import SimpleIndex, file_name_version
+from auditor.fetch.index import SimpleIndex, file_name_version
 from auditor.records import ArtifactResult, IndexFile, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
+
+if TYPE_CHECKING:  # the context holds this stage's cache: imported for types only
+    from auditor.context import Context
 
 DOWNLOADS_PER_RELEASE = 6  # concurrent downloads of one release's files
 
