@@ -32,7 +32,7 @@ from auditor.results import ResultsWriter
 def new_result(rel: LockedRelease, verdict: Verdict | None = None, reason: str | None = None) -> PackageResult:
     """The result record of one release, before (or instead of) its audit."""
     return PackageResult(name=rel.name, version=rel.version, lock_file=rel.file, lock_line=rel.line,
-                         verdict=verdict.value if verdict else None, reason=reason)
+                         verdict=verdict, reason=reason)
 
 
 def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult:
@@ -43,7 +43,7 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult
     def done(verdict: Verdict, reason: str | None = None) -> PackageResult:
         ctx.stage(result, None)
         mark_provenance(result)
-        result.set(verdict=verdict.value, reason=reason, seconds=round(time.monotonic() - t0, 3))
+        result.set(verdict=verdict, reason=reason, seconds=round(time.monotonic() - t0, 3))
         return result
 
     if rel.source not in ("registry", "url"):
@@ -111,7 +111,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
     def fail_all(verdict: Verdict, reason: str) -> PackageResult:
         for _, e, _ in entries:
             if e.verdict is None:
-                e.set(verdict=verdict.value, reason=reason)
+                e.set(verdict=verdict, reason=reason)
         return _finish(result, entries, done)
 
     if sdist is None:
@@ -165,7 +165,7 @@ def _finish(result: PackageResult, entries, done) -> PackageResult:
         return done(Verdict.DIFFERS, f"sdist against the repository: {repo.get('reason')}"[:1000])
     if v is None:
         return done(Verdict.UNVERIFIABLE, "no published wheel to compare")
-    reasons = sorted({e.reason for _, e, _ in entries if e.verdict == v.value and e.reason})
+    reasons = sorted({e.reason for _, e, _ in entries if e.verdict == v and e.reason})
     return done(v, "; ".join(reasons)[:1000] or None)
 
 

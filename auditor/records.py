@@ -192,7 +192,12 @@ class _Result:
         for k, v in fields.items():
             if k.startswith("_") or k not in self.__dataclass_fields__:  # type: ignore[attr-defined]
                 raise TypeError(f"{type(self).__name__} has no field {k!r}")
-            setattr(self, k, v)
+            setattr(self, k, Verdict(v) if k == "verdict" and v is not None else v)
+
+    def __post_init__(self) -> None:
+        verdict = vars(self).get("verdict")
+        if verdict is not None:  # a verdict is the enum until results.json is written
+            setattr(self, "verdict", Verdict(verdict))
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -229,7 +234,7 @@ class ArtifactResult(_Result):
 class WheelResult(ArtifactResult):
     """A published wheel and its verdict: how it was checked, what differs, what was normalized."""
 
-    verdict: str | None = None  # a Verdict value
+    verdict: Verdict | None = None
     reason: str | None = None  # one line a person can check
     rebuilt_sha256: str | None = None
     normalizations: list[str] = _items()
@@ -303,7 +308,7 @@ class PackageResult(_Result):
     version: str
     lock_file: str
     lock_line: int
-    verdict: str | None = None  # the worst of its wheels'
+    verdict: Verdict | None = None  # the worst of its wheels'
     reason: str | None = None
     flags: list[str] = _items()
     sdist: ArtifactResult | None = None

@@ -107,9 +107,9 @@ def download_wheels(wheels: list[IndexFile], hashes: dict[str, str | None], rel:
             _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)
         except HashMismatch as exc:
             entry.flags.append("hash-mismatch")
-            entry.set(verdict=Verdict.DIFFERS.value, reason=f"downloaded bytes do not match the expected hash: {exc}")
+            entry.set(verdict=Verdict.DIFFERS, reason=f"downloaded bytes do not match the expected hash: {exc}")
         except AuditorError as exc:
-            entry.set(verdict=Verdict.UNVERIFIABLE.value, reason=f"download failed: {exc}")
+            entry.set(verdict=Verdict.UNVERIFIABLE, reason=f"download failed: {exc}")
         return f, entry, path
 
     with ThreadPoolExecutor(max_workers=DOWNLOADS_PER_RELEASE, thread_name_prefix="fetch") as pool:

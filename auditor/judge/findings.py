@@ -10,7 +10,7 @@ import re
 
 from packaging.utils import parse_wheel_filename
 
-from auditor.records import Finding, WheelResult
+from auditor.records import Finding, Verdict, WheelResult
 
 
 def _generic(text: str, filename: str) -> str:
@@ -28,7 +28,7 @@ def _generic(text: str, filename: str) -> str:
 
 def finding_key(entry: WheelResult) -> str | None:
     """The identity of a wheel's finding (None when the wheel does not differ)."""
-    if entry.verdict != "differs":
+    if entry.verdict != Verdict.DIFFERS:
         return None
     diffs = sorted((d["path"], d["kind"], d.get("cls") or "code", _generic(d.get("detail") or "", entry.filename))
                    for d in entry.differences)

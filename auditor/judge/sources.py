@@ -18,7 +18,7 @@ from auditor.judge.metadata import _canon_text, _unfold_description, parse_email
 from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
 from auditor.judge.unbuilt import check_data_member, check_dist_info, installed_path
-from auditor.records import Comparison, Difference, WheelResult
+from auditor.records import Comparison, Difference, Verdict, WheelResult
 
 
 _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
@@ -80,7 +80,7 @@ def name_added_files(entries: list[WheelResult], src_dir) -> None:
     """Say for each member only in a differing published wheel whether the sdist holds a file at that path
     (its build does not package it; the publisher's tree or configuration did) or not at all. Facts a
     person can check in the sdist; the verdict does not change. The sdist is indexed once, if needed."""
-    added = [d for e in entries if e.verdict == "differs" for d in e.differences
+    added = [d for e in entries if e.verdict == Verdict.DIFFERS for d in e.differences
              if d.get("kind") == "added" and not d.get("cause") and not d["path"].startswith("(")]
     if not added:
         return
@@ -116,7 +116,7 @@ def name_description_source(pairs: list[tuple[WheelResult, WheelArchive]], src_d
     for entry, wa in pairs:
         ds = [d for d in entry.differences if d["path"].endswith(".dist-info/METADATA") and d["path"].count("/") == 1
               and (d.get("detail") or "").startswith("Description:") and not d.get("cause")]
-        if entry.verdict != "differs" or not ds:
+        if entry.verdict != Verdict.DIFFERS or not ds:
             continue
         if pkg_info is None:
             try:
@@ -148,7 +148,7 @@ def restate_causes(entries: list[WheelResult]) -> None:
     """A differing wheel's one-line reason names the causes found after it was written (the sdist's
     files, the description's source)."""
     for entry in entries:
-        if entry.verdict != "differs" or not entry.reason or "probable cause" in entry.reason:
+        if entry.verdict != Verdict.DIFFERS or not entry.reason or "probable cause" in entry.reason:
             continue
         causes = sorted({d["cause"] for d in entry.differences if d.get("cause")})
         if causes:

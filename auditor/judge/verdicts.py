@@ -66,7 +66,7 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
                               "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
     if rebuilt_sha == published_sha:
         files = sum(1 for m in published.members.values() if not m.is_dir)
-        return dict(fields, verdict=Verdict.IDENTICAL.value, members_verified=files,
+        return dict(fields, verdict=Verdict.IDENTICAL, members_verified=files,
                     verified={"bytes": files, "normalized": 0, "interface": 0, "not_verified": 0})
     if not binary and not is_pure(rebuilt_name):
         # A pure wheel of a project whose extensions are optional: the sdist builds them here.
@@ -74,13 +74,13 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
         fields.update(_listed(cmp), check="rebuilt-pure-variant")
         if cmp.differences:
             verdict, reason = verdict_of(cmp)
-            return dict(fields, verdict=verdict.value, reason=f"against the rebuild with extensions ({rebuilt_name}): {reason}")
-        return dict(fields, verdict=Verdict.PARTIAL.value, reason=(
+            return dict(fields, verdict=verdict, reason=f"against the rebuild with extensions ({rebuilt_name}): {reason}")
+        return dict(fields, verdict=Verdict.PARTIAL, reason=(
             f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
             f"({rebuilt_name}); the pure variant itself was not rebuilt"))
     cmp = compare_wheels(published, rebuilt_wa, binary=binary, sources=sources, libraries=libraries)
     verdict, reason = verdict_of(cmp)
-    fields.update(_listed(cmp), verdict=verdict.value, reason=reason, mtime_members=cmp.mtime_members)
+    fields.update(_listed(cmp), verdict=verdict, reason=reason, mtime_members=cmp.mtime_members)
     return fields
 
 
@@ -94,10 +94,10 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
-        fields.update(verdict=verdict.value, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
+        fields.update(verdict=verdict, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
     else:
         n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
-        fields.update(verdict=Verdict.PARTIAL.value, reason=(
+        fields.update(verdict=Verdict.PARTIAL, reason=(
             f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
             + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
             + f"; {n} compiled members not verifiable here"))
@@ -148,7 +148,7 @@ def sources_fields(published_path: Path, src: Path, filename: str | None = None,
     try:
         cmp = cross_check_sources(read_wheel(published_path), src, filename)
     except UnsafeArchive as exc:
-        return {"verdict": Verdict.DIFFERS.value, "reason": f"published wheel unreadable: {exc}", "check": "sources"}
+        return {"verdict": Verdict.DIFFERS, "reason": f"published wheel unreadable: {exc}", "check": "sources"}
     fields: dict[str, Any] = {"differences": [to_jsonable(d) for d in cmp.differences],
                               "members_verified": cmp.members_verified, "check": "sources",
                               "classes": classes_of(cmp.differences), "tool_steps": cmp.tool_steps,
@@ -156,9 +156,9 @@ def sources_fields(published_path: Path, src: Path, filename: str | None = None,
                               "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences]}
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
-        return dict(fields, verdict=verdict.value, reason=f"not rebuilt ({why}); against the sdist's sources: {reason}")
+        return dict(fields, verdict=verdict, reason=f"not rebuilt ({why}); against the sdist's sources: {reason}")
     generated = sum(d.cause == GENERATED for d in cmp.compiled_differences)
     unverified = len(cmp.compiled_differences)
-    return dict(fields, verdict=Verdict.FAILED.value, reason=(
+    return dict(fields, verdict=Verdict.FAILED, reason=(
         f"not rebuilt ({why}); sources check: {cmp.members_verified} members match the sdist, {unverified} not "
         "verified" + (f" ({generated} generated or installed by the build's own rules)" if generated else "")))

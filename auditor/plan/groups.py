@@ -58,10 +58,10 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
             plan, notes = make_plan(wa, src, f.upload_time, own or (targets[0] if binary and targets else python),
                                     f.filename)
         except UnsafeArchive as exc:
-            entry.set(verdict=Verdict.DIFFERS.value, reason=f"published wheel unreadable: {exc}")
+            entry.set(verdict=Verdict.DIFFERS, reason=f"published wheel unreadable: {exc}")
             continue
         except BuildError as exc:
-            entry.set(verdict=Verdict.FAILED.value, reason=str(exc))
+            entry.set(verdict=Verdict.FAILED, reason=str(exc))
             continue
         if binary and own is None:
             add_to_group(others, tuple(plan.requires), plan, notes, (entry, wa, path))

@@ -90,7 +90,7 @@ class _Release:
             reqs = tuple(plan.requires)
             if reqs in self.failed:
                 for entry, _, path, _ in members:
-                    entry.set(verdict=Verdict.FAILED.value, reason=self.failed[reqs])
+                    entry.set(verdict=Verdict.FAILED, reason=self.failed[reqs])
                     sources_instead(entry, path, self.src)
                 continue
             if self.n >= MAX_PLANS or self.out_of_time():
@@ -109,7 +109,7 @@ class _Release:
             rebuilt = next(iter(self.built.values()), None)
             if rebuilt is None:
                 why = "the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} build configurations"
-                entry.set(verdict=Verdict.FAILED.value, reason=f"{why}, none rebuilt")
+                entry.set(verdict=Verdict.FAILED, reason=f"{why}, none rebuilt")
                 sources_instead(entry, path, self.src)
                 continue
             digest = self.ctx.cache.put_file(rebuilt[0])[0]
@@ -163,7 +163,7 @@ def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
         return
     cause = f"made by {plan.generator} (its WHEEL Generator), not by a Python build backend the sdist declares"
     for entry in entries:
-        if entry.verdict != Verdict.DIFFERS.value:
+        if entry.verdict != Verdict.DIFFERS:
             continue
         for d in entry.differences:
             d["cause"] = d.get("cause") or cause
@@ -219,7 +219,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
                 # Python 3.9 on 3.11, then 3.8 on 3.9)
                 entry.reason = (run.records[-1].reason if run.records else None) or entry.reason
                 sources_instead(entry, path, src)
-            if entry.verdict in (Verdict.DIFFERS.value, Verdict.PARTIAL.value) and run.kept is not None:
+            if entry.verdict in (Verdict.DIFFERS, Verdict.PARTIAL) and run.kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
                     pending.append((entry, path, rebuilt_path, {}))

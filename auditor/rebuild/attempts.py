@@ -36,7 +36,7 @@ class Attempts:
         self.other_best: dict[int, tuple[tuple, dict]] = {}  # their best comparison so far
 
     def all_identical(self) -> bool:
-        return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL.value for _, f in self.best.values())
+        return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL for _, f in self.best.values())
 
     def matched(self, by_toolchain: bool = False) -> bool:
         """Nothing left for another build to improve: every pure wheel identical, no platform wheel (whose
@@ -45,9 +45,9 @@ class Attempts:
         machine (MACHINE_NORMALIZATIONS: its clock, umask, zlib) counts too (another timestamp policy
         may still make it identical, another setuptools cannot)."""
         def done(f: dict, binary: bool) -> bool:
-            if f["verdict"] == Verdict.IDENTICAL.value or (binary and f["verdict"] != Verdict.DIFFERS.value):
+            if f["verdict"] == Verdict.IDENTICAL or (binary and f["verdict"] != Verdict.DIFFERS):
                 return True
-            return (by_toolchain and f["verdict"] == Verdict.EQUIVALENT.value and not f.get("metadata_format")
+            return (by_toolchain and f["verdict"] == Verdict.EQUIVALENT and not f.get("metadata_format")
                     and set(f.get("normalizations") or []) <= MACHINE_NORMALIZATIONS)
         members = all(done(f, self.members[i][3]) for i, (_, f) in self.best.items())
         others = all(done(f, True) for _, f in self.other_best.values())
@@ -78,7 +78,7 @@ class Attempts:
             except UnsafeArchive as exc:
                 record.reason = f"rebuilt wheel unreadable: {exc}"
         if rebuilt_wa is None or rebuilt is None or record.rebuilt is None:
-            failed = {"verdict": Verdict.FAILED.value, "reason": record.reason}
+            failed = {"verdict": Verdict.FAILED, "reason": record.reason}
             for i in range(len(self.members)):  # any comparison made by another build says more than this
                 self.best.setdefault(i, ((99,), failed))
             self.failed = self.kept is None
