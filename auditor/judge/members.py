@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor.fetch.archives import Member, WheelArchive
-from auditor.judge.diffs import (_crlf_only, _detail, _diff, _finish, _is_record, _kind, _text_diff,
+from auditor.judge.diffs import (_detail, _diff, _finish, _is_record, _kind, _text_diff,
                                  defines_module_init, extension_stem, is_compiled)
 from auditor.judge.configured import bytecode_of
 from auditor.judge.interface import check_member, grafted_libraries
+from auditor.judge.profiles import (OTHER_PLATFORM_CONTENT, OTHER_PLATFORM_PUBLISHED_ONLY, REBUILT_CONTENT,
+                                    REBUILT_PUBLISHED_ONLY, Case, accounted)
 from auditor.judge.rules import grafted
-from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
-from auditor.judge.steps import (sdist_derived, _accounted, _judge_meta, _judge_record, _moved_licenses, _published_only,
-                                 _pure_rebuild, _stale, _delvewheel, _top_level_without_members,
-                                 _top_level_of_optional_extensions, _zip_safe_marker, align_dist_info)
+from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _pure_rebuild, _stale, _zip_safe_marker, align_dist_info)
 from auditor.records import Comparison, Difference
 
 
@@ -97,9 +96,9 @@ def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_r
                            purelib_may_differ: bool) -> None:
     """One non-compiled member of another platform's wheel, under the rules that apply to it, in order."""
     files = getattr(sources, "files", None)
+    case = Case(pub, reb, name, out, files, pure_variant=pure_variant)
     if not in_rebuild:
-        if not _published_only(pub, reb, name, out, binary=True) and not _delvewheel(pub, reb, name, out) and \
-                not sdist_derived(pub, None, name, out, files):
+        if not accounted(OTHER_PLATFORM_PUBLISHED_ONLY, case):
             out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
     elif pub.members[name].sha256 == reb.members[name].sha256:
         out.members_verified += 1
@@ -107,17 +106,7 @@ def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_r
     elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any", purelib_may_differ=purelib_may_differ,
                                  platform_setup_py=setup_py, files=files)) in ("verified", "retag", "differs"):
         out.members_verified += verdict == "verified"
-    elif scm_version(pub, reb, name, out) or source_checksums(pub, reb, name, out) or _delvewheel(pub, reb, name, out):
-        pass
-    elif pure_variant and _top_level_of_optional_extensions(pub, reb, name, out):
-        pass
-    elif _crlf_only(pub, reb, name):
-        out.normalizations.append("crlf-line-endings")
-        out.crlf_members.append(name)
-        out.members_verified += 1
-    elif sdist_derived(pub, reb, name, out, files):
-        pass
-    else:
+    elif not accounted(OTHER_PLATFORM_CONTENT, case):
         out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
 
 
@@ -211,8 +200,7 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 "switch the sandbox's build lacks?); its C, C++ or Cython source is in the sdist: not reproduced", "code",
                 "optional extension not built in the sandbox"))
             continue
-        if not _published_only(pub, reb, name, out, binary) and not (
-                binary and sdist_derived(pub, None, name, out, getattr(sources, "files", None))):
+        if not accounted(REBUILT_PUBLISHED_ONLY, Case(pub, reb, name, out, getattr(sources, "files", None), binary=binary)):
             diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one",
                                cause=_stale(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
@@ -273,9 +261,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
-        if scm_version(pub, reb, name, out) or source_checksums(pub, reb, name, out) or \
-                _top_level_without_members(pub, reb, name, out) or sdist_derived(pub, reb, name, out, files) or \
-                sdist_version_file(pub, reb, name, out, sdist_files):
+        if accounted(REBUILT_CONTENT, Case(pub, reb, name, out, files, sdist_files, binary=binary)):
             continue
         diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
     return record
