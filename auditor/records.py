@@ -158,6 +158,9 @@ class BuildPlan:
     variant: str | None = None  # plan/variants.py: universal, mypyc
     env: dict[str, str] = field(default_factory=dict)  # extra environment of the variant
     options: dict[str, Any] = field(default_factory=dict)  # driver options of the variant ({"universal": True})
+    # the Python the build requirements are resolved for when it is not the interpreter's: wheels for a Python
+    # older than every image's (multidict 6.0.5's cp37) are judged with their own era's toolchain
+    resolve_python: str | None = None
 
     def config(self) -> tuple[Any, ...]:
         """The build configuration without its cutoff: wheels built alike, uploaded minutes apart."""

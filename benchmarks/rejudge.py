@@ -51,7 +51,7 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
                 why = next((b.get("reason") for b in reversed(pkg.get("builds") or []) if b.get("reason")), None) \
                     or "rebuild failed"
                 fields = sources_fields(published, src, w["filename"], why)
-                out.append((w["filename"], w["verdict"], fields["verdict"], fields.get("reason") or ""))
+                out.append((w["filename"], w["verdict"], str(Verdict(fields["verdict"]).value), fields.get("reason") or ""))
                 w.update({k: v for k, v in fields.items() if k in ("verdict", "reason", "verified", "differences",
                                                                      "classes", "not_reproduced")})
                 continue
@@ -71,7 +71,7 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
                 fields, _ = other_platform_fields(wa, rwa, name, sources, setup_py)
             else:
                 fields = compare_rebuilt(w["sha256"], wa, name, sha, rwa, w["check"] == "rebuilt-binary", sources)
-            out.append((w["filename"], w["verdict"], fields["verdict"], fields.get("reason") or ""))
+            out.append((w["filename"], w["verdict"], str(Verdict(fields["verdict"]).value), fields.get("reason") or ""))
             w.update({k: v for k, v in fields.items() if k in ("verdict", "reason", "verified", "differences", "classes",
                                                                  "not_reproduced", "normalizations")})
     return out

@@ -227,3 +227,19 @@ def test_the_held_out_locks_false_alarms_are_gone(auditor, container_backend):
         assert pkgs[name]["verdict"] == "failed" and "needs Python 3.8 or older" in pkgs[name]["reason"], pkgs[name]["reason"]
         assert pkgs[name]["wheels"][0]["check"] == "sources"
     assert r.code == 0
+
+
+def test_wheels_for_a_python_no_image_has_are_judged_with_their_eras_toolchain(auditor, container_backend):
+    """multidict 6.0.5's cp37 wheels lack the __init__.pyi and py.typed its other wheels ship: setuptools 69
+    began to package them, 68.0.0 was the last for Python 3.7. Their rebuild resolves its build requirements
+    for Python 3.7 (setuptools 68.0.0), so they match it; compared with the cp311 rebuild they differed."""
+    r = auditor("investigate", "multidict==6.0.5", "--backend", container_backend, "--python", "3.11",
+                "--no-diffoscope-compiled")
+    assert "Traceback" not in r.stderr
+    p = r.results["packages"][0]
+    cp37 = [w for w in p["wheels"] + p["unlocked"] if "-cp37-" in w["filename"]]
+    assert cp37 and all(w["verdict"] == "partial" for w in cp37), [(w["filename"], w["reason"]) for w in cp37]
+    era = [b for b in p["builds"] if any("Python 3.7's era" in n for n in b.get("notes") or [])]
+    assert era and {"name": "setuptools", "version": "68.0.0"}.items() <= next(
+        r for r in era[0]["requirements"] if r["name"] == "setuptools").items()
+    assert p["verdict"] == "partial", p["reason"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
+from packaging.version import Version
 
 from auditor.fetch.archives import read_wheel
 from auditor.fetch.downloads import is_pure
@@ -31,6 +34,23 @@ def wheel_python(filename: str, pythons: list[str], default: str) -> str | None:
     if own:  # its own interpreter (an abi3 wheel's tag names the oldest Python it was built for: cp39-abi3)
         return own[0]
     return default if tags & target_tags(default) else None
+
+
+def era_python(filename: str, pythons: list[str]) -> str | None:
+    """The Python X.Y a platform wheel is for when it is older than every interpreter the images have
+    (cp37 when the oldest is 3.9): its publisher's build requirements were those that still supported it
+    (setuptools 68.0 was the last for 3.7, and 69 began to package .pyi and py.typed files), so its rebuild
+    resolves them for that Python. None for any other wheel."""
+    versions = sorted(Version(p) for p in pythons)
+    found = set()
+    for t in parse_wheel_filename(filename)[3]:
+        m = re.fullmatch(r"cp3(\d+)", t.interpreter)
+        if m:
+            found.add(Version(f"3.{m.group(1)}"))
+    if len(found) != 1 or not versions:
+        return None
+    v = found.pop()
+    return f"{v.major}.{v.minor}" if v < versions[0] else None
 
 
 def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = None,
@@ -64,7 +84,12 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
             entry.set(verdict=Verdict.FAILED, reason=str(exc))
             continue
         if binary and own is None:
-            add_to_group(others, tuple(plan.requires), plan, notes, (entry, wa, path))
+            era = era_python(f.filename, pythons)
+            if era is not None:
+                plan = dataclasses.replace(plan, resolve_python=era)
+                notes = notes + [f"built with the build requirements of Python {era}'s era (resolved for Python {era}, "
+                                 "which no image has): its publisher's toolchain supported it"]
+            add_to_group(others, tuple(plan.requires) + ((era,) if era else ()), plan, notes, (entry, wa, path))
         else:
             add_to_group(plans, plan.config() + (plan.python,), plan, notes, (entry, wa, path, binary))
     return plans, others

@@ -103,7 +103,7 @@ def _job(plan: BuildPlan, requires: list[str], src: Path, ctx: Context, lock_ind
     """The build's pins resolved as of the plan's cutoff and fetched (verified) into a wheelhouse, the job
     handed to the sandbox (raises AuditorError when a requirement cannot be had)."""
     bindex = ctx.build_index(lock_index)
-    pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache,
+    pins = resolve(requires, plan.cutoff, bindex.url, plan.resolve_python or plan.python, ctx.cache,
                    exempt=plan.backend if plan.backend_version else None)
     wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
     record.requirements = [to_jsonable(r) for r in reqs]
