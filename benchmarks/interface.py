@@ -69,7 +69,7 @@ def main() -> int:
                 if not is_compiled(name) or name not in reb.members or pub.members[name].sha256 == reb.members[name].sha256:
                     continue
                 check = check_member(pub.read(name, 1 << 27), reb.read(name, 1 << 27), pub.members, libraries,
-                                     grafted_libraries(pub))
+                                     grafted_libraries(pub), name)
                 if check is None:
                     rows[key]["not ELF / unreadable"] += 1
                 elif check.adds:

@@ -285,3 +285,39 @@ def test_a_static_librarys_other_version_may_name_more_urls_on_its_own_hosts(tmp
         pub = read_interface(build(tmp_path, "evil", USES_LIB + newer + strings(evil).replace("u0", "e0")))
         adds = compare(pub, reb, set(), libraries).adds
         assert adds == [f"adds the string {evil!r} (a URL, host or command)"], adds
+
+
+def _iface(imports=(), needed=("libc.so.6",), runpath=(), strings=()) -> "Interface":
+    from auditor.judge.elf import Interface
+    return Interface(frozenset(imports), frozenset({"PyInit_mod"}), tuple(needed), tuple(runpath), 1, 1, False,
+                     frozenset(strings))
+
+
+def test_what_other_toolchains_link_in_is_named_and_nothing_more():
+    """numpy 1.26.4's _multiarray_tests imports acos, atanh... from libm where the rebuild uses npymath's
+    (math-library); snowflake-connector-python 4.2.0's C++ module carries gcc-toolset's static part of
+    libstdc++: GCC's transactional-memory hooks (_ITM_*), gettext, and its bug-report URL (compiler-runtime,
+    cxx-runtime, compiler-identification); numpy's $ORIGIN/../../numpy.libs stays inside the wheel
+    (auditwheel-rpath). The same shapes with a capability, a host of its own or a path out stay differences."""
+    reb = _iface(imports={("PyLong_FromLong", "")}, needed=("libm.so.6", "libc.so.6"))
+    pub = _iface(imports={("PyLong_FromLong", ""), ("acos", "GLIBC_2.2.5"), ("atanhl", "GLIBC_2.2.5")},
+                 needed=("libm.so.6", "libc.so.6"))
+    check = compare(pub, reb)
+    assert check.adds == [] and "math-library" in check.rules, check
+    assert compare(_iface(imports={("acos", "GLIBC_2.2.5")}), reb).adds  # not from libm: said
+    cxx = {("_ZNSt6chrono3_V212system_clock3nowEv", "GLIBCXX_3.4.19")}
+    reb = _iface(imports=cxx, needed=("libstdc++.so.6", "libc.so.6"))
+    pub = _iface(imports=cxx | {("_ITM_RU1", ""), ("_ITM_memcpyRnWt", ""), ("gettext", "GLIBC_2.2.5")},
+                 needed=("libstdc++.so.6", "libc.so.6"),
+                 strings={b"not enough space for format expansion (Please submit full bug report at https://gcc.gnu.org/bugs"})
+    check = compare(pub, reb)
+    assert check.adds == [] and {"compiler-runtime", "cxx-runtime", "compiler-identification"} <= check.rules, check
+    evil = _iface(imports=cxx | {("system", "GLIBC_2.2.5")}, needed=("libstdc++.so.6", "libc.so.6"),
+                  strings={b"see https://gcc.gnu.example/payload"})
+    assert compare(evil, reb).adds == ["imports system@GLIBC_2.2.5",
+                                       "adds the string 'see https://gcc.gnu.example/payload' (a URL, host or command)"]
+    members = {"numpy/core/x.so", "numpy.libs/libopenblas-1a2b3c4d.so"}
+    inside = compare(_iface(runpath=("$ORIGIN/../../numpy.libs",)), _iface(), members, module="numpy/core/x.so")
+    assert inside.adds == [] and "auditwheel-rpath" in inside.rules
+    out = compare(_iface(runpath=("$ORIGIN/../../../usr/lib",)), _iface(), members, module="numpy/core/x.so")
+    assert out.adds == ["searches libraries in $ORIGIN/../../../usr/lib (RPATH/RUNPATH)"]

@@ -46,6 +46,14 @@ COMPILER_BUILTINS = frozenset({
     "realloc", "free", "mempcpy", "stpcpy", "strdup", "__rawmemchr", "rawmemchr", "__isinf", "__isnan",
     "__isinff", "__isnanf", "__finite", "__finitef", "isinf", "isnan", "__memcpy_chk", "__memset_chk",
 })
+# the C math library's functions (math.h and complex.h, with their float and long double forms): a compiler or a
+# build option calls them where another build inlines them or uses the project's own (numpy's npymath)
+_MATH_BASE = ("acos acosh asin asinh atan atan2 atanh cbrt ceil copysign cos cosh erf erfc exp exp2 exp10 expm1 fabs "
+              "fdim floor fma fmax fmin fmod frexp hypot ilogb ldexp lgamma llrint llround log log10 log1p log2 logb "
+              "lrint lround modf nan nearbyint nextafter nexttoward pow remainder remquo rint round scalbln scalbn "
+              "sin sincos sinh sqrt tan tanh tgamma trunc cabs cacos cacosh carg casin casinh catan catanh ccos ccosh "
+              "cexp cimag clog conj cpow cproj creal csin csinh csqrt ctan ctanh").split()
+MATH_FUNCTIONS = frozenset(n + s for n in _MATH_BASE for s in ("", "f", "l"))
 # calls that give a module a capability its rebuild lacks: said by name when added
 CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fork|vfork|clone|socket|connect|bind|"
                           r"listen|accept4?|send(to|msg)?|recv(from|msg)?|getaddrinfo|gethostbyname\w*|dlopen|dlsym|"
@@ -62,6 +70,8 @@ _OPEN_HOSTS = frozenset({"github.com", "raw.githubusercontent.com", "gist.github
                          "gitlab.com", "bitbucket.org", "pastebin.com", "s3.amazonaws.com", "storage.googleapis.com",
                          "drive.google.com", "discord.com", "cdn.discordapp.com", "t.me", "transfer.sh", "ngrok.io",
                          "pypi.org", "files.pythonhosted.org", "npmjs.org", "registry.npmjs.org", "dropbox.com"})
+# where compilers ask for bug reports: their runtime's messages name them (compiler identification)
+_COMPILER_HOSTS = frozenset({"gcc.gnu.org", "bugzilla.redhat.com", "bugs.llvm.org"})
 # build paths and compiler identification a rebuild writes otherwise (never a reason to add a string)
 _BUILD_PATH = re.compile(rb"^(?:/tmp/|/project/|/io/|/home/runner/|/build/|/src/|/usr/include/|/opt/python/|"
                          rb"/root/|/github/|/Users/runner/|C:\\\\)")
@@ -101,7 +111,7 @@ def _canonical(name: str) -> str:
 
 def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset(),
             libraries: Mapping[str, Interface] | None = None,
-            grafted: Mapping[str, Interface] | None = None) -> InterfaceCheck:
+            grafted: Mapping[str, Interface] | None = None, module: str | None = None) -> InterfaceCheck:
     """What `pub` can do that `reb` cannot, after the named rules; `wheel_members` are the published
     wheel's member paths (auditwheel's grafted libraries and RPATH point inside it); `libraries` the
     interfaces of the libraries the rebuild links, read from the build's image: a library the published
@@ -113,7 +123,7 @@ def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[
     lib = _library_union([libraries[n] for n in _closure(found[0], libraries)]) if found and libraries and \
         all(n in libraries for n in found[0]) else None
     _compare_imports(pub, reb, out, found, lib, _grafted_exports(pub, reb, grafted or {}))
-    _compare_libraries(pub, reb, out, wheel_members)
+    _compare_libraries(pub, reb, out, wheel_members, module)
     extra_ctors = pub.constructors - reb.constructors - (lib.constructors if lib else 0)
     if extra_ctors > 0:
         out.adds.append(f"adds {extra_ctors} constructor(s) (.init_array/DT_INIT: "
@@ -211,7 +221,7 @@ def _toolchain_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> t
                 else:
                     added.append(f"imports {name}@{version}")
             continue
-        rule = _toolchain_rule(name, base, version, reb_names, pub_names)
+        rule = _toolchain_rule(name, base, version, reb_names, pub_names, pub)
         if rule:
             out.rules.add(rule)
         else:
@@ -219,10 +229,16 @@ def _toolchain_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> t
     return added, rest
 
 
-def _toolchain_rule(name: str, base: str, version: str, reb_names: set[str], pub_names: set[str]) -> str | None:
+def _toolchain_rule(name: str, base: str, version: str, reb_names: set[str], pub_names: set[str],
+                    pub: Interface | None = None) -> str | None:
     """The rule under which a compiler, C library or code generator imports `name` on one side only, if any."""
-    if base in COMPILER_RUNTIME or name in COMPILER_RUNTIME:
-        return "compiler-runtime"
+    if base in COMPILER_RUNTIME or name in COMPILER_RUNTIME or name.startswith("_ITM_"):
+        return "compiler-runtime"  # _ITM_*: GCC's transactional-memory hooks, weak, from crtstuff and libstdc++
+    if base in MATH_FUNCTIONS and pub is not None and "libm.so.6" in pub.needed:
+        return "math-library"  # numpy 1.26.4's _multiarray_tests: acos, atanh... from libm, not npymath
+    if name == "gettext" and pub is not None and "libstdc++.so.6" in pub.needed and any(
+            v.startswith(("GLIBCXX_", "CXXABI_")) for _, v in pub.imports):
+        return "cxx-runtime"  # the part of libstdc++ gcc-toolset links in statically translates its messages
     if base in COMPILER_BUILTINS and not CAPABILITIES.match(base):
         return "compiler-builtins"
     if name == "syscall" and "getrandom" in reb_names and "getrandom" not in pub_names:
@@ -304,7 +320,27 @@ def _statically_linked(pub: Interface, reb: Interface) -> tuple[list[str], int] 
     return libs, len(defined)
 
 
-def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, wheel_members) -> None:
+def _inside_wheel(entry: str, module: str | None, wheel_members) -> bool:
+    """An $ORIGIN-relative search path that stays inside the wheel: from the module's own directory
+    (numpy 1.26.4's numpy/core/x.so searches $ORIGIN/../../numpy.libs), to a directory the wheel holds
+    members in. Without the module's path, one level up at most (auditwheel's usual NAME.libs)."""
+    rest = entry[len("$ORIGIN"):].strip("/")
+    if module is None:
+        return ".." not in entry.replace("$ORIGIN/..", "", 1).split("/")
+    parts = module.split("/")[:-1]
+    for p in rest.split("/") if rest else []:
+        if p == "..":
+            if not parts:
+                return False
+            parts.pop()
+        elif p not in ("", "."):
+            parts.append(p)
+    prefix = "/".join(parts)
+    return not prefix or any(m.startswith(prefix + "/") for m in wheel_members)
+
+
+def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, wheel_members,
+                       module: str | None = None) -> None:
     grafted = {m.rsplit("/", 1)[-1] for m in wheel_members if ".libs/" in m or ".dylibs/" in m}
     for lib in pub.needed:
         if lib in reb.needed:
@@ -320,7 +356,7 @@ def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, whee
     for entry in pub.runpath:
         if entry in reb.runpath or not entry:
             continue
-        if entry.startswith("$ORIGIN") and ".." not in entry.replace("$ORIGIN/..", "", 1).split("/"):
+        if entry.startswith("$ORIGIN") and _inside_wheel(entry, module, wheel_members):
             out.rules.add("auditwheel-rpath")
         else:
             out.adds.append(f"searches libraries in {entry} (RPATH/RUNPATH)")
@@ -331,6 +367,10 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
     known = reb.strings | (lib.strings if lib else frozenset())
     added = [s for s in sorted(pub.strings - known) if not _BUILD_PATH.match(s) and not _joined(s, known)]
     flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
+    compilers = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= _COMPILER_HOSTS]
+    if compilers:  # snowflake-connector-python 4.2.0: libstdc++'s "Please submit full bug report at gcc.gnu.org"
+        out.rules.add("compiler-identification")
+        flagged = [s for s in flagged if s not in compilers]
     if lib is not None:  # another version of a statically linked library names more of its own namespaces
         hosts = {h for x in lib.strings | reb.strings for h in _url_hosts(x)} - _OPEN_HOSTS
         own = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= hosts]
@@ -362,7 +402,7 @@ def _joined(s: bytes, known: frozenset[bytes]) -> bool:
 
 def check_member(pub_data: bytes, reb_data: bytes, wheel_members,
                  libraries: Mapping[str, bytes] | None = None,
-                 grafted: Mapping[str, bytes] | None = None) -> InterfaceCheck | None:
+                 grafted: Mapping[str, bytes] | None = None, module: str | None = None) -> InterfaceCheck | None:
     """The interface check of one compiled member present on both sides, or None when either side is no
     ELF module this parser reads (other platforms' formats, grafted non-ELF libraries). `libraries`: the
     bytes of the libraries the rebuild links (by DT_NEEDED name), read from the build's image."""
@@ -371,6 +411,6 @@ def check_member(pub_data: bytes, reb_data: bytes, wheel_members,
         return None
     libs = {n: i for n, data in (libraries or {}).items() if (i := read_interface(data)) is not None}
     grafts = {n: i for n, data in (grafted or {}).items() if n in a.needed and (i := read_interface(data)) is not None}
-    return compare(a, b, set(wheel_members), libs, grafts)
+    return compare(a, b, set(wheel_members), libs, grafts, module)
 
 

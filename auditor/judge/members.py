@@ -275,7 +275,7 @@ def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Compa
     after the named rules is counted as interface-verified, still listed as not reproduced byte for byte."""
     try:
         check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members, libraries,
-                             grafted_libraries(pub))
+                             grafted_libraries(pub), name)
     except Exception:
         check = None
     if check is None:

@@ -117,6 +117,13 @@ RULES: tuple[Rule, ...] = (
          "copy of that library (or the rebuild) already names (another version names more of its own namespaces: "
          "W3C's xmldsig URIs). Never for hosts anyone can publish on (github.com, pastebin.com, cloud storage...), "
          "never for commands", "xmlsec 1.3.14 (libxmlsec1 1.3 in the wheel, 1.2 in the image)"),
+    Rule("math-library", N, "C math library functions (math.h, complex.h, their float and long double forms) "
+         "imported from libm on one side only: a compiler or build option calls libm where the other build inlines "
+         "them or uses the project's own implementation", "numpy 1.26.4 (_multiarray_tests: acos, atanh... against "
+         "npymath)"),
+    Rule("compiler-identification", N, "URL strings of where a compiler asks for bug reports (gcc.gnu.org, "
+         "bugzilla.redhat.com, bugs.llvm.org), which its runtime's messages hold: the toolchain's identification, "
+         "never a command", "snowflake-connector-python 4.2.0 (gcc-toolset's libstdc++ messages)"),
     Rule("grafted-library-version", N, "imports the published module takes from a library grafted into the wheel "
          "that the rebuild links too, each exported by the wheel's copy: the publisher built against a newer "
          "version of that library than the image's (functions it only calls when they exist)",
