@@ -40,3 +40,22 @@ def test_a_verdict_is_recomputed_from_cached_rebuilds(tmp_path, index, auditor, 
         assert not any(b.get("build_cache") for b in third.package("fixbcache")["builds"])
     finally:
         other.close()
+
+
+def test_a_timed_out_build_is_kept_under_its_timeout(tmp_path):
+    """grpcio compiles for 15 minutes on 2 cores and times out: the next nightly run takes that outcome from the
+    build cache instead of compiling again; the timeout is part of the key, so a larger one builds again."""
+    from auditor.fetch import Cache
+    from auditor.rebuild import buildcache
+    from auditor.records import BuildOutcome
+    from auditor.sandbox import BuildJob
+
+    cache = Cache(tmp_path / "cache")
+    job = BuildJob(source_dir=tmp_path, wheelhouse=tmp_path, requirements=tmp_path / "r.txt", frontend=tmp_path,
+                   out_dir=tmp_path / "out", env={"SOURCE_DATE_EPOCH": "0"}, timeout=900.0, python="3.11")
+    k = buildcache.key("docker sha256:x", "ab" * 32, job, "pins")
+    buildcache.put(cache, k, BuildOutcome(wheel_path=None, log="gcc ...", reason="timeout", seconds=900.0))
+    hit = buildcache.get(cache, k, tmp_path / "out")
+    assert hit is not None and hit.reason == "timeout" and hit.wheel_path is None
+    job.timeout = 3600.0
+    assert buildcache.key("docker sha256:x", "ab" * 32, job, "pins") != k

@@ -6,7 +6,9 @@ plan (SOURCE_DATE_EPOCH, TZ, variant switches), the interpreter and the build ti
 The judge's code is not: when only a judging rule changes, the verdict cache (resultcache.py) misses, the
 audit runs again, and every build it asks for is taken from here, so the verdicts are recomputed from the
 rebuilds without running the sandbox. A change to the image or the driver rebuilds. Builds in an
-environment that is not pinned (the local backend) and builds that timed out are never cached.
+environment that is not pinned (the local backend) are never cached. A build that timed out is cached too
+(the timeout is part of the key): a nightly run does not compile grpcio for 15 minutes to time out again;
+the verdict says so, and a larger --build-timeout builds again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from auditor.fsutil import write_json_atomic
 from auditor.records import BuildOutcome
 from auditor.sandbox import BuildJob
 
-NEVER_CACHED = {"timeout"}
+NEVER_CACHED: set[str] = set()  # outcomes not kept (none today: a timeout is kept under its own --build-timeout)
 
 
 @functools.cache
