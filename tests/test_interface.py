@@ -287,7 +287,7 @@ def test_a_static_librarys_other_version_may_name_more_urls_on_its_own_hosts(tmp
         assert adds == [f"adds the string {evil!r} (a URL, host or command)"], adds
 
 
-def _iface(imports=(), needed=("libc.so.6",), runpath=(), strings=()) -> "Interface":
+def _iface(imports=(), needed=("libc.so.6",), runpath=(), strings=()):
     from auditor.judge.elf import Interface
     return Interface(frozenset(imports), frozenset({"PyInit_mod"}), tuple(needed), tuple(runpath), 1, 1, False,
                      frozenset(strings))

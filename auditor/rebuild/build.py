@@ -82,8 +82,9 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
     if outcome.wheel_path is None:
         _failed(record, outcome, log)
         if record.build_cache and outcome.reason == "timeout":
+            rest = (record.reason or "").removeprefix("timeout").lstrip(": ")
             record.reason = (f"timeout (this build's inputs timed out before with --build-timeout {job.timeout:.0f} s: taken "
-                             f"from the build cache; a larger --build-timeout builds again){(': ' + rest) if (rest := (record.reason or '').removeprefix('timeout').lstrip(': ')) else ''}")
+                             "from the build cache; a larger --build-timeout builds again)" + (f": {rest}" if rest else ""))
         return record, None
     record.installer, record.phases = outcome.installer, outcome.phases
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
