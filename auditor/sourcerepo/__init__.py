@@ -174,8 +174,21 @@ def compare(src: Path, repo: Path, tree: dict[str, git.TreeEntry], out: SourceRe
     if prefix:
         out.rules.append("project-subdirectory")
         out.subdirectory = prefix.rstrip("/")
-    subs = Submodules(repo, tree, out.url or "", repos or repo.parent)
-    for f in sorted(p for p in src.rglob("*") if p.is_file() or p.is_symlink()):
+    files = sorted(p for p in src.rglob("*") if p.is_file() or p.is_symlink())
+    subs = Submodules(repo, tree, out.url or "", repos or repo.parent, [prefix + f.relative_to(src).as_posix() for f in files])
+    git.prefetch(repo, [e.sha for f in files if (e := tree.get(prefix + f.relative_to(src).as_posix())) is not None
+                        and e.kind == "blob"])
+    try:
+        return _compare_files(src, files, prefix, repo, tree, subs, out, version)
+    finally:
+        git.forget(repo)
+        for sub in subs.repos_by_path.values():
+            git.forget(sub)
+
+
+def _compare_files(src: Path, files: list[Path], prefix: str, repo: Path, tree: dict[str, git.TreeEntry],
+                   subs: "Submodules", out: SourceRepoResult, version: str) -> SourceRepoResult:
+    for f in files:
         rel = f.relative_to(src).as_posix()
         out.files += 1
         where = Where(repo, tree, prefix + rel)
@@ -240,8 +253,8 @@ class Submodules:
     """The repository's submodules (mode 160000 entries, their URLs from .gitmodules at the same commit),
     each fetched at its recorded commit the first time a file of the sdist lies in it."""
 
-    def __init__(self, repo: Path, tree: dict[str, git.TreeEntry], url: str, repos: Path) -> None:
-        self.repo, self.tree, self.url, self.repos = repo, tree, url, repos
+    def __init__(self, repo: Path, tree: dict[str, git.TreeEntry], url: str, repos: Path, paths: list[str]) -> None:
+        self.repo, self.tree, self.url, self.repos, self.paths = repo, tree, url, repos, paths
         self.fetched: dict[str, dict[str, git.TreeEntry]] = {}
         self.repos_by_path: dict[str, Path] = {}
 
@@ -257,6 +270,8 @@ class Submodules:
                         raise git.GitError(f"submodule {head} has no URL in .gitmodules")
                     sub = git.fetch(url, entry.sha, entry.sha, self.repos)
                     self.fetched[head], self.repos_by_path[head] = git.tree(sub, entry.sha), sub
+                    inner = [p[len(head) + 1:] for p in self.paths if p.startswith(head + "/")]
+                    git.prefetch(sub, [e.sha for p in inner if (e := self.fetched[head].get(p)) is not None and e.kind == "blob"])
                 return Where(self.repos_by_path[head], self.fetched[head], "/".join(parts[i:]))
         return None
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +90,58 @@ def tree(repo: Path, commit: str) -> dict[str, TreeEntry]:
     return out
 
 
+_READ: dict[tuple[str, str], bytes] = {}  # (repository, blob id) -> bytes read ahead by prefetch()
+_READ_LOCK = threading.Lock()
+
+
+def prefetch(repo: Path, shas: Iterable[str], limit: int = 1 << 26) -> None:
+    """Read many blobs at once (two git processes in all, `cat-file --batch-check` then `--batch`, instead of
+    two per blob): blob() then answers from memory until forget(). Blobs over `limit` are left for blob()
+    to refuse."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return
+    code, out, _ = proc.run_raw(["git", "-C", str(repo), "cat-file", "--batch-check"], dict(os.environ, LC_ALL="C"),
+                                TIMEOUT, ("\n".join(wanted) + "\n").encode())
+    if code != 0:
+        return
+    small = []
+    for line in out.decode("ascii", "replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= limit:
+            small.append(parts[0])
+    if not small:
+        return
+    code, out, _ = proc.run_raw(["git", "-C", str(repo), "cat-file", "--batch"], dict(os.environ, LC_ALL="C"),
+                                TIMEOUT, ("\n".join(small) + "\n").encode())
+    if code != 0:
+        return
+    found: dict[tuple[str, str], bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        sha, kind, size = out[pos:end].decode("ascii").split()
+        data = out[end + 1:end + 1 + int(size)]
+        pos = end + 1 + int(size) + 1
+        if kind == "blob":
+            found[(str(repo), sha)] = data
+    with _READ_LOCK:
+        _READ.update(found)
+
+
+def forget(repo: Path) -> None:
+    """Drop what prefetch() read from `repo`."""
+    with _READ_LOCK:
+        for k in [k for k in _READ if k[0] == str(repo)]:
+            del _READ[k]
+
+
 def blob(repo: Path, sha: str, limit: int = 1 << 26) -> bytes:
     """A blob's bytes (at most `limit`: a larger one is refused)."""
+    with _READ_LOCK:
+        ready = _READ.get((str(repo), sha))
+    if ready is not None:
+        return ready
     size = int(_git(["cat-file", "-s", sha], cwd=repo).strip())
     if size > limit:
         raise GitError(f"blob {sha} is larger than {limit} bytes")
