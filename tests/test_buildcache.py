@@ -59,3 +59,15 @@ def test_a_timed_out_build_is_kept_under_its_timeout(tmp_path):
     assert hit is not None and hit.reason == "timeout" and hit.wheel_path is None
     job.timeout = 3600.0
     assert buildcache.key("docker sha256:x", "ab" * 32, job, "pins") != k
+
+
+def test_the_build_recipe_digest_is_what_the_sandbox_is_handed():
+    """The driver, the frontend's pins and the code laying the frontend out; not frontend.py's import lines
+    (moving the fetch stage into a package changed them, and every cached build was rebuilt)."""
+    import inspect
+
+    from auditor.rebuild import buildcache
+    from auditor.sandbox import frontend
+    src = inspect.getsource(buildcache.driver_digest)
+    assert "frontend.prepare_frontend" in src and '"driver.py"' in src and "frontend*.txt" in src
+    assert "from auditor" not in inspect.getsource(frontend.prepare_frontend)

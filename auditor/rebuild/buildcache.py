@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import shutil
 from pathlib import Path
@@ -29,11 +30,18 @@ NEVER_CACHED: set[str] = set()  # outcomes not kept (none today: a timeout is ke
 
 @functools.cache
 def driver_digest() -> str:
-    """The code that runs inside the sandbox (the driver and the frontend it installs)."""
+    """What the sandbox is handed besides the sources and pins: the driver that runs inside it, the frontend's
+    pins (frontend*.txt) and the code that lays the frontend out (prepare_frontend, frontend_pins). Not the
+    host modules' other lines: moving an import (the fetch stage became a package) must not rebuild
+    everything."""
+    from auditor.sandbox import frontend
+
     root = Path(__file__).resolve().parents[1] / "sandbox"
     h = hashlib.sha256()
-    for name in ("driver.py", "frontend.py"):
+    for name in ["driver.py", *sorted(p.name for p in root.glob("frontend*.txt"))]:
         h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    for fn in (frontend.prepare_frontend, frontend.frontend_pins):
+        h.update(inspect.getsource(fn).encode() + b"\0")
     return h.hexdigest()
 
 
