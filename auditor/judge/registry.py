@@ -201,6 +201,9 @@ RULES: tuple[Rule, ...] = (
     Rule("bytecode-of-source", S, "a .pyc the repository does not hold whose code object is what this interpreter "
          "compiles from the .py it is the bytecode of (only bytecode of this interpreter's magic number can be "
          "checked)", "pyyaml 6.0.2 (packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc)"),
+    Rule("backend-force-include", S, "a file the backend's own configuration copies into the sdist from another "
+         "path of the repository (hatchling's force-include: a monorepo's LICENSE, a shared file), compared with "
+         "the file at that path", "a unit test's project (hatchling 1.27.0 needs only project-subdirectory)"),
     Rule("submodule", S, "files of a submodule compared with the submodule's own repository at the commit the "
          "tag's tree records (its URL from .gitmodules at the tag, fetched by commit)", "uvloop 0.21.0 (vendor/libuv)"),
     Rule("submodule-gitdir-file", S, "a submodule checkout's .git file: one line pointing into the superproject's "

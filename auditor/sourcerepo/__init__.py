@@ -188,6 +188,7 @@ def compare(src: Path, repo: Path, tree: dict[str, git.TreeEntry], out: SourceRe
 
 def _compare_files(src: Path, files: list[Path], prefix: str, repo: Path, tree: dict[str, git.TreeEntry],
                    subs: "Submodules", out: SourceRepoResult, version: str) -> SourceRepoResult:
+    forced = rules.hatch_force_include(src / "pyproject.toml")
     for f in files:
         rel = f.relative_to(src).as_posix()
         out.files += 1
@@ -197,6 +198,11 @@ def _compare_files(src: Path, files: list[Path], prefix: str, repo: Path, tree: 
             out.rules.append("link-stored-as-file")  # reached through a link to a directory (requests' certs)
         if entry is None and prefix:  # a monorepo's root file its backend copies into the sdist (hatch's .gitignore)
             entry = _lookup(tree, repo, rel)
+        if entry is None and (source := rules.force_included(rel, forced, prefix)) is not None:
+            entry = _lookup(tree, repo, source)  # the backend's configuration copies it from there
+            if entry is not None:
+                where = Where(repo, tree, source)
+                out.rules.append("backend-force-include")
         if entry is None and rel.endswith("/.git") and rules.gitdir_file(f.read_bytes() if f.is_file() else b"", where.path):
             out.rules.append("submodule-gitdir-file")  # before the submodule: the path is the superproject's
             continue

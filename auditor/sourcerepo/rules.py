@@ -11,7 +11,8 @@ import json
 import marshal
 import re
 import struct
-from pathlib import Path
+import tomllib
+from pathlib import Path, PurePosixPath
 
 def vcs_template(data: bytes, version: str) -> bool:
     """A version file as setuptools-scm and hatch-vcs write it (urllib3 2.5.0's src/urllib3/_version.py): only
@@ -266,3 +267,36 @@ def submodule_url(gitmodules: bytes, path: str, parent: str) -> str | None:
                 base.append(part)
         url = "/".join(base)
     return url.removesuffix("/").removesuffix(".git")
+
+
+def hatch_force_include(pyproject: Path) -> dict[str, str]:
+    """hatchling's `[tool.hatch.build.targets.sdist.force-include]` (and the build-wide table): sdist path ->
+    the repository path it is copied from (relative to the project's directory). {} without one."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    build = data.get("tool", {}).get("hatch", {}).get("build", {})
+    out: dict[str, str] = {}
+    for table in (build.get("force-include"), build.get("targets", {}).get("sdist", {}).get("force-include")):
+        if isinstance(table, dict):
+            out.update({str(dest).strip("/"): str(source) for source, dest in table.items()})
+    return out
+
+
+def force_included(rel: str, forced: dict[str, str], prefix: str) -> str | None:
+    """The repository path a file of the sdist was copied from under the backend's force-include, if any: the
+    entry for the file itself or for a directory holding it; None for a source outside the repository's tree."""
+    for dest, source in forced.items():
+        if rel == dest or rel.startswith(dest + "/"):
+            path = PurePosixPath(prefix.rstrip("/") or ".") / source / rel[len(dest):].lstrip("/")
+            parts: list[str] = []
+            for p in path.parts:
+                if p == "..":
+                    if not parts:
+                        return None
+                    parts.pop()
+                elif p not in (".", ""):
+                    parts.append(p)
+            return "/".join(parts)
+    return None
