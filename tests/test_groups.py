@@ -116,4 +116,7 @@ def test_a_wheel_for_a_python_older_than_every_image_resolves_its_eras_toolchain
     assert era_python("multidict-6.0.5-cp310-cp310-win_amd64.whl", pythons) is None
     assert era_python("multidict-6.0.5-cp39-cp39-macosx_11_0_arm64.whl", pythons) is None
     assert era_python("x-1.0-cp37.cp38-abi3-manylinux1_x86_64.whl", pythons) is None
+    # an abi3 wheel names the oldest Python it runs on, not the one it was built with (psutil 7.2.1's)
+    assert era_python("psutil-7.2.1-cp36-abi3-win_amd64.whl", pythons) is None
+    assert era_python("psutil-7.2.1-cp37-abi3-macosx_10_9_x86_64.whl", pythons) is None
     assert era_python("x-1.0-py3-none-any.whl", pythons) is None

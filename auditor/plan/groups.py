@@ -45,7 +45,9 @@ def era_python(filename: str, pythons: list[str]) -> str | None:
     found = set()
     for t in parse_wheel_filename(filename)[3]:
         m = re.fullmatch(r"cp3(\d+)", t.interpreter)
-        if m:
+        # only a wheel built for that interpreter's own ABI: an abi3 wheel's tag names the oldest Python it runs on
+        # (psutil's cp36-abi3 wheels are built on a current Python with a current setuptools)
+        if m and t.abi.startswith(t.interpreter):
             found.add(Version(f"3.{m.group(1)}"))
     if len(found) != 1 or not versions:
         return None

@@ -107,8 +107,17 @@ def _job(plan: BuildPlan, requires: list[str], src: Path, ctx: Context, lock_ind
     """The build's pins resolved as of the plan's cutoff and fetched (verified) into a wheelhouse, the job
     handed to the sandbox (raises AuditorError when a requirement cannot be had)."""
     bindex = ctx.build_index(lock_index)
-    pins = resolve(requires, plan.cutoff, bindex.url, plan.resolve_python or plan.python, ctx.cache,
-                   exempt=plan.backend if plan.backend_version else None)
+    exempt = plan.backend if plan.backend_version else None
+    try:
+        pins = resolve(requires, plan.cutoff, bindex.url, plan.resolve_python or plan.python, ctx.cache, exempt=exempt)
+    except AuditorError as exc:
+        if not plan.resolve_python:
+            raise
+        # the pinned backend needs a newer Python than the wheel's (a Generator's exact setuptools): the era's
+        # requirements cannot be had, so the interpreter's are used, and the build says so
+        record.notes.append(f"the build requirements cannot be resolved for Python {plan.resolve_python} "
+                            f"({str(exc)[:160]}): resolved for Python {plan.python} instead")
+        pins = resolve(requires, plan.cutoff, bindex.url, plan.python, ctx.cache, exempt=exempt)
     wheelhouse, reqs = shared_wheelhouse(pins, bindex, ctx.http, ctx.cache, plan.python)
     record.requirements = [to_jsonable(r) for r in reqs]
     frontend = ctx.frontend(lock_index, plan.python)
