@@ -241,3 +241,22 @@ def test_members_verified_byte_for_byte_are_counted_apart(tmp_path):
     assert "metadata-format" in cmp.normalizations and not cmp.differences
     # METADATA by meaning, RECORD by its rows: two after a rule, the other three byte for byte
     assert member_counts(cmp) == {"bytes": len(BASE) - 2, "normalized": 2, "interface": 0, "not_verified": 0}
+
+
+def test_a_namespace_pth_named_after_another_python_and_an_msvc_object_file(tmp_path):
+    """zope.interface 7.2's cp310 wheels hold zope.interface-7.2-py3.10-nspkg.pth where a 3.11 rebuild writes
+    -py3.11-: the same bytes, the named nspkg-pth-python-version; other bytes, or another .pth, differ (class
+    code). yarl 1.18.3's cp313 Windows wheels ship the compiler's _quoting_c.obj: listed as not verifiable."""
+    from auditor.judge.members import compare_other_platform
+
+    pth = b"import sys, types, os;p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('zope',))\n"
+    so = ("pkg/_speed.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755)
+    reb = wheel(tmp_path / "rebuilt.whl", members=BASE + [so, ("pkg-1.0-py3.11-nspkg.pth", pth, 0o644)])
+    pub = _other_platform(BASE + [("pkg-1.0-py3.10-nspkg.pth", pth, 0o644), ("pkg/_quoting_c.obj", b"L\x01", 0o644)],
+                          "cp310-cp310-win_amd64")
+    cmp = compare_other_platform(wheel(tmp_path / "win.whl", members=pub), reb)
+    assert not cmp.differences and "nspkg-pth-python-version" in cmp.normalizations, cmp.differences
+    assert any(d.path == "pkg/_quoting_c.obj" and "by-product" in d.detail for d in cmp.compiled_differences)
+    evil = [(n, pth + b"import os; os.system('id')\n" if n.endswith("nspkg.pth") else d, m) for n, d, m in pub]
+    cmp = compare_other_platform(wheel(tmp_path / "evil.whl", members=evil), reb)
+    assert {d.path for d in cmp.differences if d.cls == "code"} >= {"pkg-1.0-py3.10-nspkg.pth"}, cmp.differences

@@ -12,8 +12,9 @@ from auditor.judge.rules import classify
 from auditor.records import Comparison, Difference
 
 
-# compiled code, and the linker's by-products some Windows wheels carry (.lib, .exp, .pdb)
-_COMPILED = re.compile(r"(\.so(\.[0-9]+)*|\.pyd|\.dylib|\.dll|\.a|\.lib|\.exp|\.pdb)$")
+# compiled code, and the compiler's and linker's by-products some Windows wheels carry (.obj, .lib, .exp, .pdb:
+# yarl 1.18.3's cp313 Windows wheels ship yarl/_quoting_c.obj)
+_COMPILED = re.compile(r"(\.so(\.[0-9]+)*|\.pyd|\.dylib|\.dll|\.a|\.lib|\.exp|\.pdb|\.obj)$")
 
 
 def is_compiled(path: str) -> bool:

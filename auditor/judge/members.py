@@ -19,7 +19,8 @@ from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.profiles import (OTHER_PLATFORM_CONTENT, OTHER_PLATFORM_PUBLISHED_ONLY, REBUILT_CONTENT,
                                     REBUILT_PUBLISHED_ONLY, Case, accounted)
 from auditor.judge.rules import grafted
-from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _pure_rebuild, _stale, _zip_safe_marker, align_dist_info)
+from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _pure_rebuild, _stale, _zip_safe_marker, align_dist_info,
+                                 renamed_nspkg)
 from auditor.records import Comparison, Difference
 
 
@@ -46,6 +47,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     reb_plain = {n for n in reb_files if not is_compiled(n)}
     record = next((n for n in pub_plain if _is_record(n)), None)
     moved = _moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
+    moved |= renamed_nspkg(pub, reb, set(pub_plain) - reb_plain - moved, reb_plain - set(pub_plain) - moved, out)
     purelib_may_differ = pure_variant or (sources is not None and _pure_rebuild(pub, reb)
                                           and all(_accounted(n, sources) for n in pub.members if extension_stem(n)))
     for name in pub_plain:
@@ -88,6 +90,8 @@ def _other_platform_compiled(pub: WheelArchive, pub_files: list[str], reb_files:
         if is_compiled(n) and not extension_stem(n):
             tool = grafted(n)
             unverified.append(Difference(n, "content", f"library grafted by {tool}: not verifiable here" if tool
+                                         else "compiler or linker by-product: not verifiable here"
+                                         if n.endswith((".obj", ".lib", ".exp", ".pdb"))
                                          else "bundled native library: not verifiable here"))
 
 
@@ -185,6 +189,7 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
     gzipped copies are accounted for; anything else is a difference."""
     diffs = out.differences
     moved = _moved_licenses(pub, reb, pub_names - reb_names, reb_names - pub_names, out)
+    moved |= renamed_nspkg(pub, reb, pub_names - reb_names - moved, reb_names - pub_names - moved, out)
     for name in sorted(pub_names - reb_names - moved):
         if variant and _accounted(name, sources):
             out.compiled_differences.append(Difference(

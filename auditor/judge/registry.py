@@ -54,6 +54,9 @@ RULES: tuple[Rule, ...] = (
          "things in other spellings (requirement and marker spelling, field order, Platform: UNKNOWN, trailing "
          "blank lines, description layout; Metadata-Version, License-File and Dynamic lines, which the toolchain "
          "writes)", "vine 5.1.0, amqp 5.3.1 (older setuptools' spelling)"),
+    Rule("nspkg-pth-python-version", N, "a namespace package's NAME-VERSION-pyX.Y-nspkg.pth with the same bytes "
+         "under the name of another Python: setuptools names it after the Python that builds the wheel",
+         "zope.interface 7.2 (cp310 wheels against a 3.11 rebuild)"),
     Rule("license-file-location", N, "a license file with the same bytes at NAME.dist-info/F in one wheel and "
          "under NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
          "charset-normalizer 3.4.7's cp38 wheel"),
