@@ -257,6 +257,9 @@ def test_a_namespace_pth_named_after_another_python_and_an_msvc_object_file(tmp_
     cmp = compare_other_platform(wheel(tmp_path / "win.whl", members=pub), reb)
     assert not cmp.differences and "nspkg-pth-python-version" in cmp.normalizations, cmp.differences
     assert any(d.path == "pkg/_quoting_c.obj" and "by-product" in d.detail for d in cmp.compiled_differences)
+    crlf = [(n, d.replace(b"\n", b"\r\n") if n.endswith("nspkg.pth") else d, m) for n, d, m in pub]
+    cmp = compare_other_platform(wheel(tmp_path / "crlf.whl", members=crlf), reb)  # the cp310 Windows wheels'
+    assert not cmp.differences and {"nspkg-pth-python-version", "crlf-line-endings"} <= set(cmp.normalizations)
     evil = [(n, pth + b"import os; os.system('id')\n" if n.endswith("nspkg.pth") else d, m) for n, d, m in pub]
     cmp = compare_other_platform(wheel(tmp_path / "evil.whl", members=evil), reb)
     assert {d.path for d in cmp.differences if d.cls == "code"} >= {"pkg-1.0-py3.10-nspkg.pth"}, cmp.differences

@@ -47,7 +47,8 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     reb_plain = {n for n in reb_files if not is_compiled(n)}
     record = next((n for n in pub_plain if _is_record(n)), None)
     moved = _moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
-    moved |= renamed_nspkg(pub, reb, set(pub_plain) - reb_plain - moved, reb_plain - set(pub_plain) - moved, out)
+    moved |= renamed_nspkg(pub, reb, set(pub_plain) - reb_plain - moved, reb_plain - set(pub_plain) - moved, out,
+                           crlf_ok=True)
     purelib_may_differ = pure_variant or (sources is not None and _pure_rebuild(pub, reb)
                                           and all(_accounted(n, sources) for n in pub.members if extension_stem(n)))
     for name in pub_plain:

@@ -338,10 +338,11 @@ _NSPKG = re.compile(r"^(?P<stem>[^/]+)-py(?P<py>\d+\.\d+)-nspkg\.pth$")
 
 
 def renamed_nspkg(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_only: set[str],
-                  out: Comparison) -> set[str]:
+                  out: Comparison, crlf_ok: bool = False) -> set[str]:
     """setuptools names a namespace package's `.pth` after the Python that builds the wheel
     (zope.interface 7.2's cp310 wheels: `zope.interface-7.2-py3.10-nspkg.pth`, a 3.11 rebuild's `-py3.11-`):
-    the same bytes under the other Python's name, verified under nspkg-pth-python-version. Returns the
+    the same bytes under the other Python's name (CRLF line endings allowed, and named, where `crlf_ok`: another
+    platform's wheel), verified under nspkg-pth-python-version. Returns the
     paths so paired; any other .pth on one side stays a difference."""
     paired: set[str] = set()
     for name in sorted(pub_only):
@@ -349,10 +350,13 @@ def renamed_nspkg(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_
         if not m:
             continue
         match = [r for r in sorted(reb_only) if (n := _NSPKG.match(r)) and n.group("stem") == m.group("stem")
-                 and r not in paired and _same_bytes(pub, name, reb, r, False)]
+                 and r not in paired and _same_bytes(pub, name, reb, r, crlf_ok)]
         if match:
             paired |= {name, match[0]}
             out.normalizations.append("nspkg-pth-python-version")
+            if not _same_bytes(pub, name, reb, match[0], False):  # a Windows build wrote it with CRLF
+                out.normalizations.append("crlf-line-endings")
+                out.crlf_members.append(name)
             out.format_notes.append(f"namespace .pth {name} and {match[0]}: named after the Python that built each")
             out.members_verified += 1
     return paired
