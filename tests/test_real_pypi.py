@@ -178,8 +178,12 @@ def test_platform_wheels_of_every_interpreter_without_false_alarms(auditor, cont
     cp314 = next(w for n, w in ms.items() if "cp314-cp314-manylinux" in n and "x86_64" in n)  # the forky image
     assert cp314["check"] == "rebuilt-binary" and cp314["members_verified"] >= 8, cp314["reason"]
     assert pkgs["markupsafe"]["builds"][cp314["build"]]["python"] == "3.14"
+    # pyyaml's cp38 wheel (a Python no image has, older than all) is compared with a rebuild whose build
+    # requirements were resolved for 3.8: that era's setuptools writes the dist-info directory as the
+    # publisher's did (PyYAML-…), where a current one needed the named dist-info-name
     cp38 = next(w for n, w in {w["filename"]: w for w in pkgs["pyyaml"]["wheels"]}.items() if "cp38" in n)
-    assert "dist-info-name" in cp38["normalizations"]
+    assert any("Python 3.8's era" in note for b in pkgs["pyyaml"]["builds"] for note in b.get("notes") or [])
+    assert cp38["verdict"] == "partial" and "dist-info-name" not in cp38["normalizations"], cp38["reason"]
     assert any(b.get("variant") == "mypyc" for b in pkgs["charset-normalizer"]["builds"])
 
 
