@@ -1,7 +1,8 @@
 """Publishing files and directories whole: write privately, then rename into place.
 
 Readers (another thread, another run sharing the cache, a browser on the report) see either the
-old content or the new, never a half-written file or a half-filled directory.
+old content or the new, never a half-written file or a half-filled directory. Also inside(): a relative
+path resolved within a root (a wheel's members, a repository's tree) that refuses to climb out of it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,3 +58,17 @@ def publish_dir(dest: Path, fill: Callable[[Path], None], done: str) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def inside(base: Iterable[str], rel: str) -> str | None:
+    """The '/'-joined path of `rel` ('..' and '.' resolved) taken from the directory `base` (its parts), or
+    None when it climbs out of the root: a path inside a wheel or a repository's tree, never followed out."""
+    parts = list(base)
+    for p in rel.split("/"):
+        if p == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif p not in ("", "."):
+            parts.append(p)
+    return "/".join(parts)

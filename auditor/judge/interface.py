@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from auditor.judge.elf import (GLIBC_MERGED, SYSTEM_LIBRARIES, Interface, grafted_libraries, is_elf, is_shared_object,
                                library_closure, needed_in_wheel, needed_libraries, read_interface, unneeded_graft)
+from auditor.fsutil import inside
 from auditor.judge.registry import check_rules
 
 __all__ = ["GLIBC_MERGED", "SYSTEM_LIBRARIES", "Interface", "InterfaceCheck", "check_member", "compare",
@@ -327,15 +328,9 @@ def _inside_wheel(entry: str, module: str | None, wheel_members) -> bool:
     rest = entry[len("$ORIGIN"):].strip("/")
     if module is None:
         return ".." not in entry.replace("$ORIGIN/..", "", 1).split("/")
-    parts = module.split("/")[:-1]
-    for p in rest.split("/") if rest else []:
-        if p == "..":
-            if not parts:
-                return False
-            parts.pop()
-        elif p not in ("", "."):
-            parts.append(p)
-    prefix = "/".join(parts)
+    prefix = inside(module.split("/")[:-1], rest)
+    if prefix is None:
+        return False
     return not prefix or any(m.startswith(prefix + "/") for m in wheel_members)
 
 

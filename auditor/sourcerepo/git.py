@@ -101,9 +101,8 @@ def prefetch(repo: Path, shas: Iterable[str], limit: int = 1 << 26) -> None:
     wanted = sorted(set(shas))
     if not wanted:
         return
-    code, out, _ = proc.run_raw(["git", "-C", str(repo), "cat-file", "--batch-check"], dict(os.environ, LC_ALL="C"),
-                                TIMEOUT, ("\n".join(wanted) + "\n").encode())
-    if code != 0:
+    out = _cat_file(repo, "--batch-check", wanted)
+    if out is None:
         return
     small = []
     for line in out.decode("ascii", "replace").splitlines():
@@ -112,9 +111,8 @@ def prefetch(repo: Path, shas: Iterable[str], limit: int = 1 << 26) -> None:
             small.append(parts[0])
     if not small:
         return
-    code, out, _ = proc.run_raw(["git", "-C", str(repo), "cat-file", "--batch"], dict(os.environ, LC_ALL="C"),
-                                TIMEOUT, ("\n".join(small) + "\n").encode())
-    if code != 0:
+    out = _cat_file(repo, "--batch", small)
+    if out is None:
         return
     found: dict[tuple[str, str], bytes] = {}
     pos = 0
@@ -127,6 +125,13 @@ def prefetch(repo: Path, shas: Iterable[str], limit: int = 1 << 26) -> None:
             found[(str(repo), sha)] = data
     with _READ_LOCK:
         _READ.update(found)
+
+
+def _cat_file(repo: Path, mode: str, shas: list[str]) -> bytes | None:
+    """`git cat-file --batch[-check]` of the ids, its output, or None when git failed."""
+    code, out, _ = proc.run_raw(["git", "-C", str(repo), "cat-file", mode], dict(os.environ, LC_ALL="C"), TIMEOUT,
+                                ("\n".join(shas) + "\n").encode())
+    return out if code == 0 else None
 
 
 def forget(repo: Path) -> None:

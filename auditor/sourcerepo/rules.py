@@ -14,6 +14,8 @@ import struct
 import tomllib
 from pathlib import Path, PurePosixPath
 
+from auditor.fsutil import inside
+
 def vcs_template(data: bytes, version: str) -> bool:
     """A version file as setuptools-scm and hatch-vcs write it (urllib3 2.5.0's src/urllib3/_version.py): only
     assignments of the release's version, of a version tuple of constants that starts with its release numbers,
@@ -289,14 +291,5 @@ def force_included(rel: str, forced: dict[str, str], prefix: str) -> str | None:
     entry for the file itself or for a directory holding it; None for a source outside the repository's tree."""
     for dest, source in forced.items():
         if rel == dest or rel.startswith(dest + "/"):
-            path = PurePosixPath(prefix.rstrip("/") or ".") / source / rel[len(dest):].lstrip("/")
-            parts: list[str] = []
-            for p in path.parts:
-                if p == "..":
-                    if not parts:
-                        return None
-                    parts.pop()
-                elif p not in (".", ""):
-                    parts.append(p)
-            return "/".join(parts)
+            return inside([p for p in prefix.split("/") if p], str(PurePosixPath(source) / rel[len(dest):].lstrip("/")))
     return None
