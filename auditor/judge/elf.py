@@ -6,8 +6,11 @@ judge makes of them is judge/interface.py."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -35,10 +38,31 @@ def is_elf(data: bytes) -> bool:
     return data[:4] == b"\x7fELF"
 
 
+_READ: OrderedDict[str, Interface | None] = OrderedDict()  # sha256 -> interface, the _KEEP most recent
+_KEEP = 32  # an 8 MB module's strings hold tens of MB: a few dozen interfaces at most
+_READ_LOCK = threading.Lock()
+
+
 def read_interface(data: bytes) -> Interface | None:
-    """The module's interface, or None when it is no ELF file this parser can read."""
+    """The module's interface, or None when it is no ELF file this parser can read. Kept by content: an image's
+    library, a wheel's grafted library or a rebuilt module is read once however many members are judged
+    against it."""
     if not is_elf(data) or len(data) > _MAX:
         return None
+    key = hashlib.sha256(data).hexdigest()
+    with _READ_LOCK:
+        if key in _READ:
+            _READ.move_to_end(key)
+            return _READ[key]
+    found = _parse(data)
+    with _READ_LOCK:
+        _READ[key] = found
+        while len(_READ) > _KEEP:
+            _READ.popitem(last=False)
+    return found
+
+
+def _parse(data: bytes) -> Interface | None:
     try:
         from elftools.common.exceptions import ELFError
         from elftools.elf.elffile import ELFFile
