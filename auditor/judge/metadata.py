@@ -31,10 +31,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-CODE_FIELDS = ("name", "version", "requires_dist", "provides_extra", "requires_python", "requires_external",
-               "provides_dist", "obsoletes_dist")
-# What the toolchain declares about itself or its inputs, not about the project's behaviour.
-TOOLCHAIN_FIELDS = ("metadata_version", "dynamic", "license_files")
+from auditor.judge.classes import field_class, is_toolchain_field, table, wheel_field_class
+
 
 
 @dataclass
@@ -156,11 +154,11 @@ def compare_metadata(published: bytes, rebuilt: bytes) -> MetaComparison:
             out.diffs.append(MetaDiff(key, "code", f"unparsed field differs: published {a_bad.get(key)!r}, "
                                                      f"rebuilt {b_bad.get(key)!r}"))
     for key in sorted(set(a) | set(b)):
-        if key in TOOLCHAIN_FIELDS or key == "platforms":
+        if is_toolchain_field(key) or key == "platforms":
             continue
         fa, fb = _facts(a, key), _facts(b, key)
         if fa != fb:
-            cls = "code" if key in CODE_FIELDS else "metadata"
+            cls = field_class(key)
             extras = _extras_only(fa, fb) if key == "requires_dist" else None
             out.diffs.append(MetaDiff(_header(key), cls, _describe(fa, fb), extras_only=extras))
         elif a.get(key) != b.get(key):
@@ -169,7 +167,7 @@ def compare_metadata(published: bytes, rebuilt: bytes) -> MetaComparison:
         out.diffs.append(MetaDiff("Platform", "metadata", _describe(_platforms(a), _platforms(b))))
     elif a.get("platforms") != b.get("platforms"):
         out.spellings.append("Platform: UNKNOWN")
-    for key in TOOLCHAIN_FIELDS:
+    for key in sorted(table().toolchain_fields):
         if a.get(key) != b.get(key):
             out.spellings.append(f"{_header(key)} ({_short(a.get(key))} published, {_short(b.get(key))} rebuilt)")
     if not out.spellings and not out.diffs:
@@ -264,11 +262,11 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = 
             out.diffs.append(MetaDiff("WHEEL Tag", "packaging", _describe(sorted(sa), sorted(sb)), py2))
         elif key == "Root-Is-Purelib":
             if [x.lower() for x in va or []] != [x.lower() for x in vb or []] and not purelib_may_differ:
-                out.diffs.append(MetaDiff("WHEEL Root-Is-Purelib", "code", _describe(va, vb)))
+                out.diffs.append(MetaDiff("WHEEL Root-Is-Purelib", wheel_field_class(key), _describe(va, vb)))
         elif key == "Generator" and va and vb and va != vb:
             out.spellings.append(f"WHEEL Generator ({_short(va)} published, {_short(vb)} rebuilt)")
         elif va != vb:
-            out.diffs.append(MetaDiff(f"WHEEL {key}", "packaging", _describe(va, vb)))
+            out.diffs.append(MetaDiff(f"WHEEL {key}", wheel_field_class(key), _describe(va, vb)))
     if not out.diffs and not out.spellings and not retag and not tools and a_order != b_order:
         out.spellings.append("WHEEL field order")
     out.equal = not out.diffs

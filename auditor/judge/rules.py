@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 from auditor.fetch.archives import WheelArchive
+from auditor.judge.classes import member_class
 
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
@@ -176,6 +177,62 @@ def version_file(data: bytes, version: str) -> bool:
     return bool(assigned)
 
 
+def constants_module(data: bytes, version: str) -> bool:
+    """A module that can run nothing when imported: its statements only bind names to constants (strings,
+    numbers, booleans, None, tuples and lists of them, or a name already bound or a builtin such as
+    `object`), with plain-name annotations, and `if TYPE_CHECKING:` blocks after `TYPE_CHECKING = False`
+    (never run); one of its strings is the release's version. What setuptools-scm's write_to, hatch-vcs,
+    scikit-build-core's generate and meson's version scripts write (scipy's version.py)."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return False
+    found: list[bool] = []
+    return _constant_statements(tree.body, set(), version, found) and any(found)
+
+
+_SAFE_BUILTINS = {"object", "str", "int", "bool", "tuple", "float", "None"}
+
+
+def _constant_value(v: ast.expr, bound: set[str], version: str, found: list[bool]) -> bool:
+    if isinstance(v, ast.Constant) and isinstance(v.value, (str, int, float, bool, type(None))):
+        if isinstance(v.value, str) and v.value.strip().removeprefix("v") == version:
+            found.append(True)
+        return True
+    if isinstance(v, (ast.Tuple, ast.List)):
+        return all(_constant_value(e, bound, version, found) for e in v.elts)
+    return isinstance(v, ast.Name) and (v.id in bound or v.id in _SAFE_BUILTINS)
+
+
+def _constant_statements(body: list[ast.stmt], bound: set[str], version: str, found: list[bool]) -> bool:
+    for i, n in enumerate(body):
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str):
+            continue  # a docstring
+        if isinstance(n, ast.ImportFrom) and n.module == "__future__":
+            continue
+        if isinstance(n, ast.Assign):
+            names = [e for t in n.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            if not all(isinstance(t, ast.Name) for t in names) or not _constant_value(n.value, bound, version, found):
+                return False
+            if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "TYPE_CHECKING" \
+                    and isinstance(n.value, ast.Constant) and n.value.value is False:
+                bound.add("TYPE_CHECKING=False")
+            bound |= {t.id for t in names if isinstance(t, ast.Name)}
+            continue
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and isinstance(n.annotation, (ast.Name, ast.Constant)):
+            if n.value is not None and not _constant_value(n.value, bound, version, found):
+                return False
+            bound.add(n.target.id)
+            continue
+        if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id == "TYPE_CHECKING" \
+                and "TYPE_CHECKING=False" in bound:
+            if not _constant_statements(n.orelse, bound, version, found):  # the body never runs
+                return False
+            continue
+        return False
+    return True
+
+
 _LICENSE_NAME = re.compile(r"^[^/]+\.dist-info/(?:licenses/)?([^/]*(?:LICEN[CS]E|COPYING|NOTICE)[^/]*)$", re.I)
 
 
@@ -273,30 +330,10 @@ def record_problem(wa: WheelArchive) -> str | None:
     return None
 
 
-_DESCRIPTIVE = re.compile(r"\.dist-info/(licenses/.*|LICEN[CS]E.*|COPYING.*|NOTICE.*|AUTHORS.*|[^/]*\.(md|rst))$", re.I)
-
-
-# Members Python never imports or executes: type stubs and their marker, documentation, C and C++ sources and
-# headers, Cython declarations (boto3 1.34.115's examples/*.rst, redis 5.0.4's py.typed, multidict 6.0.5's
-# .pyi, fonttools 4.61.1's Cython-generated .c, pyarrow 19.0.0's lib.h). A .pth, a script or a module is never
-# one of these, whatever its name ends with.
-_NOT_RUN = re.compile(r"(\.pyi|/py\.typed|^py\.typed|\.rst|\.md|\.markdown|\.c|\.cc|\.cpp|\.cxx|\.h|\.hh|\.hpp|\.hxx|"
-                      r"\.pxd)$", re.I)
-
-
 def classify(path: str) -> str:
-    """code | metadata | packaging, for a member that differs (METADATA fields are classed apart): code is
-    what Python can import or execute (modules, bytecode, extension modules, .pth, scripts, entry points,
-    data the code reads); documentation, stubs, markers and C sources a wheel only carries are packaging."""
-    if path.startswith("(") or not path:
-        return "code"  # archive tricks
-    if path.endswith((".dist-info/RECORD", ".dist-info/WHEEL")) and path.count("/") == 1:
-        return "packaging"
-    if _DESCRIPTIVE.search(path) or path.endswith(".dist-info/INSTALLER") or path.endswith(".dist-info/REQUESTED"):
-        return "metadata"
-    if _NOT_RUN.search(path) and ".data/scripts/" not in path and not path.split("/", 1)[0].endswith(".dist-info"):
-        return "packaging"
-    return "code"  # sources, compiled modules, .pth, scripts, entry points, data the code reads
+    """code | metadata | packaging, for a member that differs (METADATA fields are classed apart): the one
+    class table's answer (judge/classes.toml)."""
+    return member_class(path)
 
 
 MATURIN_INIT = (

@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.fsutil import inside
+from auditor.judge.classes import sdist_class
 from auditor.judge.metadata import parse_email
 from auditor.judge.registry import check_rules
 from auditor.judge.rules import version_file
@@ -30,8 +31,6 @@ from auditor.sourcerepo import git, rules
 _SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "homepage", "home")
 _HOSTS = re.compile(r"^https?://(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht|gitlab\.[\w.-]+)/"
                     r"[\w.-]+/[\w.-]+")
-_CODE = re.compile(r"(\.py|\.pyc|\.pyx|\.pxd|\.pth|\.c|\.h|\.cc|\.cpp|\.rs|\.sh|\.so|\.pyd|/setup\.py|^setup\.py|"
-                   r"pyproject\.toml|setup\.cfg|meson\.build|CMakeLists\.txt|Makefile|\.in|\.m4|(^|/)configure|\.cmake)$")
 # what autoreconf writes beside a configure.ac: never in the repository, run (configure) or read (the .m4 macros)
 # by the build. The xz backdoor hid in one (m4/build-to-host.m4 of the release tarball)
 _AUTOTOOLS = re.compile(r"(^|/)(configure|Makefile\.in|aclocal\.m4|config\.(guess|sub|h\.in)|ltmain\.sh|install-sh|"
@@ -220,7 +219,7 @@ def _compare_files(src: Path, files: list[Path], prefix: str, repo: Path, tree: 
                 out.not_regenerated.append(rel)
             continue
         kind = "added" if entry is None else "content"
-        cls = "code" if _CODE.search(rel) or (f.stat().st_mode & 0o111 and f.is_file()) else "packaging"
+        cls = sdist_class(rel, executable=bool(f.stat().st_mode & 0o111 and f.is_file()))
         cause = "not in the repository at the tag" if entry is None else "differs from the repository's file at the tag"
         if entry is None and _AUTOTOOLS.search(rel) and _autotools_input(where):
             cause = ("autotools output not in the repository (autoreconf run from its configure.ac on the publisher's "
