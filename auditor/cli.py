@@ -23,7 +23,7 @@ from auditor.records import Lock, LockedRelease
 from auditor.report.outputs import after_run, parse_formats, write_formats
 from auditor.report import render_all
 from auditor.resultcache import export_results, import_results
-from auditor.results import EXIT_USAGE, FAIL_ON, exit_code
+from auditor.results import EXIT_OK, EXIT_UNVERIFIED, EXIT_USAGE, FAIL_ON, exit_code
 from auditor.results import load as load_results
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild locked sdists and compare them with the published wheels.")
@@ -67,6 +67,8 @@ def check(
     sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="PEM Ed25519/ECDSA private key: sign each verification "
             "summary (vsa.dsse.jsonl)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
+    max_unpacked_gib: float = typer.Option(4.0, "--max-unpacked-gib", help="GiB one wheel or sdist may unpack to; past "
+            "it the wheel is unverifiable (a bound of ours, not tampering); zip bombs are refused whatever it is"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
     shard_info = None
@@ -85,7 +87,7 @@ def check(
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
-        source_repo=source_repo))
+        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib))
 
 
 @app.command()
@@ -107,6 +109,7 @@ def investigate(
     formats: list[str] = typer.Option([], "--format", help="sarif, vsa (repeatable)"),
     sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    max_unpacked_gib: float = typer.Option(4.0, "--max-unpacked-gib", help="GiB one wheel or sdist may unpack to"),
 ) -> None:
     """Audit every file of one release (no lock needed) and show its upload timeline."""
     name, sep, version = release.partition("==")
@@ -130,7 +133,7 @@ def investigate(
         report_dir=report_dir, cache_dir=cache_dir, index_url=url, build_index_url=build_index_url, backend=backend,
         image=image, python=python, build_timeout=build_timeout, late_after=late_after,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, formats=parse_formats(formats, sign_key),
-        sign_key=sign_key, source_repo=source_repo))
+        sign_key=sign_key, source_repo=source_repo, max_unpacked_gib=max_unpacked_gib))
 
 
 @app.command()
@@ -175,7 +178,14 @@ def merge(
                 shutil.copytree(src, report_dir / sub, dirs_exist_ok=True)
     write_json_atomic(report_dir / "results.json", data)
     after_run(data, report_dir, parse_formats(formats, sign_key), sign_key)
-    raise typer.Exit(exit_code(data["packages"], strict, fail_on))
+    code = exit_code(data["packages"], strict, fail_on)
+    for gap in data.get("missing") or []:
+        shown = ", ".join(gap["releases"][:5]) + (f" and {len(gap['releases']) - 5} more" if len(gap["releases"]) > 5 else "")
+        error_line(f"{gap['file']}: shard {gap['shard']} stopped before auditing {len(gap['releases'])} of its releases "
+                   f"({shown}): the merge is incomplete" + ("" if strict else " (--strict fails the run on it)"))
+    if data.get("missing") and strict and code == EXIT_OK:
+        code = EXIT_UNVERIFIED
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -32,6 +32,7 @@ class Options:
     baseline: dict | None = None  # baseline_index() of an earlier results.json
     targets: list[str] | None = None  # the Pythons compiled releases are rebuilt for (None: every interpreter)
     source_repo: bool = False  # also check each sdist against its repository at the release's tag
+    max_unpacked_gib: float = 4.0  # what one archive may unpack to (fetch/archives.py): past it, unverifiable
 
 
 def slash(url: str) -> str:

@@ -41,6 +41,15 @@ class UnsafeArchive(AuditorError):
     """An untrusted archive tried to escape, link out or exceed the size bounds."""
 
 
+class LimitExceeded(AuditorError):
+    """A bound of the auditor's own (how much it reads or unpacks) was reached by an archive that is not
+    otherwise suspect: the wheel is `unverifiable` naming the bound and how to raise it, never `differs`."""
+
+    def __init__(self, message: str, *, option: str | None = None):
+        self.option = option
+        super().__init__(message + (f" (raise it with {option})" if option else ""))
+
+
 class BuildError(AuditorError):
     """The sdist's build configuration cannot be read (pyproject.toml, build requirements)."""
 

@@ -27,6 +27,7 @@ from auditor.console import err, fail, out
 from auditor.context import Context, Options
 from auditor.errors import InputError, SandboxError
 from auditor.fetch import Cache, cache_root
+from auditor.fetch.archives import set_limits
 from auditor.fetch.index import PYPI, HttpClient
 from auditor.pipeline import run
 from auditor.records import Lock, to_jsonable
@@ -109,6 +110,7 @@ class RunSettings:
     sign_key: Path | None = None
     all_interpreters: bool = False  # rebuild compiled releases for every interpreter, not only the lock's
     source_repo: bool = False  # check each sdist against its repository at the release's tag
+    max_unpacked_gib: float = 4.0  # what one archive may unpack to before it is unverifiable (not differs)
 
 
 def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
@@ -139,6 +141,8 @@ def _check_settings(s: RunSettings) -> None:
         fail(f"--python takes X.Y (for example 3.11), not {s.python!r}")
     if s.fail_on not in FAIL_ON:
         fail(f"--fail-on must be code, metadata or any, not {s.fail_on!r}")
+    if not s.max_unpacked_gib > 0:
+        fail(f"--max-unpacked-gib must be more than 0, not {s.max_unpacked_gib}")
     if s.jobs < 0:
         fail(f"--jobs must be 1 or more (0: the number of cores), not {s.jobs}")
 
@@ -168,7 +172,8 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
     opts = Options(report_dir=s.report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
                    release_budget=s.release_budget, targets=targets, source_repo=s.source_repo,
-                   diffoscope_compiled=s.diffoscope_compiled)
+                   diffoscope_compiled=s.diffoscope_compiled, max_unpacked_gib=s.max_unpacked_gib)
+    set_limits(s.max_unpacked_gib)
     writer = ResultsWriter(s.report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)
     ctx = Context(opts=opts, http=HttpClient(timeout=s.http_timeout), cache=cache, sandbox=sandbox,

@@ -57,6 +57,21 @@ def describe(lock: Lock, k: int, n: int) -> dict[str, Any]:
             "releases": [f"{r.name}=={r.version}" for r in select(lock, k, n).releases]}
 
 
+def _missing(parts: list[tuple[str, dict]]) -> tuple[list[dict[str, Any]], int]:
+    """The releases each shard was given (its `shard.releases`) that its results lack (it stopped early), and
+    how many releases the shards were given in all."""
+    missing, expected = [], 0
+    for name, data in sorted(parts, key=lambda x: x[1]["shard"]["index"]):
+        given = list(data["shard"].get("releases") or [])
+        expected += len(given)
+        have = {f"{p['name']}=={p['version']}" for p in data["packages"]}
+        lacking = [r for r in given if r not in have]
+        if lacking:
+            missing.append({"shard": data["shard"]["index"], "file": name, "releases": lacking,
+                            "complete": bool(data.get("complete"))})
+    return missing, expected
+
+
 def merge(parts: list[tuple[str, dict]]) -> dict[str, Any]:
     """One results dict from the shards' (name, results) pairs; refuses shards of different locks,
     counts or auditor versions, a shard given twice, and a missing shard, each in one line."""
@@ -82,15 +97,16 @@ def merge(parts: list[tuple[str, dict]]) -> dict[str, Any]:
             raise InputError(f"shard {k} given twice (also {seen[k]})", file=name)
         seen[k] = name
     n = first["shard"]["count"]
-    missing = sorted(set(range(1, n + 1)) - set(seen))
-    if missing:
-        raise InputError(f"shards {', '.join(map(str, missing))} of {n} are missing")
+    absent = sorted(set(range(1, n + 1)) - set(seen))
+    if absent:
+        raise InputError(f"shards {', '.join(map(str, absent))} of {n} are missing")
     packages = sorted((p for _, d in parts for p in d["packages"]), key=lambda p: (p.get("lock_line") or 0, p["name"]))
+    missing, expected = _missing(parts)
     merged = dict(first)
     merged.update(
-        packages=packages, counts=counts(packages), rebuilt=rebuilt(packages),
+        packages=packages, counts=counts(packages), rebuilt=rebuilt(packages, expected),
         started=min(d["started"] for _, d in parts), finished=max((d.get("finished") or "") for _, d in parts) or None,
-        complete=all(d.get("complete") for _, d in parts),
+        complete=all(d.get("complete") for _, d in parts) and not missing, missing=missing,
         skipped=[x for _, d in parts for x in d.get("skipped") or []],
         shard={"merged": sorted(seen), "count": n, "lock_sha256": first["shard"]["lock_sha256"]},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tarfile
+import os
 import zipfile
 
 import pytest
@@ -56,14 +57,30 @@ def test_tar_bomb_is_bounded(tmp_path, monkeypatch):
         extract_sdist(sd, tmp_path / "out")
 
 
-def test_zip_bomb_wheel_is_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(archives, "MAX_MEMBER_BYTES", 10_000)
+def test_zip_bomb_wheel_is_refused_as_such(tmp_path, monkeypatch):
+    monkeypatch.setattr(archives, "BOMB_FLOOR", 100_000)
     p = tmp_path / "bomb-1.0-py3-none-any.whl"
     with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("bomb.bin", b"\0" * 1_000_000)
     assert p.stat().st_size < 5000
-    with pytest.raises(UnsafeArchive, match="size bound"):
+    with pytest.raises(UnsafeArchive, match="zip bomb"):
         read_wheel(p)
+
+
+def test_our_unpack_bound_is_a_limit_not_tampering_and_names_its_option(tmp_path, monkeypatch):
+    from auditor.errors import LimitExceeded
+
+    p = tmp_path / "big-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.bin", os.urandom(300_000))  # incompressible: no bomb
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 100_000)
+    with pytest.raises(LimitExceeded, match="--max-unpacked-gib"):
+        read_wheel(p)
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 1 << 30)
+    wa = read_wheel(p)
+    with pytest.raises(LimitExceeded):  # reading it into memory past a rule's bound is our limit too
+        wa.read("big.bin", limit=1000)
+    assert len(wa.head("big.bin", 4)) == 4
 
 
 def test_zip_sdist_with_traversal_is_refused(tmp_path):

@@ -120,3 +120,34 @@ def test_a_wheel_for_a_python_older_than_every_image_resolves_its_eras_toolchain
     assert era_python("psutil-7.2.1-cp36-abi3-win_amd64.whl", pythons) is None
     assert era_python("psutil-7.2.1-cp37-abi3-macosx_10_9_x86_64.whl", pythons) is None
     assert era_python("x-1.0-py3-none-any.whl", pythons) is None
+
+
+def test_a_wheel_whose_own_configuration_failed_is_failed_never_partial_against_another(tmp_path):
+    """The publisher decides whether a build fails: when a macOS wheel's own configuration failed, another
+    configuration's rebuild never stands in for it (it would come out `partial`, hiding the failure); a
+    configuration never built (past the limits) is still compared with a rebuild made, and says so."""
+    from types import SimpleNamespace
+
+    from auditor.fetch.archives import read_wheel
+    from auditor.rebuild import _Release
+    from auditor.records import PackageResult
+    from tests import attacker
+
+    src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
+    rebuilt = attacker.write_wheel(tmp_path / "rebuilt", "demo", "cp311-cp311-linux_x86_64", attacker.members(
+        "demo", tag="cp311-cp311-linux_x86_64"))
+    mac = attacker.write_wheel(tmp_path / "pub", "demo", "cp311-cp311-macosx_11_0_arm64", attacker.members(
+        "demo", tag="cp311-cp311-macosx_11_0_arm64"))
+    ctx = SimpleNamespace(opts=SimpleNamespace(release_budget=0))
+    result = PackageResult(name="demo", version="1.0", lock_file="requirements.txt", lock_line=1)
+    run = _Release(src, ctx, "", tmp_path, None, result)  # type: ignore[arg-type]
+    run.built[("setuptools>=61",)] = (rebuilt, read_wheel(rebuilt), rebuilt.name)
+    run.failed[("setuptools>=61", "wheel")] = "build-failed: this build fails by its publisher's choice"
+    entry = WheelResult(filename=mac.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
+    run.compare_other_platforms({("setuptools>=61", "wheel"): (None, [], [(entry, read_wheel(mac), mac)])})
+    assert entry.verdict == "failed" and entry.check == "sources", entry
+    assert entry.reason.startswith("not rebuilt (build-failed: this build fails by its publisher's choice)")
+    never = WheelResult(filename=mac.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
+    run.compare_other_platforms({("other",): (None, [], [(never, read_wheel(mac), mac)])})
+    assert never.verdict == "partial" and never.check == "rebuilt-other-platform"
+    assert any("another configuration" in n for n in never.notes or [])

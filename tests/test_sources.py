@@ -118,10 +118,14 @@ def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_on
     (src / "src" / "python" / "grpcio" / "grpc").mkdir(parents=True)
     (src / "src" / "python" / "grpcio" / "grpc" / "_grpcio_metadata.py").write_text(
         "# Copyright\n# AUTO-GENERATED FROM a template\n\n__version__ = \"\"\"1.76.0\"\"\"\n")
+    # its setup.py computes package_dir = {"": os.path.join("src", "python", "grpcio")}: the package is found
+    # where the sdist holds its __init__.py
+    (src / "src" / "python" / "grpcio" / "grpc" / "__init__.py").write_text("from grpc._channel import *\n")
 
     def wheel_with(body: bytes):
         return wheel(tmp_path / "grpcio-1.76.0-cp311-cp311-linux_x86_64.whl", members=[
-            ("grpc/_grpcio_metadata.py", body, 0o644), ("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755),
+            ("grpc/__init__.py", b"from grpc._channel import *\n", 0o644), ("grpc/_grpcio_metadata.py", body, 0o644),
+            ("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755),
             ("grpcio-1.76.0.dist-info/RECORD", PLACEHOLDER, 0o644)])
 
     cmp = cross_check_sources(wheel_with(b'__version__ = """1.76.0"""'), src)
@@ -130,29 +134,44 @@ def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_on
         assert [d.path for d in cross_check_sources(wheel_with(evil), src).differences] == ["grpc/_grpcio_metadata.py"]
 
 
-def test_files_a_meson_build_generates_are_not_verifiable_without_a_rebuild(tmp_path):
+def test_files_a_meson_build_generates_are_named_by_what_they_are_not_waived(tmp_path):
     """scipy 1.17.0 (held-out corpus): no Fortran compiler here, so no rebuild; its wheel holds files meson
-    configures or installs from subprojects (scipy/__config__.py, scipy/_lib/array_api_compat/...): the
-    wheel is `failed` (not checked), not `differs`; a file the sdist holds at that path, changed, differs."""
+    configures (scipy/__config__.py from __config__.py.in), generates (scipy/version.py: constants only) or
+    installs from subprojects (scipy/_lib/array_api_compat/...): each named, the wheel `failed`. A build that
+    installs by its own rules waives nothing else: an added module or .pth differs, class code; a data file it
+    generates is not verifiable; a file the sdist holds at that path, changed, differs."""
 
     from auditor.judge.verdicts import sources_fields
 
     src = tmp_path / "src"
     (src / "pkg").mkdir(parents=True)
     (src / "pkg" / "__init__.py").write_text("x = 1\n")
+    (src / "pkg" / "__config__.py.in").write_text('CONFIG = {"compiler": "@CC@"}\n')
+    (src / "subprojects" / "compat" / "compat").mkdir(parents=True)
+    (src / "subprojects" / "compat" / "compat" / "helpers.py").write_text("def f():\n    return 1\n")
     (src / "pyproject.toml").write_text('[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n')
 
-    def wheel_with(init: bytes):
+    def wheel_with(init: bytes, *extra):
         path = tmp_path / "pkg-1.0-cp311-cp311-linux_x86_64.whl"
-        wheel(path, members=[("pkg/__init__.py", init, 0o644), ("pkg/__config__.py", b"CONFIG = {}\n", 0o644),
-                             ("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755),
+        wheel(path, members=[("pkg/__init__.py", init, 0o644), ("pkg/__config__.py", b'CONFIG = {"compiler": "gcc"}\n', 0o644),
+                             ("pkg/version.py", b'version = "1.0"\nfull_version = version\nrelease = True\n', 0o644),
+                             ("pkg/_lib/compat/helpers.py", b"def f():\n    return 1\n", 0o644),
+                             ("pkg/_x.pyi", b"def f() -> int: ...\n", 0o644),
+                             ("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755), *extra,
                              ("pkg-1.0.dist-info/RECORD", PLACEHOLDER, 0o644)])
         return path
 
     f = sources_fields(wheel_with(b"x = 1\n"), src)
-    assert f["verdict"] == "failed" and "generated or installed by the build's own rules" in f["reason"]
-    assert not f["differences"] and f["check"] == "sources"
+    assert f["verdict"] == "failed" and not f["differences"] and f["check"] == "sources", f
+    assert "generated or installed by the build's own rules" in f["reason"]  # pkg/_x.pyi, the stub its build generates
+    steps = " ".join(f["tool_steps"])
+    assert "configured from pkg/__config__.py.in" in steps and "version module pkg/version.py" in steps
+    assert "meson subproject file pkg/_lib/compat/helpers.py" in steps
     assert sources_fields(wheel_with(b"x = 2\n"), src)["verdict"] == "differs"
+    for evil in (("pkg/evil.py", b"import os\n", 0o644), ("zz-evil.pth", b"import pkg.evil\n", 0o644),
+                 ("pkg/version2.py", b'version = "1.0"\nimport os\n', 0o644)):
+        f = sources_fields(wheel_with(b"x = 1\n", evil), src)
+        assert f["verdict"] == "differs" and [(d["path"], d["cls"]) for d in f["differences"]] == [(evil[0], "code")], f
     (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n')
     assert sources_fields(wheel_with(b"x = 1\n"), src)["verdict"] == "differs"  # setuptools generates no such file
 

@@ -88,9 +88,9 @@ def test_an_honest_wheel_not_rebuilt_is_failed_with_the_sources_check_as_evidenc
     ({"entry_points": ENTRY_POINTS.replace("demo:main\n", "demo:main\nupdate=demo.evil:run\n")}, "demo-1.0.dist-info/entry_points.txt",
      "published adds console_scripts:update=demo.evil:run"),
     ({"extra": [("demo-1.0.data/scripts/demo-update", b"#!python\nimport os\nos.system('id')\n", 0o755)]},
-     "demo-1.0.data/scripts/demo-update", "the sdist holds no file named demo-update"),
+     "demo-1.0.data/scripts/demo-update", "the sdist's build configuration names no script demo-update"),
     ({"extra": [("demo-1.0.data/purelib/demo-init.pth", b"import os; os.system('id')\n", 0o644)]},
-     "demo-1.0.data/purelib/demo-init.pth", "in the published wheel, not in the sdist"),
+     "demo-1.0.data/purelib/demo-init.pth", "a .pth file in site-packages that the sdist's build configuration does not name"),
     ({"extra": [("demo-1.0.data/purelib/demo/__init__.py", b"import os\n", 0o644)]},
      "demo-1.0.data/purelib/demo/__init__.py", "differs from the sdist's"),
 ])
@@ -115,7 +115,7 @@ def test_requirements_a_setup_py_computes_are_listed_not_verified_and_the_releas
 
 @pytest.mark.unit
 def test_a_script_whose_shebang_the_build_rewrote_is_the_sdists(tmp_path):
-    src = sdist(tmp_path)
+    src = sdist(tmp_path, setup_py="from setuptools import setup\nsetup(scripts=['scripts/demo-tool'])\n")
     (src / "scripts").mkdir()
     (src / "scripts" / "demo-tool").write_bytes(b"#!/usr/bin/env python3\nprint('tool')\n")
     ok = [("demo-1.0.data/scripts/demo-tool", b"#!python\nprint('tool')\n", 0o755)]

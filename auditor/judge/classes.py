@@ -40,7 +40,10 @@ class ClassTable:
         return _first(self.wheel, path)
 
     def sdist_file(self, path: str, executable: bool = False) -> str:
-        return "code" if executable else _first(self.sdist, path)
+        if executable:
+            return "code"
+        cls = _first(self.sdist, path)
+        return self.member(path) if cls == "wheel" else cls
 
     def field(self, key: str) -> str:
         """A METADATA field by packaging.metadata's raw name (requires_dist) or its header (Requires-Dist)."""
@@ -66,7 +69,7 @@ def _cls(value: Any, where: str) -> str:
     return value
 
 
-def _rules(data: dict, section: str) -> tuple[ClassRule, ...]:
+def _rules(data: dict, section: str, extra: tuple[str, ...] = ()) -> tuple[ClassRule, ...]:
     items = data.get(section)
     if not isinstance(items, list) or not items:
         raise ClassTableError(f"classes.toml: [[{section}]] rules are missing")
@@ -81,7 +84,8 @@ def _rules(data: dict, section: str) -> tuple[ClassRule, ...]:
             pattern = re.compile(str(item["pattern"]))
         except re.error as exc:
             raise ClassTableError(f"classes.toml: {where}: pattern does not compile: {exc}") from None
-        out.append(ClassRule(pattern, _cls(item["class"], where), str(item["why"])))
+        cls = item["class"] if item["class"] in extra else _cls(item["class"], where)
+        out.append(ClassRule(pattern, cls, str(item["why"])))
     if out[-1].pattern.pattern != "":
         raise ClassTableError(f"classes.toml: the last [[{section}]] rule must match everything (pattern = '')")
     return tuple(out)
@@ -104,7 +108,7 @@ def parse(text: str) -> ClassTable:
     code, toolchain = _names(fields, "code", "fields"), _names(fields, "toolchain", "fields")
     if code & toolchain:
         raise ClassTableError(f"classes.toml: [fields] {', '.join(sorted(code & toolchain))} both code and toolchain")
-    return ClassTable(wheel=_rules(data, "wheel"), sdist=_rules(data, "sdist"), code_fields=code,
+    return ClassTable(wheel=_rules(data, "wheel"), sdist=_rules(data, "sdist", extra=("wheel",)), code_fields=code,
                       toolchain_fields=toolchain, field_default=_cls(fields.get("default"), "[fields] default"),
                       wheel_code_fields=_names(wheel_fields, "code", "wheel_fields"),
                       wheel_field_default=_cls(wheel_fields.get("default"), "[wheel_fields] default"))
@@ -121,7 +125,7 @@ def member_class(path: str) -> str:
 
 
 def sdist_class(path: str, executable: bool = False) -> str:
-    """code | packaging for a file of an sdist (what the build compiles, runs or reads is code)."""
+    """code | metadata | packaging for a file of an sdist (what the build compiles, runs or reads is code)."""
     return table().sdist_file(path, executable)
 
 

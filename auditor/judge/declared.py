@@ -7,8 +7,10 @@ anything. The static declarations, in the order they are trusted:
   every wheel built from the sdist carries the same value);
 - pyproject.toml's `[project]` table, for a key not listed in `project.dynamic` (PEP 621);
 - setup.cfg's `[options]` / `[options.extras_require]` / `[options.entry_points]`, when setup.py does
-  not pass the same keyword itself.
-Anything else (a setup.py that computes them) is not static: the field is listed as not verified.
+  not pass the same keyword itself;
+- the `NAME.egg-info/requires.txt` and `entry_points.txt` that setuptools' sdist step writes into the sdist
+  (what its setup.py computed when the sdist was made: the wheels built from it carry the same).
+Anything else (a setup.py that computes them, with no egg-info) is not static: listed as not verified.
 """
 
 from __future__ import annotations
@@ -128,7 +130,39 @@ def requirements(root: Path) -> Declared:
             for extra, value in cfg.items("options.extras_require"):
                 reqs += [_with_extra(r, extra) for r in _cfg_lines(value)]
         return Declared(tuple(reqs), "setup.cfg [options]")
+    egg = _egg_info(root)
+    if egg is not None:
+        text = _read(root, f"{egg}/requires.txt")
+        return Declared(tuple(_requires_txt(text or "")), f"{egg}/requires.txt")
     return _NOT_STATIC
+
+
+def _egg_info(root: Path) -> str | None:
+    """The one NAME.egg-info directory setuptools' sdist step left at the root or in src/ (None: none, or
+    several, which says nothing certain)."""
+    found = [p for base in (root, root / "src") if base.is_dir() for p in base.glob("*.egg-info")
+             if p.is_dir() and not p.is_symlink() and (p / "PKG-INFO").is_file()]
+    return found[0].relative_to(root).as_posix() if len(found) == 1 else None
+
+
+def _requires_txt(text: str) -> list[str]:
+    """requires.txt's lines as Requires-Dist: `[extra]`, `[extra:marker]` and `[:marker]` sections."""
+    out: list[str] = []
+    extra, marker = "", ""
+    for line in _cfg_lines(text):
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, marker = line[1:-1].partition(":")
+            continue
+        req = line
+        if marker:
+            try:
+                r = Requirement(req)
+                r.marker = Marker(f"({r.marker}) and ({marker})" if r.marker else marker)
+                req = str(r)
+            except (InvalidRequirement, InvalidMarker):
+                pass
+        out.append(_with_extra(req, extra.strip()) if extra.strip() else req)
+    return out
 
 
 def _with_extra(req: str, extra: str) -> str:
@@ -158,6 +192,10 @@ def entry_points(root: Path) -> Declared:
             for group, value in cfg.items("options.entry_points"):
                 groups[group] = dict(ln.split("=", 1) for ln in _cfg_lines(value) if "=" in ln)
         return Declared(_ep_lines(groups), "setup.cfg [options.entry_points]")
+    egg = _egg_info(root)
+    if egg is not None:
+        groups = parse_entry_points((_read(root, f"{egg}/entry_points.txt") or "").encode()) or {}
+        return Declared(_ep_lines(groups), f"{egg}/entry_points.txt")
     return _NOT_STATIC
 
 

@@ -15,9 +15,10 @@ from auditor.judge.configured import SdistFiles, configured_from
 from auditor.judge.diffs import _diff, _finish, is_compiled
 from auditor.judge.registry import check_causes
 from auditor.judge.metadata import _canon_text, _unfold_description, parse_email
-from auditor.judge.rules import bundled_header, classify, maturin_shim, version_file
+from auditor.judge.rules import bundled_header, classify, constants_module, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
-from auditor.judge.unbuilt import check_data_member, check_dist_info, installed_path
+from auditor.judge.placement import Placement
+from auditor.judge.unbuilt import _same_script, check_dist_info
 from auditor.records import Comparison, Difference, Verdict, WheelResult
 
 
@@ -171,14 +172,20 @@ def cython_source(name: str, index: dict[str, list[Path]]) -> str | None:
     return None
 
 
-def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None) -> Comparison:
-    """For a wheel that cannot be rebuilt here (no rebuild succeeded): compare each of its non-compiled,
-    member with the sdist's files that the backend maps to the same wheel path, and its `.data/` and
-    `.dist-info/` members with what the sdist holds and declares (judge/unbuilt.py).
+_SCHEMES = ("purelib", "platlib", "scripts", "headers", "data")
+_EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 
-    A member with no counterpart in the sdist, or whose bytes match none of its counterparts, is a
-    difference; compiled members, and metadata the sdist does not declare statically, cannot be checked
-    this way and are listed as not verified."""
+
+def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None) -> Comparison:
+    """For a wheel that cannot be rebuilt here (no rebuild succeeded): compare each of its members with the
+    sdist's file that its backend installs at that place (judge/placement.py: package roots, declared
+    scripts and data files), and its `.dist-info/` members with what the sdist declares (judge/unbuilt.py).
+
+    A member the sdist does not hold at such a place, or whose bytes match none of its sources, is a
+    difference, whatever the backend, unless a named rule accounts for it (a file the build configures or
+    generates, said and listed as not verified). Compiled members, and metadata the sdist does not declare
+    statically, cannot be checked this way and are listed as not verified. The publisher decides whether
+    the rebuild fails: nothing here trusts that a failed build had a reason."""
     root = Path(src_dir)
     index = _sdist_files(root)
     view = _SdistView(
@@ -186,7 +193,9 @@ def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None)
         stubs={k[:-4]: v[0].read_bytes() for k, v in index.items() if k.endswith(".pyi") and "/" not in k and len(v) == 1},
         is_pure=not any(is_compiled(n) for n in pub.members),
         version=next((n.split("/", 1)[0][: -len(".dist-info")].rpartition("-")[2] for n in pub.members
-                      if n.split("/", 1)[0].endswith(".dist-info")), None))
+                      if n.split("/", 1)[0].endswith(".dist-info")), None),
+        place=Placement.of(root))
+    view.place.infer_packages(pub.members)
     out = Comparison(normalizations=[], differences=[])
     for name in sorted(pub.members):
         if pub.members[name].is_dir:
@@ -197,15 +206,103 @@ def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None)
                                                        classify(name)))
         elif top.endswith(".dist-info") and name.count("/") >= 1:
             check_dist_info(pub, name, filename, root, index, out)
-        elif top.endswith(".data") and installed_path(name) is None:
-            check_data_member(pub, name, index, out)
+        elif top.endswith(".data"):
+            _data_member(pub, name, view, out)
         else:
-            candidates = index.get(installed_path(name) or name, [])
-            if candidates:
-                _against_sdist_files(pub, name, candidates, view, out)
-            else:
-                _not_in_sdist(pub, name, view, out)
+            _module(pub, name, name, view, out)
     return _finish(out)
+
+
+def _data_member(pub: WheelArchive, name: str, view: _SdistView, out: Comparison) -> None:
+    """A `NAME.data/SCHEME/...` member, by where an installer puts it."""
+    parts = name.split("/", 2)
+    if len(parts) < 3 or parts[1] not in _SCHEMES:
+        out.differences.append(_diff(name, "added", "a .data member outside the install schemes (purelib, platlib, "
+                                     "scripts, headers, data): no build backend writes it", "code"))
+        return
+    scheme, rest = parts[1], parts[2]
+    if scheme in ("purelib", "platlib"):
+        _module(pub, name, rest, view, out)
+    elif scheme == "scripts":
+        _script(pub, name, rest, view, out)
+    else:
+        _declared_file(pub, name, rest, scheme, view, out)
+
+
+def _module(pub: WheelArchive, name: str, installed: str, view: _SdistView, out: Comparison) -> None:
+    """A member installed importable at `installed`: the sdist's file at that path below a package root."""
+    if installed.endswith(".pth") and "/" not in installed and not _declares(view.place, installed):
+        out.differences.append(_diff(name, "added", "a .pth file in site-packages that the sdist's build configuration "
+                                     "does not name (site runs its import lines at every start-up)", "code"))
+        return
+    candidates = [view.place.files[r] for r in view.place.module_sources(installed)]
+    if candidates:
+        _against_sdist_files(pub, name, candidates, view, out)
+    else:
+        _not_in_sdist(pub, name, installed, view, out)
+
+
+def _declares(place: Placement, filename: str) -> bool:
+    return any(filename in text for text in place.config_text.values())
+
+
+def _script(pub: WheelArchive, name: str, rest: str, view: _SdistView, out: Comparison) -> None:
+    """A `.data/scripts/` member: one of the scripts the build configuration names, byte for byte (or with the
+    `#!python` line installers fill in); a compiled executable is not verifiable without a rebuild, and only
+    under a name the sdist's configuration gives it (maturin's bin bindings: the Cargo package or [[bin]])."""
+    head = pub.head(name, 4)
+    if head.startswith(_EXECUTABLE_MAGIC):
+        stem = rest.rsplit("/", 1)[-1].removesuffix(".exe")
+        if re.search(rf"""(?m)^\s*name\s*=\s*['"]{re.escape(stem)}['"]""", view.place.config_text.get("Cargo.toml", "")) \
+                or _declares(view.place, f'"{stem}"'):
+            out.compiled_differences.append(Difference(name, "content", "compiled executable: needs a rebuild", "code"))
+        else:
+            out.differences.append(_diff(name, "added", f"a compiled executable installed as the command {stem}, a "
+                                         "name the sdist's configuration does not give any program", "code"))
+        return
+    candidates = view.place.declared_sources(rest)
+    if not candidates:
+        out.differences.append(_diff(name, "added", f"installed as a command, and the sdist's build configuration "
+                                     f"names no script {rest}", "code"))
+        return
+    digest = pub.members[name].sha256
+    paths = [view.place.files[c] for c in candidates]
+    if any(_sha256(p) == digest for p in paths):
+        out.members_verified += 1
+        out.members_identical += 1
+        return
+    published = pub.read(name, limit=_READ)
+    if any(_same_script(published, p.read_bytes()) for p in paths):
+        out.members_verified += 1
+        out.normalizations.append("script-shebang")
+        return
+    out.differences.append(_diff(name, "content", f"differs from the sdist's {candidates[0]}", "code"))
+
+
+def _declared_file(pub: WheelArchive, name: str, rest: str, scheme: str, view: _SdistView, out: Comparison) -> None:
+    """A `.data/headers/` or `.data/data/` member: a file the build configuration names, byte for byte."""
+    candidates = view.place.declared_sources(rest)
+    digest = pub.members[name].sha256
+    if any(_sha256(view.place.files[c]) == digest for c in candidates):
+        out.members_verified += 1
+        out.members_identical += 1
+        return
+    if candidates:
+        out.differences.append(_diff(name, "content", f"differs from the sdist's {candidates[0]}"))
+        return
+    out.differences.append(_diff(name, "added", f"installed as a {scheme.rstrip('s')} file, and the sdist's build "
+                                 f"configuration names no file {rest}"))
+
+
+_READ = 1 << 24  # what the sources check reads of one member to compare it by a rule (bytes are compared by sha256)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -213,17 +310,18 @@ class _SdistView:
     """What the sources check knows of one extracted sdist."""
 
     root: Path
-    index: dict[str, list[Path]]  # the sdist's files by each path suffix they can have in a wheel
+    index: dict[str, list[Path]]  # the sdist's files by each path suffix (for the configured-file templates)
     files: SdistFiles
     rule_based: str | None  # meson-python or scikit-build-core: a build that installs by its own rules
     stubs: dict[str, bytes]  # top-level MODULE.pyi stubs (maturin's shim)
     is_pure: bool  # the published wheel holds no compiled member
     version: str | None  # the release's version, from the wheel's dist-info name
+    place: Placement  # where the backend installs each file from
 
 
-def _not_in_sdist(pub: WheelArchive, name: str, view: _SdistView, out: Comparison) -> None:
-    """A member the sdist holds no file for: a tool's or the build's own output where a named rule says so,
-    else added."""
+def _not_in_sdist(pub: WheelArchive, name: str, installed: str, view: _SdistView, out: Comparison) -> None:
+    """A member the sdist holds no file for at any place its backend installs from: a tool's or the build's own
+    output where a named rule says so, else added."""
     if not view.is_pure and bundled_header(pub, name):
         out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
                                                    "code", "bundled-headers"))
@@ -235,36 +333,61 @@ def _not_in_sdist(pub: WheelArchive, name: str, view: _SdistView, out: Compariso
         return
     if not view.is_pure and delvewheel_unpatched(pub, name, None, out):
         return
-    template = None if view.is_pure else configured_from(name, pub.read(name, limit=1 << 22), view.files)
+    data = pub.read(name, limit=_READ) if pub.members[name].size <= _READ else None
+    template = None if view.is_pure or data is None or installed.endswith(".pth") else \
+        configured_from(name, data, view.files)
     if template:
         out.compiled_differences.append(Difference(
             name, "content", f"configured by the build from the sdist's {template}: only its placeholders "
             "differ (the publisher's build environment): not verified", classify(name), "configured-file"))
         out.tool_steps.append(f"configured from {template}")
         return
-    if view.rule_based:  # scipy 1.17.0: array_api_compat installed from a subproject, __config__.py configured
-        out.compiled_differences.append(Difference(
-            name, "added", f"not in the sdist at this path: its build ({view.rule_based}) generates or installs it "
-            "by its own rules; not verifiable without a rebuild", classify(name), GENERATED))
+    if view.rule_based == "mesonpy" and data is not None and _subproject_file(name, installed, data, view, out):
         return
-    source = cython_source(name, view.index)
+    if installed.endswith(".py") and data is not None and view.version and constants_module(data, view.version):
+        out.tool_steps.append(f"version module {name} generated by the build (constants only)")
+        out.members_verified += 1
+        return
+    source = cython_source(installed, view.index)
     if source:  # pyarrow 19.0.0's lib.h, lib_api.h; fonttools' cu2qu.c: Cython wrote them from the .pyx/.py
         out.compiled_differences.append(Difference(
             name, "added", f"written by Cython from the sdist's {source} (not verifiable without a rebuild)",
             "packaging", "generated-by-cython"))
         return
-    out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist"))
+    cls = classify(name)
+    if view.rule_based and cls != "code":  # scipy 1.17.0's generated data files: not verifiable, never code
+        out.compiled_differences.append(Difference(
+            name, "added", f"not in the sdist at this path: its build ({view.rule_based}) generates or installs it "
+            "by its own rules; not verifiable without a rebuild", cls, GENERATED))
+        return
+    out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist at any place its backend "
+                                 "installs from", cls))
+
+
+def _subproject_file(name: str, installed: str, data: bytes, view: _SdistView, out: Comparison) -> bool:
+    """meson-python installs files of its subprojects (scipy's array_api_compat): the same bytes there."""
+    for rel in view.place.subproject_sources(installed):
+        if view.place.files[rel].read_bytes() == data:
+            out.tool_steps.append(f"meson subproject file {name} (the sdist's {rel})")
+            out.members_verified += 1
+            out.members_identical += 1
+            return True
+    return False
 
 
 def _against_sdist_files(pub: WheelArchive, name: str, candidates: list[Path], view: _SdistView,
                          out: Comparison) -> None:
-    """A member the sdist holds files for at its path: one of them byte for byte, or under a named rule."""
-    data = [c.read_bytes() for c in candidates]
-    if any(hashlib.sha256(d).hexdigest() == pub.members[name].sha256 for d in data):
+    """A member the sdist holds files for at its place: one of them byte for byte, or under a named rule."""
+    if any(_sha256(c) == pub.members[name].sha256 for c in candidates):
         out.members_verified += 1
         out.members_identical += 1
         return
-    published = pub.read(name, limit=1 << 24)
+    shown = ", ".join(str(c.relative_to(view.root)) for c in candidates[:3])
+    if pub.members[name].size > _READ:
+        out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
+        return
+    published = pub.read(name, limit=_READ)
+    data = [c.read_bytes() for c in candidates if c.stat().st_size <= _READ]
     if any(d.replace(b"\r\n", b"\n") == published.replace(b"\r\n", b"\n") for d in data):
         out.normalizations.append("crlf-line-endings")
         out.crlf_members.append(name)
@@ -276,5 +399,4 @@ def _against_sdist_files(pub: WheelArchive, name: str, candidates: list[Path], v
         out.tool_steps.append(f"version file {name} written by the build (the sdist holds a templated one)")
         out.members_verified += 1
         return
-    shown = ", ".join(str(c.relative_to(view.root)) for c in candidates[:3])
     out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))

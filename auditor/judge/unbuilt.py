@@ -1,10 +1,9 @@
 """The sources check's view of a wheel's packaging, when nothing was rebuilt: its `.data/` and
 `.dist-info/` members, checked against what the sdist holds and declares instead of being skipped.
 
-- `NAME.data/purelib|platlib/P` is installed as `P`: checked like any module (an added `.pth` is code).
-- `NAME.data/scripts/S` must be a file of the sdist named S (a `#!python` first line, which installers
-  rewrite, may stand for the sdist's own `#!` line: named `script-shebang`); `headers/`, `data/` likewise
-  by path.
+- `.data/` members are placed by judge/sources.py (judge/placement.py: where the backend installs from);
+  a script whose `#!python` first line, which installers rewrite, stands for the sdist's own `#!` line is
+  the sdist's (`script-shebang`).
 - dist-info: RECORD must be true to the wheel; WHEEL's tags must be the file name's; METADATA's Name and
   Version must be the release's, and its Requires-Dist, like entry_points.txt, the sdist's static
   declaration (judge/declared.py) where it has one, else listed as not verified; license files must be
@@ -24,42 +23,12 @@ from packaging.version import InvalidVersion, Version
 from auditor.fetch.archives import WheelArchive
 from auditor.judge import declared
 from auditor.judge.diffs import _diff
+from auditor.judge.classes import field_class
 from auditor.judge.metadata import parse_email
 from auditor.judge.rules import classify, record_backslashes, record_problem
 from auditor.records import Comparison, Difference
 
 _LICENSE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.I)
-
-
-def installed_path(name: str) -> str | None:
-    """Where a `.data/purelib` or `.data/platlib` member is installed (beside the package), else None."""
-    parts = name.split("/", 2)
-    if len(parts) == 3 and parts[0].endswith(".data") and parts[1] in ("purelib", "platlib"):
-        return parts[2]
-    return None
-
-
-def check_data_member(pub: WheelArchive, name: str, index: dict[str, list[Path]], out: Comparison) -> None:
-    """A `.data/scripts|headers|data/` member against the sdist's files of that path (by its last parts)."""
-    _, kind, rest = name.split("/", 2)
-    published = pub.read(name, limit=1 << 24)
-    candidates = index.get(rest, []) or index.get(rest.rsplit("/", 1)[-1], [])
-    if not candidates:
-        out.differences.append(_diff(name, "added", f"installed as a {kind.rstrip('s')} file, and the sdist holds no "
-                                     f"file named {rest}", "code" if kind == "scripts" else classify(name)))
-        return
-    for c in candidates:
-        data = c.read_bytes()
-        if hashlib.sha256(data).hexdigest() == pub.members[name].sha256:
-            out.members_verified += 1
-            out.members_identical += 1
-            return
-        if kind == "scripts" and _same_script(published, data):
-            out.members_verified += 1
-            out.normalizations.append("script-shebang")
-            return
-    out.differences.append(_diff(name, "content", f"differs from the sdist's {candidates[0].name}",
-                                 "code" if kind == "scripts" else classify(name)))
 
 
 def _same_script(published: bytes, source: bytes) -> bool:
@@ -151,24 +120,26 @@ def _check_metadata(data: bytes, filename: str | None, root: Path, name: str, ou
         dist, version = (str(x) for x in parse_wheel_filename(filename)[:2])
     else:  # the dist-info directory's name
         dist, _, version = name.split("/", 1)[0][: -len(".dist-info")].rpartition("-")
-    if canonicalize_name(str(fields.get("name") or "")) != canonicalize_name(dist) or \
-            _version(fields.get("version")) != _version(version):
+    renamed = canonicalize_name(str(fields.get("name") or "")) != canonicalize_name(dist) or \
+        _version(fields.get("version")) != _version(version)
+    if renamed:
+        # what an installer resolves and records: never a descriptive difference, and never the end of the check
         out.differences.append(_diff(name, "metadata", f"Name/Version {fields.get('name')} {fields.get('version')} "
-                                     f"are not the file name's {dist} {version}", "metadata"))
-        return
+                                     f"are not the file name's {dist} {version}", field_class("name")))
     want = declared.requirements(root)
     published = [str(r) for r in fields.get("requires_dist") or []]
     if not want.static:
         out.compiled_differences.append(Difference(
             name, "metadata", f"Requires-Dist ({len(published)} requirement(s)) not verified: the sdist does not declare "
-            "its requirements statically (PKG-INFO >= 2.2, pyproject.toml [project] or setup.cfg)", "code"))
+            "its requirements statically (PKG-INFO >= 2.2, pyproject.toml [project], setup.cfg or egg-info's requires.txt)",
+            "code"))
         return
     problems = declared.requirement_differences(published, want.values or ())
     if problems:
         shown = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
         out.differences.append(_diff(name, "metadata", f"Requires-Dist against the sdist's {want.source}: {shown}", "code"))
         return
-    out.members_verified += 1
+    out.members_verified += 0 if renamed else 1
     out.compiled_differences.append(Difference(
         name, "metadata", f"Requires-Dist verified against the sdist's {want.source}; the other fields are the build's: "
         "not verified without a rebuild", "metadata"))
@@ -186,7 +157,7 @@ def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison) -> 
     if not want.static:
         out.compiled_differences.append(Difference(
             name, "metadata", "entry points not verified: the sdist does not declare them statically "
-            "(pyproject.toml [project] or setup.cfg)", "code"))
+            "(pyproject.toml [project], setup.cfg or egg-info's entry_points.txt)", "code"))
         return
     published = declared.published_entry_points(data)
     if published is None:

@@ -6,7 +6,7 @@ Each function fills the result entry of one published wheel; none runs anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ from packaging.utils import parse_wheel_filename
 
 from auditor.fetch.archives import WheelArchive, read_wheel
 from auditor.fetch.downloads import is_pure
-from auditor.errors import UnsafeArchive
+from auditor.errors import LimitExceeded, UnsafeArchive
+from auditor.judge.classes import CLASSES as _CLASSES
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.registry import check_causes
 from auditor.judge.sources import GENERATED, cross_check_sources
@@ -28,7 +29,7 @@ def classes_of(differences) -> list[str]:
     return [c for c in CLASSES if c in found]
 
 
-CLASSES = ["code", "metadata", "packaging"]
+CLASSES = list(_CLASSES)
 
 
 def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
@@ -57,11 +58,31 @@ def _listed(cmp: Comparison) -> dict[str, Any]:
             "classes": classes_of(cmp.differences)}
 
 
+def guarded(check: str, fn: Callable[..., dict[str, Any]], *args, **kwargs) -> dict[str, Any]:
+    """One wheel's judgement, whatever goes wrong inside it: a bound of ours reached (LimitExceeded) makes
+    the wheel `unverifiable` naming the bound and how to raise it; any other error (a bug, a rule nobody
+    registered) makes it `failed` as an internal error. Never the release's: its other wheels keep theirs."""
+    try:
+        return fn(*args, **kwargs)
+    except LimitExceeded as exc:
+        return {"verdict": Verdict.UNVERIFIABLE, "check": check, "reason": f"not judged: {exc}"}
+    except Exception as exc:  # noqa: BLE001 - the wheel's own failure, said in one line
+        return {"verdict": Verdict.FAILED, "check": check,
+                "reason": f"internal error judging this wheel: {type(exc).__name__}: {str(exc)[:300]}"}
+
+
 def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
                     rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
                     libraries: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """The comparison fields of one published wheel against one rebuild (no side effects). `libraries`: the
     libraries the rebuild's modules link, read from the build's image (the interface check's static rule)."""
+    return guarded("rebuilt-binary" if binary else "rebuilt", _compare_rebuilt, published_sha, published, rebuilt_name,
+                   rebuilt_sha, rebuilt_wa, binary, sources, libraries)
+
+
+def _compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
+                     rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
+                     libraries: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
                               "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
     if rebuilt_sha == published_sha:
@@ -89,6 +110,14 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
                           ) -> tuple[dict[str, Any], Comparison]:
     """A wheel for another platform or Python, against the wheel rebuilt here (setup_py: the sdist's, whose
     platform-chosen extras may account for a METADATA difference)."""
+    found: list[Comparison] = []
+    fields = guarded("rebuilt-other-platform", _other_platform, found, published, rebuilt_wa, rebuilt_name, sources,
+                     setup_py)
+    return fields, (found[0] if found else Comparison(normalizations=[], differences=[]))
+
+
+def _other_platform(found: list, published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
+                    sources: frozenset[str] | None, setup_py: str | None) -> dict[str, Any]:
     cmp = compare_other_platform(published, rebuilt_wa, sources=sources, setup_py=setup_py)
     _other_python_cause(cmp, published, rebuilt_name)
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
@@ -101,7 +130,8 @@ def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, reb
             f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
             + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
             + f"; {n} compiled members not verifiable here"))
-    return fields, cmp
+    found.append(cmp)
+    return fields
 
 
 def _pythons(tags) -> set[str]:
@@ -145,6 +175,10 @@ def sources_fields(published_path: Path, src: Path, filename: str | None = None,
                    why: str = "rebuild failed") -> dict[str, Any]:
     """Nothing was rebuilt (`why`): check what can be checked against the sdist's sources. That check is
     evidence, not a rebuild: the wheel is `failed` (or `differs` when the check finds a difference)."""
+    return guarded("sources", _sources_fields, published_path, src, filename, why)
+
+
+def _sources_fields(published_path: Path, src: Path, filename: str | None, why: str) -> dict[str, Any]:
     try:
         cmp = cross_check_sources(read_wheel(published_path), src, filename)
     except UnsafeArchive as exc:

@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from auditor.fetch.archives import read_wheel
 from auditor.fetch.downloads import is_pure
-from auditor.errors import BuildError, UnsafeArchive
+from auditor.errors import BuildError, LimitExceeded, UnsafeArchive
 from auditor.plan.config import make_plan
 from auditor.records import BuildPlan, Verdict
 from auditor.resolve import target_tags
@@ -81,6 +81,9 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
                                     f.filename)
         except UnsafeArchive as exc:
             entry.set(verdict=Verdict.DIFFERS, reason=f"published wheel unreadable: {exc}")
+            continue
+        except LimitExceeded as exc:  # a bound of ours, not the wheel's fault
+            entry.set(verdict=Verdict.UNVERIFIABLE, reason=f"not judged: {exc}")
             continue
         except BuildError as exc:
             entry.set(verdict=Verdict.FAILED, reason=str(exc))

@@ -135,11 +135,13 @@ class _Release:
                 self.failed[config] = (self.result.builds[-1].reason if self.result.builds else None) or "rebuild failed"
 
     def compare_other_platforms(self, others: Groups) -> None:
-        """Each other platform's wheel against its configuration's rebuild, else any rebuild made, else the
-        sources check."""
+        """Each other platform's wheel against its configuration's rebuild; when its configuration was never
+        built (past the limits) against any rebuild made, said so; when its configuration's build failed, the
+        sources check with that cause: another configuration's rebuild never stands in for a failed one (the
+        publisher decides whether a build fails)."""
         fallback = next(iter(self.built.values()), None)
         for config, (plan, _, group) in others.items():
-            rebuilt = self.built.get(config, fallback)
+            rebuilt = None if config in self.failed else self.built.get(config, fallback)
             for entry, wa, path in group:
                 if rebuilt is None:
                     why = self.failed.get(config) or next(iter(self.failed.values()), None) or (

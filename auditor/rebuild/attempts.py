@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.fetch.archives import WheelArchive, read_wheel
-from auditor.errors import UnsafeArchive
+from auditor.errors import LimitExceeded, UnsafeArchive
 from auditor.judge.diffs import extension_stem
 from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
@@ -75,7 +75,7 @@ class Attempts:
         if rebuilt is not None:
             try:
                 rebuilt_wa = read_wheel(rebuilt)
-            except UnsafeArchive as exc:
+            except (UnsafeArchive, LimitExceeded) as exc:
                 record.reason = f"rebuilt wheel unreadable: {exc}"
         if rebuilt_wa is None or rebuilt is None or record.rebuilt is None:
             failed = {"verdict": Verdict.FAILED, "reason": record.reason}

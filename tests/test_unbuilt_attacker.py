@@ -1,0 +1,110 @@
+"""The publisher decides whether the rebuild fails: the sources check that then judges the wheel must hold
+against an attacker. Each tamper on each backend whose build fails on purpose (meson-python, scikit-build-core,
+a setup.py that raises) is `differs`, class code, the member named; the faithful wheel is `failed`."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.judge.verdicts import sources_fields
+from tests import attacker
+
+BACKENDS = ("meson", "skbuild", "setuptools")
+
+
+def judge(tmp_path, backend: str, wheel_members: list) -> dict:
+    src = attacker.write_sdist_dir(tmp_path / "src", backend, "demo")
+    path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", wheel_members)
+    return sources_fields(path, src, path.name, "build-failed: the publisher's configure step stops")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_faithful_wheel_of_a_build_that_fails_on_purpose_is_failed(tmp_path, backend):
+    f = judge(tmp_path, backend, attacker.members("demo"))
+    assert f["verdict"] == "failed" and not f["differences"] and f["check"] == "sources", f
+    assert f["verified"]["bytes"] == 2  # the package's two modules, from the sdist's package root
+    metadata = next(d for d in f["not_reproduced"] if d["path"].endswith("METADATA"))
+    assert "Requires-Dist verified" in metadata["detail"]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("tamper", list(attacker.tampers("demo")))
+def test_every_tamper_of_a_build_that_fails_on_purpose_differs_as_code(tmp_path, backend, tamper):
+    wheel_members, member = attacker.tampers("demo")[tamper]
+    f = judge(tmp_path, backend, wheel_members)
+    assert f["verdict"] == "differs" and f["check"] == "sources", f
+    found = [d for d in f["differences"] if d["path"] == member]
+    assert found and all(d["cls"] == "code" for d in found), f["differences"]
+    assert "code" in f["classes"]
+    assert f["reason"].startswith("not rebuilt (build-failed")
+
+
+@pytest.mark.unit
+def test_a_changed_version_never_stops_the_requirements_check(tmp_path):
+    wheel_members, member = attacker.tampers("demo")["changed Version"]
+    f = judge(tmp_path, "meson", wheel_members)
+    details = [d["detail"] for d in f["differences"] if d["path"] == member]
+    assert any("Name/Version" in d for d in details) and any("published adds evil-helper>=1" in d for d in details)
+
+
+@pytest.mark.unit
+def test_requirements_from_egg_info_and_names_spelled_another_way(tmp_path):
+    """setuptools' egg-info requires.txt is a static declaration, sections included; a requirement spelled
+    another way under PEP 503 is the same requirement."""
+    from auditor.judge import declared
+
+    src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
+    (src / "demo.egg-info" / "requires.txt").write_text(
+        "importlib_resources>=1.3\n\n[:python_version < \"3.11\"]\ntomli\n\n[test]\npytest>=8\n\n"
+        "[win:sys_platform == \"win32\"]\npywin32\n")
+    want = declared.requirements(src)
+    assert want.source == "demo.egg-info/requires.txt"
+    published = ["importlib-resources>=1.3", 'tomli; python_version < "3.11"', 'pytest>=8; extra == "test"',
+                 'pywin32; sys_platform == "win32" and extra == "win"']
+    assert declared.requirement_differences(published, want.values or ()) == []
+    assert "published adds evil" in declared.requirement_differences(published + ["evil"], want.values or ())
+
+
+@pytest.mark.unit
+def test_a_large_member_is_compared_by_its_hash_not_refused(tmp_path):
+    """Tools shipped as wheels carry 20-40 MB members: the sources check compares them by sha256 instead
+    of reading them into memory, and a bound of ours is never a difference."""
+    import os
+
+    src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
+    big = os.urandom(20 << 20)
+    (src / "demo" / "blob.bin").write_bytes(big)
+    ok = attacker.members("demo", extra=[("demo/blob.bin", big, 0o644)])
+    path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", ok)
+    f = sources_fields(path, src, path.name, "build-failed")
+    assert f["verdict"] == "failed" and f["verified"]["bytes"] == 3, f
+    bad = attacker.members("demo", extra=[("demo/blob.bin", big[:-1] + b"!", 0o644)])
+    path = attacker.write_wheel(tmp_path / "dist2", "demo", "py3-none-any", bad)
+    f = sources_fields(path, src, path.name, "build-failed")
+    assert f["verdict"] == "differs" and [d["path"] for d in f["differences"]] == ["demo/blob.bin"]
+
+
+@pytest.mark.unit
+def test_an_internal_error_or_our_limit_is_the_wheels_own_verdict(tmp_path, monkeypatch):
+    from auditor.fetch import archives
+    from auditor.judge import registry
+
+    src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
+    path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", attacker.members("demo"))
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 100)
+    f = sources_fields(path, src, path.name, "build-failed")
+    assert f["verdict"] == "unverifiable" and "--max-unpacked-gib" in f["reason"] and not f.get("differences")
+    monkeypatch.undo()
+    # a rule nobody registered fails the wheel's judgement in a normal run, not only under the tests
+    monkeypatch.delenv("AUDITOR_RULES_LOG", raising=False)
+    monkeypatch.setattr(registry, "RULES", tuple(r for r in registry.RULES if r.name != "script-shebang"))
+    src2 = attacker.write_sdist_dir(tmp_path / "src2", "setuptools", "demo")
+    (src2 / "setup.py").write_text("from setuptools import setup\nsetup(scripts=['bin/tool'])\n")
+    (src2 / "bin").mkdir()
+    (src2 / "bin" / "tool").write_bytes(b"#!/usr/bin/python3\nprint(1)\n")
+    path = attacker.write_wheel(tmp_path / "dist3", "demo", "py3-none-any", attacker.members(
+        "demo", extra=[("demo-1.0.data/scripts/tool", b"#!python\nprint(1)\n", 0o755)]))
+    f = sources_fields(path, src2, path.name, "build-failed")
+    assert f["verdict"] == "failed" and "internal error" in f["reason"] and "script-shebang" in f["reason"], f
