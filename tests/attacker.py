@@ -111,27 +111,31 @@ def members(name: str, tag: str = "py3-none-any", metadata: bytes | None = None,
             (f"{dist}.dist-info/RECORD", PLACEHOLDER, 0o644)]
 
 
-def tampers(name: str) -> dict[str, tuple[list, str]]:
-    """Each tamper: the wheel's members and the member that must be a difference of class code."""
+# a tag per tamper, so that one release can publish every tampered wheel (this sandbox's, and other platforms')
+TAGS = ("py3-none-any", "cp311-cp311-linux_x86_64", "cp311-cp311-manylinux_2_17_x86_64", "cp311-cp311-musllinux_1_2_x86_64",
+        "cp311-cp311-win_amd64", "cp311-cp311-win32", "cp311-cp311-macosx_11_0_arm64", "cp311-cp311-macosx_10_9_x86_64",
+        "cp311-abi3-win_amd64")
+
+
+def tampers(name: str, tags=("py3-none-any",) * len(TAGS)) -> dict[str, tuple[list, str, str]]:
+    """Each tamper: the wheel's members, the member that must be a difference of class code, and its tag."""
     pkg, dist = name.replace("-", "_"), f"{name.replace('-', '_')}-{VERSION}"
-    return {
-        "top-level .pth": (members(name, extra=[("zz-evil.pth", PTH, 0o644)]), "zz-evil.pth"),
-        ".pth in .data/purelib": (members(name, extra=[(f"{dist}.data/purelib/evil.pth", PTH, 0o644)]),
-                                  f"{dist}.data/purelib/evil.pth"),
-        ".pth in .data/platlib": (members(name, extra=[(f"{dist}.data/platlib/evil.pth", PTH, 0o644)]),
-                                  f"{dist}.data/platlib/evil.pth"),
-        "added module": (members(name, extra=[(f"{pkg}/evil.py", b"import os\nos.system('id')\n", 0o644)]),
-                         f"{pkg}/evil.py"),
-        "script equal to a test file": (members(name, extra=[(f"{dist}.data/scripts/helper", HELPER, 0o755)]),
-                                        f"{dist}.data/scripts/helper"),
-        "top-level .pth equal to a test file": (members(name, extra=[("zz.pth", PTH, 0o644)]), "zz.pth"),
-        "added Requires-Dist": (members(name, metadata=_metadata(name, extra="Requires-Dist: evil-helper>=1\n")),
-                                f"{dist}.dist-info/METADATA"),
-        "changed Version": (members(name, metadata=_metadata(name, version="1.0.post1",
-                                                             extra="Requires-Dist: evil-helper>=1\n")),
-                            f"{dist}.dist-info/METADATA"),
-        "two-part .data member": (members(name, extra=[(f"{dist}.data/evil.pth", PTH, 0o644)]), f"{dist}.data/evil.pth"),
-    }
+    evil = b"import os\nos.system('id')\n"
+    cases = [
+        ("top-level .pth", dict(extra=[("zz-evil.pth", PTH, 0o644)]), "zz-evil.pth"),
+        (".pth in .data/purelib", dict(extra=[(f"{dist}.data/purelib/evil.pth", PTH, 0o644)]), f"{dist}.data/purelib/evil.pth"),
+        (".pth in .data/platlib", dict(extra=[(f"{dist}.data/platlib/evil.pth", PTH, 0o644)]), f"{dist}.data/platlib/evil.pth"),
+        ("added module", dict(extra=[(f"{pkg}/evil.py", evil, 0o644)]), f"{pkg}/evil.py"),
+        ("script equal to a test file", dict(extra=[(f"{dist}.data/scripts/helper", HELPER, 0o755)]),
+         f"{dist}.data/scripts/helper"),
+        ("top-level .pth equal to a test file", dict(extra=[("zz.pth", PTH, 0o644)]), "zz.pth"),
+        ("added Requires-Dist", dict(metadata=_metadata(name, extra="Requires-Dist: evil-helper>=1\n")),
+         f"{dist}.dist-info/METADATA"),
+        ("changed Version", dict(metadata=_metadata(name, version="1.0.post1", extra="Requires-Dist: evil-helper>=1\n")),
+         f"{dist}.dist-info/METADATA"),
+        ("two-part .data member", dict(extra=[(f"{dist}.data/evil.pth", PTH, 0o644)]), f"{dist}.data/evil.pth"),
+    ]
+    return {what: (members(name, tag=tag, **kw), member, tag) for (what, kw, member), tag in zip(cases, tags)}
 
 
 def write_wheel(out_dir: Path, name: str, tag: str, wheel_members: list) -> Path:

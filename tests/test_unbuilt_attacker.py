@@ -32,7 +32,7 @@ def test_the_faithful_wheel_of_a_build_that_fails_on_purpose_is_failed(tmp_path,
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("tamper", list(attacker.tampers("demo")))
 def test_every_tamper_of_a_build_that_fails_on_purpose_differs_as_code(tmp_path, backend, tamper):
-    wheel_members, member = attacker.tampers("demo")[tamper]
+    wheel_members, member, _ = attacker.tampers("demo")[tamper]
     f = judge(tmp_path, backend, wheel_members)
     assert f["verdict"] == "differs" and f["check"] == "sources", f
     found = [d for d in f["differences"] if d["path"] == member]
@@ -43,7 +43,7 @@ def test_every_tamper_of_a_build_that_fails_on_purpose_differs_as_code(tmp_path,
 
 @pytest.mark.unit
 def test_a_changed_version_never_stops_the_requirements_check(tmp_path):
-    wheel_members, member = attacker.tampers("demo")["changed Version"]
+    wheel_members, member, _ = attacker.tampers("demo")["changed Version"]
     f = judge(tmp_path, "meson", wheel_members)
     details = [d["detail"] for d in f["differences"] if d["path"] == member]
     assert any("Name/Version" in d for d in details) and any("published adds evil-helper>=1" in d for d in details)
@@ -108,3 +108,50 @@ def test_an_internal_error_or_our_limit_is_the_wheels_own_verdict(tmp_path, monk
         "demo", extra=[("demo-1.0.data/scripts/tool", b"#!python\nprint(1)\n", 0o755)]))
     f = sources_fields(path, src2, path.name, "build-failed")
     assert f["verdict"] == "failed" and "internal error" in f["reason"] and "script-shebang" in f["reason"], f
+
+
+def test_builds_that_fail_by_the_publishers_choice_end_to_end(tmp_path, index, auditor, container_backend):
+    """Real builds in the sandbox, failing on purpose: a meson-python and a scikit-build-core project whose
+    configure step stops, and a setup.py that raises. Every tampered wheel (this platform's and other
+    platforms') is `differs`, class code, the member named, exit 1; the faithful wheels are `failed` with the
+    sources check, exit 0 (3 with --strict)."""
+    from datetime import datetime, timezone
+
+    from tests.conftest import PYPI
+    from tests.fixtureindex import lock_line
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    honest, tampered = [], []
+    for backend in BACKENDS:
+        for kind in ("ok", "bad"):
+            name = f"fails-{backend}-{kind}"
+            hashes = [index.add(name, attacker.write_sdist(tmp_path / name, backend, name), now)]
+            if kind == "ok":
+                wheels = [("py3-none-any", attacker.members(name))]
+            else:
+                wheels = [(tag, m) for m, _, tag in attacker.tampers(name, attacker.TAGS).values()]
+            for tag, wheel_members in wheels:
+                hashes.append(index.add(name, attacker.write_wheel(tmp_path / name, name, tag, wheel_members), now))
+            (honest if kind == "ok" else tampered).append(lock_line(name, "1.0", *hashes))
+    both = tmp_path / "requirements.txt"
+    both.write_text(f"--index-url {index.url}\n" + "".join(honest + tampered))
+    r = auditor("check", str(both), "--build-index-url", PYPI, "--python", "3.11")
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
+    by_name = {p["name"]: p for p in r.results["packages"]}
+    for backend in BACKENDS:
+        ok, bad = by_name[f"fails-{backend}-ok"], by_name[f"fails-{backend}-bad"]
+        assert ok["verdict"] == "failed" and not ok["rebuilt_here"], ok
+        assert ok["builds"] and all(not b.get("rebuilt") for b in ok["builds"]), ok["builds"]
+        assert ok["wheels"][0]["check"] == "sources" and not ok["wheels"][0]["differences"], ok["wheels"][0]
+        assert bad["verdict"] == "differs", bad
+        expected = {tag: member for _, member, tag in attacker.tampers(bad["name"], attacker.TAGS).values()}
+        for w in bad["wheels"]:
+            tag = w["filename"].split("-", 2)[2].removesuffix(".whl")
+            assert w["verdict"] == "differs" and w["check"] == "sources", (backend, w["filename"], w["reason"])
+            found = [d for d in w["differences"] if d["path"] == expected[tag]]
+            assert found and {d["cls"] for d in found} == {"code"}, (backend, w["filename"], w["differences"])
+    assert r.code == 1
+    only_honest = tmp_path / "honest.txt"
+    only_honest.write_text(f"--index-url {index.url}\n" + "".join(honest))
+    assert auditor("check", str(only_honest), "--build-index-url", PYPI, "--python", "3.11").code == 0
+    assert auditor("check", str(only_honest), "--build-index-url", PYPI, "--python", "3.11", "--strict").code == 3
