@@ -208,6 +208,27 @@ def test_a_rust_release_is_failed_with_the_sources_check_never_partial(auditor, 
     assert "rebuilt here: 0 of 1 releases" in r.stdout and r.code == 0
 
 
+LARGE_MEMBER = ROOT / "fixtures" / "large-member" / "requirements.txt"
+
+
+def test_a_release_with_a_31_mb_member_is_judged_not_refused(auditor, container_backend):
+    """ruff 0.8.0 ships its executable (31 MB) under ruff-0.8.0.data/scripts/; its Rust build cannot run here.
+    Before, reading that member past a 16 MiB bound of ours made all 17 wheels `differs` ("published wheel
+    unreadable"), a limit reported as tampering. Now each wheel gets the sources check: its Python members and
+    dist-info verified, the executable (named by the sdist's configuration) listed as not verified."""
+    r = auditor("check", str(LARGE_MEMBER), "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    (pkg,) = r.results["packages"]
+    assert pkg["verdict"] == "failed", pkg["reason"]
+    for w in pkg["wheels"] + pkg["unlocked"]:
+        assert w["verdict"] == "failed" and w["check"] == "sources" and not w["differences"], (w["filename"], w["reason"])
+        listed = {d["path"]: d["detail"] for d in w["not_reproduced"]}
+        exe = next(p for p in listed if p.startswith("ruff-0.8.0.data/scripts/ruff"))
+        assert listed[exe] == "compiled executable: needs a rebuild"
+        assert w["verified"]["bytes"] >= 3
+    assert len(pkg["wheels"]) + len(pkg["unlocked"]) == 17 and r.code == 0
+
+
 HELD_OUT_30 = ROOT / "fixtures" / "held-out-30" / "requirements.txt"
 
 
