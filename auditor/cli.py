@@ -69,6 +69,8 @@ def check(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
     max_unpacked_gib: float = typer.Option(4.0, "--max-unpacked-gib", help="GiB one wheel or sdist may unpack to; past "
             "it the wheel is unverifiable (a bound of ours, not tampering); zip bombs are refused whatever it is"),
+    build_memory: str = typer.Option("4g", "--build-memory", help="the build container's memory limit (a compiler "
+            "killed by it fails the build, saying so)"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
     shard_info = None
@@ -87,7 +89,7 @@ def check(
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
-        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib))
+        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory))
 
 
 @app.command()

@@ -39,7 +39,8 @@ from auditor.results import FAIL_ON, ResultsWriter, exit_code
 from auditor.results import load as load_results
 from auditor.fetch.timeline import baseline_index
 
-def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None):
+def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None,
+                 memory: str = "4g"):
     from auditor.sandbox.local import LocalSandbox
     from auditor.sandbox.oci import (DEFAULT_IMAGE, DEFAULT_PYTHON, SUITES, OCISandbox, build_image, engine_answers,
                                      image_id, suite_tag)
@@ -55,7 +56,7 @@ def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir:
                 if image_id(engine, image) is None:
                     err.print(f"making the {SUITES[python]} image (Python {python}) from Debian's archive", highlight=False)
                     build_image(engine, image, record_dir=facts_dir, suite=SUITES[python])
-            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir)
+            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir, memory=memory)
     if backend != "auto":
         raise SandboxError(f"{backend} does not answer: is its daemon running?")
     err.print(
@@ -111,6 +112,7 @@ class RunSettings:
     all_interpreters: bool = False  # rebuild compiled releases for every interpreter, not only the lock's
     source_repo: bool = False  # check each sdist against its repository at the release's tag
     max_unpacked_gib: float = 4.0  # what one archive may unpack to before it is unverifiable (not differs)
+    build_memory: str = "4g"  # the build container's memory limit (--build-memory)
 
 
 def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
@@ -129,8 +131,24 @@ def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list
         found = [p for p in pythons if Version(p) in spec]
         if found:
             return found, f"{lock.python_source}: Python {lock.python}"
+        near = nearest_python(spec, pythons)
+        if near:
+            return [near], (f"no image has the Python {lock.python} that {lock.python_source} names: built once with the "
+                            f"nearest an image has, {near}; its wheels for {lock.python} are compared with that rebuild "
+                            "(--all-interpreters builds every interpreter)")
         return None, f"every interpreter (no image has a Python {lock.python}, which {lock.python_source} names)"
     return None, "every interpreter (the lock does not say which Python it was made for)"
+
+
+def nearest_python(spec: SpecifierSet, pythons: list[str]) -> str | None:
+    """The image interpreter nearest to the Pythons `spec` allows (3.12 -> 3.11 or 3.13: the newer on a tie,
+    whose toolchain is the publisher's era), looked for among X.Y from 3.6 to 3.20; None when it allows none."""
+    wanted = [(3, m) for m in range(6, 21) if Version(f"3.{m}") in spec]
+    if not wanted or not pythons:
+        return None
+    have = [tuple(map(int, p.split("."))) for p in pythons]
+    best = min(have, key=lambda h: (min(abs(h[1] - w[1]) for w in wanted), -h[1]))
+    return f"{best[0]}.{best[1]}"
 
 
 def _check_settings(s: RunSettings) -> None:
@@ -141,6 +159,8 @@ def _check_settings(s: RunSettings) -> None:
         fail(f"--python takes X.Y (for example 3.11), not {s.python!r}")
     if s.fail_on not in FAIL_ON:
         fail(f"--fail-on must be code, metadata or any, not {s.fail_on!r}")
+    if not re.fullmatch(r"[1-9][0-9]*[mg]", s.build_memory):
+        fail(f"--build-memory takes a size such as 4g or 8192m, not {s.build_memory!r}")
     if not s.max_unpacked_gib > 0:
         fail(f"--max-unpacked-gib must be more than 0, not {s.max_unpacked_gib}")
     if s.jobs < 0:
@@ -157,7 +177,7 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
             fail(str(exc))
     cache = Cache(cache_root(s.cache_dir))
     try:
-        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"))
+        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"), memory=s.build_memory)
         env = sandbox.describe()
     except SandboxError as exc:
         fail(str(exc))

@@ -321,3 +321,29 @@ def test_what_other_toolchains_link_in_is_named_and_nothing_more():
     assert inside.adds == [] and "auditwheel-rpath" in inside.rules
     out = compare(_iface(runpath=("$ORIGIN/../../../usr/lib",)), _iface(), members, module="numpy/core/x.so")
     assert out.adds == ["searches libraries in $ORIGIN/../../../usr/lib (RPATH/RUNPATH)"]
+
+
+@needs_gcc
+def test_one_glibc_object_under_another_of_its_names_is_the_same_import(tmp_path):
+    """uvloop 0.21.0's manylinux2014 module imports _environ where a rebuild here imports environ: one object of
+    glibc under two names. The tampered twin imports another object (stdin's FILE) and stays added."""
+    old = BASE + "extern char **_environ;\nchar *f(void) { return _environ[0]; }\n"
+    new = BASE + "extern char **environ;\nchar *f(void) { return environ[0]; }\n"
+    check = compare(read_interface(build(tmp_path, "old", old)), read_interface(build(tmp_path, "new", new)))
+    assert check.adds == [] and "glibc-symbol-aliases" in check.rules, (check.adds, check.rules)
+    evil = BASE + "#include <stdio.h>\nextern char **_environ;\nchar *f(void) { fputs(_environ[0], stderr); return 0; }\n"
+    check = compare(read_interface(build(tmp_path, "evil", evil)), read_interface(build(tmp_path, "new2", new)))
+    assert any("stderr" in a or "fputs" in a for a in check.adds), check.adds
+
+
+@needs_gcc
+def test_a_dotted_number_is_a_host_only_in_a_host_or_url_context(tmp_path):
+    """pillow 12.3.0's grafted library holds the string 3.1.4.1 (a version): not a host on its own. The
+    tampered twins, the same numbers with a port or in a URL, stay added."""
+    honest = read_interface(build(tmp_path, "honest", BASE))
+    version = read_interface(build(tmp_path, "version", BASE + 'const char *v = "3.1.4.1";\n'))
+    check = compare(version, honest)
+    assert check.adds == [] and "dotted-number-string" in check.rules, check.adds
+    for i, evil in enumerate(('"3.1.4.1:4444"', '"http://3.1.4.1/x"')):
+        check = compare(read_interface(build(tmp_path, f"evil{i}", BASE + f"const char *v = {evil};\n")), honest)
+        assert any(a.startswith("adds the string") for a in check.adds), (evil, check.adds)

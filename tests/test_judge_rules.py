@@ -562,3 +562,15 @@ def test_a_failure_cause_carries_the_python_it_needs_as_a_field():
     assert found is not None and found.needs_python == (3, 9) and found.text.startswith("needs Python 3.9 or older")
     assert explain("AttributeError: 'HTMLParser' object has no attribute 'unescape'").needs_python == (3, 8)
     assert explain("error: can't find Rust compiler").needs_python is None
+
+
+def test_a_compiler_killed_by_the_memory_limit_says_so():
+    """A mypyc build whose compiler the sandbox's memory limit killed said only "compilation terminated"."""
+    from auditor.rebuild.failures import failure_cause
+
+    log = ("building 'charset_normalizer' extension\ngcc: fatal error: Killed signal terminated program cc1\n"
+           "compilation terminated.\nerror: command '/usr/bin/gcc' failed with exit code 1\n")
+    cause = failure_cause(log)
+    assert cause and "cc1" in cause and "--build-memory" in cause and "memory limit" in cause
+    assert failure_cause("compilation terminated.\n") is None
+    assert "ran out of memory" in (failure_cause("cc1plus: out of memory allocating 65536 bytes\n") or "")

@@ -63,7 +63,10 @@ CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fo
 
 _URL = re.compile(rb"(?i)\b(?:https?|ftp|wss?)://[\w.-]+")
 _HOST = re.compile(rb"(?i)^(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|cn|xyz|top|info|biz|su|tk|onion|co|me|dev|app)$|"
-                   rb"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d+)?$")
+                   rb"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+$")
+# a bare dotted number: a version (pillow 12.3.0's grafted library holds "3.1.4.1") as much as an address; a host
+# only in a host or URL context (with a port above, or in a URL): said under its rule, never a difference alone
+_DOTTED = re.compile(rb"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 _COMMAND = re.compile(rb"(?:/bin/(?:ba|z|da)?sh\b|\bsh -c\b|\bcurl\b|\bwget\b|\bnc -|\bchmod \+x|\brm -rf\b|"
                       rb"\bpowershell\b|\bcmd\.exe\b|\bpython[0-9.]* -c\b|/dev/tcp/|\bbase64 -d\b)")
 # hosts anyone can publish on: a URL there is never explained by a library naming the same host
@@ -98,6 +101,14 @@ GLIBC_ALIASES = {"__fxstat": "fstat", "__fxstat64": "fstat", "__xstat": "stat", 
                  "lstat64": "lstat", "fstatat64": "fstatat", "__strdup": "strdup", "__strndup": "strndup"}
 
 
+# Data objects glibc exports under several names (one object, weak aliases): an older toolchain (manylinux2014)
+# links to another of them than a current one (uvloop 0.21.0: _environ published, environ rebuilt).
+GLIBC_OBJECT_ALIASES = {"_environ": "environ", "__environ": "environ", "__timezone": "timezone",
+                        "__daylight": "daylight", "__tzname": "tzname", "__progname": "program_invocation_short_name",
+                        "__progname_full": "program_invocation_name", "_sys_errlist": "sys_errlist",
+                        "_sys_nerr": "sys_nerr"}
+
+
 def _unfortified(name: str) -> str:
     m = re.fullmatch(r"__(\w+?)_chk", name)
     return m.group(1) if m else name
@@ -107,7 +118,7 @@ def _canonical(name: str) -> str:
     """The function a symbol calls whatever the glibc it was built against: FORTIFY variants and the old stat
     wrappers become the plain name."""
     base = _unfortified(name)
-    return GLIBC_ALIASES.get(base, base)
+    return GLIBC_OBJECT_ALIASES.get(base) or GLIBC_ALIASES.get(base, base)
 
 
 def compare(pub: Interface, reb: Interface, wheel_members: set[str] | frozenset[str] = frozenset(),
@@ -214,7 +225,9 @@ def _toolchain_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> t
         base = _canonical(name)
         if base in reb_names:
             if name not in {n for n, _ in reb.imports}:
-                out.rules.add("glibc-legacy-aliases" if _unfortified(name) in GLIBC_ALIASES else "fortify-source")
+                out.rules.add("glibc-symbol-aliases" if _canonical(name) != name and (
+                    name in GLIBC_OBJECT_ALIASES or _canonical(name) in GLIBC_OBJECT_ALIASES.values())
+                    else "glibc-legacy-aliases" if _unfortified(name) in GLIBC_ALIASES else "fortify-source")
             theirs = {v for n, v in reb.imports if _canonical(n) == base}
             if version and theirs and version not in theirs:
                 if version.startswith("GLIBC_") and all(v.startswith("GLIBC_") for v in theirs if v):
@@ -362,6 +375,8 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
     known = reb.strings | (lib.strings if lib else frozenset())
     added = [s for s in sorted(pub.strings - known) if not _BUILD_PATH.match(s) and not _joined(s, known)]
     flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
+    if any(_DOTTED.match(s.strip()) for s in added):
+        out.rules.add("dotted-number-string")
     compilers = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= _COMPILER_HOSTS]
     if compilers:  # snowflake-connector-python 4.2.0: libstdc++'s "Please submit full bug report at gcc.gnu.org"
         out.rules.add("compiler-identification")

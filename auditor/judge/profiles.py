@@ -17,7 +17,7 @@ from auditor.fetch.archives import WheelArchive
 from auditor.judge.diffs import _crlf_only
 from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
 from auditor.judge.steps import (_delvewheel, _published_only, _top_level_of_optional_extensions,
-                                 _top_level_without_members, sdist_derived)
+                                 _top_level_without_members, project_sbom, sdist_derived)
 from auditor.records import Comparison
 
 
@@ -56,6 +56,7 @@ def _both(c: Case) -> WheelArchive:
 # a member on both sides whose content differs, in a wheel rebuilt here
 REBUILT_CONTENT: tuple[Step, ...] = (
     ("scm-version", lambda c: scm_version(c.pub, _both(c), c.name, c.out)),
+    ("project-sbom", lambda c: project_sbom(c.pub, _both(c), c.name, c.out)),
     ("build-path", lambda c: source_checksums(c.pub, _both(c), c.name, c.out)),
     ("top-level-without-members", lambda c: _top_level_without_members(c.pub, _both(c), c.name, c.out)),
     ("sdist-derived", lambda c: sdist_derived(c.pub, c.reb, c.name, c.out, c.files)),
@@ -65,6 +66,7 @@ REBUILT_CONTENT: tuple[Step, ...] = (
 # the same, in another platform's wheel compared with a rebuild made here
 OTHER_PLATFORM_CONTENT: tuple[Step, ...] = (
     ("scm-version", lambda c: scm_version(c.pub, _both(c), c.name, c.out)),
+    ("project-sbom", lambda c: project_sbom(c.pub, _both(c), c.name, c.out)),
     ("build-path", lambda c: source_checksums(c.pub, _both(c), c.name, c.out)),
     ("delvewheel-patch", lambda c: _delvewheel(c.pub, _both(c), c.name, c.out)),
     ("top-level-of-optional-extensions",

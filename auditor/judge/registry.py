@@ -57,6 +57,10 @@ RULES: tuple[Rule, ...] = (
     Rule("nspkg-pth-python-version", N, "a namespace package's NAME-VERSION-pyX.Y-nspkg.pth with the same bytes "
          "under the name of another Python: setuptools names it after the Python that builds the wheel",
          "zope.interface 7.2 (cp310 wheels against a 3.11 rebuild)"),
+    Rule("entry-point-python-version", N, "entry points the same but for names ending with the X.Y of the Python "
+         "that built each wheel (a wheel for a Python no image has, compared with a rebuild for another): the "
+         "project's setup.py names a script after sys.version_info; every object reference still compared",
+         "coverage 7.14.0 (coverage-3.12 published, coverage-3.14 rebuilt)"),
     Rule("license-file-location", N, "a license file with the same bytes at NAME.dist-info/F in one wheel and "
          "under NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
          "charset-normalizer 3.4.7's cp38 wheel"),
@@ -66,6 +70,9 @@ RULES: tuple[Rule, ...] = (
          "aiohttp's .hash/*.hash) names each file by the builder's absolute checkout path: accepted when both sides "
          "name the same files (or the rebuild's lines name no absolute path) and every line's hash is that file's "
          "sha256 in its own wheel", "aiohttp 3.13.3; aiohttp 3.12.14 (the rebuild's lines name no path)"),
+    Rule("sbom-same-components", N, "a software bill of materials under NAME.dist-info/sboms/ on both sides, CycloneDX "
+         "or SPDX, listing the same components: its serial number and creation time are the build's",
+         "maturin's sboms/NAME.cyclonedx.json (a timestamp and a random UUID per build)"),
     Rule("record-rows", N, "RECORD differs only where members differ under the rules above, or in row order: "
          "every published row matches its member's sha256 and size, and no member is missing from it",
          "every wheel whose other members were normalized"),
@@ -84,6 +91,9 @@ RULES: tuple[Rule, ...] = (
     Rule("glibc-legacy-aliases", N, "the stat family imported through the wrappers glibc exported before 2.33 "
          "(__fxstat, __xstat, __lxstat, their 64-bit names) where the rebuild imports fstat, stat, lstat",
          "pynacl 1.6.2 (manylinux2014's glibc 2.17)"),
+    Rule("glibc-symbol-aliases", N, "one glibc data object imported under another of its names (environ, _environ "
+         "and __environ; timezone/__timezone, tzname, daylight, program_invocation_name...): an older toolchain links "
+         "another alias of the same object", "uvloop 0.21.0 (manylinux2014: _environ)"),
     Rule("getrandom-fallback", N, "the published module calls syscall() where the rebuild calls getrandom(), "
          "which glibc has had only since 2.25: code built against an older glibc reaches the same system call "
          "through syscall(SYS_getrandom) (libsodium). Residual risk: syscall() can make any system call; it is "
@@ -124,6 +134,10 @@ RULES: tuple[Rule, ...] = (
          "imported from libm on one side only: a compiler or build option calls libm where the other build inlines "
          "them or uses the project's own implementation", "numpy 1.26.4 (_multiarray_tests: acos, atanh... against "
          "npymath)"),
+    Rule("dotted-number-string", N, "a string of four dotted numbers only in the published module (3.1.4.1): a "
+         "version as much as an IPv4 address, so a host only in a host or URL context (with a port, or in a URL, "
+         "both still differences); said, never a difference alone. What would use it as an address (socket, "
+         "connect, getaddrinfo) is an import, still compared", "pillow 12.3.0 (its grafted library's 3.1.4.1)"),
     Rule("compiler-identification", N, "URL strings of where a compiler asks for bug reports (gcc.gnu.org, "
          "bugzilla.redhat.com, bugs.llvm.org), which its runtime's messages hold: the toolchain's identification, "
          "never a command", "snowflake-connector-python 4.2.0 (gcc-toolset's libstdc++ messages)"),
@@ -182,6 +196,10 @@ RULES: tuple[Rule, ...] = (
          "libraries, which the sdist's build does not write: the release step that bundles the libraries adds "
          "their licenses; listed as not verified", "shapely 2.1.2 (LICENSE_GEOS)",
          emits=r"license .+ of the bundled native libraries"),
+    Rule("project-sbom", T, "a software bill of materials the project's build writes under NAME.dist-info/sboms/ "
+         "(PEP 770), a CycloneDX or SPDX JSON document: data, class metadata. Only in the published wheel: listed as "
+         "not verified with its components; on both sides: the same components (serial number and time aside)",
+         "pillow 12.3.0 (its own CycloneDX SBOM); maturin's sboms/NAME.cyclonedx.json"),
     Rule("retag", T, "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
          "every repaired platform wheel", cls="packaging"),
     Rule("configured-file", T, "a file the build configures from the sdist's template (meson configure_file: "

@@ -70,6 +70,33 @@ def sbom_step(name: str, wa: WheelArchive) -> str | None:
     return f"auditwheel {version} SBOM ({name.split('/', 1)[1]})"
 
 
+_PROJECT_SBOM = re.compile(r"^[^/]+\.dist-info/sboms/[^/]+\.json$")
+
+
+def sbom_components(wa: WheelArchive, name: str) -> list[tuple[str, str]] | None:
+    """(name, version) of each component when `name` is a CycloneDX or SPDX JSON document under
+    NAME.dist-info/sboms/ (PEP 770: what the project's build or a repair tool writes); None otherwise. A
+    document is data: nothing in it is imported or executed."""
+    if not _PROJECT_SBOM.match(name):
+        return None
+    try:
+        doc = json.loads(wa.read(name, limit=1 << 24))
+    except Exception:  # not JSON, or past our bound: not a document this rule accepts
+        return None
+    if not isinstance(doc, dict):
+        return None
+    if doc.get("bomFormat") == "CycloneDX":
+        items = doc.get("components") or []
+        main = (doc.get("metadata") or {}).get("component") if isinstance(doc.get("metadata"), dict) else None
+        items = ([main] if isinstance(main, dict) else []) + (items if isinstance(items, list) else [])
+        return sorted({(str(c.get("name")), str(c.get("version"))) for c in items if isinstance(c, dict)})
+    if str(doc.get("spdxVersion", "")).startswith("SPDX-"):
+        items = doc.get("packages") or []
+        return sorted({(str(c.get("name")), str(c.get("versionInfo"))) for c in items if isinstance(c, dict)}) \
+            if isinstance(items, list) else None
+    return None
+
+
 _DELVE_BLOCK = re.compile(r'(?:"""""" )?# start delvewheel patch\n.*?# end delvewheel patch\n?', re.S)
 _DELVE_NAME = re.compile(r"^_delvewheel_patch_([0-9a-zA-Z_]+)$")
 # What a delvewheel patch may do (every template of its history): add its .libs/ directory to the DLL

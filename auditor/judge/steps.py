@@ -16,10 +16,11 @@ from auditor.fetch.archives import Member, WheelArchive
 from auditor.judge.configured import appended_licenses, bytecode_of, configured_from, license_file_of_field
 from auditor.judge.interface import is_shared_object, unneeded_graft
 from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
-from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata,
+from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata, parse_entry_points,
                                    compare_wheel_file, parse_email)
 from auditor.judge.rules import (classify, bundled_header, bundled_license, delvewheel_patch, delvewheel_record,
-                                 grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_step)
+                                 grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_components,
+                                 sbom_step)
 from auditor.records import Comparison, Difference
 
 
@@ -55,6 +56,9 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.tool_steps += tools
     elif base == "entry_points.txt":
         mc = compare_entry_points(a, b)
+        if not mc.equal and entry_points_python_version(pub, reb, a, b):
+            out.normalizations.append("entry-point-python-version")
+            return "verified"
     elif base == "DESCRIPTION.rst":
         # wheel < 0.31 wrote the description (Metadata-Version 2.0) to its own file: read as METADATA's is
         if _canon_text(a.decode("utf-8", "replace")) != _canon_text(b.decode("utf-8", "replace")):
@@ -87,6 +91,56 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
         out.normalizations.append("metadata-format")
         out.format_notes += [f"{name.split('/', 1)[1]}: {s}" for s in mc.spellings]
     return "verified"
+
+
+def project_sbom(pub: WheelArchive, reb: WheelArchive | None, name: str, out: Comparison) -> bool:
+    """A software bill of materials under NAME.dist-info/sboms/ that the project's build writes (pillow 12.3.0's,
+    maturin's with a timestamp and a random serial number): a CycloneDX or SPDX document, data, class metadata.
+    Only in the published wheel: listed as not verified, its components said; on both sides: the same
+    components, its serial number and time aside. Anything else under sboms/ is not accepted here."""
+    mine = sbom_components(pub, name)
+    if mine is None:
+        return False
+    if reb is not None:
+        theirs = sbom_components(reb, name)
+        if theirs != mine:
+            return False
+        out.normalizations.append("sbom-same-components")
+        out.members_verified += 1
+        return True
+    shown = ", ".join(f"{n} {v}" for n, v in mine[:3]) + (f" and {len(mine) - 3} more" if len(mine) > 3 else "")
+    out.compiled_differences.append(Difference(name, "added", f"software bill of materials the build writes ({len(mine)} "
+                                               f"component(s): {shown}): data, not verified", "metadata", "project-sbom"))
+    return True
+
+
+def wheel_pythons(wa: WheelArchive) -> set[str]:
+    """X.Y of the CPython interpreters a wheel's WHEEL Tag lines name (cp312 -> 3.12; py3 names none)."""
+    wheel_file = next((n for n in wa.members if n.endswith(".dist-info/WHEEL") and n.count("/") == 1), None)
+    try:
+        text = wa.read(wheel_file, limit=1 << 16).decode("utf-8", "replace") if wheel_file else ""
+    except Exception:
+        return set()
+    return {f"{m.group(1)}.{m.group(2)}" for ln in text.splitlines() if ln.startswith("Tag:")
+            for m in [re.match(r"^cp(\d)(\d+)-", ln.split(":", 1)[1].strip())] if m}
+
+
+def entry_points_python_version(pub: WheelArchive, reb: WheelArchive, a: bytes, b: bytes) -> bool:
+    """The entry points are the same but for names that end with the X.Y of the Python that built each wheel
+    (coverage's `coverage-3.12` published, `coverage-3.13` in a rebuild for 3.13: its setup.py reads
+    sys.version_info): every object reference, and every other name, equal."""
+    mine, theirs = wheel_pythons(pub), wheel_pythons(reb)
+    if len(mine) != 1 or len(theirs) != 1 or mine == theirs:
+        return False
+    pa, pb = parse_entry_points(a), parse_entry_points(b)
+    if pa is None or pb is None:
+        return False
+
+    def placeholder(groups: dict, version: str) -> dict:
+        pattern = re.compile(rf"(?<![\d.]){re.escape(version)}$")
+        return {g: {pattern.sub("{python}", k): obj for k, obj in items.items()} for g, items in groups.items()}
+
+    return placeholder(pa, next(iter(mine))) == placeholder(pb, next(iter(theirs)))
 
 
 def _appended_license_field(pub: WheelArchive, reb: WheelArchive, a: bytes, b: bytes, files) -> str | None:
@@ -263,6 +317,8 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
     step = sbom_step(name, pub) or delvewheel_record(name, pub)
     if step:
         out.tool_steps.append(step)
+        return True
+    if project_sbom(pub, None, name, out):
         return True
     tool = grafted(name)
     if tool and binary and name.split("/", 1)[0].endswith(".libs") and is_shared_object(name) \

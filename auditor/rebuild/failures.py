@@ -19,6 +19,10 @@ class FailureCause:
 
 
 RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Killed signal terminated program (\w+)|(cc1\w*|ld|collect2): .*[Kk]illed"),
+     "the compiler ({0}) was killed by the sandbox's memory limit (--build-memory, default 4g): raise it to build this"),
+    (re.compile(r"virtual memory exhausted|out of memory allocating|std::bad_alloc"),
+     "the compiler ran out of memory under the sandbox's limit (--build-memory, default 4g): raise it to build this"),
     (re.compile(r"can't find Rust compiler|cargo: (command )?not found|setuptools-rust|maturin failed|"
                 r"rustc .*not found|Rust not found|No such file or directory: 'cargo'", re.I),
      "needs a Rust toolchain (cargo, rustc) and its crates, which the sandbox does not have (no crate registry)"),

@@ -131,7 +131,8 @@ class OCISandbox:
         return self._others[python], f"python{python}"
 
     def environment_for(self, python: str | None) -> str | None:
-        return f"{self.engine} {self.image_for(python)[0]}"
+        # the memory limit decides whether a big compile is killed: part of every build-cache key when not the default
+        return f"{self.engine} {self.image_for(python)[0]}" + (f" memory={self.memory}" if self.memory != "4g" else "")
 
     def library(self, python: str | None, name: str) -> bytes | None:
         if not LIBRARY_NAME.fullmatch(name):
