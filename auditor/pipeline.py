@@ -51,14 +51,14 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult
                     "nothing fixed to rebuild or compare")
 
     index_url = slash(ctx.opts.index_url or rel.index_url or (lock.index_urls[0] if lock.index_urls else PYPI))
-    result.index_url = index_url
     try:
         if rel.source == "url":
             files = direct_url_files(rel, ctx.index(index_url), result)
         else:
-            files = ctx.index(index_url).release_files(rel.name, rel.version)
+            index_url, files = _release_files(rel, index_url, lock, ctx)
     except AuditorError as exc:
         return done(Verdict.UNVERIFIABLE, str(exc) if rel.source == "url" else f"index: {exc}")
+    result.index_url = index_url
     if not files:
         return done(Verdict.UNVERIFIABLE, f"the index serves no files for {rel.name} {rel.version}")
 
@@ -79,6 +79,21 @@ def audit_release(rel: LockedRelease, lock: Lock, ctx: Context) -> PackageResult
     if k is not None and ctx.results is not None:
         ctx.results.put(k, res, ctx.opts.report_dir)
     return res
+
+
+def _release_files(rel: LockedRelease, index_url: str, lock, ctx: Context) -> tuple[str, list]:
+    """The release's files from its index, else from the lock's extra indexes in order (a pin that only an
+    --extra-index-url serves: torch==2.5.1+cpu), unless --index-url overrides them all."""
+    files = ctx.index(index_url).release_files(rel.name, rel.version)
+    if files or ctx.opts.index_url:
+        return index_url, files
+    for extra in lock.index_urls[1:]:
+        extra = slash(extra)
+        if extra != index_url:
+            found = ctx.index(extra).release_files(rel.name, rel.version)
+            if found:
+                return extra, found
+    return index_url, files
 
 
 def _result_key(rel: LockedRelease, files: list[IndexFile], index_url: str, ctx: Context) -> str | None:

@@ -69,3 +69,19 @@ def test_bad_lock_cli_one_line_exit_2(tmp_path, auditor, text, line, words):
 def test_missing_lock_file(auditor):
     r = auditor("check", "nope.txt", "--backend", "local")
     assert r.code == 2 and "nope.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_one_project_pinned_twice_under_disjoint_markers_is_audited_per_pin(tmp_path):
+    """A requirements export pins torch for macOS and, from another index, torch+cpu for linux: pip installs
+    it, so both are audited; pins whose markers can hold together are still refused, naming both lines."""
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("--index-url https://pypi.invalid/simple\n--extra-index-url https://cpu.invalid/whl\n"
+                    f"torch==2.5.1 ; sys_platform == 'darwin' --hash=sha256:{H1}\n"
+                    f"torch==2.5.1+cpu ; sys_platform == 'linux' --hash=sha256:{H2}\n")
+    got = read_lock(lock)
+    assert [(r.name, r.version, r.line) for r in got.releases] == [("torch", "2.5.1", 3), ("torch", "2.5.1+cpu", 4)]
+    assert got.index_urls == ("https://pypi.invalid/simple", "https://cpu.invalid/whl")
+    lock.write_text(f"torch==2.5.1 ; python_version >= '3.9' --hash=sha256:{H1}\n"
+                    f"torch==2.5.1+cpu ; sys_platform == 'linux' --hash=sha256:{H2}\n")
+    with pytest.raises(InputError, match=r"requirements.txt:2: .*pinned twice for the same environments \(also at .*:1"):
+        read_lock(lock)

@@ -155,3 +155,29 @@ def test_builds_that_fail_by_the_publishers_choice_end_to_end(tmp_path, index, a
     only_honest.write_text(f"--index-url {index.url}\n" + "".join(honest))
     assert auditor("check", str(only_honest), "--build-index-url", PYPI, "--python", "3.11").code == 0
     assert auditor("check", str(only_honest), "--build-index-url", PYPI, "--python", "3.11", "--strict").code == 3
+
+
+def test_a_pin_only_an_extra_index_serves_is_fetched_from_it(tmp_path, index, auditor, container_backend):
+    """Pins under disjoint markers, one from the lock's --extra-index-url (torch+cpu's shape): each audited
+    from the index that serves it, not `unverifiable` for want of files on the first index."""
+    from datetime import datetime, timezone
+
+    from tests.conftest import PYPI
+    from tests.fixtureindex import FixtureIndex, build_project, lock_line, make_project
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    extra = FixtureIndex(tmp_path / "extra")
+    try:
+        lines = []
+        for idx, version, marker in ((index, "1.0", "sys_platform == 'darwin'"), (extra, "1.0+cpu", "sys_platform == 'linux'")):
+            sdist, whl = build_project(make_project(tmp_path / f"src{version}", "twopins", version), tmp_path / f"dist{version}")
+            hashes = [idx.add("twopins", sdist, now), idx.add("twopins", whl, now)]
+            lines.append(lock_line("twopins", version, *hashes).replace(" \\\n", f" ; {marker} \\\n", 1))
+        lock = tmp_path / "requirements.txt"
+        lock.write_text(f"--index-url {index.url}\n--extra-index-url {extra.url}\n" + "".join(lines))
+        r = auditor("check", str(lock), "--build-index-url", PYPI)
+        assert "Traceback" not in r.stderr, r.stderr[-2000:]
+        got = {(p["version"], p["verdict"], p["index_url"]) for p in r.results["packages"]}
+        assert got == {("1.0", "identical", index.url), ("1.0+cpu", "identical", extra.url)}, got
+    finally:
+        extra.close()

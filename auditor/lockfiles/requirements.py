@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 from pip_requirements_parser import InstallationError, RequirementsFile
 
 from auditor.errors import InputError
+from auditor.lockfiles.markers import overlap
 from auditor.records import Lock, LockedRelease
 
 FORMAT = "requirements.txt"
@@ -55,17 +56,17 @@ def read(path: Path) -> Lock:
         index_urls.extend(o.get("extra_index_urls") or [])
 
     releases: list[LockedRelease] = []
-    seen: dict[str, LockedRelease] = {}
+    seen: dict[str, list[LockedRelease]] = {}
     for req in rf.requirements:
         if req.is_constraint:
             continue  # constraints restrict versions; they install nothing to audit
         release = _release(req, index_urls)
         if release.source == "registry":
-            if release.name in seen:
-                prev = seen[release.name]
-                raise InputError(f"{req.name}: pinned twice (also at {prev.file}:{prev.line})", file=release.file,
-                                 line=release.line)
-            seen[release.name] = release
+            for prev in seen.get(release.name, []):
+                if overlap(prev.marker, release.marker):  # both can apply to one environment: pip would refuse
+                    raise InputError(f"{req.name}: pinned twice for the same environments (also at {prev.file}:"
+                                     f"{prev.line}; their markers are not disjoint)", file=release.file, line=release.line)
+            seen.setdefault(release.name, []).append(release)
         releases.append(release)
     python, source = header_python(path)
     return Lock(str(path), FORMAT, tuple(releases), tuple(dict.fromkeys(index_urls)), python=python,
