@@ -236,8 +236,11 @@ def test_the_held_out_locks_false_alarms_are_gone(auditor, container_backend):
     """The pure releases the held-out-lock issue named, rebuilt for real: tabulate 0.9.0 (the publisher's
     setuptools_scm template, the sdist's own bytes) and mccabe 0.6.1 (setup_requires handed in, rebuilt on 3.9)
     reproduce; boto3's examples/*.rst and redis's py.typed are differences of class packaging only, which do not
-    fail the run; mozterm 1.0.0 and cachy 0.3.0 need Python 3.8 (HTMLParser.unescape): failed, with that cause
-    and the sources check, cachy no longer for want of `wheel`. The lock says Python 3.13: recorded."""
+    fail the run. mozterm 1.0.0 (bdist_wheel 0.31.1) and cachy 0.3.0 (poetry 1.0.0a5) need Python 3.8
+    (HTMLParser.unescape), which no image has: mozterm's pure wheel is built again on the oldest image's Python
+    with the setuptools and wheel of that Python's release and reproduces (METADATA spelling aside); cachy's
+    poetry-made wheel stays failed with that cause and the sources check (a newer poetry writes another wheel).
+    The lock says Python 3.13: recorded."""
     r = auditor("check", str(HELD_OUT_30), "--backend", container_backend)
     assert "Traceback" not in r.stderr
     pkgs = {p["name"]: p for p in r.results["packages"]}
@@ -248,9 +251,11 @@ def test_the_held_out_locks_false_alarms_are_gone(auditor, container_backend):
     for name in ("boto3", "redis"):
         w = pkgs[name]["wheels"][0]
         assert pkgs[name]["verdict"] == "differs" and w["classes"] == ["packaging"], (name, w["reason"])
-    for name in ("mozterm", "cachy"):
-        assert pkgs[name]["verdict"] == "failed" and "needs Python 3.8 or older" in pkgs[name]["reason"], pkgs[name]["reason"]
-        assert pkgs[name]["wheels"][0]["check"] == "sources"
+    assert pkgs["mozterm"]["verdict"] in ("identical", "equivalent"), pkgs["mozterm"]["reason"]
+    assert any("the era's toolchain needs Python 3.8 or older" in n for b in pkgs["mozterm"]["builds"]
+               for n in b.get("notes") or [])
+    assert pkgs["cachy"]["verdict"] == "failed" and "needs Python 3.8 or older" in pkgs["cachy"]["reason"], pkgs["cachy"]["reason"]
+    assert pkgs["cachy"]["wheels"][0]["check"] == "sources"
     assert r.code == 0
 
 

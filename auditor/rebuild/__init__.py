@@ -11,7 +11,9 @@ failures.py (one-line causes of failed builds).
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from auditor import diffoscope
@@ -211,6 +213,10 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
         run.failed = False
         run.build(dataclasses.replace(plan, python=older),
                   [f"the build needs an older Python ({run.records[-1].reason}): built again with Python {older}"])
+    era = _newer_toolchain(run, plan, members, ctx)
+    if era is not None:
+        run.failed = False
+        run.build(*era)
     if not run.failed and not run.matched():
         search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
@@ -237,6 +243,37 @@ def _older_python(run: "Attempts", ctx: Context) -> str | None:
     have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
     fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
     return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
+
+
+# when each interpreter an image may have was released: the newest setuptools and wheel as of that day are the
+# oldest that run on it (their own test matrices included its release candidates)
+PYTHON_RELEASED = {"3.9": datetime(2020, 10, 5, tzinfo=timezone.utc), "3.11": datetime(2022, 10, 24, tzinfo=timezone.utc),
+                   "3.13": datetime(2024, 10, 7, tzinfo=timezone.utc), "3.14": datetime(2025, 10, 7, tzinfo=timezone.utc)}
+_ERA_TOOLS = re.compile(r"^(setuptools|wheel)\s*(===?|~=|<=?|>=?|!=)")
+
+
+def _newer_toolchain(run: "Attempts", plan: BuildPlan, members, ctx: Context) -> tuple[BuildPlan, list[str]] | None:
+    """A pure release whose era's setuptools or wheel needs a Python older than every image's (2018-2019 releases
+    calling HTMLParser.unescape on 3.9+): built again on the oldest image's Python with the oldest setuptools and
+    wheel that run on it (the newest as of that Python's release), said in the build's notes. A pure wheel does
+    not depend on its build tool beyond the metadata spelling the comparison names; compiled releases, and
+    wheels another backend made, keep their failure (their toolchain shapes what the wheel holds)."""
+    if not run.failed or not run.records or not run.records[-1].needs_python or not members or any(
+            binary for *_, binary in members):
+        return None
+    if not re.match(r"^(bdist_wheel|setuptools)\b", plan.generator or ""):
+        return None  # another backend's era (cachy 0.3.0: poetry 1.0.0a5) writes another wheel with a newer one
+    oldest = min(ctx.sandbox.pythons(), key=lambda p: tuple(map(int, p.split("."))), default=None)
+    released = PYTHON_RELEASED.get(oldest or "")
+    if oldest is None or released is None or (plan.cutoff and plan.cutoff >= released):
+        return None
+    requires = [r for r in plan.requires if not _ERA_TOOLS.match(r.strip())]
+    requires += [t for t in ("setuptools", "wheel") if not any(r.strip().startswith(t) for r in requires)]
+    note = (f"the era's toolchain needs Python {run.records[-1].needs_python[0]}.{run.records[-1].needs_python[1]} or "
+            f"older ({run.records[-1].reason}), which no image has: built again on Python {oldest} with the setuptools "
+            f"and wheel of its release ({released:%Y-%m-%d}), the oldest that run on it; the pure wheel does not depend "
+            "on them beyond its metadata's spelling")
+    return dataclasses.replace(plan, python=oldest, cutoff=released, requires=requires), [note]
 
 
 def _spread(items: list, n: int) -> list:
