@@ -161,6 +161,8 @@ class BuildPlan:
     # the Python the build requirements are resolved for when it is not the interpreter's: wheels for a Python
     # older than every image's (multidict 6.0.5's cp37) are judged with their own era's toolchain
     resolve_python: str | None = None
+    # Debian packages a derived image adds for this build (a header or *-config tool the base image lacks)
+    system_packages: tuple[str, ...] = ()
 
     def config(self) -> tuple[Any, ...]:
         """The build configuration without its cutoff: wheels built alike, uploaded minutes apart."""
@@ -288,6 +290,9 @@ class BuildRecord(_Result):
     chosen: bool | None = _opt()  # the build kept for this configuration
     needs_python: list[int] | None = _opt()  # [3, 9]: the failure's cause names the newest Python that can run it
     build_cache: bool | None = _opt()  # its outcome was taken from the build cache (same inputs built before)
+    missing: list[str] | None = _opt()  # [kind, name]: what the failure's cause says the image lacks (a header...)
+    system_packages: list[str] | None = _opt()  # Debian packages added to the image for this build (a derived image)
+    image: dict[str, str] | None = _opt()  # the derived image's tag and ID (sha256) when system_packages were added
 
 
 @dataclass

@@ -229,6 +229,28 @@ def test_a_release_with_a_31_mb_member_is_judged_not_refused(auditor, container_
     assert len(pkg["wheels"]) + len(pkg["unlocked"]) == 17 and r.code == 0
 
 
+SYSLIBS = ROOT / "fixtures" / "syslibs" / "requirements.txt"
+
+
+def test_a_build_that_lacks_a_system_library_is_built_again_with_its_debian_package(auditor, container_backend):
+    """pycurl 7.46.0's build runs curl-config, which the base image lacks: before, failed ("the sdist does not
+    hold curl-config (an incomplete sdist)"). Now the cause names curl-config, bookworm's Contents index names
+    libcurl4-openssl-dev, and the release is built again in a derived image whose ID the results record: its
+    wheels are compared with that rebuild."""
+    r = auditor("check", str(SYSLIBS), "--backend", container_backend, "--python", "3.11")
+    assert "Traceback" not in r.stderr
+    (pkg,) = r.results["packages"]
+    assert pkg["rebuilt_here"], pkg["reason"]
+    first, derived = pkg["builds"][0], next(b for b in pkg["builds"] if b.get("system_packages"))
+    assert "needs curl-config" in first["reason"] and first["missing"] == ["program", "curl-config"]
+    assert derived["system_packages"] == ["libcurl4-openssl-dev"] and derived["image"]["id"].startswith("sha256:")
+    assert derived["image"]["ref"].startswith("auditor-build:bookworm-plus-") and derived.get("rebuilt")
+    assert any("Contents-amd64.gz" in n for n in derived["notes"])
+    locked = next(w for w in pkg["wheels"] if "manylinux" in w["filename"])
+    assert locked["check"] == "rebuilt-binary", locked["reason"]
+    assert any(w["verdict"] == "partial" for w in pkg["wheels"] + pkg["unlocked"])
+
+
 HELD_OUT_30 = ROOT / "fixtures" / "held-out-30" / "requirements.txt"
 
 

@@ -217,6 +217,12 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
     if era is not None:
         run.failed = False
         run.build(*era)
+    for _ in range(MAX_SYSTEM_PACKAGES):  # a second missing file shows only once the first is there
+        derived = _with_system_package(run, ctx)
+        if derived is None:
+            break
+        run.failed = False
+        run.build(*derived)
     if not run.failed and not run.matched():
         search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
@@ -274,6 +280,39 @@ def _newer_toolchain(run: "Attempts", plan: BuildPlan, members, ctx: Context) ->
             f"and wheel of its release ({released:%Y-%m-%d}), the oldest that run on it; the pure wheel does not depend "
             "on them beyond its metadata's spelling")
     return dataclasses.replace(plan, python=oldest, cutoff=released, requires=requires), [note]
+
+
+MAX_SYSTEM_PACKAGES = 2
+
+
+def _with_system_package(run: "Attempts", ctx: Context) -> tuple[BuildPlan, list[str]] | None:
+    """A build that failed for a file a Debian package ships (a header, a *-config tool, a pkg-config file, a
+    Fortran compiler): the package found in the image suite's Contents index, and the same plan built again in
+    a derived image with it (said in the build's notes, the image's ID in its record). When no package ships
+    it, the failure's reason says so."""
+    last = run.records[-1] if run.records else None
+    if not run.failed or last is None or not last.missing or not hasattr(ctx.sandbox, "derived_image"):
+        return None
+    from auditor.sandbox.debian import package_for
+    from auditor.sandbox.oci import SUITES
+
+    kind, name = last.missing
+    plan = run.last_plan or run.plan
+    suite = SUITES.get(plan.python, "bookworm")
+    try:
+        found = package_for(kind, name, suite, ctx.cache.root)
+    except Exception as exc:  # the archive unreachable, an index that does not verify: the failure stands, said
+        last.reason = f"{last.reason}; no Debian package looked up for {name}: {str(exc)[:160]}"
+        return None
+    if found is None:
+        last.reason = f"{last.reason}; no package of Debian {suite} ships {name} (its Contents index)"
+        return None
+    if found.package in plan.system_packages:
+        return None
+    others = f" (also in {', '.join(c for c in found.candidates if c != found.package)})" if len(found.candidates) > 1 else ""
+    note = (f"the build needs {name} ({last.reason}): Debian {suite}'s {found.package} ships /{found.path}{others}, found "
+            f"in {found.index}; built again in a derived image with it")
+    return dataclasses.replace(plan, system_packages=tuple(sorted(set(plan.system_packages) | {found.package}))), [note]
 
 
 def _spread(items: list, n: int) -> list:

@@ -23,6 +23,7 @@ class Attempts:
 
     def __init__(self, plan, notes, members, src, ctx, index_url, work, rel, n, result):
         self.plan, self.notes, self.members, self.src, self.ctx = plan, notes, members, src, ctx
+        self.last_plan: BuildPlan | None = None  # the plan of the latest build (a retry's interpreter, packages...)
         self.index_url, self.work, self.rel, self.n, self.result = index_url, work, rel, n, result
         self.best: dict[int, tuple[tuple, dict]] = {}
         self.kept: Rebuilt | None = None
@@ -63,6 +64,7 @@ class Attempts:
         return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
 
     def build(self, plan: BuildPlan, extra_notes: Sequence[str] = ()) -> BuildRecord:
+        self.last_plan = plan
         attempt = len(self.records)
         label = f"{self.n}" if attempt == 0 else f"{self.n}.{attempt}"
         record, rebuilt = rebuild(plan, list(self.notes) + list(extra_notes), self.src, self.ctx, self.index_url,

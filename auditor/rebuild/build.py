@@ -26,7 +26,8 @@ def _ccache(release_work: Path, python: str) -> Path:
 def _build(ctx: Context, job: BuildJob, result: PackageResult) -> tuple[BuildOutcome, bool]:
     """Run the build, or take its outcome from the build cache when the same inputs were built before
     (rebuild/buildcache.py); returns (outcome, from the cache)."""
-    environment = ctx.sandbox.environment_for(job.python)
+    environment = ctx.sandbox.environment_for(job.python, job.system_packages) if job.system_packages else \
+        ctx.sandbox.environment_for(job.python)
     sdist = result.sdist.sha256 if result.sdist else None
     k = None
     if environment and sdist:
@@ -61,6 +62,9 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
             return record, None
         ctx.stage(result, "build")
         try:
+            if plan.system_packages and hasattr(ctx.sandbox, "derived_image"):
+                tag, ident = ctx.sandbox.derived_image(plan.python, tuple(sorted(plan.system_packages)))
+                record.image = {"ref": tag, "id": ident}
             outcome, from_cache = _build(ctx, job, result)
         except SandboxError as exc:  # the image for this interpreter could not be had: this build fails
             record.reason = f"sandbox: {exc}"[:600]
@@ -99,7 +103,8 @@ def _record(plan: BuildPlan, notes, ctx: Context) -> BuildRecord:
         source_date_epoch=plan.timestamp.source_date_epoch, tz=plan.timestamp.tz or "UTC",
         timestamp_policy={"name": plan.timestamp.name, "reason": plan.timestamp.reason},
         python=plan.python, sandbox=ctx.sandbox.name,
-        variant=plan.variant, variant_env=plan.env, variant_options=plan.options, notes=list(notes))
+        variant=plan.variant, variant_env=plan.env, variant_options=plan.options, notes=list(notes),
+        system_packages=list(plan.system_packages) or None)
 
 
 def _job(plan: BuildPlan, requires: list[str], src: Path, ctx: Context, lock_index: str, out: Path,
@@ -129,6 +134,7 @@ def _job(plan: BuildPlan, requires: list[str], src: Path, ctx: Context, lock_ind
         env=dict(base_env(plan.timestamp.source_date_epoch, plan.timestamp.tz), **plan.env,
                  **({"AUDITOR_DRIVER_OPTIONS": json.dumps(plan.options)} if plan.options else {})),
         timeout=ctx.opts.build_timeout, python=plan.python, ccache_dir=_ccache(out.parent.parent, plan.python),
+        system_packages=plan.system_packages,
     )
 
 
@@ -137,6 +143,7 @@ def _failed(record: BuildRecord, outcome, log: str) -> None:
     found = explain(log) if outcome.reason != "timeout" else None
     cause = found.text if found else None
     record.needs_python = list(found.needs_python) if found and found.needs_python else None
+    record.missing = list(found.missing) if found and found.missing else None
     tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
     record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason
     record.log_tail = tail

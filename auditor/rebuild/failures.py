@@ -16,6 +16,7 @@ class FailureCause:
 
     text: str
     needs_python: tuple[int, int] | None = None
+    missing: tuple[str, str] | None = None  # (header | program | pkgconfig | compiler, name) a system package ships
 
 
 RULES: list[tuple[re.Pattern[str], str]] = [
@@ -38,6 +39,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [
      "needs the system library {0} (its development files), which the sandbox lacks"),
     (re.compile(r"fatal error: ([\w./+-]+\.h): No such file or directory"),
      "a C header the sandbox lacks: {0} (a system library's -dev package)"),
+    (re.compile(r"""(?:Could not run|No such file or directory:?|not found:?|command not found:?) '?([\w.+-]+[-_]config)\b'?|"""
+                r"""'?([\w.+-]+[-_]config)'?: (?:command )?not found"""),
+     "needs {0} (a system library's configuration tool), which the sandbox lacks"),
     (re.compile(r"make sure the (\w+(?: and \w+)?) development packages are installed|"
                 r"Package '?([\w.+-]+)'?,? .*not found", re.I),
      "needs system library development files the sandbox lacks ({0})"),
@@ -64,6 +68,21 @@ RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 _NEEDS_PYTHON = re.compile(r"^needs Python (\d+)\.(\d+) or older")
+# what a cause says the build was missing, that a Debian package may ship: (kind, its file name)
+_MISSING = (
+    (re.compile(r"^a C header the sandbox lacks: ([\w./+-]+\.h)"), "header", "{0}"),
+    (re.compile(r"^needs ([\w.+-]+[-_]config) \(a system library's configuration tool\)"), "program", "{0}"),
+    (re.compile(r"^needs the system library ([\w.+-]+) \(its development files\)"), "pkgconfig", "{0}.pc"),
+    (re.compile(r"^needs a compiler the sandbox does not have \((\w+): Fortran\)"), "compiler", "{0}"),
+)
+
+
+def _missing(cause: str) -> tuple[str, str] | None:
+    for pattern, kind, name in _MISSING:
+        m = pattern.match(cause)
+        if m:
+            return kind, name.format(m.group(1))
+    return None
 
 
 def failure_cause(log: str) -> str | None:
@@ -77,6 +96,6 @@ def explain(log: str) -> FailureCause | None:
         m = pattern.search(log)
         if m:
             needs = _NEEDS_PYTHON.match(cause)
-            return FailureCause(cause.format(*[g for g in m.groups() if g]),
-                                (int(needs.group(1)), int(needs.group(2))) if needs else None)
+            text = cause.format(*[g for g in m.groups() if g])
+            return FailureCause(text, (int(needs.group(1)), int(needs.group(2))) if needs else None, _missing(text))
     return None

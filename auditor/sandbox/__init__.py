@@ -29,6 +29,7 @@ class BuildJob:
     timeout: float = 900.0
     python: str | None = None  # CPython X.Y to build with (None: the sandbox's default)
     ccache_dir: Path | None = None  # a compiler cache shared by the builds of one release (read-write)
+    system_packages: tuple[str, ...] = ()  # Debian packages a derived image adds (sandbox/debian.py found them)
 
 
 class Sandbox(Protocol):
@@ -41,7 +42,7 @@ class Sandbox(Protocol):
 
     def describe(self) -> dict: ...
 
-    def environment_for(self, python: str | None) -> str | None:
+    def environment_for(self, python: str | None, packages: tuple[str, ...] = ()) -> str | None:
         """What identifies the build environment of CPython `python` (an image ID), or None when it is not
         pinned (the host's): a build in a pinned environment can be cached by its inputs."""
         ...

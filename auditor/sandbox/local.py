@@ -67,7 +67,7 @@ class LocalSandbox:
         return {"backend": "local", "isolation": "none", "python": self._python, "image": None,
                 "interpreter": self.interpreter}
 
-    def environment_for(self, python: str | None) -> str | None:
+    def environment_for(self, python: str | None, packages: tuple[str, ...] = ()) -> str | None:
         return None  # the host's compilers and libraries are not pinned: its builds are never reused
 
     def library(self, python: str | None, name: str) -> bytes | None:

@@ -99,6 +99,7 @@ class OCISandbox:
         self.image_id = self._image_id(image)
         self._python: str | None = None
         self._others: dict[str, str] = {}  # X.Y -> image ID of another suite's image
+        self._derived: dict[tuple, str] = {}  # (X.Y, packages) -> image ID of a derived image
         self._images_lock = threading.Lock()
         self._libraries: dict[tuple[str, str], bytes | None] = {}  # (image, library name) -> bytes
         self.facts_dir = facts_dir
@@ -110,8 +111,12 @@ class OCISandbox:
         """Every CPython X.Y a build can use: the default image's, and each suite image's."""
         return sorted({self.python_version(), *SUITES}, key=lambda v: tuple(int(x) for x in v.split(".")))
 
-    def image_for(self, python: str | None) -> tuple[str, str]:
-        """(image ID, interpreter) for a build with CPython `python` (None: the default)."""
+    def image_for(self, python: str | None, packages: tuple[str, ...] = ()) -> tuple[str, str]:
+        """(image ID, interpreter) for a build with CPython `python` (None: the default), with Debian `packages`
+        added (a derived image) when any are named."""
+        if packages:
+            base_interpreter = self.image_for(python)[1]
+            return self.derived_image(python, tuple(sorted(packages)))[1], base_interpreter
         if python is None or python == self.python_version():
             return self.image_id, self.interpreter
         if python not in SUITES:
@@ -130,9 +135,27 @@ class OCISandbox:
                 self._others[python] = found
         return self._others[python], f"python{python}"
 
-    def environment_for(self, python: str | None) -> str | None:
+    def environment_for(self, python: str | None, packages: tuple[str, ...] = ()) -> str | None:
         # the memory limit decides whether a big compile is killed: part of every build-cache key when not the default
-        return f"{self.engine} {self.image_for(python)[0]}" + (f" memory={self.memory}" if self.memory != "4g" else "")
+        return f"{self.engine} {self.image_for(python, packages)[0]}" + (f" memory={self.memory}" if self.memory != "4g" else "")
+
+    def derived_image(self, python: str | None, packages: tuple[str, ...]) -> tuple[str, str]:
+        """(tag, image ID) of the image for `python` with Debian `packages` added, made from Debian's archive by
+        the same recipe on its first use (debootstrap verifies every package against the signed Release)."""
+        suite = SUITES.get(python or self.python_version(), SUITES.get(self.python_version(), "bookworm"))
+        digest = hashlib.sha256((recipe_digest(suite) + "\0" + ",".join(sorted(packages))).encode()).hexdigest()
+        tag = f"{suite_tag(suite)}-plus-{digest[:12]}"
+        with self._images_lock:
+            if (python, packages) not in self._derived:
+                if image_id(self.engine, tag) is None or _label(self.engine, tag, RECIPE_LABEL) != digest:
+                    print(f"auditor: making a {suite} image with {', '.join(sorted(packages))} from Debian's archive "
+                          "(about two minutes)", file=sys.stderr, flush=True)
+                    build_image(self.engine, tag, record_dir=self.facts_dir, suite=suite, extra_packages=packages)
+                found = image_id(self.engine, tag)
+                if found is None:
+                    raise SandboxError(f"image {tag} could not be made")
+                self._derived[(python, packages)] = found
+        return tag, self._derived[(python, packages)]
 
     def library(self, python: str | None, name: str) -> bytes | None:
         if not LIBRARY_NAME.fullmatch(name):
@@ -199,7 +222,7 @@ class OCISandbox:
                 "python": self._python, "interpreter": self.interpreter, "other_images": others}
 
     def build(self, job: BuildJob) -> BuildOutcome:
-        image, interpreter = self.image_for(job.python)
+        image, interpreter = self.image_for(job.python, job.system_packages)
         job.out_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(job.out_dir, 0o777)  # written by the container's unprivileged user
         src_name = job.source_dir.name
@@ -243,7 +266,7 @@ def _label(engine: str, ref: str, label: str) -> str | None:
 
 
 def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, record_dir: Path | None = None,
-                suite: str = "bookworm") -> dict:
+                suite: str = "bookworm", extra_packages: tuple[str, ...] = ()) -> dict:
     """Make a build image from Debian's archive with debootstrap (no registry); idempotent while the
     recipe is unchanged (the image carries the recipe's and suite's sha256 as a label).
 
@@ -254,17 +277,30 @@ def build_image(engine: str, tag: str = DEFAULT_IMAGE, rebuild: bool = False, re
     lock_path = Path(tempfile.gettempdir()) / f"auditor-image-{re.sub(r'[^A-Za-z0-9_.-]', '_', engine + '-' + tag)}.lock"
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _build_image_locked(engine, tag, rebuild, record_dir, suite)
+        return _build_image_locked(engine, tag, rebuild, record_dir, suite, extra_packages)
 
 
-def _build_image_locked(engine: str, tag: str, rebuild: bool, record_dir: Path | None, suite: str) -> dict:
+def _build_image_locked(engine: str, tag: str, rebuild: bool, record_dir: Path | None, suite: str,
+                        extra_packages: tuple[str, ...] = ()) -> dict:
     recipe = recipe_digest(suite)
+    if extra_packages:
+        if not all(re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", p) for p in extra_packages):
+            raise SandboxError(f"not Debian package names: {', '.join(extra_packages)}")
+        recipe = hashlib.sha256((recipe + "\0" + ",".join(sorted(extra_packages))).encode()).hexdigest()
     if rebuild or image_id(engine, tag) is None or _label(engine, tag, RECIPE_LABEL) != recipe:
         if not shutil.which("debootstrap"):
             raise SandboxError("debootstrap is not installed (apt-get install debootstrap)")
         with tempfile.TemporaryDirectory(prefix="auditor-rootfs-") as tmp:
             rootfs = Path(tmp) / "rootfs"
-            p = subprocess.run(["bash", str(RECIPE), str(rootfs), suite], capture_output=True, text=True)
+            script = RECIPE
+            if extra_packages:  # the same recipe, its package list extended (the base recipe's bytes unchanged)
+                script = Path(tmp) / "build-rootfs.sh"
+                text = RECIPE.read_text()
+                line = 'packages="$toolchain,$(IFS=,; echo "${libs[*]}")"'
+                if line not in text:
+                    raise SandboxError("the image recipe's package line moved: derived images cannot be made")
+                script.write_text(text.replace(line, line + f'\npackages="$packages,{",".join(sorted(extra_packages))}"'))
+            p = subprocess.run(["bash", str(script), str(rootfs), suite], capture_output=True, text=True)
             if p.returncode != 0:
                 raise SandboxError(f"debootstrap {suite} failed: {p.stderr[-1500:]}")
             tar = subprocess.Popen(["tar", "--sort=name", "--numeric-owner", "-C", str(rootfs), "-c", "."],

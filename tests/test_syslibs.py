@@ -1,0 +1,58 @@
+"""A build that fails for a file a Debian package ships: the cause names the file, the suite's Contents index
+names the package (the development package; curl's OpenSSL flavour), and the release is built again in a
+derived image (the real release, pycurl 7.46.0, is in test_real_pypi.py)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from auditor.rebuild.failures import explain
+from auditor.sandbox import debian
+
+CONTENTS = """usr/bin/curl                                            web/curl
+usr/bin/curl-config                                     libdevel/libcurl4-gnutls-dev,libdevel/libcurl4-nss-dev,libdevel/libcurl4-openssl-dev
+usr/include/lz4.h                                       libdevel/liblz4-dev
+usr/include/lz4frame.h                                  libdevel/liblz4-dev
+usr/lib/x86_64-linux-gnu/pkgconfig/liblz4.pc            libdevel/liblz4-dev
+usr/share/doc/lz4frame.h/example                        doc/not-a-header
+usr/include/libxml2/libxml/tree.h                       libdevel/libxml2-dev
+"""
+
+
+@pytest.fixture
+def index(tmp_path):
+    path = tmp_path / "Contents-amd64.gz"
+    path.write_bytes(gzip.compress(CONTENTS.encode()))
+    return path
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("log, missing, package", [
+    ("src/_memray/compat.h:3:10: fatal error: lz4frame.h: No such file or directory", ("header", "lz4frame.h"), "liblz4-dev"),
+    ("Could not run curl-config: [Errno 2] No such file or directory: 'curl-config'", ("program", "curl-config"),
+     "libcurl4-openssl-dev"),
+    ('meson.build:9:0: ERROR: Dependency "liblz4" not found, tried pkgconfig', ("pkgconfig", "liblz4.pc"), "liblz4-dev"),
+    ("x.c:1:10: fatal error: libxml/tree.h: No such file or directory", ("header", "libxml/tree.h"), "libxml2-dev"),
+])
+def test_the_file_a_build_lacks_is_named_and_found_in_the_contents_index(index, log, missing, package):
+    cause = explain(log)
+    assert cause is not None and cause.missing == missing, cause
+    path, packages = debian.find_in(index, *missing)
+    assert debian._choose(list(packages)) == package and path.endswith(missing[1])
+
+
+@pytest.mark.unit
+def test_nothing_is_found_for_a_file_no_package_ships_or_an_odd_name(index):
+    assert debian.find_in(index, "header", "nosuch.h") is None
+    assert debian.find_in(index, "header", "../etc/passwd") is None  # never a path out
+    assert debian.find_in(index, "program", "lz4frame.h") is None  # a header is not a program
+
+
+@pytest.mark.unit
+def test_the_index_digest_is_read_from_the_suites_release():
+    release = ("Origin: Debian\nSHA256:\n 00ab 61033 contrib/Contents-amd64.gz\n dd91 11629145 main/Contents-amd64.gz\n"
+               "MD5Sum:\n ff 1 main/Contents-amd64.gz\n")
+    assert debian._release_sha256(release, "main/Contents-amd64.gz") == "dd91"
+    assert debian._release_sha256(release, "main/Contents-arm64.gz") is None
