@@ -71,6 +71,8 @@ def check(
             "it the wheel is unverifiable (a bound of ours, not tampering); zip bombs are refused whatever it is"),
     build_memory: str = typer.Option("4g", "--build-memory", help="the build container's memory limit (a compiler "
             "killed by it fails the build, saying so)"),
+    history: Optional[Path] = typer.Option(None, "--history", help="record the run into this SQLite history and say what "
+            "changed since the lock's previous run (auditor history diff|site)"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
     shard_info = None
@@ -89,7 +91,7 @@ def check(
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
-        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory))
+        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory, history=history))
 
 
 @app.command()
@@ -164,6 +166,7 @@ def merge(
     fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any"),
     formats: list[str] = typer.Option([], "--format", help="sarif, vsa (repeatable)"),
     sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
+    history: Optional[Path] = typer.Option(None, "--history", help="record the merged run into this SQLite history"),
 ) -> None:
     """Merge the shards of one lock into one results.json, report, summary and exit code."""
     if fail_on not in FAIL_ON:
@@ -187,6 +190,10 @@ def merge(
                    f"({shown}): the merge is incomplete" + ("" if strict else " (--strict fails the run on it)"))
     if data.get("missing") and strict and code == EXIT_OK:
         code = EXIT_UNVERIFIED
+    if history is not None:
+        from auditor.execute import say_history
+
+        say_history(history, data, report_dir)
     raise typer.Exit(code)
 
 

@@ -28,6 +28,7 @@ from auditor.context import Context, Options
 from auditor.errors import InputError, SandboxError
 from auditor.fetch import Cache, cache_root
 from auditor.fetch.archives import set_limits
+from auditor.resultcache import code_digest
 from auditor.fetch.index import PYPI, HttpClient
 from auditor.pipeline import run
 from auditor.records import Lock, to_jsonable
@@ -113,6 +114,7 @@ class RunSettings:
     source_repo: bool = False  # check each sdist against its repository at the release's tag
     max_unpacked_gib: float = 4.0  # what one archive may unpack to before it is unverifiable (not differs)
     build_memory: str = "4g"  # the build container's memory limit (--build-memory)
+    history: Path | None = None  # a SQLite history the finished run is recorded into (--history)
 
 
 def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
@@ -184,7 +186,7 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
     targets, targets_why = target_pythons(lock, s, sandbox.pythons())
     lock_index = lock.index_urls[0] if lock.index_urls else PYPI
     env.update({
-        "auditor_version": __version__, "host": platform.platform(), "host_python": platform.python_version(),
+        "auditor_version": __version__, "code_digest": code_digest(), "host": platform.platform(), "host_python": platform.python_version(),
         "index_url": s.index_url or lock_index, "build_index_url": s.build_index_url or s.index_url or lock_index,
         "lock_format": lock.format, "baseline": str(s.baseline) if s.baseline else None,
         "targets": {"pythons": targets, "why": targets_why},
@@ -257,7 +259,25 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         for p in data["packages"]:
             out.print(timeline_table(p))
     after_run(data, report_dir, s.formats, s.sign_key)
+    if s.history is not None:
+        say_history(s.history, data, report_dir)
     raise typer.Exit(exit_code(data["packages"], s.strict, s.fail_on))
+
+
+def say_history(path: Path, data: dict, report_dir: Path) -> None:
+    """Record the run into the history and say what changed since the lock's previous run (never fails the run:
+    a history that cannot be written is said on stderr, the results stay)."""
+    from auditor.history import HistoryError, record_run
+
+    try:
+        changed = record_run(path, data, report_dir)
+    except (HistoryError, OSError, Exception) as exc:  # noqa: BLE001 - the run's results are kept whatever happens here
+        err.print(f"history {path}: not recorded: {exc}", highlight=False)
+        return
+    out.print(f"history {path}: " + (changed.summary() if changed else "first run of this lock recorded"), highlight=False)
+    if changed:
+        for c in changed.of("regression")[:10]:
+            out.print(f"  regression: {c.name} {c.version} {c.filename}: {c.detail[:160]}", highlight=False)
 
 
 def _progress(ctx, total: int) -> Progress:

@@ -150,12 +150,16 @@ def test_files_a_meson_build_generates_are_named_by_what_they_are_not_waived(tmp
     (src / "subprojects" / "compat" / "compat").mkdir(parents=True)
     (src / "subprojects" / "compat" / "compat" / "helpers.py").write_text("def f():\n    return 1\n")
     (src / "pyproject.toml").write_text('[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n')
+    (src / "pkg" / "vendored" / "vendored").mkdir(parents=True)  # scipy's array_api_compat, a vendored checkout
+    (src / "pkg" / "vendored" / "vendored" / "api.py").write_text("def g():\n    return 2\n")
+    (src / "pkg" / "meson.build").write_text("install_subdir('vendored/vendored', install_dir: py.get_install_dir() / 'pkg')\n")
 
     def wheel_with(init: bytes, *extra):
         path = tmp_path / "pkg-1.0-cp311-cp311-linux_x86_64.whl"
         wheel(path, members=[("pkg/__init__.py", init, 0o644), ("pkg/__config__.py", b'CONFIG = {"compiler": "gcc"}\n', 0o644),
                              ("pkg/version.py", b'version = "1.0"\nfull_version = version\nrelease = True\n', 0o644),
                              ("pkg/_lib/compat/helpers.py", b"def f():\n    return 1\n", 0o644),
+                             ("pkg/vendored/api.py", b"def g():\n    return 2\n", 0o644),
                              ("pkg/_x.pyi", b"def f() -> int: ...\n", 0o644),
                              ("pkg/_x.cpython-311-x86_64-linux-gnu.so", b"\x7fELF", 0o755), *extra,
                              ("pkg-1.0.dist-info/RECORD", PLACEHOLDER, 0o644)])
@@ -166,10 +170,10 @@ def test_files_a_meson_build_generates_are_named_by_what_they_are_not_waived(tmp
     assert "generated or installed by the build's own rules" in f["reason"]  # pkg/_x.pyi, the stub its build generates
     steps = " ".join(f["tool_steps"])
     assert "configured from pkg/__config__.py.in" in steps and "version module pkg/version.py" in steps
-    assert "meson subproject file pkg/_lib/compat/helpers.py" in steps
+    assert "meson subproject file pkg/_lib/compat/helpers.py" in steps and "meson install_subdir file pkg/vendored/api.py" in steps
     assert sources_fields(wheel_with(b"x = 2\n"), src)["verdict"] == "differs"
     for evil in (("pkg/evil.py", b"import os\n", 0o644), ("zz-evil.pth", b"import pkg.evil\n", 0o644),
-                 ("pkg/version2.py", b'version = "1.0"\nimport os\n', 0o644)):
+                 ("pkg/version2.py", b'version = "1.0"\nimport os\n', 0o644), ("pkg/vendored/evil.py", b"import os\n", 0o644)):
         f = sources_fields(wheel_with(b"x = 1\n", evil), src)
         assert f["verdict"] == "differs" and [(d["path"], d["cls"]) for d in f["differences"]] == [(evil[0], "code")], f
     (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n')

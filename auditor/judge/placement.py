@@ -131,6 +131,54 @@ class Placement:
         """The configuration names `directory` with a glob (`glob("bin/*")`, `"scripts/*"`)."""
         return any(n.startswith(directory + "/") and any(c in n for c in "*?[") for n in self.named_paths)
 
+    @cached_property
+    def meson_subdirs(self) -> list[tuple[str, str]]:
+        """(directory of a meson.build, directory it names in install_subdir()): meson installs that directory's
+        files under its last component (scipy's install_subdir('array_api_compat/array_api_compat', ...))."""
+        out = []
+        for rel in self.files:
+            if rel == "meson.build" or rel.endswith("/meson.build"):
+                base = rel.rsplit("/", 1)[0] if "/" in rel else ""
+                text = _read(self.root, rel, 1 << 20)
+                for m in re.finditer(r"""install_subdir\(\s*['"]([^'"]+)['"]""", text):
+                    d = _strip(m.group(1))
+                    if d and ".." not in d.split("/"):
+                        out.append((base, d))
+        return out
+
+    @cached_property
+    def meson_installed(self) -> dict[str, list[str]]:
+        """Installed path -> the sdist files a meson.build's install_sources([...], subdir: 'S') installs there
+        (each file under S by its name: scipy installs its vendored array_api_compat this way)."""
+        out: dict[str, list[str]] = {}
+        for rel in self.files:
+            if rel == "meson.build" or rel.endswith("/meson.build"):
+                base = rel.rsplit("/", 1)[0] if "/" in rel else ""
+                for call in re.finditer(r"install_sources\((.*?)\)", _read(self.root, rel, 1 << 20), re.S):
+                    args = call.group(1)
+                    subdir = re.search(r"""subdir\s*:\s*['"]([^'"]+)['"]""", args)
+                    if not subdir:
+                        continue
+                    for f in _QUOTED.findall(args[: subdir.start()]):
+                        src = _strip(f"{base}/{f}")
+                        if src in self.files and ".." not in src.split("/"):
+                            out.setdefault(f"{_strip(subdir.group(1))}/{src.rsplit('/', 1)[-1]}", []).append(src)
+        return out
+
+    def install_subdir_sources(self, installed: str) -> list[str]:
+        """Files a meson.build's install_subdir() or install_sources(subdir:) installs at `installed`."""
+        out = list(self.meson_installed.get(installed, []))
+        for base, d in self.meson_subdirs:
+            marker = "/" + d.rsplit("/", 1)[-1] + "/"
+            where = "/" + installed
+            i = where.find(marker)
+            while i >= 0:
+                rel = _strip(f"{base}/{d}/{where[i + len(marker):]}")
+                if rel in self.files and rel not in out:
+                    out.append(rel)
+                i = where.find(marker, i + 1)
+        return out
+
     def subproject_sources(self, installed: str) -> list[str]:
         """meson-python: files of `subprojects/NAME/` a build installs, found by the installed path's tail
         (at least a package directory and the file)."""

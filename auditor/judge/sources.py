@@ -355,7 +355,9 @@ def _not_in_sdist(pub: WheelArchive, name: str, installed: str, view: _SdistView
             "packaging", "generated-by-cython"))
         return
     cls = classify(name)
-    if view.rule_based and cls != "code":  # scipy 1.17.0's generated data files: not verifiable, never code
+    if view.rule_based and not _runs(pub, name, installed):
+        # scipy 1.17.0's generated .pyx sources, test data, license copies: not verifiable, said where they sit;
+        # never a module, .pth, script or executable (those are differences above)
         out.compiled_differences.append(Difference(
             name, "added", f"not in the sdist at this path: its build ({view.rule_based}) generates or installs it "
             "by its own rules; not verifiable without a rebuild", cls, GENERATED))
@@ -364,8 +366,29 @@ def _not_in_sdist(pub: WheelArchive, name: str, installed: str, view: _SdistView
                                  "installs from", cls))
 
 
+_RUNS = re.compile(r"\.(py|pyc|pyo|pth|so|pyd|dll|dylib|exe|sh|bat|cmd|ps1)$|\.so\.[0-9.]+$", re.I)
+
+
+def _runs(pub: WheelArchive, name: str, installed: str) -> bool:
+    """What an import, site.py or a shell could run: a module, bytecode, a .pth, a native library, a script,
+    or any file installed executable."""
+    return bool(_RUNS.search(installed)) or pub.members[name].executable
+
+
 def _subproject_file(name: str, installed: str, data: bytes, view: _SdistView, out: Comparison) -> bool:
-    """meson-python installs files of its subprojects (scipy's array_api_compat): the same bytes there."""
+    """meson-python installs files of its subprojects, and directories a meson.build names in install_subdir()
+    (scipy's array_api_compat): the same bytes there."""
+    for rel in view.place.install_subdir_sources(installed):
+        mine = view.place.files[rel].read_bytes()
+        if mine == data or mine.replace(b"\r\n", b"\n") == data.replace(b"\r\n", b"\n"):
+            out.tool_steps.append(f"meson install_subdir file {name} (the sdist's {rel})")
+            out.members_verified += 1
+            if mine == data:
+                out.members_identical += 1
+            else:
+                out.normalizations.append("crlf-line-endings")
+                out.crlf_members.append(name)
+            return True
     for rel in view.place.subproject_sources(installed):
         if view.place.files[rel].read_bytes() == data:
             out.tool_steps.append(f"meson subproject file {name} (the sdist's {rel})")

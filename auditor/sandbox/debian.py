@@ -124,7 +124,7 @@ def package_for(kind: str, name: str, suite: str, cache_dir: Path) -> Found | No
         return Found("gfortran", "usr/bin/gfortran", ("gfortran",), "the compiler's own package") \
             if name in ("gfortran", "fortran") else None
     index, how = contents_index(suite, cache_dir)
-    hit = find_in(index, kind, name)
+    hit = find_in(index, kind, name) or (find_in(index, kind, name.lower()) if name != name.lower() else None)
     if hit is None:
         return None
     path, packages = hit
