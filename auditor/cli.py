@@ -31,6 +31,8 @@ image_app = typer.Typer(no_args_is_help=True, help="Manage the pinned build imag
 app.add_typer(image_app, name="image")
 cache_app = typer.Typer(no_args_is_help=True, help="Move the verdict cache between machines.")
 app.add_typer(cache_app, name="cache")
+history_app = typer.Typer(no_args_is_help=True, help="Runs recorded over time: import, what changed, a static site.")
+app.add_typer(history_app, name="history")
 REPORT_DIR_OPTION = typer.Option(Path("reports/latest"), "--report-dir", help="where results.json, index.html and logs go")
 
 
@@ -267,6 +269,75 @@ def image_build(
 def version() -> None:
     """Print the auditor's version."""
     print(__version__)
+
+
+@history_app.command("import")
+def history_import(
+    db: Path = typer.Argument(..., help="the SQLite history (created when missing)"),
+    results: list[Path] = typer.Argument(..., help="results.json files of earlier runs, in any order"),
+) -> None:
+    """Record earlier runs' results.json into the history (a run recorded twice is kept once)."""
+    from auditor.history import import_results, open_store
+
+    try:
+        store = open_store(db)
+        done = import_results(store, results)
+    except InputError as exc:
+        fail(str(exc))
+    for path, run_id, new in done:
+        print(f"{path}: run {run_id}" + ("" if new else " (recorded before)"))
+
+
+@history_app.command("diff")
+def history_diff(
+    db: Path = typer.Argument(..., help="the SQLite history"),
+    runs: list[int] = typer.Argument(None, help="OLD NEW run ids (default: the latest run and the one before it of the same lock)"),
+    fail_on: str = typer.Option("code", "--fail-on", help="code | metadata | any: which classes of a regression make the exit code 1"),
+) -> None:
+    """What changed between two runs: regressions, improvements, new, replaced or yanked files, lock changes."""
+    from auditor.history import default_pair, diff, fails, open_store
+
+    if fail_on not in FAIL_ON:
+        fail(f"--fail-on must be code, metadata or any, not {fail_on!r}")
+    if db is not None and not db.is_file():
+        fail(f"{db}: no such history")
+    try:
+        store = open_store(db)
+        pair = (runs[0], runs[1]) if runs and len(runs) == 2 else default_pair(store, runs[0] if runs else None)
+        if runs and len(runs) > 2:
+            fail("history diff takes at most two run ids (OLD NEW)")
+        if pair is None:
+            print("only one run of this lock is recorded: nothing to compare")
+            raise typer.Exit(0)
+        d = diff(store, *pair)
+    except InputError as exc:
+        fail(str(exc))
+    except LookupError as exc:
+        fail(str(exc.args[0]))
+    print(f"run {d.old['id']} ({d.old['started']}) -> run {d.new['id']} ({d.new['started']}), lock {d.new['lockfile']}")
+    print(d.summary())
+    for c in d.changes:
+        where = f"{c.name} {c.version}" + (f" {c.filename}" if c.filename else "")
+        print(f"  {c.kind}: {where}: {c.detail}" + (f" [{', '.join(c.classes)}]" if c.classes else ""))
+    raise typer.Exit(1 if fails(d, FAIL_ON[fail_on]) else 0)
+
+
+@history_app.command("site")
+def history_site(
+    db: Path = typer.Argument(..., help="the SQLite history"),
+    out_dir: Path = typer.Option(Path("reports/history"), "--out", help="where the static site goes"),
+) -> None:
+    """A static site: verdicts over time, a page per project and per run, badges (opens from file://)."""
+    from auditor.history import open_store
+    from auditor.history.site import build_site
+
+    if not db.is_file():
+        fail(f"{db}: no such history")
+    try:
+        made = build_site(open_store(db), out_dir)
+    except InputError as exc:
+        fail(str(exc))
+    print(f"{out_dir / 'index.html'}: {made['runs']} runs, {made['projects']} project pages, {made['badges']} badges")
 
 
 def main() -> None:
