@@ -48,6 +48,7 @@ def test_a_run_recorded_twice_is_one_run_and_a_wheel_judged_twice_is_one_wheel(t
     assert second != first
     assert db.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1  # one wheel
     assert db.execute("SELECT COUNT(*) FROM judgements").fetchone()[0] == 2  # two judgements
+    assert db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0] == 1  # of one outcome, stored once
     assert default_pair(db) == (first, second)
 
 
@@ -108,7 +109,7 @@ def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_runs(tmp_path)
     db = open_store(path)
     assert db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
     assert db.execute("SELECT lockfile, lock_sha256 FROM runs").fetchone() == ("r.txt", None)
-    assert "diffoscope" in {r[1] for r in db.execute("PRAGMA table_info(judgements)")}
+    assert "outcome_id" in {r[1] for r in db.execute("PRAGMA table_info(judgements)")}
     record(db, real())  # the new columns are written
     db.execute("UPDATE meta SET value = '99'")
     db.commit()

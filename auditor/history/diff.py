@@ -72,7 +72,7 @@ def default_pair(db: sqlite3.Connection, new: int | None = None) -> tuple[int, i
 def _judgements(db: sqlite3.Connection, run_id: int) -> dict[tuple[str, str, str, str], dict[str, Any]]:
     rows = db.execute(
         "SELECT r.name, r.version, f.filename, f.sha256, j.verdict, j.classes, j.upload_time, j.yanked, j.reason "
-        "FROM judgements j JOIN files f ON f.id = j.file_id JOIN releases r ON r.id = f.release_id WHERE j.run_id = ?",
+        "FROM judged j JOIN files f ON f.id = j.file_id JOIN releases r ON r.id = f.release_id WHERE j.run_id = ?",
         (run_id,))
     return {(r[0], r[1], r[2], r[3]): {"verdict": r[4], "classes": json.loads(r[5] or "[]"), "upload_time": r[6],
                                        "yanked": bool(r[7]), "reason": r[8]} for r in rows}

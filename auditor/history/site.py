@@ -107,7 +107,7 @@ def build_site(db: sqlite3.Connection, out: Path) -> dict[str, int]:
     rows = []
     for name in names:
         wheels = list(db.execute(
-            "SELECT j.* , f.filename FROM judgements j JOIN files f ON f.id = j.file_id JOIN releases r ON r.id = f.release_id "
+            "SELECT j.* , f.filename FROM judged j JOIN files f ON f.id = j.file_id JOIN releases r ON r.id = f.release_id "
             "WHERE r.name = ? AND j.run_id = (SELECT MAX(run_id) FROM judgements j2 JOIN files f2 ON f2.id = j2.file_id "
             "JOIN releases r2 ON r2.id = f2.release_id WHERE r2.name = ?)", (name, name)))
         (out / "badges" / f"{_slug(name)}.svg").write_text(_badge_for(wheels))

@@ -47,7 +47,15 @@ _MIGRATIONS: dict[int, str] = {
     2: """
 ALTER TABLE runs ADD COLUMN lock_sha256 TEXT;
 ALTER TABLE runs ADD COLUMN code_digest TEXT;
-ALTER TABLE judgements ADD COLUMN diffoscope TEXT;
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, check_name TEXT, reason TEXT, classes TEXT, rules TEXT,
+    differences TEXT, diffoscope TEXT);
+ALTER TABLE judgements ADD COLUMN outcome_id INTEGER REFERENCES outcomes(id);
+CREATE VIEW judged AS SELECT j.run_id, j.file_id, j.verdict, j.upload_time, j.yanked, j.locked,
+    COALESCE(o.check_name, j.check_name) AS check_name, COALESCE(o.reason, j.reason) AS reason,
+    COALESCE(o.classes, j.classes) AS classes, COALESCE(o.rules, j.rules) AS rules,
+    COALESCE(o.differences, j.differences) AS differences, o.diffoscope AS diffoscope
+    FROM judgements j LEFT JOIN outcomes o ON o.id = j.outcome_id;
 CREATE INDEX runs_lock ON runs(lockfile, started);
 CREATE INDEX run_releases_release ON run_releases(release_id);
 """,
@@ -143,11 +151,17 @@ def _record_package(db: sqlite3.Connection, run_id: int, p: dict[str, Any]) -> N
             diffs = [{"path": d.get("path"), "kind": d.get("kind"), "cls": d.get("cls"), "cause": d.get("cause")}
                      for d in w.get("differences") or []]
             page = (w.get("diffoscope") or {}).get("html") if isinstance(w.get("diffoscope"), dict) else None
-            db.execute("INSERT OR REPLACE INTO judgements (run_id, file_id, verdict, check_name, reason, classes, rules, "
-                       "differences, upload_time, yanked, locked, diffoscope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (run_id, f, w.get("verdict"), w.get("check"), w.get("reason"), json.dumps(w.get("classes") or []),
-                        json.dumps(_rules(w)), json.dumps(diffs), w.get("upload_time"),
-                        int(bool(w.get("yanked"))), locked, page))
+            outcome = [w.get("check"), w.get("reason"), json.dumps(w.get("classes") or []), json.dumps(_rules(w)),
+                       json.dumps(diffs), page]
+            digest = hashlib.sha256(json.dumps(outcome).encode()).hexdigest()
+            row = db.execute("SELECT id FROM outcomes WHERE digest = ?", (digest,)).fetchone()
+            oid = row[0] if row else db.execute(
+                "INSERT INTO outcomes (digest, check_name, reason, classes, rules, differences, diffoscope) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", [digest, *outcome]).lastrowid
+            # the same outcome night after night is stored once: a judgement is its run, file, verdict and outcome
+            db.execute("INSERT OR REPLACE INTO judgements (run_id, file_id, verdict, upload_time, yanked, locked, outcome_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (run_id, f, w.get("verdict"), w.get("upload_time"),
+                                                         int(bool(w.get("yanked"))), locked, oid))
 
 
 def import_results(db: sqlite3.Connection, paths: Iterable[Path]) -> list[tuple[str, int, bool]]:
