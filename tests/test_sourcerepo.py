@@ -42,6 +42,11 @@ def repo(tmp_path, monkeypatch):
     os.symlink("real.pem", r / "certs" / "link.pem")
     (r / "tests").mkdir()
     (r / "tests" / "test_demo.py").write_text("def test(): pass\n")
+    return tag_and_serve(r, tmp_path, monkeypatch)
+
+
+def tag_and_serve(r: Path, tmp_path: Path, monkeypatch) -> Path:
+    """Commit the tree as the release tagged v1.0 (annotated), reachable as URL through insteadOf."""
     git(r, "init", "-q")
     git(r, "add", "-A")
     git(r, "commit", "-q", "-m", "release")
