@@ -142,3 +142,21 @@ def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_c
     assert verdicts == {"fixctl": "identical", "fixpy": "differs", "fixpth": "differs", "fixreq": "differs",
                         "fixscript": "differs"}
     assert {p["name"] for p in final["packages"] if p.get("cached")} == done_before
+
+
+def test_a_large_runs_logs_are_linked_and_every_image_used_is_named(tmp_path, monkeypatch):
+    """A 300-release run embedded every build log (a 17 MB page): past a bound they are linked instead, and the
+    header names every interpreter and derived image the builds used, not only the run's default image."""
+    import json as _json
+
+    from auditor.report import html
+
+    data = _json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "history" / "mozterm-1.0.0.results.json").read_text())
+    data["packages"][0]["builds"][-1]["image"] = {"ref": "auditor-build:bookworm-plus-abc", "id": "sha256:1"}
+    (tmp_path / "logs").mkdir()
+    for b in data["packages"][0]["builds"]:
+        (tmp_path / b["log"]).write_text("x" * 1000)
+    monkeypatch.setattr(html, "EMBED_LOGS_UP_TO", 100)
+    page = html.render_html(data, tmp_path).read_text()
+    assert "(linked: this run's logs are too large to embed)" in page and "x" * 1000 not in page
+    assert "in auditor-build:bookworm-plus-abc" in page and "Python 3.9" in page

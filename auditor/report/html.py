@@ -34,6 +34,17 @@ def _env() -> Environment:
     return env
 
 
+def images_used(data: dict) -> list[str]:
+    """Every image and interpreter the run's builds used (the run's default image is one of several when wheels
+    were built for other Pythons or in derived images)."""
+    seen: dict[str, None] = {}
+    for p in data.get("packages", []):
+        for b in p.get("builds") or []:
+            image = (b.get("image") or {}).get("ref")
+            seen[f"Python {b.get('python')}" + (f" in {image}" if image else "")] = None
+    return sorted(seen)
+
+
 def flag_counts(p: dict) -> list[tuple[str, int]]:
     """A package's flags and its artifacts' flags, each once with how many artifacts carry it."""
     seen: dict[str, int] = {f: 0 for f in p.get("flags") or []}
@@ -54,20 +65,27 @@ def _read_log(report_dir: Path, rel: str | None, limit: int = 200_000) -> str:
     return text if len(text) <= limit else "…(truncated)…\n" + text[-limit:]
 
 
+EMBED_LOGS_UP_TO = 4 << 20  # bytes of build logs embedded in index.html; past it they are linked (logs/ beside it)
+
+
 def render_html(data: dict, report_dir: Path) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
-    logs = {}
+    logs: dict[str, str] = {}
+    total = 0
     for p in data.get("packages", []):
         for b in p.get("builds") or []:
-            if b.get("log"):
+            if b.get("log") and total <= EMBED_LOGS_UP_TO:
                 logs[b["log"]] = _read_log(report_dir, b["log"])
+                total += len(logs[b["log"]])
+    if total > EMBED_LOGS_UP_TO:  # a large run (a 300-release lock wrote a 17 MB page): every log is linked instead
+        logs = {}
     timelines = {}
     for i, p in enumerate(data.get("packages", [])):
         rows = timeline(p)
         timelines[i] = {"rows": rows, "points": svg_points(rows)}
     html = _env().get_template("index.html.j2").render(
         data=data, counts=counts(data.get("packages", [])), rebuilt_line=rebuilt_line(data), verdicts=VERDICTS, logs=logs, rel=_relative(report_dir),
-        timelines=timelines,
+        timelines=timelines, images_used=images_used(data),
     )
     out = report_dir / "index.html"
     write_atomic(out, html)
