@@ -75,6 +75,8 @@ def check(
             "killed by it fails the build, saying so)"),
     history: Optional[Path] = typer.Option(None, "--history", help="record the run into this SQLite history and say what "
             "changed since the lock's previous run (auditor history diff|site)"),
+    interpreter_images: list[str] = typer.Option([], "--interpreter-image", help="X.Y=IMAGE: an OCI image (pin it "
+            "@sha256:) with CPython X.Y for an interpreter no Debian suite here has; its version is checked; repeatable"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
     shard_info = None
@@ -93,7 +95,8 @@ def check(
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
-        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory, history=history))
+        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory, history=history,
+        interpreter_images=tuple(interpreter_images)))
 
 
 @app.command()

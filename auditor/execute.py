@@ -41,7 +41,7 @@ from auditor.results import load as load_results
 from auditor.fetch.timeline import baseline_index
 
 def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir: Path | None = None,
-                 memory: str = "4g"):
+                 memory: str = "4g", interpreter_images: dict[str, str] | None = None):
     from auditor.sandbox.local import LocalSandbox
     from auditor.sandbox.oci import (DEFAULT_IMAGE, DEFAULT_PYTHON, SUITES, OCISandbox, build_image, engine_answers,
                                      image_id, suite_tag)
@@ -57,7 +57,8 @@ def make_sandbox(backend: str, image: str, python: str | None = None, facts_dir:
                 if image_id(engine, image) is None:
                     err.print(f"making the {SUITES[python]} image (Python {python}) from Debian's archive", highlight=False)
                     build_image(engine, image, record_dir=facts_dir, suite=SUITES[python])
-            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir, memory=memory)
+            return OCISandbox(engine, image or DEFAULT_IMAGE, python=python, facts_dir=facts_dir, memory=memory,
+                              interpreter_images=interpreter_images)
     if backend != "auto":
         raise SandboxError(f"{backend} does not answer: is its daemon running?")
     err.print(
@@ -115,6 +116,7 @@ class RunSettings:
     max_unpacked_gib: float = 4.0  # what one archive may unpack to before it is unverifiable (not differs)
     build_memory: str = "4g"  # the build container's memory limit (--build-memory)
     history: Path | None = None  # a SQLite history the finished run is recorded into (--history)
+    interpreter_images: tuple[str, ...] = ()  # X.Y=REF: an image for an interpreter no Debian suite has
 
 
 def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
@@ -161,6 +163,9 @@ def _check_settings(s: RunSettings) -> None:
         fail(f"--python takes X.Y (for example 3.11), not {s.python!r}")
     if s.fail_on not in FAIL_ON:
         fail(f"--fail-on must be code, metadata or any, not {s.fail_on!r}")
+    for x in s.interpreter_images:
+        if not re.fullmatch(r"3\.[0-9]+=\S+", x):
+            fail(f"--interpreter-image takes X.Y=IMAGE (for example 3.12=registry.example/python:3.12@sha256:...), not {x!r}")
     if not re.fullmatch(r"[1-9][0-9]*[mg]", s.build_memory):
         fail(f"--build-memory takes a size such as 4g or 8192m, not {s.build_memory!r}")
     if not s.max_unpacked_gib > 0:
@@ -179,7 +184,8 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
             fail(str(exc))
     cache = Cache(cache_root(s.cache_dir))
     try:
-        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"), memory=s.build_memory)
+        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"), memory=s.build_memory,
+                               interpreter_images=dict(x.split("=", 1) for x in s.interpreter_images))
         env = sandbox.describe()
     except SandboxError as exc:
         fail(str(exc))

@@ -56,3 +56,19 @@ def test_the_index_digest_is_read_from_the_suites_release():
                "MD5Sum:\n ff 1 main/Contents-amd64.gz\n")
     assert debian._release_sha256(release, "main/Contents-amd64.gz") == "dd91"
     assert debian._release_sha256(release, "main/Contents-arm64.gz") is None
+
+
+def test_an_image_named_for_an_interpreter_is_checked_and_recorded(tmp_path, auditor, container_backend):
+    """--interpreter-image X.Y=REF: an image a user names for an interpreter no Debian suite has. Its version is
+    read inside it: a mismatch is refused in one line; a match is recorded with its ID in the results."""
+    from auditor.sandbox.oci import DEFAULT_IMAGE
+
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("")
+    r = auditor("check", str(lock), "--interpreter-image", f"3.12={DEFAULT_IMAGE}", "--report-dir", str(tmp_path / "a"))
+    assert r.code == 2 and "its python3 is Python 3.11, not 3.12" in r.stderr and "Traceback" not in r.stderr
+    r = auditor("check", str(lock), "--interpreter-image", f"3.11={DEFAULT_IMAGE}", "--report-dir", str(tmp_path / "b"))
+    assert r.code == 0, r.stderr
+    named = r.results["environment"]["interpreter_images"]["3.11"]
+    assert named["ref"] == DEFAULT_IMAGE and named["id"].startswith("sha256:")
+    assert auditor("check", str(lock), "--interpreter-image", "python3.12", "--report-dir", str(tmp_path / "c")).code == 2

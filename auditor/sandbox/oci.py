@@ -21,6 +21,7 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 from auditor.errors import SandboxError
 from auditor.records import BuildOutcome
@@ -86,7 +87,8 @@ class OCISandbox:
     isolation = "container"
 
     def __init__(self, engine: str, image: str = DEFAULT_IMAGE, memory: str = "4g", pids: int = 1024,
-                 python: str | None = None, facts_dir: Path | None = None):
+                 python: str | None = None, facts_dir: Path | None = None,
+                 interpreter_images: dict[str, str] | None = None):
         self.name = engine
         # every container of this run carries org.auditor.run=<id>, so that a run's containers can be told
         # from another run's on the same machine (AUDITOR_RUN_ID names it; else one id per process)
@@ -106,10 +108,27 @@ class OCISandbox:
         # What a probe container found out about this image (its interpreter's version), kept by image
         # ID: an image ID is the digest of its content, so the answer cannot go stale.
         self._facts = (facts_dir / f"{self.image_id.replace(':', '-')}-{self.interpreter}.json") if facts_dir else None
+        # --interpreter-image X.Y=REF: an image the user names for an interpreter no Debian suite here has
+        self._user: dict[str, tuple[str, str, str]] = {}  # X.Y -> (ref, image ID, interpreter)
+        for py, ref in (interpreter_images or {}).items():
+            self._user[py] = (ref, *self._user_image(py, ref))
+
+    def _user_image(self, py: str, ref: str) -> tuple[str, str]:
+        """(image ID, interpreter) of an image named for Python `py`, whose interpreter must be that Python."""
+        ident = self._image_id(ref)
+        for interpreter in (f"python{py}", "python3"):
+            p = self._cli("run", "--rm", "--network=none", *self._ulimits(), ident, interpreter, "-c",
+                          "import sys; print('%d.%d' % sys.version_info[:2])")
+            found = p.stdout.decode().strip() if p.returncode == 0 else None
+            if found == py:
+                return ident, interpreter
+            if found:
+                raise SandboxError(f"--interpreter-image {py}={ref}: its {interpreter} is Python {found}, not {py}")
+        raise SandboxError(f"--interpreter-image {py}={ref}: the image has no python{py} or python3")
 
     def pythons(self) -> list[str]:
         """Every CPython X.Y a build can use: the default image's, and each suite image's."""
-        return sorted({self.python_version(), *SUITES}, key=lambda v: tuple(int(x) for x in v.split(".")))
+        return sorted({self.python_version(), *SUITES, *self._user}, key=lambda v: tuple(int(x) for x in v.split(".")))
 
     def image_for(self, python: str | None, packages: tuple[str, ...] = ()) -> tuple[str, str]:
         """(image ID, interpreter) for a build with CPython `python` (None: the default), with Debian `packages`
@@ -117,6 +136,8 @@ class OCISandbox:
         if packages:
             base_interpreter = self.image_for(python)[1]
             return self.derived_image(python, tuple(sorted(packages)))[1], base_interpreter
+        if python in self._user:
+            return self._user[python][1], self._user[python][2]
         if python is None or python == self.python_version():
             return self.image_id, self.interpreter
         if python not in SUITES:
@@ -218,8 +239,12 @@ class OCISandbox:
         # other interpreters' images by the recipe they are made from (they may not exist yet)
         others = {py: f"{suite_tag(suite)} recipe {recipe_digest(suite)[:16]}" for py, suite in SUITES.items()
                   if py != self.python_version()}
-        return {"backend": self.engine, "isolation": "container", "image": {"ref": self.image_ref, "id": self.image_id},
-                "python": self._python, "interpreter": self.interpreter, "other_images": others}
+        out: dict[str, Any] = {"backend": self.engine, "isolation": "container", "image": {"ref": self.image_ref, "id": self.image_id},
+               "python": self._python, "interpreter": self.interpreter, "other_images": others}
+        if self._user:
+            out["interpreter_images"] = {py: {"ref": ref, "id": ident, "interpreter": interp}
+                                         for py, (ref, ident, interp) in sorted(self._user.items())}
+        return out
 
     def build(self, job: BuildJob) -> BuildOutcome:
         image, interpreter = self.image_for(job.python, job.system_packages)
