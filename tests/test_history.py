@@ -129,6 +129,11 @@ def test_the_site_has_an_index_a_page_per_project_and_run_and_badges(tmp_path):
     index = (tmp_path / "site" / "index.html").read_text()
     assert "<svg" in index and "projects/mozterm.html" in index and "http" not in index.split("<body>")[1].split("projects")[0]
     assert "differs" in (tmp_path / "site" / "badges" / "mozterm.svg").read_text()
+    from auditor.history.site import _badge_for
+
+    assert "reproducible" in _badge_for([{"verdict": "identical"}, {"verdict": "equivalent"}])
+    partial = _badge_for([{"verdict": "identical"}, {"verdict": "partial"}])
+    assert "reproducible" not in partial and "2/2 wheels, partial" in partial
     run5 = (tmp_path / "site" / "runs" / "5.html").read_text()
     assert "Since run 4" in run5 and "regression" in run5
     assert "equivalent" in (tmp_path / "site" / "projects" / "mozterm.html").read_text()

@@ -84,13 +84,16 @@ def badge(label: str, message: str, color: str) -> str:
             f'<text x="5" y="14">{_e(label)}</text><text x="{lw + 5}" y="14">{_e(message)}</text></g></svg>\n')
 
 
-def _badge_for(wheels: list[sqlite3.Row]) -> str:
+def _badge_for(wheels: list) -> str:
     verdicts = [w["verdict"] for w in wheels]
     if "differs" in verdicts:
         return badge("auditor", "differs", COLOR["differs"])
     good = sum(v in ("identical", "equivalent", "partial") for v in verdicts)
-    if good == len(verdicts) and verdicts:
-        return badge("reproducible", f"{good}/{len(verdicts)} wheels", COLOR["identical"])
+    exact = sum(v in ("identical", "equivalent") for v in verdicts)
+    if exact == len(verdicts) and verdicts:
+        return badge("reproducible", f"{exact}/{len(verdicts)} wheels", COLOR["identical"])
+    if good == len(verdicts) and verdicts:  # compiled members not reproduced byte for byte: never "reproducible"
+        return badge("rebuilt", f"{good}/{len(verdicts)} wheels, partial", COLOR["partial"])
     if "failed" in verdicts:
         return badge("auditor", f"failed ({good}/{len(verdicts)} rebuilt)", COLOR["failed"])
     return badge("auditor", "unverifiable", COLOR["unverifiable"])
