@@ -159,3 +159,15 @@ def test_cli_signs_and_verifies(tmp_path):
     (tmp_path / "r" / "vsa.dsse.jsonl").write_text(lines[0] + "\n" + json.dumps(env) + "\n")
     bad = run("verify", str(tmp_path / "r" / "vsa.dsse.jsonl"), "--key", str(tmp_path / "pub.pem"))
     assert bad.returncode == 1 and "vsa.dsse.jsonl:2" in bad.stderr
+
+
+def test_an_unreadable_wheel_is_a_sarif_result_saying_why_not_an_unknown_cause():
+    """A wheel that differs with no member difference (unreadable, bytes not the lock's) was a finding with no
+    member and cause 'unknown': its one-line reason is the result's text, the archive named as the member."""
+    from auditor.report.sarif import sarif
+
+    p = {"name": "x", "version": "1.0", "verdict": "differs", "reason": "published wheel unreadable: not a zip",
+         "wheels": [], "unlocked": [], "findings": [], "lock_file": "r.txt", "lock_line": 1}
+    (res,) = sarif({"packages": [p], "environment": {}})["runs"][0]["results"]
+    assert "unknown" not in res["message"]["text"] and "published wheel unreadable" in res["message"]["text"]
+    assert res["properties"]["members"] == ["(the archive as a whole)"]

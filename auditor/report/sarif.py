@@ -52,13 +52,14 @@ def sarif(data: dict) -> dict[str, Any]:
         if repo.get("verdict") == "differs" and not findings:
             continue  # the sdist's differences are the package's: said above
         if p.get("verdict") == "differs" and not findings:  # a hash mismatch or unreadable archive
-            findings = [{"id": "package", "classes": ["code"], "causes": [], "members": [], "wheels": [],
-                         "reason": p.get("reason")}]
+            findings = [{"id": "package", "classes": ["code"], "causes": [], "members": ["(the archive as a whole)"],
+                         "wheels": [], "reason": p.get("reason")}]
         for f in findings:
             cls = (f.get("classes") or ["code"])[0]
-            cause = "; ".join(f.get("causes") or []) or "unknown"
-            text = (f"{release}: {f.get('reason') or 'differs'} (class {cls}; probable cause: {cause}; "
-                    f"{len(f.get('wheels') or [])} wheel(s))")
+            cause = "; ".join(f.get("causes") or [])
+            # no named cause: the reason is the whole story (an unreadable wheel, bytes not the lock's), said as such
+            text = (f"{release}: {f.get('reason') or 'differs'} (class {cls}; "
+                    + (f"probable cause: {cause}; " if cause else "") + f"{len(f.get('wheels') or [])} wheel(s))")
             results.append(_result(f"differs-{cls}", levels[f"differs-{cls}"], text, p, f"{release}:{f['id']}",
                                    {"classes": f.get("classes"), "causes": f.get("causes"), "members": f.get("members"),
                                     "wheels": f.get("wheels")}))
