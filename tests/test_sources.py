@@ -121,6 +121,8 @@ def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_on
     # its setup.py computes package_dir = {"": os.path.join("src", "python", "grpcio")}: the package is found
     # where the sdist holds its __init__.py
     (src / "src" / "python" / "grpcio" / "grpc" / "__init__.py").write_text("from grpc._channel import *\n")
+    (src / "setup.py").write_text('import os\nimport setuptools\nPYTHON_STEM = os.path.join("src", "python", "grpcio")\n'
+                                  'setuptools.setup(package_dir={"": PYTHON_STEM}, packages=setuptools.find_packages(PYTHON_STEM))\n')
 
     def wheel_with(body: bytes):
         return wheel(tmp_path / "grpcio-1.76.0-cp311-cp311-linux_x86_64.whl", members=[

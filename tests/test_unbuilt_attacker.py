@@ -181,3 +181,24 @@ def test_a_pin_only_an_extra_index_serves_is_fetched_from_it(tmp_path, index, au
         assert got == {("1.0", "identical", index.url), ("1.0+cpu", "identical", extra.url)}, got
     finally:
         extra.close()
+
+
+@pytest.mark.unit
+def test_a_package_hidden_where_no_build_installs_from_is_not_a_package_root(tmp_path):
+    """A package root is found where the sdist holds a package's __init__.py only when the build configuration
+    names that directory (grpcio's computed package_dir): an added top-level package whose copy the sdist hides
+    under tests/ is still an added module."""
+    src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
+    (src / "tests" / "fixtures" / "evilpkg").mkdir(parents=True)
+    (src / "tests" / "fixtures" / "evilpkg" / "__init__.py").write_bytes(b"import os\n")
+    (src / "setup.py").write_text("from setuptools import setup, find_packages\n"
+                                  "setup(packages=find_packages(exclude=['tests', 'fixtures']))\n")
+    path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", attacker.members(
+        "demo", extra=[("evilpkg/__init__.py", b"import os\n", 0o644)]))
+    f = sources_fields(path, src, path.name, "build-failed")
+    assert f["verdict"] == "differs" and [(d["path"], d["cls"]) for d in f["differences"]] == [("evilpkg/__init__.py", "code")]
+    # the same package under a directory the configuration names is found there (grpcio's shape)
+    (src / "lib" / "evilpkg").mkdir(parents=True)
+    (src / "lib" / "evilpkg" / "__init__.py").write_bytes(b"import os\n")
+    (src / "setup.py").write_text("import os\nfrom setuptools import setup\nsetup(package_dir={'': os.path.join('lib')})\n")
+    assert sources_fields(path, src, path.name, "build-failed")["verdict"] == "failed"

@@ -17,6 +17,7 @@ Everything here is read as text from the sdist; nothing is run.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import re
 import tomllib
@@ -79,10 +80,35 @@ class Placement:
                                          for r in self.roots):
                 continue
             found = sorted((rel[: -len("/__init__.py")] for rel in self.files
-                            if rel.endswith(f"/{pkg}/__init__.py")), key=lambda d: (d.count("/"), d))
+                            if rel.endswith(f"/{pkg}/__init__.py") and self._named_root(rel[: -len(f"/{pkg}/__init__.py")])),
+                           key=lambda d: (d.count("/"), d))
             if found:
                 self.mapped[pkg] = added[pkg] = found[0]
         return added
+
+    def _named_root(self, directory: str) -> bool:
+        """A directory the build configuration names, part by part (grpcio: os.path.join("src", "python", "grpcio")),
+        and not one a build never installs from (tests, docs, examples): an attacker's package hidden under
+        tests/ is not a package root."""
+        parts = directory.split("/")
+        if any(p.lower() in ("tests", "test", "testing", "docs", "doc", "examples", "benchmarks") for p in parts):
+            return False
+        quoted = self.quoted_strings
+        return directory in quoted or all(p in quoted for p in parts)
+
+    @cached_property
+    def quoted_strings(self) -> set[str]:
+        """Every string literal of the build configuration (a setup.py's read from its syntax tree, never run)."""
+        out: set[str] = set()
+        for name, text in self.config_text.items():
+            if name.endswith(".py"):
+                try:
+                    out |= {n.value for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+                    continue
+                except (SyntaxError, ValueError):
+                    pass
+            out |= set(_QUOTED.findall(text))
+        return out
 
     @cached_property
     def config_text(self) -> dict[str, str]:
@@ -96,6 +122,8 @@ class Placement:
         out = set()
         for name, text in self.config_text.items():
             out |= {_strip(m) for m in _QUOTED.findall(text) if m.strip()}
+        out |= {_strip(m) for m in self.quoted_strings if m.strip()}
+        for name, text in self.config_text.items():
             if name == "setup.cfg":  # values are unquoted there: `scripts = bin/tool`
                 out |= {_strip(t) for t in re.split(r"[\s,=]+", text) if "/" in t or "." in t}
         return out
