@@ -119,13 +119,9 @@ class Placement:
     def named_paths(self) -> set[str]:
         """Every quoted string of the build configuration that names a path (normalized), for scripts and
         data files declared by path."""
-        out = set()
-        for name, text in self.config_text.items():
-            out |= {_strip(m) for m in _QUOTED.findall(text) if m.strip()}
-        out |= {_strip(m) for m in self.quoted_strings if m.strip()}
-        for name, text in self.config_text.items():
-            if name == "setup.cfg":  # values are unquoted there: `scripts = bin/tool`
-                out |= {_strip(t) for t in re.split(r"[\s,=]+", text) if "/" in t or "." in t}
+        out = {_strip(m) for m in self.quoted_strings if m.strip()}
+        cfg = self.config_text.get("setup.cfg", "")  # values are unquoted there: `scripts = bin/tool`
+        out |= {_strip(t) for t in re.split(r"[\s,=]+", cfg) if "/" in t or "." in t}
         return out
 
     def module_sources(self, installed: str) -> list[str]:
