@@ -75,6 +75,9 @@ def check(
             "killed by it fails the build, saying so)"),
     history: Optional[Path] = typer.Option(None, "--history", help="record the run into this SQLite history and say what "
             "changed since the lock's previous run (auditor history diff|site)"),
+    crate_index_url: Optional[str] = typer.Option(None, "--crate-index-url", help="where a Rust build's crates come from, "
+            "in cargo's spelling: sparse+http://HOST/index/ (a mirror), a directory of NAME-VERSION.crate files, or "
+            "crates.io (default); each is checked against the sdist's Cargo.lock"),
     interpreter_images: list[str] = typer.Option([], "--interpreter-image", help="X.Y=IMAGE: an OCI image (pin it "
             "@sha256:) with CPython X.Y for an interpreter no Debian suite here has; its version is checked; repeatable"),
 ) -> None:
@@ -96,7 +99,7 @@ def check(
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
         source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory, history=history,
-        interpreter_images=tuple(interpreter_images)))
+        interpreter_images=tuple(interpreter_images), crate_index_url=crate_index_url))
 
 
 @app.command()
@@ -119,6 +122,9 @@ def investigate(
     sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     max_unpacked_gib: float = typer.Option(4.0, "--max-unpacked-gib", help="GiB one wheel or sdist may unpack to"),
+    crate_index_url: Optional[str] = typer.Option(None, "--crate-index-url", help="where a Rust build's crates come from, "
+            "in cargo's spelling: sparse+http://HOST/index/ (a mirror), a directory of NAME-VERSION.crate files, or "
+            "crates.io (default); each is checked against the sdist's Cargo.lock"),
 ) -> None:
     """Audit every file of one release (no lock needed) and show its upload timeline."""
     name, sep, version = release.partition("==")
@@ -142,7 +148,7 @@ def investigate(
         report_dir=report_dir, cache_dir=cache_dir, index_url=url, build_index_url=build_index_url, backend=backend,
         image=image, python=python, build_timeout=build_timeout, late_after=late_after,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, formats=parse_formats(formats, sign_key),
-        sign_key=sign_key, source_repo=source_repo, max_unpacked_gib=max_unpacked_gib))
+        sign_key=sign_key, source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, crate_index_url=crate_index_url))
 
 
 @app.command()

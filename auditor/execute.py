@@ -25,9 +25,10 @@ from rich.text import Text
 from auditor import __version__
 from auditor.console import err, fail, out
 from auditor.context import Context, Options
-from auditor.errors import InputError, SandboxError
+from auditor.errors import AuditorError, InputError, SandboxError
 from auditor.fetch import Cache, cache_root
 from auditor.fetch.archives import set_limits
+from auditor.fetch.inputs import crate_source
 from auditor.resultcache import code_digest
 from auditor.fetch.index import PYPI, HttpClient
 from auditor.pipeline import run
@@ -117,6 +118,7 @@ class RunSettings:
     build_memory: str = "4g"  # the build container's memory limit (--build-memory)
     history: Path | None = None  # a SQLite history the finished run is recorded into (--history)
     interpreter_images: tuple[str, ...] = ()  # X.Y=REF: an image for an interpreter no Debian suite has
+    crate_index_url: str | None = None  # where Rust builds' crates come from (--crate-index-url; crates.io)
 
 
 def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list[str] | None, str]:
@@ -168,6 +170,10 @@ def _check_settings(s: RunSettings) -> None:
             fail(f"--interpreter-image takes X.Y=IMAGE (for example 3.12=registry.example/python:3.12@sha256:...), not {x!r}")
     if not re.fullmatch(r"[1-9][0-9]*[mg]", s.build_memory):
         fail(f"--build-memory takes a size such as 4g or 8192m, not {s.build_memory!r}")
+    try:
+        crate_source(s.crate_index_url)
+    except AuditorError as exc:
+        fail(str(exc))
     if not s.max_unpacked_gib > 0:
         fail(f"--max-unpacked-gib must be more than 0, not {s.max_unpacked_gib}")
     if s.jobs < 0:
@@ -200,7 +206,8 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
     opts = Options(report_dir=s.report_dir, index_url=s.index_url, build_index_url=s.build_index_url,
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
                    release_budget=s.release_budget, targets=targets, source_repo=s.source_repo,
-                   diffoscope_compiled=s.diffoscope_compiled, max_unpacked_gib=s.max_unpacked_gib)
+                   diffoscope_compiled=s.diffoscope_compiled, max_unpacked_gib=s.max_unpacked_gib,
+                   crate_index=crate_source(s.crate_index_url))
     set_limits(s.max_unpacked_gib)
     writer = ResultsWriter(s.report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)

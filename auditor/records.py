@@ -293,6 +293,11 @@ class BuildRecord(_Result):
     missing: list[str] | None = _opt()  # [kind, name]: what the failure's cause says the image lacks (a header...)
     system_packages: list[str] | None = _opt()  # Debian packages added to the image for this build (a derived image)
     image: dict[str, str] | None = _opt()  # the derived image's tag and ID (sha256) when system_packages were added
+    # inputs the sdist pins by hash, fetched outside the sandbox: [{kind, name, version, sha256, source}]
+    inputs: list[dict] | None = _opt()
+    # an input whose bytes were not its pin's: {kind, name, source, expected, actual} (nothing was built)
+    input_mismatch: dict[str, str] | None = _opt()
+    toolchain: dict[str, str] | None = _opt()  # {"rustc": the image's, "publisher_rustc": the published module's}
 
 
 @dataclass

@@ -279,3 +279,10 @@ def _trailing_bytes(path: Path) -> int:
         return 0
     (comment_len,) = struct.unpack("<H", tail[pos + 20 : pos + 22])
     return max(0, len(tail) - (pos + 22 + comment_len))
+
+
+def extract_tar(archive: Path, dest: Path) -> None:
+    """Unpack an untrusted tar archive (a crate, a wrap) into dest with the sdist's bounds and safety checks,
+    every file readable by the sandbox's unprivileged user."""
+    _extract_tar(archive, dest)
+    _readable(dest)

@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.fetch.archives import WheelArchive
 from auditor.errors import BuildError
+from auditor.plan.pins import RUST_TOOLCHAIN, is_rust
 from auditor.plan.variants import variant
 from auditor.records import BuildPlan, TimestampPolicy
 
@@ -320,6 +321,11 @@ def make_plan(
     notes += variant_notes
     if by_setup_py:
         options = dict(options, setup_py=True)
+    system_packages: tuple[str, ...] = ()
+    if is_rust(project_dir):
+        system_packages = RUST_TOOLCHAIN
+        notes.append("a Rust build: the image's Debian cargo and rustc are added (a derived image); its crates are "
+                     "fetched outside the sandbox by Cargo.lock's checksums and vendored, the build runs offline")
     return (
         BuildPlan(
             backend=backend,
@@ -333,6 +339,7 @@ def make_plan(
             variant=name,
             env=env,
             options=options,
+            system_packages=system_packages,
         ),
         notes,
     )

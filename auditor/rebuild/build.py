@@ -8,6 +8,8 @@ from pathlib import Path
 
 from auditor.context import Context
 from auditor.errors import AuditorError, SandboxError
+from auditor.fetch.inputs import BuildInputError, InputMismatch, fetch_inputs
+from auditor.plan.pins import read_pins
 from auditor.rebuild import buildcache
 from auditor.rebuild.failures import explain
 from auditor.records import BuildOutcome, BuildPlan, BuildRecord, PackageResult, to_jsonable
@@ -51,11 +53,18 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
     log_path.parent.mkdir(parents=True, exist_ok=True)
     record.log = str(log_path.relative_to(ctx.opts.report_dir))
     requires = list(plan.requires)
+    inputs = _inputs(src, ctx, work.parent / "inputs", record, result)
+    if isinstance(inputs, str):  # the build cannot be made from its pins: nothing is built
+        record.reason = inputs
+        log_path.write_text(inputs + "\n")
+        return record, None
     log = ""
     for round_ in range(2):  # a second round when the backend asks for more (get_requires_for_build_wheel)
         ctx.stage(result, "resolve")
         try:
             job = _job(plan, requires, src, ctx, lock_index, work / f"out{round_}", record)
+            if record.inputs:
+                job.inputs_dir, job.inputs = inputs, tuple(i["sha256"] for i in record.inputs)
         except AuditorError as exc:
             record.reason = f"build requirements: {exc}"
             log_path.write_text(log + str(exc) + "\n")
@@ -94,6 +103,40 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
     record.rebuilt = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
     return record, cached
+
+
+def _inputs(src: Path, ctx: Context, dest: Path, record: BuildRecord, result: PackageResult) -> Path | str | None:
+    """The inputs the sdist pins by hash (Cargo.lock's crates, meson wraps) fetched and verified outside the
+    sandbox into `dest` (shared by the release's builds; each file cached by its digest across the run);
+    returns that directory, None when there are none, or the one-line reason no build can be made."""
+    pins = read_pins(src)
+    rust_unpinned = [u for u in pins.unpinned if not u.startswith("subprojects/")]
+    if pins.rust and rust_unpinned:
+        return "build inputs: " + "; ".join(rust_unpinned[:2]) + (f" (and {len(rust_unpinned) - 2} more)" if len(rust_unpinned) > 2 else "")
+    record.notes += [u for u in pins.unpinned if u.startswith("subprojects/")]
+    if pins.empty:
+        return None
+    ctx.stage(result, "inputs")
+    try:
+        fetched, notes = fetch_inputs(pins, dest, ctx.cache, ctx.http, ctx.opts.crate_index)
+    except InputMismatch as exc:
+        record.input_mismatch = {"kind": exc.kind, "name": exc.name, "source": exc.url, "expected": exc.expected,
+                                 "actual": exc.actual}
+        return f"build inputs: {exc}"
+    except BuildInputError as exc:
+        return f"build inputs: {exc}"
+    record.notes += notes
+    record.inputs = [f.record() for f in fetched]
+    crates = [f for f in fetched if f.kind == "crate"]
+    if crates:
+        record.notes.append(f"{len(crates)} crate(s) of Cargo.lock fetched from {ctx.opts.crate_index or 'crates.io'} "
+                            f"({sum(f.cached for f in crates)} from the cache by checksum), each checked against "
+                            "Cargo.lock's sha256 and vendored; built offline")
+    wraps = [f for f in fetched if f.kind != "crate"]
+    if wraps:
+        record.notes.append(f"{len(wraps)} meson wrap download(s) fetched, each checked against its wrap's sha256, "
+                            "placed in subprojects/packagecache/")
+    return dest if fetched else None
 
 
 def _record(plan: BuildPlan, notes, ctx: Context) -> BuildRecord:

@@ -30,6 +30,10 @@ class BuildJob:
     python: str | None = None  # CPython X.Y to build with (None: the sandbox's default)
     ccache_dir: Path | None = None  # a compiler cache shared by the builds of one release (read-write)
     system_packages: tuple[str, ...] = ()  # Debian packages a derived image adds (sandbox/debian.py found them)
+    # inputs the sdist pins by hash, fetched and verified on the host (fetch/inputs.py): `vendor/` (crates),
+    # `packagecache/` (meson wraps); handed in read-only, and their sha256s are part of the build-cache key
+    inputs_dir: Path | None = None
+    inputs: tuple[str, ...] = ()
 
 
 class Sandbox(Protocol):

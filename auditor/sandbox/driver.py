@@ -8,6 +8,9 @@ Standalone on purpose: it needs only the standard library and the pinned fronten
      (the same wheels, ten times faster than pip), or pip when uv is absent or refuses;
   4. check the backend's dynamic requirements are met (build's check_dependencies);
   5. build the wheel with build.ProjectBuilder, the backend running in that virtualenv.
+Pinned inputs (`--inputs`: crates vendored by the host, meson wrap downloads) are handed to cargo as its
+`vendored-sources` replacement of crates.io and to meson as `subprojects/packagecache/`; cargo always runs
+offline (CARGO_NET_OFFLINE).
 Exit codes: 0 built; 3 missing dynamic build dependencies; 4 environment set-up failed; 1 build failed.
 """
 
@@ -128,6 +131,38 @@ def finish(a, wheel, project, phases, started, installer):
     return 0
 
 
+CARGO_CONFIG = """[source.crates-io]
+replace-with = "vendored-sources"
+
+[source.vendored-sources]
+directory = "{vendor}"
+
+[net]
+offline = true
+"""
+
+
+def pinned_inputs(inputs, project, build_root):
+    """Point cargo at the vendored crates (its home in the build root: it writes there) and copy wrap
+    downloads into the project's packagecache. Cargo is offline either way."""
+    os.environ["CARGO_NET_OFFLINE"] = "true"
+    home = os.path.join(build_root, ".cargo-home")
+    os.makedirs(home, exist_ok=True)
+    os.environ["CARGO_HOME"] = home
+    vendor = os.path.join(inputs or "", "vendor")
+    if inputs and os.path.isdir(vendor):
+        with open(os.path.join(home, "config.toml"), "w") as f:
+            f.write(CARGO_CONFIG.format(vendor=vendor))
+        log(f"cargo: crates.io replaced by the {len(os.listdir(vendor))} vendored crate(s) in {vendor}, offline")
+    cache = os.path.join(inputs or "", "packagecache")
+    if inputs and os.path.isdir(cache):
+        dest = os.path.join(project, "subprojects", "packagecache")
+        os.makedirs(dest, exist_ok=True)
+        for name in sorted(os.listdir(cache)):
+            shutil.copyfile(os.path.join(cache, name), os.path.join(dest, name))
+        log(f"meson: {len(os.listdir(cache))} pinned wrap download(s) placed in {dest}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
@@ -136,6 +171,7 @@ def main():
     ap.add_argument("--frontend", required=True)
     ap.add_argument("--build-root", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--inputs")
     a = ap.parse_args()
     os.umask(0o022)
     started = time.time()
@@ -158,6 +194,7 @@ def main():
     shutil.copytree(a.src, project, symlinks=True)
     log(f"source at {project}; python {sys.version.split()[0]}; SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '(unset)')}")
 
+    pinned_inputs(a.inputs, project, a.build_root)
     phase("copy", t0, phases)
     t0 = time.time()
     env = dict(clean_env, PYTHONPATH=site, VIRTUALENV_OVERRIDE_APP_DATA=os.path.join(a.build_root, ".appdata"))

@@ -87,6 +87,7 @@ class LocalSandbox:
             self.interpreter, str(DRIVER), "--src", str(job.source_dir), "--wheelhouse", str(job.wheelhouse),
             "--requirements", str(job.requirements), "--frontend", str(job.frontend),
             "--build-root", str(build_root), "--out", str(job.out_dir),
+            *(["--inputs", str(job.inputs_dir)] if job.inputs_dir else []),
         ]
         job.out_dir.mkdir(parents=True, exist_ok=True)
         code, log, secs = run_logged(["/bin/sh", "-c", 'umask 022; exec "$@"', "sh", *cmd], env, job.timeout)

@@ -264,6 +264,7 @@ class OCISandbox:
             "-v", f"{DRIVER}:/in/driver.py:ro",
             "-v", f"{job.out_dir}:/out:rw",
             *(["-v", f"{job.ccache_dir}:/ccache:rw"] if job.ccache_dir else []),
+            *(["-v", f"{job.inputs_dir}:/in/inputs:ro"] if job.inputs_dir else []),
             "-w", "/tmp",
         ]
         extra = {"CCACHE_DIR": "/ccache", "CC": "ccache gcc", "CXX": "ccache g++", "CCACHE_COMPILERCHECK": "content"} \
@@ -274,7 +275,7 @@ class OCISandbox:
             image, "/bin/sh", "-c", 'umask 022; exec "$@"', "sh",
             interpreter, "/in/driver.py", "--src", f"/in/src/{src_name}", "--wheelhouse", "/in/wheelhouse",
             "--requirements", "/in/requirements.txt", "--frontend", "/in/frontend",
-            "--build-root", BUILD_ROOT, "--out", "/out",
+            "--build-root", BUILD_ROOT, "--out", "/out", *(["--inputs", "/in/inputs"] if job.inputs_dir else []),
         ]
         try:
             code, log, secs = run_logged(cmd, None, job.timeout)

@@ -1,0 +1,172 @@
+"""Build inputs an sdist pins by hash besides its Python build requirements: the crates of a Rust build
+(`Cargo.lock`, a sha256 `checksum` per registry crate) and the downloads of meson wraps
+(`subprojects/*.wrap`, `source_hash`/`patch_hash`). Read here from the extracted sdist, without fetching:
+fetch/inputs.py downloads each one outside the sandbox and checks it against the pin read here.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CRATES_IO_SOURCES = ("registry+https://github.com/rust-lang/crates.io-index", "sparse+https://index.crates.io/")
+RUST_TOOLCHAIN = ("cargo", "rustc")  # the Debian packages a Rust build adds to its image
+_SKIP = {"target", ".git", "vendor", "node_modules", "tests", "test", "docs", "examples", "benches"}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Crate:
+    name: str
+    version: str
+    sha256: str  # Cargo.lock's checksum
+    lock: str  # the Cargo.lock that pins it (path in the sdist)
+
+
+@dataclass(frozen=True)
+class Wrap:
+    name: str  # the wrap file's stem (subprojects/NAME.wrap)
+    role: str  # "source" or "patch"
+    url: str
+    filename: str
+    sha256: str
+
+
+@dataclass
+class Pins:
+    """What one sdist pins for its build: crates of its Cargo.lock files, its wraps' downloads, and what it
+    uses but does not pin (each a one-line reason: no Cargo.lock, a git dependency, another registry)."""
+
+    rust: bool = False
+    crates: list[Crate] = field(default_factory=list)
+    wraps: list[Wrap] = field(default_factory=list)
+    unpinned: list[str] = field(default_factory=list)  # a reason the build cannot be made offline by its pins
+    rust_version: str | None = None  # the highest `rust-version` a Cargo.toml asks for
+
+    @property
+    def empty(self) -> bool:
+        return not (self.crates or self.wraps)
+
+
+def _walk(root: Path, pattern: str, depth: int = 4) -> list[Path]:
+    out = []
+    for p in sorted(root.rglob(pattern)):
+        rel = p.relative_to(root).parts
+        if len(rel) <= depth and not (set(rel[:-1]) & _SKIP) and p.is_file():
+            out.append(p)
+    return out
+
+
+def _build_requires(src: Path) -> list[str]:
+    try:
+        data = tomllib.loads((src / "pyproject.toml").read_text(encoding="utf-8", errors="replace"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    reqs = (data.get("build-system") or {}).get("requires") or []
+    return [r for r in reqs if isinstance(r, str)]
+
+
+def is_rust(src: Path) -> bool:
+    """A Rust build: its build requirements name maturin or setuptools-rust, or its setup.py imports
+    setuptools_rust, and it holds a Cargo.toml."""
+    names = {re.split(r"[\s<>=!~;\[(]", r.strip(), maxsplit=1)[0].lower().replace("_", "-") for r in _build_requires(src)}
+    uses = bool(names & {"maturin", "setuptools-rust"})
+    if not uses and (src / "setup.py").is_file():
+        uses = "setuptools_rust" in (src / "setup.py").read_text(encoding="utf-8", errors="replace")
+    return uses and bool(_walk(src, "Cargo.toml"))
+
+
+def _cargo_lock(path: Path, rel: str, pins: Pins) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        pins.unpinned.append(f"{rel} cannot be read: {exc}")
+        return
+    legacy = {}  # lock format 1: checksums under [metadata]
+    for key, value in (data.get("metadata") or {}).items():
+        m = re.fullmatch(r"checksum (\S+) (\S+) \((.+)\)", key)
+        if m and isinstance(value, str):
+            legacy[(m.group(1), m.group(2))] = value
+    for pkg in data.get("package") or []:
+        if not isinstance(pkg, dict):
+            continue
+        name, version, source = str(pkg.get("name", "")), str(pkg.get("version", "")), pkg.get("source")
+        if not source:
+            continue  # a member of the sdist's own workspace, or a path dependency inside it
+        source = str(source)
+        if source.startswith("git+"):
+            pins.unpinned.append(f"{rel} takes {name} {version} from git ({source}): not fetched (git hosting "
+                                 "is not reachable from here); the build cannot be made offline")
+            continue
+        if source not in CRATES_IO_SOURCES:
+            pins.unpinned.append(f"{rel} takes {name} {version} from another registry ({source}): not fetched")
+            continue
+        checksum = str(pkg.get("checksum") or legacy.get((name, version)) or "")
+        if not _HEX64.fullmatch(checksum):
+            pins.unpinned.append(f"{rel} pins no checksum for {name} {version}")
+            continue
+        pins.crates.append(Crate(name, version, checksum, rel))
+
+
+def _rust_version(src: Path) -> str | None:
+    best: tuple[int, ...] | None = None
+    for manifest in _walk(src, "Cargo.toml"):
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        for table in (data.get("package") or {}, (data.get("workspace") or {}).get("package") or {}):
+            v = table.get("rust-version")
+            if isinstance(v, str) and re.fullmatch(r"\d+\.\d+(\.\d+)?", v):
+                t = tuple(int(x) for x in v.split("."))
+                best = t if best is None or t > best else best
+    return ".".join(map(str, best)) if best else None
+
+
+def _wraps(src: Path, pins: Pins) -> None:
+    subprojects = src / "subprojects"
+    if not subprojects.is_dir():
+        return
+    for wrap in sorted(subprojects.glob("*.wrap")):
+        cp = configparser.ConfigParser(interpolation=None)
+        try:
+            cp.read_string(wrap.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, configparser.Error):
+            continue
+        if not cp.has_section("wrap-file"):
+            continue  # wrap-git, wrap-redirect: nothing pinned by hash to fetch
+        s = cp["wrap-file"]
+        directory = s.get("directory", wrap.stem)
+        if (subprojects / directory).is_dir():
+            continue  # the sdist carries the subproject's sources (meson dist --include-subprojects)
+        for role in ("source", "patch"):
+            url, filename, digest = s.get(f"{role}_url"), s.get(f"{role}_filename"), (s.get(f"{role}_hash") or "").lower()
+            if not url or not filename:
+                continue
+            if (subprojects / "packagecache" / filename).is_file():
+                continue
+            if not _HEX64.fullmatch(digest):
+                pins.unpinned.append(f"subprojects/{wrap.name} pins no sha256 for its {role} ({url})")
+                continue
+            pins.wraps.append(Wrap(wrap.stem, role, url, Path(filename).name, digest))
+
+
+def read_pins(src: Path) -> Pins:
+    """Every input the extracted sdist `src` pins for its build (see the module's docstring)."""
+    pins = Pins()
+    if is_rust(src):
+        pins.rust = True
+        locks = _walk(src, "Cargo.lock")
+        if not locks:
+            pins.unpinned.append("the sdist holds Cargo.toml but no Cargo.lock: nothing pins its crates")
+        for lock in locks:
+            _cargo_lock(lock, str(lock.relative_to(src)), pins)
+        pins.rust_version = _rust_version(src)
+        seen: set[tuple[str, str, str]] = set()
+        pins.crates = [c for c in pins.crates if (c.name, c.version, c.sha256) not in seen
+                       and not seen.add((c.name, c.version, c.sha256))]  # type: ignore[func-returns-value]
+    _wraps(src, pins)
+    return pins

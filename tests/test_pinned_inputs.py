@@ -1,0 +1,166 @@
+"""Build inputs the sdist pins by hash (plan/pins.py, fetch/inputs.py): Cargo.lock's crates from a sparse
+registry on 127.0.0.1 or a directory, checked against the lock before use, cached by checksum, vendored as
+cargo's directory source; meson wraps' downloads checked against their source_hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+
+import pytest
+
+from auditor.fetch.cache import Cache
+from auditor.fetch.index import HttpClient
+from auditor.fetch.inputs import (BuildInputError, InputMismatch, InputUnreachable, crate_source,
+                                  fetch_inputs)
+from auditor.plan.pins import read_pins
+from tests.crates import GREET, GREET_TAMPERED, CrateRegistry, FileServer, cargo_lock, make_crate, maturin_project
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def registry():
+    r = CrateRegistry()
+    yield r
+    r.close()
+
+
+def _project(tmp_path, crates):
+    return maturin_project(tmp_path, "rustdemo", "1.16.0", crates)
+
+
+def test_cargo_lock_pins_every_registry_crate_and_names_what_it_cannot_pin(tmp_path):
+    greet = make_crate("greet", "0.1.0", GREET)
+    digest = hashlib.sha256(greet).hexdigest()
+    proj = _project(tmp_path, [("greet", "0.1.0", digest)])
+    pins = read_pins(proj)
+    assert pins.rust and not pins.unpinned and [(c.name, c.version, c.sha256) for c in pins.crates] == [("greet", "0.1.0", digest)]
+    # a git dependency, another registry, a crate without checksum: each named, none fetched
+    (proj / "Cargo.lock").write_text(cargo_lock("rustdemo", [("greet", "0.1.0", digest)]) + '''
+[[package]]
+name = "fromgit"
+version = "0.2.0"
+source = "git+https://example.org/fromgit?rev=abc#0123456789abcdef0123456789abcdef01234567"
+
+[[package]]
+name = "private"
+version = "1.0.0"
+source = "registry+https://registry.example.org/index"
+checksum = "''' + "0" * 64 + '''"
+
+[[package]]
+name = "nosum"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+''')
+    pins = read_pins(proj)
+    reasons = " | ".join(pins.unpinned)
+    assert "fromgit 0.2.0 from git" in reasons and "private 1.0.0 from another registry" in reasons
+    assert "no checksum for nosum 1.0.0" in reasons and [c.name for c in pins.crates] == ["greet"]
+    # the first lock format kept checksums under [metadata]
+    (proj / "Cargo.lock").write_text('[[package]]\nname = "greet"\nversion = "0.1.0"\n'
+                                     'source = "registry+https://github.com/rust-lang/crates.io-index"\n\n'
+                                     f'[metadata]\n"checksum greet 0.1.0 (registry+https://github.com/rust-lang/crates.io-index)" = "{digest}"\n')
+    assert [c.sha256 for c in read_pins(proj).crates] == [digest]
+    (proj / "Cargo.lock").unlink()
+    assert read_pins(proj).unpinned == ["the sdist holds Cargo.toml but no Cargo.lock: nothing pins its crates"]
+
+
+def test_crates_come_from_a_sparse_registry_verified_cached_and_vendored(tmp_path, registry):
+    greet = make_crate("greet", "0.1.0", GREET)
+    digest = registry.publish("greet", "0.1.0", greet)
+    pins = read_pins(_project(tmp_path, [("greet", "0.1.0", digest)]))
+    cache, http = Cache(tmp_path / "cache"), HttpClient(tries=1)
+    fetched, notes = fetch_inputs(pins, tmp_path / "in1", cache, http, crate_source(registry.index))
+    assert [(f.kind, f.name, f.version, f.sha256, f.cached) for f in fetched] == [("crate", "greet", "0.1.0", digest, False)]
+    assert fetched[0].source.endswith("/api/v1/crates/greet/0.1.0/download") and not notes
+    vendored = tmp_path / "in1" / "vendor" / "greet-0.1.0"
+    assert (vendored / "src" / "lib.rs").read_text() == GREET
+    assert json.loads((vendored / ".cargo-checksum.json").read_text()) == {"files": {}, "package": digest}
+    # fetched once per checksum: the next release's build takes it from the cache, no request
+    before = len(registry.requests)
+    fetched, _ = fetch_inputs(pins, tmp_path / "in2", cache, http, crate_source(registry.index))
+    assert fetched[0].cached and len(registry.requests) == before
+
+
+def test_a_crate_that_does_not_match_cargo_lock_is_never_vendored(tmp_path, registry):
+    honest = make_crate("greet", "0.1.0", GREET)
+    pinned = hashlib.sha256(honest).hexdigest()
+    served = registry.publish("greet", "0.1.0", make_crate("greet", "0.1.0", GREET_TAMPERED))
+    pins = read_pins(_project(tmp_path, [("greet", "0.1.0", pinned)]))
+    with pytest.raises(InputMismatch) as exc:
+        fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(tries=1), crate_source(registry.index))
+    assert pinned in str(exc.value) and served in str(exc.value) and "greet 0.1.0" in str(exc.value)
+    assert not (tmp_path / "in" / "vendor" / "greet-0.1.0").exists()
+
+
+def test_a_source_that_does_not_answer_is_named_in_one_line(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    digest = hashlib.sha256(make_crate("greet", "0.1.0", GREET)).hexdigest()
+    pins = read_pins(_project(tmp_path, [("greet", "0.1.0", digest)]))
+    with pytest.raises(InputUnreachable) as exc:
+        fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(tries=1, timeout=5),
+                     crate_source(f"sparse+http://127.0.0.1:{port}/index/"))
+    assert str(exc.value) == f"crate source unreachable: http://127.0.0.1:{port}/index/config.json"
+
+
+def test_a_directory_of_crate_files_is_a_crate_source(tmp_path):
+    greet = make_crate("greet", "0.1.0", GREET)
+    d = tmp_path / "crates"
+    d.mkdir()
+    (d / "greet-0.1.0.crate").write_bytes(greet)
+    pins = read_pins(_project(tmp_path, [("greet", "0.1.0", hashlib.sha256(greet).hexdigest())]))
+    fetched, _ = fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(), crate_source(str(d)))
+    assert fetched[0].source == str(d / "greet-0.1.0.crate")
+    (d / "greet-0.1.0.crate").write_bytes(make_crate("greet", "0.1.0", GREET_TAMPERED))
+    with pytest.raises(InputMismatch):
+        fetch_inputs(pins, tmp_path / "in2", Cache(tmp_path / "cache2"), HttpClient(), crate_source(str(d)))
+    with pytest.raises(BuildInputError, match="not a sparse index"):
+        crate_source("https://example.org/index")
+
+
+def test_a_crate_that_escapes_its_directory_is_refused(tmp_path, registry):
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        info = tarfile.TarInfo("../../evil.rs")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    digest = registry.publish("greet", "0.1.0", buf.getvalue())
+    pins = read_pins(_project(tmp_path, [("greet", "0.1.0", digest)]))
+    with pytest.raises(BuildInputError, match="escapes"):
+        fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(tries=1), crate_source(registry.index))
+    assert not (tmp_path / "evil.rs").exists()
+
+
+def test_meson_wraps_are_fetched_by_their_source_hash(tmp_path):
+    server = FileServer()
+    try:
+        payload = b"the subproject's sources"
+        server.files["/zlib-1.3.tar.gz"] = payload
+        proj = tmp_path / "proj"
+        (proj / "subprojects").mkdir(parents=True)
+        wrap = (f"[wrap-file]\ndirectory = zlib-1.3\nsource_url = {server.base}/zlib-1.3.tar.gz\n"
+                f"source_filename = zlib-1.3.tar.gz\nsource_hash = {hashlib.sha256(payload).hexdigest()}\n")
+        (proj / "subprojects" / "zlib.wrap").write_text(wrap)
+        (proj / "subprojects" / "carried.wrap").write_text(wrap.replace("zlib-1.3\n", "carried-1\n", 1))
+        (proj / "subprojects" / "carried-1").mkdir()  # the sdist carries its sources: nothing to fetch
+        pins = read_pins(proj)
+        assert not pins.rust and [(w.name, w.role) for w in pins.wraps] == [("zlib", "source")]
+        fetched, notes = fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(), None)
+        assert (tmp_path / "in" / "packagecache" / "zlib-1.3.tar.gz").read_bytes() == payload and not notes
+        assert [f.kind for f in fetched] == ["wrap-source"]
+        server.files["/zlib-1.3.tar.gz"] = b"other bytes"
+        with pytest.raises(InputMismatch, match="wrap-source zlib"):
+            fetch_inputs(pins, tmp_path / "in2", Cache(tmp_path / "cache2"), HttpClient(), None)
+        del server.files["/zlib-1.3.tar.gz"]  # a wrap meson may not need: said, the build goes on
+        fetched, notes = fetch_inputs(pins, tmp_path / "in3", Cache(tmp_path / "cache3"), HttpClient(tries=1), None)
+        assert not fetched and "zlib.wrap" in notes[0]
+    finally:
+        server.close()
