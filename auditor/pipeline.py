@@ -23,6 +23,7 @@ from auditor.fetch import (PYPI, artifact, direct_url_files, download_wheels, ex
                            mark_new_since_baseline, mark_provenance, provenance)
 from auditor.errors import AuditorError, Cancelled, HashMismatch, UnsafeArchive
 from auditor.judge import findings
+from auditor.judge.registry import check_causes
 from auditor.plan.groups import plan_groups
 from auditor.rebuild import rebuild_all
 from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, to_jsonable, worst
@@ -171,7 +172,9 @@ def _reference_sdist(files, hashes: dict[str, str | None], rel: LockedRelease):
 
 def _finish(result: PackageResult, entries, done) -> PackageResult:
     """The release's verdict: the worst of its wheels', or differs when its sdist is not its repository's."""
-    result.findings = findings.group([e for _, e, _ in entries])
+    result.findings = findings.group([e for _, e, _ in entries]) + \
+        findings.input_mismatches(result.builds, [e for _, e, _ in entries])
+    check_causes(c for f in result.findings for c in f.causes)
     result.rebuilt_here = any(b.rebuilt for b in result.builds)
     for _, e, _ in entries:
         e.check = e.check or "none"

@@ -163,6 +163,7 @@ class BuildPlan:
     resolve_python: str | None = None
     # Debian packages a derived image adds for this build (a header or *-config tool the base image lacks)
     system_packages: tuple[str, ...] = ()
+    publisher_rustc: str | None = None  # the rustc the published wheel's compiled members name (ELF .comment)
 
     def config(self) -> tuple[Any, ...]:
         """The build configuration without its cutoff: wheels built alike, uploaded minutes apart."""
@@ -289,6 +290,7 @@ class BuildRecord(_Result):
     score: list[int] | None = _opt()  # judge's score summed over its wheels (lower is better)
     chosen: bool | None = _opt()  # the build kept for this configuration
     needs_python: list[int] | None = _opt()  # [3, 9]: the failure's cause names the newest Python that can run it
+    needs_rustc: list[int] | None = _opt()  # [1, 70]: the oldest rustc the failure's cause asks for ([1, 0]: a newer one)
     build_cache: bool | None = _opt()  # its outcome was taken from the build cache (same inputs built before)
     missing: list[str] | None = _opt()  # [kind, name]: what the failure's cause says the image lacks (a header...)
     system_packages: list[str] | None = _opt()  # Debian packages added to the image for this build (a derived image)

@@ -57,7 +57,8 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 ''')
     pins = read_pins(proj)
     reasons = " | ".join(pins.unpinned)
-    assert "fromgit 0.2.0 from git" in reasons and "private 1.0.0 from another registry" in reasons
+    assert "1 crate(s) from git (fromgit 0.2.0 (https://example.org/fromgit at 0123456789ab))" in reasons
+    assert "private 1.0.0 from another registry" in reasons
     assert "no checksum for nosum 1.0.0" in reasons and [c.name for c in pins.crates] == ["greet"]
     # the first lock format kept checksums under [metadata]
     (proj / "Cargo.lock").write_text('[[package]]\nname = "greet"\nversion = "0.1.0"\n'
@@ -164,3 +165,33 @@ def test_meson_wraps_are_fetched_by_their_source_hash(tmp_path):
         assert not fetched and "zlib.wrap" in notes[0]
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("log, cause, needs", [
+    ("error: package `half v2.4.1` cannot be built because it requires rustc 1.81 or newer, while the currently "
+     "active rustc version is 1.63.0", "needs rustc 1.81 or newer (a crate's rust-version); the image's rustc is 1.63.0", (1, 81)),
+    ("error: rustc 1.63.0 is not supported by the following package:\n  jiter@0.8.2 requires rustc 1.74",
+     "needs rustc 1.74 or newer (a crate's rust-version); the image's rustc is 1.63.0", (1, 74)),
+    ("error: failed to parse lock file at: /build/x/Cargo.lock\nCaused by:\n  lock file version 4 requires `-Znext-lockfile-bump`",
+     "needs rustc 1.78 or newer: the sdist's Cargo.lock is format 4, which the image's cargo cannot read", (1, 78)),
+    ("error[E0658]: use of unstable library feature 'is_some_and'", None, (1, 0)),
+])
+def test_a_rust_build_that_needs_a_newer_rustc_says_which(log, cause, needs):
+    from auditor.rebuild.failures import explain
+
+    found = explain(log)
+    assert found is not None and found.needs_rustc == needs, found
+    assert cause is None or found.text == cause, found.text
+
+
+def test_the_publishers_rustc_is_read_from_its_compiled_module(tmp_path):
+    from auditor.fetch.archives import read_wheel
+    from auditor.plan.pins import publisher_rustc
+    from tests import attacker
+
+    so = b"\x7fELF" + b"\0" * 60 + b"rustc version 1.83.0 (90b35a623 2024-11-26)\0"
+    path = attacker.write_wheel(tmp_path, "demo", "cp311-cp311-linux_x86_64", attacker.members(
+        "demo", extra=[("demo/_native.cpython-311-x86_64-linux-gnu.so", so, 0o755)]))
+    assert publisher_rustc(read_wheel(path)) == "1.83.0"
+    plain = attacker.write_wheel(tmp_path / "p", "demo", "py3-none-any", attacker.members("demo"))
+    assert publisher_rustc(read_wheel(plain)) is None

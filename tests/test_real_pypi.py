@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "fixtures" / "example" / "requirements.txt"
@@ -228,6 +230,30 @@ def test_a_release_with_a_31_mb_member_is_judged_not_refused(auditor, container_
         assert listed[exe] == "compiled executable: needs a rebuild"
         assert w["verified"]["bytes"] >= 3
     assert len(pkg["wheels"]) + len(pkg["unlocked"]) == 17 and r.code == 0
+    # its Cargo.lock takes four crates from git, which auditor does not fetch: the one-line cause says so (issue
+    # 36), not "needs a Rust toolchain"; nothing was built
+    (build,) = pkg["builds"]
+    assert build["reason"].startswith("build inputs: Cargo.lock takes 4 crate(s) from git (lsp-types 0.95.1 "), build["reason"]
+    assert set(build["system_packages"]) == {"cargo", "rustc"} and not build.get("rebuilt")
+
+
+RUST = ROOT / "fixtures" / "rust" / "requirements.txt"
+
+
+def test_real_rust_releases_name_the_crate_source_they_could_not_reach(auditor, container_backend):
+    """nh3 0.2.21 and rpds-py 0.22.3 (maturin, PyO3): every crate is pinned by Cargo.lock, and crates.io is not
+    reachable from this machine. Each is `failed` with one line naming the crate source, nothing built; the
+    publisher's rustc is read from its module's .comment; the wheel gets the sources check (issue 36)."""
+    r = auditor("check", str(RUST), "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    for pkg in r.results["packages"]:
+        assert pkg["verdict"] == "failed" and not pkg["rebuilt_here"], (pkg["name"], pkg["reason"])
+        (build,) = pkg["builds"]
+        assert build["reason"] == "build inputs: crate source unreachable: https://index.crates.io/config.json", build["reason"]
+        assert re.fullmatch(r"1\.\d+\.\d+", build["toolchain"]["publisher_rustc"]), build.get("toolchain")
+        (wheel,) = pkg["wheels"]
+        assert wheel["check"] == "sources" and "crate source unreachable" in wheel["reason"], wheel["reason"]
+    assert r.code == 0
 
 
 SYSLIBS = ROOT / "fixtures" / "syslibs" / "requirements.txt"

@@ -152,6 +152,8 @@ def test_rust_builds_offline_from_crates_pinned_by_cargo_lock(tmp_path, index, a
         b = p["builds"][0]
         assert b["input_mismatch"]["expected"] == pinned and b["input_mismatch"]["actual"] == served, b
         assert pinned in b["reason"] and served in b["reason"] and "nothing was built" in b["reason"]
+        (finding,) = p["findings"]  # a supply-chain event: listed among the release's findings
+        assert finding["causes"] == ["build-input-mismatch"] and finding["members"] == ["crate greet 0.2.0"], finding
         assert not any(x.get("rebuilt") for x in p["builds"])
     finally:
         registry.close()

@@ -37,6 +37,20 @@ def finding_key(entry: WheelResult) -> str | None:
     return hashlib.sha256(json.dumps(diffs).encode()).hexdigest()[:12]
 
 
+def input_mismatches(builds, entries: list[WheelResult]) -> list[Finding]:
+    """A build input served with bytes other than the sdist's pin (a supply-chain event): one finding per input,
+    on every wheel of the release, although nothing was built from it."""
+    out: dict[str, Finding] = {}
+    for b in builds:
+        m = b.input_mismatch
+        if not m:
+            continue
+        key = "input-" + hashlib.sha256(json.dumps(m, sort_keys=True).encode()).hexdigest()[:12]
+        out.setdefault(key, Finding(id=key, wheels=[e.filename for e in entries], classes=["code"],
+                                    causes=["build-input-mismatch"], members=[f"{m['kind']} {m['name']}"], reason=b.reason))
+    return list(out.values())
+
+
 def group(entries: list[WheelResult]) -> list[Finding]:
     """One record per distinct finding: its wheels, classes, causes, members and one-line reason."""
     by_key: dict[str, Finding] = {}

@@ -276,6 +276,9 @@ RULES: tuple[Rule, ...] = (
          "pycasbin 2.7.1", emits=r"names .+, which no member of the wheel has: .+", cls="metadata"),
     Rule("other-python", C, "members only in a rebuild for another Python than the wheel's (no image has it)",
          "numpy 1.26.4 cp312", emits=r"rebuilt with Python .+, this wheel is for Python .+"),
+    Rule("build-input-mismatch", C, "a build input the sdist pins by hash (a Cargo.lock crate, a meson wrap's download) "
+         "was served with other bytes: nothing is built from it, the release is failed and the finding names both digests",
+         "the tests' crate registry serving a crate that is not Cargo.lock's (issue 36)", cls="code"),
     Rule("platform-chosen-extras", C, "another platform's METADATA differs only in requirements of optional extras "
          "that the sdist's setup.py names: it chooses them by the platform it builds on; listed as not verified",
          "psutil 7.2.1's Windows wheels (pywin32, wmi in dev)",

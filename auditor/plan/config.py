@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.fetch.archives import WheelArchive
 from auditor.errors import BuildError
-from auditor.plan.pins import RUST_TOOLCHAIN, is_rust
+from auditor.plan.pins import RUST_TOOLCHAIN, is_rust, publisher_rustc
 from auditor.plan.variants import variant
 from auditor.records import BuildPlan, TimestampPolicy
 
@@ -322,8 +322,9 @@ def make_plan(
     if by_setup_py:
         options = dict(options, setup_py=True)
     system_packages: tuple[str, ...] = ()
+    rustc = None
     if is_rust(project_dir):
-        system_packages = RUST_TOOLCHAIN
+        system_packages, rustc = RUST_TOOLCHAIN, publisher_rustc(wheel)
         notes.append("a Rust build: the image's Debian cargo and rustc are added (a derived image); its crates are "
                      "fetched outside the sandbox by Cargo.lock's checksums and vendored, the build runs offline")
     return (
@@ -340,6 +341,7 @@ def make_plan(
             env=env,
             options=options,
             system_packages=system_packages,
+            publisher_rustc=rustc,
         ),
         notes,
     )

@@ -45,6 +45,7 @@ class Pins:
     wraps: list[Wrap] = field(default_factory=list)
     unpinned: list[str] = field(default_factory=list)  # a reason the build cannot be made offline by its pins
     rust_version: str | None = None  # the highest `rust-version` a Cargo.toml asks for
+    git: list[str] = field(default_factory=list)  # crates Cargo.lock takes from git: "NAME VERSION (URL at COMMIT)"
 
     @property
     def empty(self) -> bool:
@@ -79,6 +80,26 @@ def is_rust(src: Path) -> bool:
     return uses and bool(_walk(src, "Cargo.toml"))
 
 
+_RUSTC = re.compile(rb"rustc version (\d+\.\d+\.\d+)")
+
+
+def publisher_rustc(wheel) -> str | None:
+    """The rustc that compiled a published wheel's Rust module or program, as its ELF `.comment` section says
+    ("rustc version 1.83.0 (90b35a623 2024-11-26)"); None when no compiled member names one."""
+    names = [m for m in wheel.members if m.endswith(".so") or ".so." in m or "/scripts/" in m]
+    for name in names[:4]:
+        try:
+            head = wheel.head(name, 4)
+            if head != b"\x7fELF":
+                continue
+            found = _RUSTC.search(wheel.read(name, limit=1 << 27))
+        except Exception:  # an unreadable member is the judge's to report, not the plan's
+            continue
+        if found:
+            return found.group(1).decode()
+    return None
+
+
 def _cargo_lock(path: Path, rel: str, pins: Pins) -> None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8", errors="replace"))
@@ -98,8 +119,8 @@ def _cargo_lock(path: Path, rel: str, pins: Pins) -> None:
             continue  # a member of the sdist's own workspace, or a path dependency inside it
         source = str(source)
         if source.startswith("git+"):
-            pins.unpinned.append(f"{rel} takes {name} {version} from git ({source}): not fetched (git hosting "
-                                 "is not reachable from here); the build cannot be made offline")
+            url, _, commit = source.removeprefix("git+").partition("#")
+            pins.git.append(f"{name} {version} ({url.split('?')[0]} at {commit[:12] or 'no pinned commit'})")
             continue
         if source not in CRATES_IO_SOURCES:
             pins.unpinned.append(f"{rel} takes {name} {version} from another registry ({source}): not fetched")
@@ -164,6 +185,10 @@ def read_pins(src: Path) -> Pins:
             pins.unpinned.append("the sdist holds Cargo.toml but no Cargo.lock: nothing pins its crates")
         for lock in locks:
             _cargo_lock(lock, str(lock.relative_to(src)), pins)
+        if pins.git:
+            pins.unpinned.append(f"Cargo.lock takes {len(pins.git)} crate(s) from git ({', '.join(pins.git[:2])}"
+                                 f"{', …' if len(pins.git) > 2 else ''}): auditor does not fetch git dependencies yet, "
+                                 "so the build cannot be made offline")
         pins.rust_version = _rust_version(src)
         seen: set[tuple[str, str, str]] = set()
         pins.crates = [c for c in pins.crates if (c.name, c.version, c.sha256) not in seen

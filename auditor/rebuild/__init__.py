@@ -213,6 +213,10 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
         run.failed = False
         run.build(dataclasses.replace(plan, python=older),
                   [f"the build needs an older Python ({run.records[-1].reason}): built again with Python {older}"])
+    newer = _newer_rustc(run, ctx)
+    if newer:
+        run.failed = False
+        run.build(*newer)
     era = _newer_toolchain(run, plan, members, ctx)
     if era is not None:
         run.failed = False
@@ -249,6 +253,29 @@ def _older_python(run: "Attempts", ctx: Context) -> str | None:
     have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
     fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
     return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
+
+
+def _newer_rustc(run: "Attempts", ctx: Context) -> tuple[BuildPlan, list[str]] | None:
+    """A Rust build whose crates need a newer rustc than its image's Debian one: built again in the image of the
+    oldest suite whose rustc is new enough (another interpreter: its wheel is compared as another interpreter's
+    build, as a lock's Python without an image is), said in the notes; when none is, the cause says so."""
+    last = run.records[-1] if run.records else None
+    if not run.failed or last is None or not last.needs_rustc:
+        return None
+    from auditor.sandbox.oci import RUSTC, SUITES
+
+    plan = run.last_plan or run.plan
+    have = RUSTC.get(SUITES.get(plan.python, ""), (0, 0))
+    need = tuple(last.needs_rustc) if tuple(last.needs_rustc) > (1, 0) else (have[0], have[1] + 1)
+    fits = sorted((RUSTC[suite], py) for py, suite in SUITES.items() if RUSTC.get(suite, (0, 0)) >= need and RUSTC[suite] > have)
+    if not fits:
+        newest = max(RUSTC.values())
+        last.reason = f"{last.reason}; no image's rustc is new enough (the newest, Debian's, is {newest[0]}.{newest[1]})"
+        return None
+    (rustc, python) = fits[0]
+    note = (f"the build needs a newer rustc ({last.reason}): built again in Python {python}'s image (Debian "
+            f"{SUITES[python]}, rustc {rustc[0]}.{rustc[1]}); its wheel is another interpreter's build")
+    return dataclasses.replace(plan, python=python), [note]
 
 
 # when each interpreter an image may have was released: the newest setuptools and wheel as of that day are the

@@ -4,6 +4,7 @@ rebuilt wheel (in the cache), and say in one line why when there is none."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from auditor.context import Context
@@ -56,6 +57,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
     inputs = _inputs(src, ctx, work.parent / "inputs", record, result)
     if isinstance(inputs, str):  # the build cannot be made from its pins: nothing is built
         record.reason = inputs
+        _rustc(plan, record, "")
         log_path.write_text(inputs + "\n")
         return record, None
     log = ""
@@ -92,6 +94,7 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
                             f"{', '.join(new)}; resolved as of the same cutoff and built again")
         log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
     log_path.write_text(log)
+    _rustc(plan, record, log)
     if outcome.wheel_path is None:
         _failed(record, outcome, log)
         if record.build_cache and outcome.reason == "timeout":
@@ -137,6 +140,18 @@ def _inputs(src: Path, ctx: Context, dest: Path, record: BuildRecord, result: Pa
         record.notes.append(f"{len(wraps)} meson wrap download(s) fetched, each checked against its wrap's sha256, "
                             "placed in subprojects/packagecache/")
     return dest if fetched else None
+
+
+def _rustc(plan: BuildPlan, record: BuildRecord, log: str) -> None:
+    """Name both rustc versions of a Rust build: the publisher's (its compiled members' .comment) and the
+    image's (the driver logs it)."""
+    found = re.search(r"\[auditor-driver\] rustc (\d+\.\d+\.\d+)", log)
+    if not (found or plan.publisher_rustc):
+        return
+    record.toolchain = {k: v for k, v in (("rustc", found.group(1) if found else None),
+                                           ("publisher_rustc", plan.publisher_rustc)) if v}
+    record.notes.append(f"rustc: this build's {found.group(1) if found else 'unknown'} (Debian's, in the image); the "
+                        f"publisher's {plan.publisher_rustc or 'not named by its compiled members'} (their ELF .comment)")
 
 
 def _record(plan: BuildPlan, notes, ctx: Context) -> BuildRecord:
@@ -186,6 +201,7 @@ def _failed(record: BuildRecord, outcome, log: str) -> None:
     found = explain(log) if outcome.reason != "timeout" else None
     cause = found.text if found else None
     record.needs_python = list(found.needs_python) if found and found.needs_python else None
+    record.needs_rustc = list(found.needs_rustc) if found and found.needs_rustc else None
     record.missing = list(found.missing) if found and found.missing else None
     tail = " | ".join(line for line in outcome.log.strip().splitlines()[-3:])[:400]
     record.reason = f"{outcome.reason}: {cause or tail}" if (cause or tail) else outcome.reason

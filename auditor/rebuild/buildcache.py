@@ -46,7 +46,7 @@ def driver_digest() -> str:
 
 
 def key(environment: str, sdist_sha256: str, job: BuildJob, requirements: str) -> str:
-    parts = {"environment": environment, "sdist": sdist_sha256, "driver": driver_digest(), "python": job.python,
+    parts: dict[str, object] = {"environment": environment, "sdist": sdist_sha256, "driver": driver_digest(), "python": job.python,
              "requirements": requirements, "env": job.env, "timeout": job.timeout}
     if job.inputs:  # crates and wrap downloads, by their pinned sha256 (absent for builds that have none)
         parts["inputs"] = sorted(job.inputs)

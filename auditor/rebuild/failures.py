@@ -17,6 +17,7 @@ class FailureCause:
     text: str
     needs_python: tuple[int, int] | None = None
     missing: tuple[str, str] | None = None  # (header | program | pkgconfig | compiler, name) a system package ships
+    needs_rustc: tuple[int, int] | None = None  # the oldest rustc the cause says the build needs ((1, 0): a newer one)
 
 
 RULES: list[tuple[re.Pattern[str], str]] = [
@@ -24,9 +25,21 @@ RULES: list[tuple[re.Pattern[str], str]] = [
      "the compiler ({0}) was killed by the sandbox's memory limit (--build-memory, default 4g): raise it to build this"),
     (re.compile(r"virtual memory exhausted|out of memory allocating|std::bad_alloc"),
      "the compiler ran out of memory under the sandbox's limit (--build-memory, default 4g): raise it to build this"),
-    (re.compile(r"can't find Rust compiler|cargo: (command )?not found|setuptools-rust|maturin failed|"
+    # a Rust build whose crates or lock file need a newer rustc/cargo than the image's Debian one
+    (re.compile(r"requires rustc (\d+\.\d+)(?:\.\d+)? or newer, while the currently active rustc version is ([\d.]+)|"
+                r"(?:\S+) requires rustc (\d+\.\d+)(?:\.\d+)?\b.*?rustc ([\d.]+) is not supported|"
+                r"rustc ([\d.]+) is not supported by the following packages?:\s*\S+ requires rustc (\d+\.\d+)"),
+     "needs rustc {0} or newer (a crate's rust-version); the image's rustc is {1}"),
+    (re.compile(r"lock file version `?(4)`? (?:requires|was found)"),
+     "needs rustc 1.78 or newer: the sdist's Cargo.lock is format {0}, which the image's cargo cannot read"),
+    (re.compile(r"feature `edition(2024)` is required"),
+     "needs rustc 1.85 or newer: a crate is written in edition {0}, which the image's cargo does not know"),
+    (re.compile(r"error\[E0658\]: use of unstable library feature|is not yet stable as a const fn|"
+                r"error\[E0658\]: (?:use of unstable|.*is experimental)"),
+     "needs a newer rustc than the image's: a crate uses a language or library feature stabilized since"),
+    (re.compile(r"can't find Rust compiler|cargo: (command )?not found|"
                 r"rustc .*not found|Rust not found|No such file or directory: 'cargo'", re.I),
-     "needs a Rust toolchain (cargo, rustc) and its crates, which the sandbox does not have (no crate registry)"),
+     "needs a Rust toolchain (cargo, rustc), which this build's image does not have"),
     (re.compile(r"The headers or library files could not be found for (\w+)"),
      "needs the {0} library (headers and files), which the sandbox lacks"),
     (re.compile(r"Can not find valid pkg-config name.*\n.*MYSQLCLIENT_CFLAGS"),
@@ -68,6 +81,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 _NEEDS_PYTHON = re.compile(r"^needs Python (\d+)\.(\d+) or older")
+_NEEDS_RUSTC = re.compile(r"^needs (?:rustc (\d+)\.(\d+) or newer|a newer rustc)")
 # what a cause says the build was missing, that a Debian package may ship: (kind, its file name)
 _MISSING = (
     (re.compile(r"^a C header the sandbox lacks: ([\w./+-]+\.h)"), "header", "{0}"),
@@ -96,6 +110,11 @@ def explain(log: str) -> FailureCause | None:
         m = pattern.search(log)
         if m:
             needs = _NEEDS_PYTHON.match(cause)
-            text = cause.format(*[g for g in m.groups() if g])
-            return FailureCause(text, (int(needs.group(1)), int(needs.group(2))) if needs else None, _missing(text))
+            groups = [g for g in m.groups() if g]
+            if m.re.pattern.startswith("requires rustc") and m.group(5):  # cargo's newer wording names the image's first
+                groups = [m.group(6), m.group(5)]
+            text = cause.format(*groups)
+            rustc = _NEEDS_RUSTC.match(text)
+            return FailureCause(text, (int(needs.group(1)), int(needs.group(2))) if needs else None, _missing(text),
+                                ((int(rustc.group(1)), int(rustc.group(2))) if rustc.group(1) else (1, 0)) if rustc else None)
     return None

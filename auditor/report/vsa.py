@@ -68,6 +68,9 @@ def statements(data: dict) -> list[dict[str, Any]]:
                                      "digest": {"sha256": image.split(":", 1)[1]}})
             for r in (build or {}).get("requirements") or []:
                 wheel_inputs.append({"uri": _purl(r["name"], r["version"], r["filename"]), "digest": {"sha256": r["sha256"]}})
+            for i in (build or {}).get("inputs") or []:  # crates and wrap downloads, by the sdist's own pins
+                uri = f"pkg:cargo/{i['name']}@{i['version']}" if i["kind"] == "crate" else i["source"]
+                wheel_inputs.append({"uri": uri, "digest": {"sha256": i["sha256"]}})
             out.append({
                 "_type": STATEMENT,
                 "subject": [{"name": w["filename"], "digest": {"sha256": w["sha256"]},

@@ -149,6 +149,9 @@ def pinned_inputs(inputs, project, build_root):
     home = os.path.join(build_root, ".cargo-home")
     os.makedirs(home, exist_ok=True)
     os.environ["CARGO_HOME"] = home
+    if shutil.which("rustc"):
+        r = subprocess.run(["rustc", "--version"], capture_output=True, text=True)
+        log(f"{r.stdout.strip() or 'rustc --version failed'} (the image's)")
     vendor = os.path.join(inputs or "", "vendor")
     if inputs and os.path.isdir(vendor):
         with open(os.path.join(home, "config.toml"), "w") as f:

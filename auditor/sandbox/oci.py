@@ -34,6 +34,9 @@ RECIPE = Path(__file__).resolve().parents[2] / "containers" / "debian" / "build-
 RECIPE_LABEL = "org.auditor.recipe"  # sha256 of the recipe (and suite) the image was made from: a change rebuilds it
 # One image per interpreter family, each from the Debian suite that ships it (debootstrap, no registry).
 SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"}
+# the rustc (X.Y) each suite's Debian package has, for picking the image of a Rust build that needs a newer one;
+# each build also logs the rustc it really ran (sandbox/driver.py), which its record names
+RUSTC = {"bullseye": (1, 48), "bookworm": (1, 63), "trixie": (1, 85), "forky": (1, 97)}
 DEFAULT_PYTHON = "3.11"
 DEFAULT_IMAGE = "auditor-build:bookworm"
 
