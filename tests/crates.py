@@ -182,3 +182,52 @@ def setuptools_rust_project(root: Path, name: str, requires: list[str], crates: 
     (proj / "Cargo.lock").write_text(cargo_lock(f"{mod}_native", crates))
     (proj / "MANIFEST.in").write_text("include Cargo.toml Cargo.lock\nrecursive-include src *.rs\n")
     return proj
+
+
+def subproject_tarball(name: str, version: str, number: int = 42) -> bytes:
+    """A meson subproject's sources as a wrap downloads them: NAME-VERSION/ with meson.build and one C file."""
+    files = {
+        "meson.build": f"project('{name}', 'c', version: '{version}')\n"
+                       f"lib = static_library('{name}', '{name}.c', pic: true)\n"
+                       f"{name}_dep = declare_dependency(link_with: lib, include_directories: '.')\n",
+        f"{name}.c": "int greet_number(void) { return %d; }\n" % number,
+        f"{name}.h": "int greet_number(void);\n",
+    }
+    import gzip
+
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+            for rel, text in sorted(files.items()):
+                data = text.encode()
+                info = tarfile.TarInfo(f"{name}-{version}/{rel}")
+                info.size, info.mode, info.mtime = len(data), 0o644, 0
+                tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def meson_wrap_project(root: Path, name: str, requires: list[str], url: str, digest: str, sub: str = "1.0") -> Path:
+    """A meson-python project whose extension module links a subproject that a wrap downloads (source_url and
+    source_hash), as a plotting library's freetype and qhull are: the sdist does not carry the subproject."""
+    mod = name.replace("-", "_")
+    proj = root / f"{name}-0.1.0"
+    (proj / "subprojects").mkdir(parents=True)
+    (proj / "src").mkdir()
+    reqs = ", ".join(f'"{r}"' for r in requires)
+    (proj / "pyproject.toml").write_text(f'[build-system]\nrequires = [{reqs}]\nbuild-backend = "mesonpy"\n\n'
+                                         f'[project]\nname = "{name}"\nversion = "0.1.0"\n')
+    (proj / "meson.build").write_text(
+        f"project('{name}', 'c', version: '0.1.0')\n"
+        "py = import('python').find_installation(pure: false)\n"
+        "greet = subproject('greetc').get_variable('greetc_dep')\n"
+        f"py.extension_module('{mod}', 'src/{mod}.c', dependencies: [greet, py.dependency()], install: true)\n")
+    (proj / "src" / f"{mod}.c").write_text(
+        '#include <Python.h>\n#include "greetc.h"\n'
+        "static PyObject *number(PyObject *s, PyObject *a) { return PyLong_FromLong(greet_number()); }\n"
+        'static PyMethodDef m[] = {{"number", number, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};\n'
+        f'static struct PyModuleDef d = {{PyModuleDef_HEAD_INIT, "{mod}", NULL, -1, m}};\n'
+        f"PyMODINIT_FUNC PyInit_{mod}(void) {{ return PyModule_Create(&d); }}\n")
+    (proj / "subprojects" / "greetc.wrap").write_text(
+        f"[wrap-file]\ndirectory = greetc-{sub}\nsource_url = {url}\nsource_filename = greetc-{sub}.tar.gz\n"
+        f"source_hash = {digest}\n")
+    return proj

@@ -58,23 +58,28 @@ def _engine() -> str:
     return "docker" if engine_answers("docker") else "podman"
 
 
-def _publish(proj: Path, crate: bytes, tools: list[str], image: str, out: Path) -> Path:
+def _publish(proj: Path, crate: bytes | None, tools: list[str], image: str, out: Path,
+             wrap: tuple[str, bytes] | None = None) -> Path:
     """The publisher's wheel: built in `image` with the given build tools (from PyPI), the crate vendored at
-    the publisher's own path, SOURCE_DATE_EPOCH set, no network."""
+    the publisher's own path (or a wrap's download in its packagecache), SOURCE_DATE_EPOCH set, no network."""
     wheels, vendor, dist = out / "tools", out / "vendor", out / "dist"
     for d in (wheels, vendor, dist):
         d.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--platform",
                     "manylinux_2_17_x86_64", "--platform", "manylinux2010_x86_64", "--python-version", "3.11",
                     "-d", str(wheels), "--index-url", PYPI, *tools], check=True, capture_output=True)
-    with tarfile.open(fileobj=io.BytesIO(crate)) as tf:
-        tf.extractall(vendor, filter="data")
-    digest = hashlib.sha256(crate).hexdigest()
-    # the publisher's own tree pins the crate it built with (a tampered publisher's lock differs from its sdist's)
     tree = out / "tree" / proj.name
     shutil.copytree(proj, tree)
-    lock = tree / "Cargo.lock"
-    lock.write_text(re.sub(r'checksum = "[0-9a-f]{64}"', f'checksum = "{digest}"', lock.read_text()))
+    if wrap:
+        (tree / "subprojects" / "packagecache").mkdir()
+        (tree / "subprojects" / "packagecache" / wrap[0]).write_bytes(wrap[1])
+    if crate:
+        with tarfile.open(fileobj=io.BytesIO(crate)) as tf:
+            tf.extractall(vendor, filter="data")
+        digest = hashlib.sha256(crate).hexdigest()
+        # the publisher's own tree pins the crate it built with (a tampered publisher's lock differs from its sdist's)
+        lock = tree / "Cargo.lock"
+        lock.write_text(re.sub(r'checksum = "[0-9a-f]{64}"', f'checksum = "{digest}"', lock.read_text()))
     proj = tree
     for d in vendor.iterdir():
         (d / ".cargo-checksum.json").write_text('{"files": {}, "package": "%s"}' % digest)
@@ -157,3 +162,47 @@ def test_rust_builds_offline_from_crates_pinned_by_cargo_lock(tmp_path, index, a
         assert not any(x.get("rebuilt") for x in p["builds"])
     finally:
         registry.close()
+
+
+MESON = ["meson-python==0.22.1", "meson==1.12.1", "ninja==1.13.2"]
+
+
+def test_a_meson_wrap_is_fetched_by_its_hash_and_built_offline(tmp_path, index, auditor, container_backend):
+    """A meson-python project whose extension links a subproject its wrap downloads (source_url, source_hash),
+    served on 127.0.0.1: fetched outside, checked, placed in subprojects/packagecache/, built offline and
+    compared with the publisher's wheel. The same wrap served with other bytes: `failed`, nothing built."""
+    from tests.crates import FileServer, meson_wrap_project, subproject_tarball
+
+    server = FileServer()
+    try:
+        tarball = subproject_tarball("greetc", "1.0")
+        server.files["/greetc-1.0.tar.gz"] = tarball
+        digest = hashlib.sha256(tarball).hexdigest()
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        proj = meson_wrap_project(tmp_path / "src", "wrapdemo", MESON, f"{server.base}/greetc-1.0.tar.gz", digest)
+        wheel = _publish(proj, None, MESON, "auditor-build:bookworm", tmp_path / "pub", wrap=("greetc-1.0.tar.gz", tarball))
+        lock = tmp_path / "requirements.txt"
+        lock.write_text(f"--index-url {index.url}\n" + lock_line(
+            "wrapdemo", "0.1.0", index.add("wrapdemo", _sdist(proj, tmp_path / "sdist"), now), index.add("wrapdemo", wheel, now)))
+        r = auditor("check", str(lock), "--build-index-url", PYPI, "--python", "3.11", report_dir=tmp_path / "r1")
+        assert "Traceback" not in r.stderr, r.stderr[-3000:]
+        p = r.package("wrapdemo")
+        assert p["rebuilt_here"] and p["verdict"] in ("identical", "equivalent", "partial"), \
+            (p["verdict"], [w.get("reason") for w in p["wheels"]], [b.get("reason") for b in p["builds"]])
+        build = next(b for b in p["builds"] if b.get("rebuilt"))
+        assert build["inputs"] == [{"kind": "wrap-source", "name": "greetc", "version": "greetc-1.0.tar.gz",
+                                    "sha256": digest, "source": f"{server.base}/greetc-1.0.tar.gz"}], build["inputs"]
+        # another release pins greetc 1.1 by its hash; the server serves other bytes under its URL
+        pinned = subproject_tarball("greetc", "1.1")
+        server.files["/greetc-1.1.tar.gz"] = subproject_tarball("greetc", "1.1", number=43)
+        bad = meson_wrap_project(tmp_path / "bad", "wrapbad", MESON, f"{server.base}/greetc-1.1.tar.gz",
+                                 hashlib.sha256(pinned).hexdigest(), sub="1.1")
+        wheel = _publish(bad, None, MESON, "auditor-build:bookworm", tmp_path / "pub2", wrap=("greetc-1.1.tar.gz", pinned))
+        lock.write_text(f"--index-url {index.url}\n" + lock_line(
+            "wrapbad", "0.1.0", index.add("wrapbad", _sdist(bad, tmp_path / "sdist2"), now), index.add("wrapbad", wheel, now)))
+        r = auditor("check", str(lock), "--build-index-url", PYPI, "--python", "3.11", report_dir=tmp_path / "r2")
+        p = r.package("wrapbad")
+        assert not p["rebuilt_here"] and p["builds"] and p["builds"][0]["input_mismatch"]["kind"] == "wrap-source", p
+        assert "does not match its pin" in p["builds"][0]["reason"]
+    finally:
+        server.close()
