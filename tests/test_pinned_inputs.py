@@ -195,3 +195,24 @@ def test_the_publishers_rustc_is_read_from_its_compiled_module(tmp_path):
     assert publisher_rustc(read_wheel(path)) == "1.83.0"
     plain = attacker.write_wheel(tmp_path / "p", "demo", "py3-none-any", attacker.members("demo"))
     assert publisher_rustc(read_wheel(plain)) is None
+
+
+def test_a_build_that_needs_a_newer_rustc_goes_to_the_oldest_image_whose_rustc_is_new_enough():
+    from types import SimpleNamespace
+
+    from auditor.rebuild import _newer_rustc
+    from auditor.records import BuildPlan, TimestampPolicy
+
+    plan = BuildPlan(backend="maturin", backend_version=None, generator=None, requires=[], cutoff=None,
+                     timestamp=TimestampPolicy(None, "none", "test"), python="3.11")
+
+    def retry(needs):
+        last = SimpleNamespace(needs_rustc=needs, reason="build-failed: needs rustc …")
+        return _newer_rustc(SimpleNamespace(failed=True, records=[last], last_plan=None, plan=plan), None), last
+
+    got, _ = retry([1, 74])
+    assert got[0].python == "3.13" and "rustc 1.85" in got[1][0]  # trixie's 1.85, not forky's
+    got, _ = retry([1, 0])  # "a newer rustc", unnamed: the next suite's
+    assert got[0].python == "3.13"
+    got, last = retry([1, 99])
+    assert got is None and "no image's rustc is new enough" in last.reason
