@@ -76,7 +76,7 @@ def test_crates_come_from_a_sparse_registry_verified_cached_and_vendored(tmp_pat
     cache, http = Cache(tmp_path / "cache"), HttpClient(tries=1)
     fetched, notes = fetch_inputs(pins, tmp_path / "in1", cache, http, crate_source(registry.index))
     assert [(f.kind, f.name, f.version, f.sha256, f.cached) for f in fetched] == [("crate", "greet", "0.1.0", digest, False)]
-    assert fetched[0].source.endswith("/api/v1/crates/greet/0.1.0/download") and not notes
+    assert fetched[0].source == registry.index and not notes
     vendored = tmp_path / "in1" / "vendor" / "greet-0.1.0"
     assert (vendored / "src" / "lib.rs").read_text() == GREET
     assert json.loads((vendored / ".cargo-checksum.json").read_text()) == {"files": {}, "package": digest}
@@ -116,7 +116,7 @@ def test_a_directory_of_crate_files_is_a_crate_source(tmp_path):
     (d / "greet-0.1.0.crate").write_bytes(greet)
     pins = read_pins(_project(tmp_path, [("greet", "0.1.0", hashlib.sha256(greet).hexdigest())]))
     fetched, _ = fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(), crate_source(str(d)))
-    assert fetched[0].source == str(d / "greet-0.1.0.crate")
+    assert fetched[0].source == str(d)
     (d / "greet-0.1.0.crate").write_bytes(make_crate("greet", "0.1.0", GREET_TAMPERED))
     with pytest.raises(InputMismatch):
         fetch_inputs(pins, tmp_path / "in2", Cache(tmp_path / "cache2"), HttpClient(), crate_source(str(d)))

@@ -134,12 +134,14 @@ def test_rust_builds_offline_from_crates_pinned_by_cargo_lock(tmp_path, index, a
                 (name, p["verdict"], [w.get("reason") for w in p["wheels"]], [b.get("reason") for b in p["builds"]])
             build = next(b for b in p["builds"] if b.get("rebuilt"))
             assert build["inputs"] == [{"kind": "crate", "name": "greet", "version": "0.1.0", "sha256": digest,
-                                        "source": f"{registry.base}/api/v1/crates/greet/0.1.0/download"}], build["inputs"]
+                                        "source": registry.index}], build["inputs"]
             assert set(build["system_packages"]) == {"cargo", "rustc"}
         bad = by["rustbad"]
         assert bad["verdict"] == "differs", (bad["verdict"], [w["reason"] for w in bad["wheels"]])
         diffs = bad["wheels"][0]["differences"]
-        assert any(d["path"].endswith("scripts/rustbad") and d["cls"] == "code" for d in diffs), diffs
+        # the program is judged like a compiled module: its interface names what the added call brought in
+        assert any(d["path"].endswith("scripts/rustbad") and d["cls"] == "code" and "imports execvp@GLIBC" in d["detail"]
+                   for d in diffs), diffs
         assert r.code == 1
         # a release whose Cargo.lock pins a crate the registry serves other bytes for: nothing is built, both
         # digests named (a crate not fetched before: one fetched is taken from the cache by its checksum)

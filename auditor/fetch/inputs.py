@@ -102,10 +102,6 @@ class CrateSource:
             self._dl = str(dl)
         return self._dl
 
-    def known(self) -> bool:
-        """Whether a crate's URL can be named without a request."""
-        return not self.spec.startswith("sparse+") or self._dl is not None
-
     def url(self, crate: Crate) -> str:
         if not self.spec.startswith("sparse+"):
             return str(Path(self.spec) / f"{crate.name}-{crate.version}.crate")
@@ -172,11 +168,11 @@ def fetch_inputs(pins: Pins, dest: Path, cache: Cache, http: HttpClient,
         vendor.mkdir(parents=True, exist_ok=True)
         for crate in pins.crates:
             hit = cache.get(crate.sha256)  # fetched once per checksum: no request at all, not even the index's
-            url = source.url(crate) if hit is None or source.known() else f"{source.spec} (cached by checksum)"
             path, cached = (hit, True) if hit is not None else \
-                _fetch("crate", f"{crate.name} {crate.version}", url, crate.sha256, cache, http)
+                _fetch("crate", f"{crate.name} {crate.version}", source.url(crate), crate.sha256, cache, http)
             _vendor(crate, path, vendor)
-            out.append(Fetched("crate", crate.name, crate.version, crate.sha256, url, cached))
+            # the crate source as cargo spells it (the same whether this run downloaded it or had it by checksum)
+            out.append(Fetched("crate", crate.name, crate.version, crate.sha256, source.spec, cached))
     for wrap in pins.wraps:
         try:
             path, cached = _fetch(f"wrap-{wrap.role}", f"{wrap.name} ({wrap.filename})", wrap.url, wrap.sha256, cache, http)

@@ -23,6 +23,17 @@ def is_compiled(path: str) -> bool:
     return bool(_COMPILED.search(path)) or any(p.endswith((".libs", ".dylibs")) for p in parts[:-1])
 
 
+def is_program(wa, name: str) -> bool:
+    """A compiled program a wheel installs as a script (maturin's `bindings = "bin"`: ruff, uv): an ELF
+    executable under NAME.data/scripts/, compiled code judged like a compiled module."""
+    if "/scripts/" not in name or not name.split("/", 1)[0].endswith(".data"):
+        return False
+    try:
+        return wa.head(name, 4) == b"\x7fELF"
+    except Exception:
+        return False
+
+
 def _kind(path: str) -> str:
     top = path.split("/", 1)[0]
     return "metadata" if top.endswith(".dist-info") else "content"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from auditor.fetch.archives import Member, WheelArchive
 from auditor.judge.diffs import (_detail, _diff, _finish, _is_record, _kind, _text_diff,
-                                 defines_module_init, extension_stem, is_compiled)
+                                 defines_module_init, extension_stem, is_compiled, is_program)
 from auditor.judge.configured import bytecode_of
 from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.profiles import (OTHER_PLATFORM_CONTENT, OTHER_PLATFORM_PUBLISHED_ONLY, REBUILT_CONTENT,
@@ -256,7 +256,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             out.members_verified += 1
             out.members_identical += 1
             continue
-        if binary and is_compiled(name):
+        if binary and (is_compiled(name) or (is_program(pub, name) and is_program(reb, name))):
             _compiled_member(pub, reb, name, out, libraries)
             continue
         if _is_record(name):
