@@ -102,10 +102,13 @@ def cargo_lock(project: str, crates: list[tuple[str, str, str]]) -> str:
     return "\n".join(out)
 
 
-GREET = 'pub fn greeting() -> &\'static str {\n    "hello from a crate"\n}\n'
+# `expect` records its caller's location: the crate's path as the build saw it is in the compiled program (under the
+# publisher's cargo registry, /home/runner/.cargo/registry/src/index.crates.io-…/, or auditor's vendor directory)
+GREET = ('pub fn greeting() -> &\'static str {\n    let words = ["hello from a crate"];\n'
+         '    words.get(std::env::args().len() / 1000).copied().expect("one greeting")\n}\n')
 # the same crate with one added call that runs a command (what a compromised crate would add)
-GREET_TAMPERED = ('pub fn greeting() -> &\'static str {\n    let _ = std::process::Command::new("sh").arg("-c")'
-                  '.arg("id").status();\n    "hello from a crate"\n}\n')
+GREET_TAMPERED = GREET.replace("    let words", '    let _ = std::process::Command::new("sh").arg("-c").arg("id").status();\n'
+                                                 "    let words")
 
 
 def maturin_project(root: Path, name: str, maturin: str, crates: list[tuple[str, str, str]]) -> Path:

@@ -216,3 +216,20 @@ def test_a_build_that_needs_a_newer_rustc_goes_to_the_oldest_image_whose_rustc_i
     assert got[0].python == "3.13"
     got, last = retry([1, 99])
     assert got is None and "no image's rustc is new enough" in last.reason
+
+
+def test_the_publishers_crate_directory_is_read_from_its_panic_locations(tmp_path):
+    from auditor.fetch.archives import read_wheel
+    from auditor.plan.pins import publisher_crate_dir
+    from tests import attacker
+
+    def wheel(path: bytes, where):
+        so = b"\x7fELF" + b"\0" * 60 + path + b"/greet-0.1.0/src/lib.rs\0"
+        return read_wheel(attacker.write_wheel(where, "demo", "cp311-cp311-linux_x86_64", attacker.members(
+            "demo", extra=[("demo/_native.cpython-311-x86_64-linux-gnu.so", so, 0o755)])))
+
+    runner = b"/home/runner/.cargo/registry/src/index.crates.io-6f17d22bba15001f"
+    assert publisher_crate_dir(wheel(runner, tmp_path / "a")) == runner.decode()
+    # a path the sandbox keeps for itself, or one that climbs, is not taken
+    assert publisher_crate_dir(wheel(b"/in/x/registry/src/index.crates.io-6f17d22bba15001f", tmp_path / "b")) is None
+    assert publisher_crate_dir(wheel(b"/a/../registry/src/index.crates.io-6f17d22bba15001f", tmp_path / "c")) is None

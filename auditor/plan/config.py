@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.fetch.archives import WheelArchive
 from auditor.errors import BuildError
-from auditor.plan.pins import RUST_TOOLCHAIN, is_rust, publisher_rustc
+from auditor.plan.pins import RUST_TOOLCHAIN, is_rust, publisher_crate_dir, publisher_rustc
 from auditor.plan.variants import variant
 from auditor.records import BuildPlan, TimestampPolicy
 
@@ -325,6 +325,11 @@ def make_plan(
     rustc = None
     if is_rust(project_dir):
         system_packages, rustc = RUST_TOOLCHAIN, publisher_rustc(wheel)
+        crate_dir = publisher_crate_dir(wheel)
+        if crate_dir:  # an environment of the build, so part of the build-cache key like the plan's other env
+            env = dict(env, AUDITOR_CRATE_DIR=crate_dir)
+            notes.append(f"crates vendored at {crate_dir}/, where the publisher's cargo had them (its compiled "
+                         "members' panic locations name that path): those strings are then the same")
         notes.append("a Rust build: the image's Debian cargo and rustc are added (a derived image); its crates are "
                      "fetched outside the sandbox by Cargo.lock's checksums and vendored, the build runs offline")
     return (

@@ -81,22 +81,44 @@ def is_rust(src: Path) -> bool:
 
 
 _RUSTC = re.compile(rb"rustc version (\d+\.\d+\.\d+)")
+# where cargo had unpacked crates.io's crates on the publisher's machine, as its panic locations say
+_CRATE_DIR = re.compile(rb"(/(?:[\w.+-]+/){1,8}registry/src/index\.crates\.io-[0-9a-f]{16})/[\w.+-]+-\d+\.\d+\.\d+[\w.+-]*/")
+_RESERVED = ("/in", "/out", "/build", "/tmp", "/proc", "/sys", "/dev", "/ccache", "/usr", "/bin", "/lib", "/etc")
+
+
+def _compiled(wheel) -> list[bytes]:
+    out = []
+    names = [m for m in wheel.members if m.endswith(".so") or ".so." in m or "/scripts/" in m]
+    for name in names[:4]:
+        try:
+            if wheel.head(name, 4) == b"\x7fELF":
+                out.append(wheel.read(name, limit=1 << 27))
+        except Exception:  # an unreadable member is the judge's to report, not the plan's
+            continue
+    return out
 
 
 def publisher_rustc(wheel) -> str | None:
     """The rustc that compiled a published wheel's Rust module or program, as its ELF `.comment` section says
     ("rustc version 1.83.0 (90b35a623 2024-11-26)"); None when no compiled member names one."""
-    names = [m for m in wheel.members if m.endswith(".so") or ".so." in m or "/scripts/" in m]
-    for name in names[:4]:
-        try:
-            head = wheel.head(name, 4)
-            if head != b"\x7fELF":
-                continue
-            found = _RUSTC.search(wheel.read(name, limit=1 << 27))
-        except Exception:  # an unreadable member is the judge's to report, not the plan's
-            continue
+    for data in _compiled(wheel):
+        found = _RUSTC.search(data)
         if found:
             return found.group(1).decode()
+    return None
+
+
+def publisher_crate_dir(wheel) -> str | None:
+    """The directory cargo had unpacked crates.io's crates into on the publisher's machine
+    (`/home/runner/.cargo/registry/src/index.crates.io-6f17d22bba15001f`), read from the crate paths its
+    compiled members' panic locations carry; None when they name none (or a path the sandbox keeps for itself).
+    The rebuild vendors the crates at that path, so that those strings are the same."""
+    for data in _compiled(wheel):
+        found = _CRATE_DIR.search(data)
+        if found:
+            path = found.group(1).decode()
+            if ".." not in path.split("/") and not path.startswith(_RESERVED):
+                return path
     return None
 
 

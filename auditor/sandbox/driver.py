@@ -153,6 +153,10 @@ def pinned_inputs(inputs, project, build_root):
         r = subprocess.run(["rustc", "--version"], capture_output=True, text=True)
         log(f"{r.stdout.strip() or 'rustc --version failed'} (the image's)")
     vendor = os.path.join(inputs or "", "vendor")
+    # the publisher's crate directory (plan/pins.py), where the container backend mounts the vendored crates
+    crate_dir = os.environ.pop("AUDITOR_CRATE_DIR", "")
+    if crate_dir and os.path.isdir(crate_dir):
+        vendor = crate_dir
     if inputs and os.path.isdir(vendor):
         with open(os.path.join(home, "config.toml"), "w") as f:
             f.write(CARGO_CONFIG.format(vendor=vendor))

@@ -268,6 +268,8 @@ class OCISandbox:
             "-v", f"{job.out_dir}:/out:rw",
             *(["-v", f"{job.ccache_dir}:/ccache:rw"] if job.ccache_dir else []),
             *(["-v", f"{job.inputs_dir}:/in/inputs:ro"] if job.inputs_dir else []),
+            *(["-v", f"{job.inputs_dir / 'vendor'}:{job.env['AUDITOR_CRATE_DIR']}:ro"]
+              if job.inputs_dir and (job.inputs_dir / "vendor").is_dir() and job.env.get("AUDITOR_CRATE_DIR") else []),
             "-w", "/tmp",
         ]
         extra = {"CCACHE_DIR": "/ccache", "CC": "ccache gcc", "CXX": "ccache g++", "CCACHE_COMPILERCHECK": "content"} \
