@@ -14,7 +14,7 @@ from auditor.fetch.cache import Cache
 from auditor.fetch.index import HttpClient
 from auditor.fetch.inputs import (BuildInputError, InputMismatch, InputUnreachable, crate_source,
                                   fetch_inputs)
-from auditor.plan.pins import read_pins
+from auditor.plan.pins import read_pins, rust_python
 from tests.crates import GREET, GREET_TAMPERED, CrateRegistry, FileServer, cargo_lock, make_crate, maturin_project
 
 pytestmark = pytest.mark.unit
@@ -233,3 +233,20 @@ def test_the_publishers_crate_directory_is_read_from_its_panic_locations(tmp_pat
     # a path the sandbox keeps for itself, or one that climbs, is not taken
     assert publisher_crate_dir(wheel(b"/in/x/registry/src/index.crates.io-6f17d22bba15001f", tmp_path / "b")) is None
     assert publisher_crate_dir(wheel(b"/a/../registry/src/index.crates.io-6f17d22bba15001f", tmp_path / "c")) is None
+
+
+RUSTC_OF = {"3.9": (1, 48), "3.11": (1, 63), "3.13": (1, 85), "3.14": (1, 97)}
+
+
+def test_the_image_of_a_rust_build_is_chosen_by_rust_version_then_the_publishers_rustc():
+    """The wheel's own interpreter stays while its image's rustc satisfies Cargo.toml's rust-version; when it
+    does not, the image whose rustc does and is nearest to the publisher's (cryptography 45: rust-version 1.74,
+    built with rustc 1.87 -> trixie's 1.85, not forky's 1.97); without the publisher's, the oldest that fits."""
+    assert rust_python(RUSTC_OF, "3.11", "1.60", "1.87.0") is None
+    assert rust_python(RUSTC_OF, "3.11", None, "1.87.0") is None
+    py, why = rust_python(RUSTC_OF, "3.11", "1.74", "1.87.0")
+    assert py == "3.13" and "rustc 1.74 or newer" in why and "1.63" in why and "publisher's 1.87.0" in why
+    assert rust_python(RUSTC_OF, "3.11", "1.74", "1.96.1")[0] == "3.14"
+    assert rust_python(RUSTC_OF, "3.11", "1.74", None)[0] == "3.13"
+    assert rust_python(RUSTC_OF, "3.9", "1.50.0", None)[0] == "3.11"
+    assert rust_python(RUSTC_OF, "3.11", "1.99", "1.99.0") is None  # none can: the build's failure says so

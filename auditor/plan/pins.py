@@ -217,3 +217,34 @@ def read_pins(src: Path) -> Pins:
                        and not seen.add((c.name, c.version, c.sha256))]  # type: ignore[func-returns-value]
     _wraps(src, pins)
     return pins
+
+
+def _version(text: str | None) -> tuple[int, int] | None:
+    found = re.match(r"(\d+)\.(\d+)", text or "")
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def rust_python(rustc_of: dict[str, tuple[int, int]], python: str, rust_version: str | None,
+                publisher: str | None) -> tuple[str, str] | None:
+    """The interpreter whose image a Rust build should use instead of `python`'s, and why, or None to keep it.
+    `rustc_of`: each interpreter's image's rustc (X, Y). The wheel's own interpreter is kept while its image's
+    rustc satisfies the sdist's `rust-version` (a build for another interpreter is compared as one); when it
+    does not, the image chosen is, among those whose rustc does, the one nearest to the publisher's rustc (read
+    from its compiled members), the older on a tie, or the oldest when the publisher's is unknown."""
+    need, have = _version(rust_version), rustc_of.get(python)
+    if need is None or have is None or have >= need:
+        return None
+    fits = [(py, rustc) for py, rustc in rustc_of.items() if rustc >= need]
+    if not fits:
+        return None  # no image can: the build fails and its cause says so
+    theirs = _version(publisher)
+
+    def distance(item: tuple[str, tuple[int, int]]) -> tuple[int, tuple[int, int]]:
+        rustc = item[1]
+        return (abs((rustc[0] - theirs[0]) * 1000 + rustc[1] - theirs[1]) if theirs else 0, rustc)
+
+    py, rustc = min(fits, key=distance)
+    nearest = f", the nearest to the publisher's {publisher}" if theirs else ""
+    return py, (f"the sdist's Cargo.toml asks for rustc {rust_version} or newer and Python {python}'s image has "
+                f"{have[0]}.{have[1]}: built in Python {py}'s image (rustc {rustc[0]}.{rustc[1]}{nearest}); its "
+                "wheel is another interpreter's build")

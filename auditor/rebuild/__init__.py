@@ -24,6 +24,7 @@ from auditor.judge.sources import extension_sources, name_added_files, name_desc
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan.config import backend_pin
 from auditor.plan.groups import Groups
+from auditor.plan.pins import read_pins, rust_python
 from auditor.rebuild.attempts import Attempts, Rebuilt, sources_instead
 from auditor.rebuild.search import search_toolchain
 from auditor.records import BuildPlan, LockedRelease, PackageResult, Verdict, WheelResult
@@ -199,6 +200,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
     platforms' wheels), or None if no build succeeded. `others`: wheels for other platforms made with this
     configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
     search, are the ones that match them best."""
+    plan = _rust_image(plan, notes, src, ctx)
     run = Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
     run.sources = sources
     run.others = _spread(list(others or []), OTHERS_SCORED)
@@ -253,6 +255,21 @@ def _older_python(run: "Attempts", ctx: Context) -> str | None:
     have = (int(run.plan.python.split(".")[0]), int(run.plan.python.split(".")[1])) if "." in run.plan.python else (9, 9)
     fits = [p for p in ctx.sandbox.pythons() if tuple(map(int, p.split("."))) <= wanted and tuple(map(int, p.split("."))) < have]
     return max(fits, key=lambda p: tuple(map(int, p.split(".")))) if fits else None
+
+
+def _rust_image(plan: BuildPlan, notes: list, src: Path, ctx: Context) -> BuildPlan:
+    """A Rust build whose sdist asks for a newer rustc (Cargo.toml's rust-version) than its interpreter's image
+    has is planned in another suite's image from the start (plan/pins.rust_python), said in the notes."""
+    if "rustc" not in plan.system_packages:
+        return plan
+    from auditor.sandbox.oci import RUSTC, SUITES
+
+    rustc_of = {py: RUSTC[suite] for py, suite in SUITES.items() if py in ctx.sandbox.pythons() and suite in RUSTC}
+    chosen = rust_python(rustc_of, plan.python, read_pins(src).rust_version, plan.publisher_rustc)
+    if chosen is None:
+        return plan
+    notes.append(chosen[1])
+    return dataclasses.replace(plan, python=chosen[0])
 
 
 def _newer_rustc(run: "Attempts", ctx: Context) -> tuple[BuildPlan, list[str]] | None:
