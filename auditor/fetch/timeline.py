@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography import x509
 
 from auditor.errors import AuditorError
-from auditor.fetch.index import HttpClient
+from auditor.fetch.index import HttpClient, parse_time
 from auditor.records import PackageResult
 
 
@@ -71,6 +72,38 @@ def timeline(result: dict) -> list[dict[str, Any]]:
             rows.append({"filename": a["filename"], "upload_time": a.get("upload_time"), "flags": a.get("flags") or [],
                          "verdict": a.get("verdict"), "publisher": a.get("provenance")})
     return sorted(rows, key=lambda r: (r["upload_time"] or "", r["filename"]))
+
+
+BURST_GAP = timedelta(hours=6)  # uploads closer than this to the one before are one burst (one CI run, one person's afternoon)
+
+
+def bursts(rows: list[dict[str, Any]], gap: timedelta = BURST_GAP) -> list[dict[str, Any]]:
+    """A timeline's rows (upload order) grouped into bursts of uploads, each no more than `gap` after the one
+    before: {start, end, rows, verdicts: {verdict: count}, late: any late upload}. A release's 60 wheels uploaded
+    by one CI run are one burst; twelve wheels added three years later (hiredis 0.2.0) are a second one. Rows
+    with no upload time are one last burst with start None."""
+    out: list[dict[str, Any]] = []
+    unknown = [r for r in rows if not parse_time(r.get("upload_time"))]
+    last: datetime | None = None
+    for r in rows:
+        t = parse_time(r.get("upload_time"))
+        if t is None:
+            continue
+        if last is None or t - last > gap:
+            out.append({"start": r["upload_time"], "end": r["upload_time"], "rows": []})
+        out[-1]["rows"].append(r)
+        out[-1]["end"] = r["upload_time"]
+        last = t
+    if unknown:
+        out.append({"start": None, "end": None, "rows": unknown})
+    for b in out:
+        verdicts: dict[str, int] = {}
+        for r in b["rows"]:
+            key = r.get("verdict") or ("source" if r["filename"].endswith((".tar.gz", ".zip")) else "not judged")
+            verdicts[key] = verdicts.get(key, 0) + 1
+        b["verdicts"] = verdicts
+        b["late"] = any("late-upload" in r["flags"] for r in b["rows"])
+    return out
 
 
 # Fulcio's certificate extensions (sigstore's OID registry): the source a CI workflow built from. The v2 ones

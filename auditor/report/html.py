@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from auditor.fsutil import write_atomic
 from auditor.fetch.index import parse_time
 from auditor.results import counts
-from auditor.fetch.timeline import timeline
+from auditor.fetch.timeline import BURST_GAP, bursts, timeline
 
 from auditor.report.common import VERDICTS, rebuilt_line
 
@@ -68,27 +69,43 @@ def _read_log(report_dir: Path, rel: str | None, limit: int = 200_000) -> str:
 EMBED_LOGS_UP_TO = 4 << 20  # bytes of build logs embedded in index.html; past it they are linked (logs/ beside it)
 
 
-def render_html(data: dict, report_dir: Path) -> Path:
+SPLIT_OVER = 40  # releases: a larger run is a small index.html and a page per release under releases/
+
+
+def page_name(p: dict) -> str:
+    """The file of a release's own page (releases/NAME-VERSION.html), safe whatever the lock spells."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{p.get('name')}-{p.get('version')}") + ".html"
+
+
+def render_html(data: dict, report_dir: Path, split: bool | None = None) -> Path:
+    """index.html for the run; past SPLIT_OVER releases (or with split=True) a small index (header, counts,
+    findings, the releases table) linking a page per release, each with its timeline, wheels and builds."""
     report_dir.mkdir(parents=True, exist_ok=True)
+    packages = data.get("packages", [])
+    split = len(packages) > SPLIT_OVER if split is None else split
     logs: dict[str, str] = {}
     total = 0
-    for p in data.get("packages", []):
+    for p in packages:
         for b in p.get("builds") or []:
             if b.get("log") and total <= EMBED_LOGS_UP_TO:
                 logs[b["log"]] = _read_log(report_dir, b["log"])
                 total += len(logs[b["log"]])
     if total > EMBED_LOGS_UP_TO:  # a large run (a 300-release lock wrote a 17 MB page): every log is linked instead
         logs = {}
-    timelines = {}
-    for i, p in enumerate(data.get("packages", [])):
-        rows = timeline(p)
-        timelines[i] = {"rows": rows, "points": svg_points(rows)}
+    timelines = [timeline_view(timeline(p)) for p in packages]
+    common = dict(data=data, verdicts=VERDICTS, logs=logs, rel=_relative(report_dir), split=split,
+                  href=lambda p: f"releases/{page_name(p)}" if split else f"#pkg-{p.get('name')}-{p.get('version')}")
     html = _env().get_template("index.html.j2").render(
-        data=data, counts=counts(data.get("packages", [])), rebuilt_line=rebuilt_line(data), verdicts=VERDICTS, logs=logs, rel=_relative(report_dir),
-        timelines=timelines, images_used=images_used(data),
-    )
+        counts=counts(packages), rebuilt_line=rebuilt_line(data), timelines=timelines, images_used=images_used(data),
+        **common)
     out = report_dir / "index.html"
     write_atomic(out, html)
+    if split:
+        pages = report_dir / "releases"
+        pages.mkdir(exist_ok=True)
+        page = _env().get_template("release-page.html.j2")
+        for p, tl in zip(packages, timelines):
+            write_atomic(pages / page_name(p), page.render(p=p, tl=tl, **common))
     return out
 
 
@@ -104,18 +121,27 @@ def _relative(report_dir: Path):
     return rel
 
 
-def svg_points(rows: list[dict[str, Any]], width: int = 640) -> list[dict[str, Any]]:
-    """x positions (0..width) of each artifact's upload time, for the report's inline SVG."""
-    times = [parse_time(r["upload_time"]) for r in rows]
-    known = [t for t in times if t]
-    if not known:
-        return []
-    lo, hi = min(known), max(known)
-    span = (hi - lo).total_seconds() or 1.0
-    pts = []
-    for r, t in zip(rows, times):
-        if t:
-            pts.append({"x": round(10 + (width - 20) * (t - lo).total_seconds() / span, 1), "row": r,
-                        "late": "late-upload" in r["flags"]})
-    return pts
-
+def timeline_view(rows: list[dict[str, Any]], width: int = 640) -> dict[str, Any]:
+    """A release's uploads as bursts (fetch/timeline.bursts) placed on one axis for the report's inline SVG:
+    each burst's x (0..width) and width, and a one-line label (when, how many files, their verdicts)."""
+    groups = bursts(rows)
+    times = [t for t in (parse_time(r["upload_time"]) for r in rows) if t]
+    lo, hi = (min(times), max(times)) if times else (None, None)
+    span = ((hi - lo).total_seconds() if lo and hi else 0) or 1.0
+    for b in groups:
+        start, end = parse_time(b["start"]), parse_time(b["end"])
+        if start is None or end is None or lo is None:
+            b["x"], b["w"] = None, 0
+            when = "upload time unknown"
+        else:
+            b["x"] = round(10 + (width - 20) * (start - lo).total_seconds() / span, 1)
+            b["w"] = round((width - 20) * (end - start).total_seconds() / span, 1)
+            when = b["start"][:16].replace("T", " ") + (f" to {b['end'][:16].replace('T', ' ')}" if b["end"][:16] != b["start"][:16] else "")
+        n = len(b["rows"])
+        files = b["rows"][0]["filename"] if n == 1 else f"{n} files"
+        verdicts = ", ".join(f"{k} {v}" for k, v in sorted(b["verdicts"].items()))
+        b["label"] = f"{when}: {files} ({verdicts})" + (" (late)" if b["late"] else "")
+    known = [r["upload_time"] for r in rows if parse_time(r["upload_time"])]
+    return {"bursts": groups, "files": len(rows), "gap": f"{int(BURST_GAP.total_seconds() // 3600)} h",
+            "first": known[0][:16].replace("T", " ") if known else None,
+            "last": known[-1][:16].replace("T", " ") if known else None}
