@@ -25,7 +25,7 @@ from auditor.errors import AuditorError, Cancelled, HashMismatch, UnsafeArchive
 from auditor.judge import findings
 from auditor.judge.registry import check_causes
 from auditor.plan.groups import plan_groups
-from auditor.rebuild import rebuild_all
+from auditor.judge.release import judge_release
 from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, to_jsonable, worst
 from auditor.results import ResultsWriter
 
@@ -157,7 +157,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
         attested = (result.provenance or {}).get(sdist.filename)
         result.source_repo = to_jsonable(sourcerepo.check(src, rel.name, rel.version, ctx.cache.dir("repos"), attested))
     plans, others = plan_groups(entries, src, ctx.sandbox.python_version(), ctx.sandbox.pythons(), ctx.opts.targets)
-    rebuild_all(plans, others, src, ctx, index_url, work, rel, result)
+    judge_release(plans, others, src, ctx, index_url, work, rel, result)
     if result.builds:
         result.build = next((b for b in result.builds if b.chosen), result.builds[0])
     return _finish(result, entries, done)

@@ -379,3 +379,39 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     return obj
+
+
+# ---- build inputs an sdist pins by hash (read by plan/pins.py, fetched by fetch/inputs.py)
+
+@dataclass(frozen=True)
+class Crate:
+    name: str
+    version: str
+    sha256: str  # Cargo.lock's checksum
+    lock: str  # the Cargo.lock that pins it (path in the sdist)
+
+
+@dataclass(frozen=True)
+class Wrap:
+    name: str  # the wrap file's stem (subprojects/NAME.wrap)
+    role: str  # "source" or "patch"
+    url: str
+    filename: str
+    sha256: str
+
+
+@dataclass
+class Pins:
+    """What one sdist pins for its build: crates of its Cargo.lock files, its wraps' downloads, and what it
+    uses but does not pin (each a one-line reason: no Cargo.lock, a git dependency, another registry)."""
+
+    rust: bool = False
+    crates: list[Crate] = field(default_factory=list)
+    wraps: list[Wrap] = field(default_factory=list)
+    unpinned: list[str] = field(default_factory=list)  # a reason the build cannot be made offline by its pins
+    rust_version: str | None = None  # the highest `rust-version` a Cargo.toml asks for
+    git: list[str] = field(default_factory=list)  # crates Cargo.lock takes from git: "NAME VERSION (URL at COMMIT)"
+
+    @property
+    def empty(self) -> bool:
+        return not (self.crates or self.wraps)

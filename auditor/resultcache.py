@@ -115,14 +115,14 @@ def _copy_entry(src: Path, dest: Path) -> None:
 def import_results(cache: Cache, archive: Path) -> int:
     """Add the entries of an exported archive, unpacked safely (no traversal, no links, bounded);
     an entry already here is kept. Returns how many were added."""
-    from auditor.fetch.archives import _extract_tar
+    from auditor.fetch.archives import extract_tar
 
     if not archive.is_file():
         raise InputError("no such archive", file=str(archive))
     root = cache.dir("results")
     added = 0
     with tempfile.TemporaryDirectory(dir=root, prefix=".import-") as tmp:
-        _extract_tar(archive, Path(tmp))
+        extract_tar(archive, Path(tmp))
         src = Path(tmp) / "results"
         for e in sorted(src.iterdir()) if src.is_dir() else []:
             if not _KEY.fullmatch(e.name) or not (e / "result.json").is_file() or (root / e.name).exists():

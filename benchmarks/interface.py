@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from auditor.fetch.archives import read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
-from auditor.judge.diffs import extension_stem, is_compiled  # noqa: E402
+from auditor.fetch.archives import extension_stem  # noqa: E402
+from auditor.judge.diffs import is_compiled  # noqa: E402
 from auditor.judge.interface import check_member, grafted_libraries, library_closure, needed_libraries  # noqa: E402
 
 

@@ -129,7 +129,7 @@ def test_a_setuptools_wheel_of_an_sdist_declaring_another_backend_is_built_by_it
 
 def test_a_wheel_made_outside_the_sdists_build_system_names_its_maker():
     """protobuf 6.33.4 / 7.35.1 (both corpora): `Generator: bazel-wheelmaker 1.0`."""
-    from auditor.rebuild import _name_foreign_builder
+    from auditor.judge.release import _name_foreign_builder
     from auditor.records import BuildPlan, TimestampPolicy, WheelResult
 
     def entry(verdict):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from auditor.plan.groups import plan_groups, wheel_python
-from auditor.rebuild.attempts import score
+from auditor.judge.attempts import score
 from auditor.records import IndexFile, WheelResult
 from tests.test_compare import wheel
 
@@ -134,7 +134,7 @@ def test_a_wheel_whose_own_configuration_failed_is_failed_never_partial_against_
     from types import SimpleNamespace
 
     from auditor.fetch.archives import read_wheel
-    from auditor.rebuild import _Release
+    from auditor.judge.release import _Release
     from auditor.records import PackageResult
     from tests import attacker
 

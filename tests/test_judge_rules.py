@@ -318,13 +318,13 @@ def test_zip_safe_marker_with_other_blank_lines_is_a_spelling(tmp_path):
 def test_mypyc_modules_are_accounted_for_by_their_python_sources(tmp_path):
     """chardet 7.4.3's Windows wheels: pipeline/ascii__mypyc.pyd comes from pipeline/ascii.py, and
     4ef79d6367bb14396397__mypyc is mypyc's shared runtime."""
-    from auditor.judge.steps import _accounted
+    from auditor.judge.steps import accounted_member
 
     src = frozenset({"ascii", "__init__"})
-    assert _accounted("chardet/pipeline/ascii__mypyc.cp310-win_amd64.pyd", src)
-    assert _accounted("4ef79d6367bb14396397__mypyc.cpython-311-x86_64-linux-gnu.so", src)
-    assert not _accounted("chardet/pipeline/stealer__mypyc.cp310-win_amd64.pyd", src)
-    assert not _accounted("chardet/evil.cp310-win_amd64.pyd", src)
+    assert accounted_member("chardet/pipeline/ascii__mypyc.cp310-win_amd64.pyd", src)
+    assert accounted_member("4ef79d6367bb14396397__mypyc.cpython-311-x86_64-linux-gnu.so", src)
+    assert not accounted_member("chardet/pipeline/stealer__mypyc.cp310-win_amd64.pyd", src)
+    assert not accounted_member("chardet/evil.cp310-win_amd64.pyd", src)
 
 
 def test_source_checksums_written_from_another_checkout_are_build_path(tmp_path):

@@ -200,7 +200,7 @@ def test_the_publishers_rustc_is_read_from_its_compiled_module(tmp_path):
 def test_a_build_that_needs_a_newer_rustc_goes_to_the_oldest_image_whose_rustc_is_new_enough():
     from types import SimpleNamespace
 
-    from auditor.rebuild import _newer_rustc
+    from auditor.rebuild.retry import newer_rustc
     from auditor.records import BuildPlan, TimestampPolicy
 
     plan = BuildPlan(backend="maturin", backend_version=None, generator=None, requires=[], cutoff=None,
@@ -208,7 +208,7 @@ def test_a_build_that_needs_a_newer_rustc_goes_to_the_oldest_image_whose_rustc_i
 
     def retry(needs):
         last = SimpleNamespace(needs_rustc=needs, reason="build-failed: needs rustc …")
-        return _newer_rustc(SimpleNamespace(failed=True, records=[last], last_plan=None, plan=plan), None), last
+        return newer_rustc(SimpleNamespace(failed=True, records=[last], last_plan=None, plan=plan), None), last
 
     got, _ = retry([1, 74])
     assert got[0].python == "3.13" and "rustc 1.85" in got[1][0]  # trixie's 1.85, not forky's

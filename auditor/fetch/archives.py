@@ -10,6 +10,7 @@ so the comparer can report it.
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 import stat
 import struct
@@ -286,3 +287,15 @@ def extract_tar(archive: Path, dest: Path) -> None:
     every file readable by the sandbox's unprivileged user."""
     _extract_tar(archive, dest)
     _readable(dest)
+
+
+_EXTENSION = re.compile(r"^(?P<stem>(?:.*/)?[^/.]+)(?:\.[^/]*)?(?:\.so(?:\.[0-9]+)*|\.pyd)$")
+
+
+def extension_stem(path: str) -> str | None:
+    """`pkg/_speedups` for pkg/_speedups.cpython-311-x86_64-linux-gnu.so, .cp312-win_amd64.pyd, .abi3.so…;
+    None for anything that is not a Python extension module (grafted libraries included)."""
+    if any(p.endswith((".libs", ".dylibs")) for p in path.split("/")[:-1]):
+        return None
+    m = _EXTENSION.match(path)
+    return m.group("stem") if m else None

@@ -7,7 +7,6 @@ PEP 700 upload-time) are kept when present and never required.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Iterator
 from urllib.parse import urldefrag, urljoin
@@ -25,20 +24,11 @@ from packaging.utils import (
 from auditor import __version__
 from auditor.errors import IndexError_
 from auditor.records import IndexFile
+from auditor.timestamps import parse_time
 
 PYPI = "https://pypi.org/simple/"
 ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 RETRY_STATUS = {429, 500, 502, 503, 504}
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def file_name_version(filename: str) -> tuple[str, str] | None:

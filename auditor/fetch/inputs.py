@@ -21,8 +21,7 @@ from auditor.errors import AuditorError, HashMismatch, IndexError_, UnsafeArchiv
 from auditor.fetch.archives import extract_tar
 from auditor.fetch.cache import Cache
 from auditor.fetch.index import HttpClient
-from auditor.plan.pins import Crate, Pins
-from auditor.records import IndexFile
+from auditor.records import Crate, IndexFile, Pins
 
 CRATES_IO = "sparse+https://index.crates.io/"
 

@@ -10,7 +10,8 @@ from typing import Any
 from cryptography import x509
 
 from auditor.errors import AuditorError
-from auditor.fetch.index import HttpClient, parse_time
+from auditor.fetch.index import HttpClient
+from auditor.timestamps import parse_time
 from auditor.records import PackageResult
 
 

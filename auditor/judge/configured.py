@@ -28,7 +28,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from auditor.judge.metadata import _canon_text, _unfold_description
+from auditor.judge.metadata import canon_text, unfold_description
 
 _PLACEHOLDER = re.compile(rb"@([A-Za-z_][A-Za-z0-9_]*)@")
 _DEFINE_TEMPLATE = re.compile(rb"^(\s*)#\s*(?:mesondefine|cmakedefine01|cmakedefine)\s+([A-Za-z_]\w*)(?:\s+.*)?$")
@@ -209,13 +209,13 @@ def appended_licenses(published: bytes, rebuilt: bytes, files: SdistFiles | None
 
 def license_file_of_field(wa, value: str) -> str | None:
     """The dist-info license file of wheel `wa` whose text is `value` (METADATA's License field)."""
-    canon = _canon_text(_unfold_description(value))
+    canon = canon_text(unfold_description(value))
     for name in wa.members:
         top, _, leaf = name.partition("/")
         if top.endswith(".dist-info") and re.search(r"(?i)licen[cs]e|copying", leaf):
             try:
                 text = wa.read(name, limit=1 << 22).decode("utf-8", "replace")
-                if _canon_text(_unfold_description(text)) == canon:
+                if canon_text(unfold_description(text)) == canon:
                     return name
             except Exception:
                 continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from auditor.fetch.archives import WheelArchive
+from auditor.fetch.archives import WheelArchive, extension_stem
 from auditor.judge.registry import check_emitted
 from auditor.judge.rules import classify
 from auditor.records import Comparison, Difference
@@ -34,12 +34,12 @@ def is_program(wa, name: str) -> bool:
         return False
 
 
-def _kind(path: str) -> str:
+def member_kind(path: str) -> str:
     top = path.split("/", 1)[0]
     return "metadata" if top.endswith(".dist-info") else "content"
 
 
-def _text_diff(pub: WheelArchive, reb: WheelArchive, path: str, limit: int = 12) -> str:
+def text_diff(pub: WheelArchive, reb: WheelArchive, path: str, limit: int = 12) -> str:
     try:
         a = reb.read(path, limit=1 << 20).decode("utf-8").splitlines()
         b = pub.read(path, limit=1 << 20).decode("utf-8").splitlines()
@@ -53,11 +53,11 @@ def _text_diff(pub: WheelArchive, reb: WheelArchive, path: str, limit: int = 12)
     return "\n".join(lines[:limit]) + more
 
 
-def _is_record(name: str) -> bool:
+def is_record(name: str) -> bool:
     return name.endswith(".dist-info/RECORD") and name.count("/") == 1
 
 
-def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
+def crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
     """The two members differ only in CRLF vs LF line endings (a Windows checkout of the sources)."""
     try:
         a, b = pub.read(name, limit=1 << 22), reb.read(name, limit=1 << 22)
@@ -66,16 +66,6 @@ def _crlf_only(pub: WheelArchive, reb: WheelArchive, name: str) -> bool:
     return a != b and a.replace(b"\r\n", b"\n") == b.replace(b"\r\n", b"\n")
 
 
-_EXTENSION = re.compile(r"^(?P<stem>(?:.*/)?[^/.]+)(?:\.[^/]*)?(?:\.so(?:\.[0-9]+)*|\.pyd)$")
-
-
-def extension_stem(path: str) -> str | None:
-    """`pkg/_speedups` for pkg/_speedups.cpython-311-x86_64-linux-gnu.so, .cp312-win_amd64.pyd, .abi3.so…;
-    None for anything that is not a Python extension module (grafted libraries included)."""
-    if any(p.endswith((".libs", ".dylibs")) for p in path.split("/")[:-1]):
-        return None
-    m = _EXTENSION.match(path)
-    return m.group("stem") if m else None
 
 
 def defines_module_init(wa: WheelArchive, name: str) -> bool:
@@ -92,9 +82,9 @@ def defines_module_init(wa: WheelArchive, name: str) -> bool:
     return b"PyInit_" + stem.rsplit("/", 1)[-1].encode() + b"\0" in data
 
 
-def _detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
+def member_detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
     """What differs in one member, in a few lines; never empty."""
-    text = _text_diff(pub, reb, name) if name.endswith(_TEXT) or _kind(name) == "metadata" else ""
+    text = text_diff(pub, reb, name) if name.endswith(_TEXT) or member_kind(name) == "metadata" else ""
     if text and any(c.isalnum() for c in text):
         return text
     if text:  # only blank lines or white space differ: say so, with the sizes
@@ -109,11 +99,11 @@ def _detail(pub: WheelArchive, reb: WheelArchive, name: str) -> str:
 _TEXT = (".py", ".pth", ".txt", ".pyi", ".cfg", ".toml", ".json", ".md", ".rst", ".ini", ".sh")
 
 
-def _diff(name: str, kind: str, detail: str, cls: str | None = None, cause: str | None = None) -> Difference:
+def member_diff(name: str, kind: str, detail: str, cls: str | None = None, cause: str | None = None) -> Difference:
     return Difference(name, kind, detail, cls or classify(name), cause)
 
 
-def _same_bytes(a: WheelArchive, an: str, b: WheelArchive, bn: str, crlf_ok: bool) -> bool:
+def same_bytes(a: WheelArchive, an: str, b: WheelArchive, bn: str, crlf_ok: bool) -> bool:
     if a.members[an].sha256 == b.members[bn].sha256:
         return True
     if not crlf_ok:
@@ -124,7 +114,7 @@ def _same_bytes(a: WheelArchive, an: str, b: WheelArchive, bn: str, crlf_ok: boo
         return False
 
 
-def _finish(out: Comparison) -> Comparison:
+def finish_comparison(out: Comparison) -> Comparison:
     """The comparison as the judge returns it: names sorted once, the gzipped copies said as one
     difference, every emitted name checked against the registry (judge/registry.py)."""
     out.normalizations = sorted(set(out.normalizations))

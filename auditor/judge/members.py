@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor.fetch.archives import Member, WheelArchive
-from auditor.judge.diffs import (_detail, _diff, _finish, _is_record, _kind, _text_diff,
+from auditor.judge.diffs import (member_detail, member_diff, finish_comparison, is_record, member_kind, text_diff,
                                  defines_module_init, extension_stem, is_compiled, is_program)
 from auditor.judge.configured import bytecode_of
 from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.profiles import (OTHER_PLATFORM_CONTENT, OTHER_PLATFORM_PUBLISHED_ONLY, REBUILT_CONTENT,
                                     REBUILT_PUBLISHED_ONLY, Case, accounted)
 from auditor.judge.rules import grafted
-from auditor.judge.steps import (_accounted, _judge_meta, _judge_record, _moved_licenses, _pure_rebuild, _stale, _zip_safe_marker, align_dist_info,
-                                 renamed_nspkg)
+from auditor.judge.steps import (accounted_member, align_dist_info, judge_meta, judge_record, moved_licenses,
+                                 rebuilt_pure, renamed_nspkg, stale_member, zip_safe_marker)
 from auditor.records import Comparison, Difference
 
 
@@ -41,24 +41,24 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
     pub_files = sorted(n for n, m in pub.members.items() if not m.is_dir)
     reb_files = sorted(n for n, m in reb.members.items() if not m.is_dir)
     for problem in pub.problems:
-        out.differences.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
+        out.differences.append(member_diff(problem.split(":", 1)[0], "archive", problem, "code"))
     _other_platform_compiled(pub, pub_files, reb_files, out, sources, pure_variant)
     pub_plain = [n for n in pub_files if not is_compiled(n)]
     reb_plain = {n for n in reb_files if not is_compiled(n)}
-    record = next((n for n in pub_plain if _is_record(n)), None)
-    moved = _moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
+    record = next((n for n in pub_plain if is_record(n)), None)
+    moved = moved_licenses(pub, reb, set(pub_plain) - reb_plain, reb_plain - set(pub_plain), out, crlf_ok=True)
     moved |= renamed_nspkg(pub, reb, set(pub_plain) - reb_plain - moved, reb_plain - set(pub_plain) - moved, out,
                            crlf_ok=True)
-    purelib_may_differ = pure_variant or (sources is not None and _pure_rebuild(pub, reb)
-                                          and all(_accounted(n, sources) for n in pub.members if extension_stem(n)))
+    purelib_may_differ = pure_variant or (sources is not None and rebuilt_pure(pub, reb)
+                                          and all(accounted_member(n, sources) for n in pub.members if extension_stem(n)))
     for name in pub_plain:
-        if not (_is_record(name) or name in moved):
+        if not (is_record(name) or name in moved):
             _other_platform_member(pub, reb, name, name in reb_plain, out, sources, setup_py, pure_variant,
                                    purelib_may_differ)
-    _rebuild_only(reb, sorted(reb_plain - set(pub_plain) - moved), out, sources is not None and _pure_rebuild(pub, reb))
-    if record and _judge_record(pub, reb, record, out, named=False):
+    _rebuild_only(reb, sorted(reb_plain - set(pub_plain) - moved), out, sources is not None and rebuilt_pure(pub, reb))
+    if record and judge_record(pub, reb, record, out, named=False):
         out.members_verified += 1
-    return _finish(out)
+    return finish_comparison(out)
 
 
 def _other_platform_compiled(pub: WheelArchive, pub_files: list[str], reb_files: list[str], out: Comparison,
@@ -76,8 +76,8 @@ def _other_platform_compiled(pub: WheelArchive, pub_files: list[str], reb_files:
             unverified.append(Difference(pub_ext[stem], "added", "bundled native library (defines no PyInit_ "
                                          "function, so it is no Python module): not verifiable here"))
             continue
-        if sources is not None and not _accounted(pub_ext[stem], sources):
-            out.differences.append(_diff(pub_ext[stem], "added", "extension module that no source of the sdist "
+        if sources is not None and not accounted_member(pub_ext[stem], sources):
+            out.differences.append(member_diff(pub_ext[stem], "added", "extension module that no source of the sdist "
                                          "accounts for (by module name), and the rebuild does not produce", "code"))
             continue
         unverified.append(Difference(pub_ext[stem], "added",
@@ -104,15 +104,15 @@ def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_r
     case = Case(pub, reb, name, out, files, pure_variant=pure_variant)
     if not in_rebuild:
         if not accounted(OTHER_PLATFORM_PUBLISHED_ONLY, case):
-            out.differences.append(_diff(name, "added", "in the published wheel, not in the rebuilt one"))
+            out.differences.append(member_diff(name, "added", "in the published wheel, not in the rebuilt one"))
     elif pub.members[name].sha256 == reb.members[name].sha256:
         out.members_verified += 1
         out.members_identical += 1
-    elif (verdict := _judge_meta(pub, reb, name, out, tags_may_differ="any", purelib_may_differ=purelib_may_differ,
+    elif (verdict := judge_meta(pub, reb, name, out, tags_may_differ="any", purelib_may_differ=purelib_may_differ,
                                  platform_setup_py=setup_py, files=files)) in ("verified", "retag", "differs"):
         out.members_verified += verdict == "verified"
     elif not accounted(OTHER_PLATFORM_CONTENT, case):
-        out.differences.append(_diff(name, _kind(name), _text_diff(pub, reb, name) or _detail(pub, reb, name)))
+        out.differences.append(member_diff(name, member_kind(name), text_diff(pub, reb, name) or member_detail(pub, reb, name)))
 
 
 def _rebuild_only(reb: WheelArchive, names: list[str], out: Comparison, pure_rebuild: bool) -> None:
@@ -120,7 +120,7 @@ def _rebuild_only(reb: WheelArchive, names: list[str], out: Comparison, pure_reb
     step left are listed; gzipped copies are said apart; anything else is a difference."""
     gz_plain = {g[:-3] for g in out.gzipped}
     for name in names:
-        if pure_rebuild and _zip_safe_marker(name, reb):
+        if pure_rebuild and zip_safe_marker(name, reb):
             out.compiled_differences.append(Difference(name, "removed", "setuptools marks a build without extensions "
                                                        "zip-safe: part of the compiled variant not built here", "packaging"))
             continue
@@ -129,8 +129,8 @@ def _rebuild_only(reb: WheelArchive, names: list[str], out: Comparison, pure_reb
                                                        "sandbox's interpreter: not in this platform's wheel", "code",
                                                        "bytecode"))
             continue
-        if not _is_record(name) and name not in gz_plain:
-            out.differences.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
+        if not is_record(name) and name not in gz_plain:
+            out.differences.append(member_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
 
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
@@ -144,7 +144,7 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     (`sources`, by module name) and its WHEEL tags are listed as not reproduced: a compiled variant."""
     out = Comparison(normalizations=[], differences=[])
     reb = align_dist_info(pub, reb, out)
-    variant = binary and sources is not None and _pure_rebuild(pub, reb)
+    variant = binary and sources is not None and rebuilt_pure(pub, reb)
     _archive_structure(pub, reb, out)
     pub_names = {n for n in pub.members if not pub.members[n].is_dir}
     reb_names = {n for n in reb.members if not reb.members[n].is_dir}
@@ -152,13 +152,13 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant,
                              getattr(sources, "files", None) if binary else None, libraries,
                              getattr(sources, "files", None))
-    if record and _judge_record(pub, reb, record, out):
+    if record and judge_record(pub, reb, record, out):
         out.members_verified += 1
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
     common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
     if common_order_pub != common_order_reb:
         out.normalizations.append("zip-order")
-    return _finish(out)
+    return finish_comparison(out)
 
 
 def _archive_structure(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> None:
@@ -166,15 +166,15 @@ def _archive_structure(pub: WheelArchive, reb: WheelArchive, out: Comparison) ->
     directory entries and their times."""
     diffs, norms = out.differences, out.normalizations
     for name in sorted(set(pub.duplicates)):
-        diffs.append(_diff(name, "archive", "duplicate member name in the published wheel", "code"))
+        diffs.append(member_diff(name, "archive", "duplicate member name in the published wheel", "code"))
     if pub.comment != reb.comment:
-        diffs.append(_diff("(zip comment)", "archive", f"published comment {pub.comment[:80]!r}", "code"))
+        diffs.append(member_diff("(zip comment)", "archive", f"published comment {pub.comment[:80]!r}", "code"))
     if pub.prefix_bytes != reb.prefix_bytes:
-        diffs.append(_diff("(archive)", "archive", f"{pub.prefix_bytes} bytes of data before the archive", "code"))
+        diffs.append(member_diff("(archive)", "archive", f"{pub.prefix_bytes} bytes of data before the archive", "code"))
     if pub.trailing_bytes != reb.trailing_bytes:
-        diffs.append(_diff("(archive)", "archive", f"{pub.trailing_bytes} bytes of data after the archive", "code"))
+        diffs.append(member_diff("(archive)", "archive", f"{pub.trailing_bytes} bytes of data after the archive", "code"))
     for problem in pub.problems:
-        diffs.append(_diff(problem.split(":", 1)[0], "archive", problem, "code"))
+        diffs.append(member_diff(problem.split(":", 1)[0], "archive", problem, "code"))
     pub_dirs = {n for n in pub.members if pub.members[n].is_dir}
     reb_dirs = {n for n in reb.members if reb.members[n].is_dir}
     if pub_dirs != reb_dirs:
@@ -189,10 +189,10 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
     """Members on one side only: moved licenses, a compiled variant's modules, repair-tool outputs,
     gzipped copies are accounted for; anything else is a difference."""
     diffs = out.differences
-    moved = _moved_licenses(pub, reb, pub_names - reb_names, reb_names - pub_names, out)
+    moved = moved_licenses(pub, reb, pub_names - reb_names, reb_names - pub_names, out)
     moved |= renamed_nspkg(pub, reb, pub_names - reb_names - moved, reb_names - pub_names - moved, out)
     for name in sorted(pub_names - reb_names - moved):
-        if variant and _accounted(name, sources):
+        if variant and accounted_member(name, sources):
             out.compiled_differences.append(Difference(
                 name, "added", "compiled variant not built here (the rebuild is pure); its source is in the sdist",
                 "code", "optional extension not built in the sandbox"))
@@ -207,11 +207,11 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 "optional extension not built in the sandbox"))
             continue
         if not accounted(REBUILT_PUBLISHED_ONLY, Case(pub, reb, name, out, getattr(sources, "files", None), binary=binary)):
-            diffs.append(_diff(name, "added", "in the published wheel, not in the rebuilt one",
-                               cause=_stale(pub, name)))
+            diffs.append(member_diff(name, "added", "in the published wheel, not in the rebuilt one",
+                               cause=stale_member(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
     for name in sorted(reb_names - pub_names - gz_plain - moved):
-        if variant and _zip_safe_marker(name, reb):
+        if variant and zip_safe_marker(name, reb):
             out.compiled_differences.append(Difference(name, "removed", "setuptools marks a build without extensions "
                                                        "zip-safe: part of the compiled variant not built here", "packaging"))
             continue
@@ -219,7 +219,7 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
             out.compiled_differences.append(Difference(name, "removed", "bytecode a build step left, with this "
                                                        "sandbox's interpreter", "code", "bytecode"))
             continue
-        diffs.append(_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
+        diffs.append(member_diff(name, "removed", "in the rebuilt wheel, not in the published one"))
 
 
 def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out: Comparison, binary: bool,
@@ -234,14 +234,14 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         b: Member = reb.members[name]
         if a.is_link or b.is_link or a.is_special or b.is_special:
             if (a.mode & 0o170000) != (b.mode & 0o170000):
-                diffs.append(_diff(name, "mode", f"file type {oct(a.mode)} published, {oct(b.mode)} rebuilt", "code"))
+                diffs.append(member_diff(name, "mode", f"file type {oct(a.mode)} published, {oct(b.mode)} rebuilt", "code"))
                 continue
             if a.is_link or a.is_special:
-                diffs.append(_diff(name, "mode", "symlink or special file in a wheel", "code"))
+                diffs.append(member_diff(name, "mode", "symlink or special file in a wheel", "code"))
         if a.executable != b.executable:
             # on a shared library the bit changes nothing (it is loaded, never executed: rapidfuzz 3.9.2's
             # scikit-build sets it); on anything else it may make a file runnable
-            diffs.append(_diff(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel",
+            diffs.append(member_diff(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel",
                                "packaging" if is_compiled(name) else "code"))
         elif (a.mode & 0o7777) != (b.mode & 0o7777):
             norms.append("zip-permissions-umask")
@@ -259,17 +259,17 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         if binary and (is_compiled(name) or (is_program(pub, name) and is_program(reb, name))):
             _compiled_member(pub, reb, name, out, libraries)
             continue
-        if _is_record(name):
+        if is_record(name):
             record = name  # judged once every member is known
             continue
-        verdict = _judge_meta(pub, reb, name, out, "any" if variant else "platform" if binary else "no",
+        verdict = judge_meta(pub, reb, name, out, "any" if variant else "platform" if binary else "no",
                               purelib_may_differ=variant, files=files)
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
         if accounted(REBUILT_CONTENT, Case(pub, reb, name, out, files, sdist_files, binary=binary)):
             continue
-        diffs.append(_diff(name, _kind(name), _detail(pub, reb, name)))
+        diffs.append(member_diff(name, member_kind(name), member_detail(pub, reb, name)))
     return record
 
 
@@ -288,7 +288,7 @@ def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Compa
         out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced", "code"))
         return
     if check.adds:
-        out.differences.append(_diff(name, "content", "compiled module's interface against the rebuild's: "
+        out.differences.append(member_diff(name, "content", "compiled module's interface against the rebuild's: "
                                      + "; ".join(check.adds), "code"))
         return
     out.normalizations += sorted(check.rules)

@@ -87,7 +87,7 @@ def _extras_only(a: list[str] | None, b: list[str] | None) -> list[str] | None:
     return sorted(names) or None
 
 
-def _canon_text(s: str | None) -> str:
+def canon_text(s: str | None) -> str:
     """Descriptive text as a reader sees it: lines without trailing blanks, no blank lines around."""
     if not s:
         return ""
@@ -95,7 +95,7 @@ def _canon_text(s: str | None) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def _unfold_description(s: str) -> str:
+def unfold_description(s: str) -> str:
     """Old setuptools wrote the description as a header folded with 8 spaces (or `       |`)."""
     lines = s.split("\n")
     rest = lines[1:]
@@ -126,12 +126,12 @@ def _facts(raw: Mapping[str, Any], key: str):
     if key == "provides_extra":
         return sorted({canonicalize_name(x) for x in v})
     if key == "description":
-        return _canon_text(_unfold_description(v))
+        return canon_text(unfold_description(v))
     if isinstance(v, list):
-        return sorted(_canon_text(x) for x in v)
+        return sorted(canon_text(x) for x in v)
     if isinstance(v, dict):
-        return sorted((k, _canon_text(x)) for k, x in v.items())
-    return _canon_text(v)
+        return sorted((k, canon_text(x)) for k, x in v.items())
+    return canon_text(v)
 
 
 def _platforms(raw: Mapping[str, Any]) -> list[str]:

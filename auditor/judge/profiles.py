@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.fetch.archives import WheelArchive
-from auditor.judge.diffs import _crlf_only
+from auditor.judge.diffs import crlf_only
 from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
-from auditor.judge.steps import (_delvewheel, _published_only, _top_level_of_optional_extensions,
-                                 _top_level_without_members, project_sbom, sdist_derived)
+from auditor.judge.steps import (delvewheel_step, published_only, top_level_of_optional_extensions,
+                                 top_level_without_members, project_sbom, sdist_derived)
 from auditor.records import Comparison
 
 
@@ -40,7 +40,7 @@ Step = tuple[str, Callable[[Case], bool]]
 
 def _crlf(c: Case) -> bool:
     """A text member that differs from the rebuild's only in CRLF line endings (Windows checkouts)."""
-    if c.reb is None or not _crlf_only(c.pub, c.reb, c.name):
+    if c.reb is None or not crlf_only(c.pub, c.reb, c.name):
         return False
     c.out.normalizations.append("crlf-line-endings")
     c.out.crlf_members.append(c.name)
@@ -58,7 +58,7 @@ REBUILT_CONTENT: tuple[Step, ...] = (
     ("scm-version", lambda c: scm_version(c.pub, _both(c), c.name, c.out)),
     ("project-sbom", lambda c: project_sbom(c.pub, _both(c), c.name, c.out)),
     ("build-path", lambda c: source_checksums(c.pub, _both(c), c.name, c.out)),
-    ("top-level-without-members", lambda c: _top_level_without_members(c.pub, _both(c), c.name, c.out)),
+    ("top-level-without-members", lambda c: top_level_without_members(c.pub, _both(c), c.name, c.out)),
     ("sdist-derived", lambda c: sdist_derived(c.pub, c.reb, c.name, c.out, c.files)),
     ("sdist-version-file", lambda c: sdist_version_file(c.pub, _both(c), c.name, c.out, c.sdist_files)),
 )
@@ -68,23 +68,23 @@ OTHER_PLATFORM_CONTENT: tuple[Step, ...] = (
     ("scm-version", lambda c: scm_version(c.pub, _both(c), c.name, c.out)),
     ("project-sbom", lambda c: project_sbom(c.pub, _both(c), c.name, c.out)),
     ("build-path", lambda c: source_checksums(c.pub, _both(c), c.name, c.out)),
-    ("delvewheel-patch", lambda c: _delvewheel(c.pub, _both(c), c.name, c.out)),
+    ("delvewheel-patch", lambda c: delvewheel_step(c.pub, _both(c), c.name, c.out)),
     ("top-level-of-optional-extensions",
-     lambda c: c.pure_variant and _top_level_of_optional_extensions(c.pub, _both(c), c.name, c.out)),
+     lambda c: c.pure_variant and top_level_of_optional_extensions(c.pub, _both(c), c.name, c.out)),
     ("crlf-line-endings", _crlf),
     ("sdist-derived", lambda c: sdist_derived(c.pub, c.reb, c.name, c.out, c.files)),
 )
 
 # a member only the published wheel has, in a wheel rebuilt here
 REBUILT_PUBLISHED_ONLY: tuple[Step, ...] = (
-    ("repair-tool-output", lambda c: _published_only(c.pub, _both(c), c.name, c.out, c.binary)),
+    ("repair-tool-output", lambda c: published_only(c.pub, _both(c), c.name, c.out, c.binary)),
     ("sdist-derived", lambda c: c.binary and sdist_derived(c.pub, None, c.name, c.out, c.files)),
 )
 
 # the same, in another platform's wheel
 OTHER_PLATFORM_PUBLISHED_ONLY: tuple[Step, ...] = (
-    ("repair-tool-output", lambda c: _published_only(c.pub, _both(c), c.name, c.out, binary=True)),
-    ("delvewheel-patch", lambda c: _delvewheel(c.pub, _both(c), c.name, c.out)),
+    ("repair-tool-output", lambda c: published_only(c.pub, _both(c), c.name, c.out, binary=True)),
+    ("delvewheel-patch", lambda c: delvewheel_step(c.pub, _both(c), c.name, c.out)),
     ("sdist-derived", lambda c: sdist_derived(c.pub, None, c.name, c.out, c.files)),
 )
 

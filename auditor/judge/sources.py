@@ -12,13 +12,13 @@ from pathlib import Path
 
 from auditor.fetch.archives import WheelArchive
 from auditor.judge.configured import SdistFiles, configured_from
-from auditor.judge.diffs import _diff, _finish, is_compiled
+from auditor.judge.diffs import member_diff, finish_comparison, is_compiled
 from auditor.judge.registry import check_causes
-from auditor.judge.metadata import _canon_text, _unfold_description, parse_email
+from auditor.judge.metadata import canon_text, unfold_description, parse_email
 from auditor.judge.rules import bundled_header, classify, constants_module, maturin_shim, version_file
 from auditor.judge.steps import delvewheel_unpatched
 from auditor.judge.placement import Placement
-from auditor.judge.unbuilt import _same_script, check_dist_info
+from auditor.judge.unbuilt import same_script, check_dist_info
 from auditor.records import Comparison, Difference, Verdict, WheelResult
 
 
@@ -129,8 +129,8 @@ def name_description_source(pairs: list[tuple[WheelResult, WheelArchive]], src_d
         except Exception:
             continue
         sdist_desc = _description(pkg_info) if pkg_info else None
-        if not published or not sdist_desc or _canon_text(_unfold_description(sdist_desc)) != \
-                _canon_text(_unfold_description(published)):
+        if not published or not sdist_desc or canon_text(unfold_description(sdist_desc)) != \
+                canon_text(unfold_description(published)):
             continue
         try:
             setup_py = (root / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
@@ -210,14 +210,14 @@ def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None)
             _data_member(pub, name, view, out)
         else:
             _module(pub, name, name, view, out)
-    return _finish(out)
+    return finish_comparison(out)
 
 
 def _data_member(pub: WheelArchive, name: str, view: _SdistView, out: Comparison) -> None:
     """A `NAME.data/SCHEME/...` member, by where an installer puts it."""
     parts = name.split("/", 2)
     if len(parts) < 3 or parts[1] not in _SCHEMES:
-        out.differences.append(_diff(name, "added", "a .data member outside the install schemes (purelib, platlib, "
+        out.differences.append(member_diff(name, "added", "a .data member outside the install schemes (purelib, platlib, "
                                      "scripts, headers, data): no build backend writes it", "code"))
         return
     scheme, rest = parts[1], parts[2]
@@ -232,7 +232,7 @@ def _data_member(pub: WheelArchive, name: str, view: _SdistView, out: Comparison
 def _module(pub: WheelArchive, name: str, installed: str, view: _SdistView, out: Comparison) -> None:
     """A member installed importable at `installed`: the sdist's file at that path below a package root."""
     if installed.endswith(".pth") and "/" not in installed and not _declares(view.place, installed):
-        out.differences.append(_diff(name, "added", "a .pth file in site-packages that the sdist's build configuration "
+        out.differences.append(member_diff(name, "added", "a .pth file in site-packages that the sdist's build configuration "
                                      "does not name (site runs its import lines at every start-up)", "code"))
         return
     candidates = [view.place.files[r] for r in view.place.module_sources(installed)]
@@ -257,12 +257,12 @@ def _script(pub: WheelArchive, name: str, rest: str, view: _SdistView, out: Comp
                 or _declares(view.place, f'"{stem}"'):
             out.compiled_differences.append(Difference(name, "content", "compiled executable: needs a rebuild", "code"))
         else:
-            out.differences.append(_diff(name, "added", f"a compiled executable installed as the command {stem}, a "
+            out.differences.append(member_diff(name, "added", f"a compiled executable installed as the command {stem}, a "
                                          "name the sdist's configuration does not give any program", "code"))
         return
     candidates = view.place.declared_sources(rest)
     if not candidates:
-        out.differences.append(_diff(name, "added", f"installed as a command, and the sdist's build configuration "
+        out.differences.append(member_diff(name, "added", f"installed as a command, and the sdist's build configuration "
                                      f"names no script {rest}", "code"))
         return
     digest = pub.members[name].sha256
@@ -272,11 +272,11 @@ def _script(pub: WheelArchive, name: str, rest: str, view: _SdistView, out: Comp
         out.members_identical += 1
         return
     published = pub.read(name, limit=_READ)
-    if any(_same_script(published, p.read_bytes()) for p in paths):
+    if any(same_script(published, p.read_bytes()) for p in paths):
         out.members_verified += 1
         out.normalizations.append("script-shebang")
         return
-    out.differences.append(_diff(name, "content", f"differs from the sdist's {candidates[0]}", "code"))
+    out.differences.append(member_diff(name, "content", f"differs from the sdist's {candidates[0]}", "code"))
 
 
 def _declared_file(pub: WheelArchive, name: str, rest: str, scheme: str, view: _SdistView, out: Comparison) -> None:
@@ -288,9 +288,9 @@ def _declared_file(pub: WheelArchive, name: str, rest: str, scheme: str, view: _
         out.members_identical += 1
         return
     if candidates:
-        out.differences.append(_diff(name, "content", f"differs from the sdist's {candidates[0]}"))
+        out.differences.append(member_diff(name, "content", f"differs from the sdist's {candidates[0]}"))
         return
-    out.differences.append(_diff(name, "added", f"installed as a {scheme.rstrip('s')} file, and the sdist's build "
+    out.differences.append(member_diff(name, "added", f"installed as a {scheme.rstrip('s')} file, and the sdist's build "
                                  f"configuration names no file {rest}"))
 
 
@@ -362,7 +362,7 @@ def _not_in_sdist(pub: WheelArchive, name: str, installed: str, view: _SdistView
             name, "added", f"not in the sdist at this path: its build ({view.rule_based}) generates or installs it "
             "by its own rules; not verifiable without a rebuild", cls, GENERATED))
         return
-    out.differences.append(_diff(name, "added", "in the published wheel, not in the sdist at any place its backend "
+    out.differences.append(member_diff(name, "added", "in the published wheel, not in the sdist at any place its backend "
                                  "installs from", cls))
 
 
@@ -407,7 +407,7 @@ def _against_sdist_files(pub: WheelArchive, name: str, candidates: list[Path], v
         return
     shown = ", ".join(str(c.relative_to(view.root)) for c in candidates[:3])
     if pub.members[name].size > _READ:
-        out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
+        out.differences.append(member_diff(name, "content", f"differs from the sdist's {shown}"))
         return
     published = pub.read(name, limit=_READ)
     data = [c.read_bytes() for c in candidates if c.stat().st_size <= _READ]
@@ -422,4 +422,4 @@ def _against_sdist_files(pub: WheelArchive, name: str, candidates: list[Path], v
         out.tool_steps.append(f"version file {name} written by the build (the sdist holds a templated one)")
         out.members_verified += 1
         return
-    out.differences.append(_diff(name, "content", f"differs from the sdist's {shown}"))
+    out.differences.append(member_diff(name, "content", f"differs from the sdist's {shown}"))

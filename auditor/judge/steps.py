@@ -15,8 +15,9 @@ from packaging.utils import canonicalize_name
 from auditor.fetch.archives import Member, WheelArchive
 from auditor.judge.configured import appended_licenses, bytecode_of, configured_from, license_file_of_field
 from auditor.judge.interface import is_shared_object, unneeded_graft
-from auditor.judge.diffs import _diff, _same_bytes, _text_diff, extension_stem, is_compiled
-from auditor.judge.metadata import (MetaComparison, _canon_text, compare_entry_points, compare_metadata, parse_entry_points,
+from auditor.fetch.archives import extension_stem
+from auditor.judge.diffs import member_diff, same_bytes, text_diff, is_compiled
+from auditor.judge.metadata import (MetaComparison, canon_text, compare_entry_points, compare_metadata, parse_entry_points,
                                    compare_wheel_file, parse_email)
 from auditor.judge.rules import (classify, bundled_header, bundled_license, delvewheel_patch, delvewheel_record,
                                  grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_components,
@@ -29,7 +30,7 @@ def _named_in_setup_py(name: str, setup_py: str) -> bool:
     return re.search(rf"['\"]{pattern}(?![\w.-])", setup_py, re.I) is not None
 
 
-def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, tags_may_differ: str,
+def judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, tags_may_differ: str,
                 purelib_may_differ: bool, platform_setup_py: str | None = None, files=None) -> str | None:
     """METADATA, WHEEL and entry_points.txt that differ in bytes, judged by meaning. Returns
     "verified" (same facts: metadata-format), "retag" (WHEEL tags differ only in the platform, or, for
@@ -61,7 +62,7 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
             return "verified"
     elif base == "DESCRIPTION.rst":
         # wheel < 0.31 wrote the description (Metadata-Version 2.0) to its own file: read as METADATA's is
-        if _canon_text(a.decode("utf-8", "replace")) != _canon_text(b.decode("utf-8", "replace")):
+        if canon_text(a.decode("utf-8", "replace")) != canon_text(b.decode("utf-8", "replace")):
             return None
         mc = MetaComparison(True, spellings=["the description file of wheel < 0.31 with other trailing white "
                                              "space or blank lines"])
@@ -77,11 +78,11 @@ def _judge_meta(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
                 "the sdist's setup.py chooses these optional extras' requirements by the platform it builds on"))
         return "retag"
     if not mc.equal:
-        lines = _text_diff(pub, reb, name, limit=400).splitlines()
+        lines = text_diff(pub, reb, name, limit=400).splitlines()
         for d in mc.diffs:
             header = d.field.removeprefix("WHEEL ") + ":"
             mine = [ln for ln in lines if ln[1:].startswith(header)][:6]
-            out.differences.append(_diff(name, "metadata", "\n".join([f"{d.field}: {d.detail}"] + mine), d.cls,
+            out.differences.append(member_diff(name, "metadata", "\n".join([f"{d.field}: {d.detail}"] + mine), d.cls,
                                          d.cause))
         return "differs"
     if retag:
@@ -235,7 +236,7 @@ def delvewheel_unpatched(pub: WheelArchive, name: str, mine: bytes | None, out: 
     return True
 
 
-def _delvewheel(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+def delvewheel_step(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     try:
         mine = reb.read(name, 1 << 22) if name in reb.members else None
     except Exception:
@@ -253,7 +254,7 @@ def _top_level_names(pub: WheelArchive, reb: WheelArchive, name: str) -> tuple[s
         return None
 
 
-def _top_level_without_members(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+def top_level_without_members(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     """A top_level.txt that names, besides the rebuild's names, only names no member of the wheel has
     (pycasbin 2.7.1: `dist`, `examples`): directories of the publisher's tree that setuptools' discovery
     listed; nothing can be imported by them. Still a difference, of class metadata, with that cause."""
@@ -267,13 +268,13 @@ def _top_level_without_members(pub: WheelArchive, reb: WheelArchive, name: str, 
     tops = {n.split("/", 1)[0].split(".", 1)[0] for n in pub.members}
     if extra & tops:
         return False
-    out.differences.append(_diff(name, "metadata", _text_diff(pub, reb, name) or f"names {', '.join(sorted(extra))}",
+    out.differences.append(member_diff(name, "metadata", text_diff(pub, reb, name) or f"names {', '.join(sorted(extra))}",
                                  "metadata", f"names {', '.join(sorted(extra))}, which no member of the wheel has: "
                                  "directories of the publisher's tree that setuptools listed (nothing to import)"))
     return True
 
 
-def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+def top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     """A pure variant's top_level.txt lacks exactly the names of extension modules only the rebuild has."""
     names = _top_level_names(pub, reb, name)
     if names is None:
@@ -288,7 +289,7 @@ def _top_level_of_optional_extensions(pub: WheelArchive, reb: WheelArchive, name
     return False
 
 
-def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, named: bool = True) -> bool:
+def judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, named: bool = True) -> bool:
     """A RECORD that differs is verified when it is true to its own wheel and its rows differ only for
     members judged under a named rule (metadata-format, tool steps, compiled members not reproduced)
     or in order. Rows of members that differ make RECORD a finding too: the evidence is shown, never
@@ -296,7 +297,7 @@ def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparis
     never equals ours, its compiled rows differ, so it is not named there)."""
     problem = record_problem(pub)
     if problem:
-        out.differences.append(_diff(name, "metadata", problem, "packaging"))
+        out.differences.append(member_diff(name, "metadata", problem, "packaging"))
         return False
     if record_backslashes(pub):
         out.normalizations.append("record-path-separators")
@@ -305,14 +306,14 @@ def _judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparis
     changed = sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p) and p in differing)
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        out.differences.append(_diff(name, "metadata", f"RECORD rows of the differing members: {shown}", "packaging"))
+        out.differences.append(member_diff(name, "metadata", f"RECORD rows of the differing members: {shown}", "packaging"))
         return False
     if named:
         out.normalizations.append("record-rows")
     return True
 
 
-def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool) -> bool:
+def published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool) -> bool:
     """A member only in the published wheel that a known tool step accounts for. True when accounted."""
     step = sbom_step(name, pub) or delvewheel_record(name, pub)
     if step:
@@ -323,7 +324,7 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
     tool = grafted(name)
     if tool and binary and name.split("/", 1)[0].endswith(".libs") and is_shared_object(name) \
             and unneeded_graft(pub, name):
-        out.differences.append(_diff(name, "added", f"library grafted by {tool} that no module or library of the "
+        out.differences.append(member_diff(name, "added", f"library grafted by {tool} that no module or library of the "
                                      "wheel needs (DT_NEEDED): nothing explains it", "code"))
         return True
     if tool and binary:
@@ -349,7 +350,7 @@ def _published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Compar
     return False
 
 
-def _stale(wa: WheelArchive, name: str) -> str | None:
+def stale_member(wa: WheelArchive, name: str) -> str | None:
     """A member dated days before the wheel's newest entry, when the builder wrote file mtimes: a file
     left over in the publisher's working tree (click-plugins 1.1.1.2 ships a 2023 click_plugins.py
     beside its 2025 package). None when the dates say nothing."""
@@ -369,7 +370,7 @@ def _stale(wa: WheelArchive, name: str) -> str | None:
     return None
 
 
-def _moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_only: set[str],
+def moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_only: set[str],
                     out: Comparison, crlf_ok: bool = False) -> set[str]:
     """License files with the same bytes at `NAME.dist-info/F` on one side and under
     `NAME.dist-info/licenses/` on the other (PEP 639 moved them there; each wheel of a release may come
@@ -381,7 +382,7 @@ def _moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], re
             if not top.endswith(".dist-info") or rest.startswith("licenses/") or "/" in rest:
                 continue
             match = [m for m in b_side if m.startswith(f"{top}/licenses/") and m.rsplit("/", 1)[-1] == rest
-                     and m not in paired and _same_bytes(a_wa, name, b_wa, m, crlf_ok)]
+                     and m not in paired and same_bytes(a_wa, name, b_wa, m, crlf_ok)]
             if match:
                 paired |= {name, match[0]}
                 out.normalizations.append("license-file-location")
@@ -406,11 +407,11 @@ def renamed_nspkg(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb_
         if not m:
             continue
         match = [r for r in sorted(reb_only) if (n := _NSPKG.match(r)) and n.group("stem") == m.group("stem")
-                 and r not in paired and _same_bytes(pub, name, reb, r, crlf_ok)]
+                 and r not in paired and same_bytes(pub, name, reb, r, crlf_ok)]
         if match:
             paired |= {name, match[0]}
             out.normalizations.append("nspkg-pth-python-version")
-            if not _same_bytes(pub, name, reb, match[0], False):  # a Windows build wrote it with CRLF
+            if not same_bytes(pub, name, reb, match[0], False):  # a Windows build wrote it with CRLF
                 out.normalizations.append("crlf-line-endings")
                 out.crlf_members.append(name)
             out.format_notes.append(f"namespace .pth {name} and {match[0]}: named after the Python that built each")
@@ -448,20 +449,20 @@ def align_dist_info(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> Wh
                                aliases={rename(n): reb.aliases.get(n, n) for n in reb.members})
 
 
-def _pure_rebuild(pub: WheelArchive, reb: WheelArchive) -> bool:
+def rebuilt_pure(pub: WheelArchive, reb: WheelArchive) -> bool:
     """The rebuild compiled nothing while the published wheel holds extension modules (an optional
     extension the sandbox could not build: a missing library, a switch the publisher turned on)."""
     return not any(is_compiled(n) for n in reb.members) and any(extension_stem(n) for n in pub.members)
 
 
-def _zip_safe_marker(name: str, wa: WheelArchive) -> bool:
+def zip_safe_marker(name: str, wa: WheelArchive) -> bool:
     return name.endswith(".dist-info/zip-safe") and name.count("/") == 1 and wa.members[name].size <= 1
 
 
 _MYPYC_RUNTIME = re.compile(r"^[0-9a-f]{20}$")
 
 
-def _accounted(name: str, sources: frozenset[str] | None) -> bool:
+def accounted_member(name: str, sources: frozenset[str] | None) -> bool:
     """A source of the sdist accounts for this extension module by name: `mod` by mod.c/.pyx/.py…,
     mypyc's `mod__mypyc` by mod.py, and mypyc's shared runtime `<20 hex>__mypyc` by the .py files
     mypyc compiles."""

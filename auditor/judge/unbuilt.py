@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.fetch.archives import WheelArchive
 from auditor.judge import declared
-from auditor.judge.diffs import _diff
+from auditor.judge.diffs import member_diff
 from auditor.judge.classes import field_class
 from auditor.judge.metadata import parse_email
 from auditor.judge.rules import classify, record_backslashes, record_problem
@@ -31,7 +31,7 @@ from auditor.records import Comparison, Difference
 _LICENSE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.I)
 
 
-def _same_script(published: bytes, source: bytes) -> bool:
+def same_script(published: bytes, source: bytes) -> bool:
     """The build rewrote the script's `#!…python…` line to `#!python` (installers put the interpreter there);
     every other byte is the sdist's."""
     pub_first, _, pub_rest = published.partition(b"\n")
@@ -48,7 +48,7 @@ def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Pa
     if leaf == "RECORD":
         problem = record_problem(pub)
         if problem:
-            out.differences.append(_diff(name, "content", problem))
+            out.differences.append(member_diff(name, "content", problem))
         else:
             out.members_verified += 1
             if record_backslashes(pub):
@@ -62,7 +62,7 @@ def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Pa
     if leaf == "WHEEL":
         problem = _wheel_problem(data, filename, pub)
         if problem:
-            out.differences.append(_diff(name, "metadata", problem, "packaging"))
+            out.differences.append(member_diff(name, "metadata", problem, "packaging"))
         else:
             out.members_verified += 1
         return
@@ -124,7 +124,7 @@ def _check_metadata(data: bytes, filename: str | None, root: Path, name: str, ou
         _version(fields.get("version")) != _version(version)
     if renamed:
         # what an installer resolves and records: never a descriptive difference, and never the end of the check
-        out.differences.append(_diff(name, "metadata", f"Name/Version {fields.get('name')} {fields.get('version')} "
+        out.differences.append(member_diff(name, "metadata", f"Name/Version {fields.get('name')} {fields.get('version')} "
                                      f"are not the file name's {dist} {version}", field_class("name")))
     want = declared.requirements(root)
     published = [str(r) for r in fields.get("requires_dist") or []]
@@ -137,7 +137,7 @@ def _check_metadata(data: bytes, filename: str | None, root: Path, name: str, ou
     problems = declared.requirement_differences(published, want.values or ())
     if problems:
         shown = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
-        out.differences.append(_diff(name, "metadata", f"Requires-Dist against the sdist's {want.source}: {shown}", "code"))
+        out.differences.append(member_diff(name, "metadata", f"Requires-Dist against the sdist's {want.source}: {shown}", "code"))
         return
     out.members_verified += 0 if renamed else 1
     out.compiled_differences.append(Difference(
@@ -161,12 +161,12 @@ def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison) -> 
         return
     published = declared.published_entry_points(data)
     if published is None:
-        out.differences.append(_diff(name, "metadata", "entry_points.txt is unreadable", "code"))
+        out.differences.append(member_diff(name, "metadata", "entry_points.txt is unreadable", "code"))
         return
     added = sorted(set(published) - set(want.values or ()))
     lacking = sorted(set(want.values or ()) - set(published))
     if added or lacking:
         detail = "; ".join([f"published adds {x}" for x in added] + [f"published lacks {x}" for x in lacking])
-        out.differences.append(_diff(name, "metadata", f"entry points against the sdist's {want.source}: {detail}", "code"))
+        out.differences.append(member_diff(name, "metadata", f"entry points against the sdist's {want.source}: {detail}", "code"))
         return
     out.members_verified += 1

@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import InputError
-from auditor.fetch.index import parse_time
+from auditor.timestamps import parse_time
 from auditor.lockfiles import toml
 from auditor.lockfiles.toml import Where
 from auditor.records import Lock, LockedRelease

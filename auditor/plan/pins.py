@@ -9,47 +9,14 @@ from __future__ import annotations
 import configparser
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from auditor.records import Crate, Pins, Wrap
 
 CRATES_IO_SOURCES = ("registry+https://github.com/rust-lang/crates.io-index", "sparse+https://index.crates.io/")
 RUST_TOOLCHAIN = ("cargo", "rustc")  # the Debian packages a Rust build adds to its image
 _SKIP = {"target", ".git", "vendor", "node_modules", "tests", "test", "docs", "examples", "benches"}
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class Crate:
-    name: str
-    version: str
-    sha256: str  # Cargo.lock's checksum
-    lock: str  # the Cargo.lock that pins it (path in the sdist)
-
-
-@dataclass(frozen=True)
-class Wrap:
-    name: str  # the wrap file's stem (subprojects/NAME.wrap)
-    role: str  # "source" or "patch"
-    url: str
-    filename: str
-    sha256: str
-
-
-@dataclass
-class Pins:
-    """What one sdist pins for its build: crates of its Cargo.lock files, its wraps' downloads, and what it
-    uses but does not pin (each a one-line reason: no Cargo.lock, a git dependency, another registry)."""
-
-    rust: bool = False
-    crates: list[Crate] = field(default_factory=list)
-    wraps: list[Wrap] = field(default_factory=list)
-    unpinned: list[str] = field(default_factory=list)  # a reason the build cannot be made offline by its pins
-    rust_version: str | None = None  # the highest `rust-version` a Cargo.toml asks for
-    git: list[str] = field(default_factory=list)  # crates Cargo.lock takes from git: "NAME VERSION (URL at COMMIT)"
-
-    @property
-    def empty(self) -> bool:
-        return not (self.crates or self.wraps)
 
 
 def _walk(root: Path, pattern: str, depth: int = 4) -> list[Path]:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from auditor.fetch.archives import WheelArchive
-from auditor.judge.diffs import extension_stem
+from auditor.fetch.archives import WheelArchive, extension_stem
 
 _ENV_READ = re.compile(r"""os\.(?:getenv|environ\.get)\(\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']"""
                        r"""|os\.environ\[\s*["']([A-Z0-9_]*MYPYC[A-Z0-9_]*)["']\s*\]""")

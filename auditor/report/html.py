@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from auditor.fsutil import write_atomic
-from auditor.fetch.index import parse_time
+from auditor.timestamps import parse_time
 from auditor.results import counts
 from auditor.fetch.timeline import BURST_GAP, bursts, timeline
 

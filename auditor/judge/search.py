@@ -11,7 +11,7 @@ from auditor.plan import toolchain
 from auditor.records import BuildRecord
 
 if TYPE_CHECKING:
-    from auditor.rebuild.attempts import Attempts
+    from auditor.judge.attempts import Attempts
 
 
 def _setuptools_of(record: BuildRecord | None) -> str | None:

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 from pathlib import Path
 
-from auditor.fetch.archives import WheelArchive, read_wheel
+from auditor.fetch.archives import WheelArchive, extension_stem, read_wheel
 from auditor.errors import LimitExceeded, UnsafeArchive
-from auditor.judge.diffs import extension_stem
 from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields

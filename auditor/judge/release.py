@@ -1,0 +1,265 @@
+"""The judge of one release: rebuild each group's wheel (rebuild/) and score it against the group.
+
+judge_release() runs one rebuild per build configuration (earliest cutoff first, at most MAX_PLANS),
+each with its timestamp candidates while a wheel is not identical, keeps every wheel's best
+comparison, then compares every other platform's wheel with a rebuild of its own configuration.
+The pieces: attempts.py (the builds of one configuration and each wheel's best comparison),
+search.py (the toolchain search that drives more of them); rebuild/ makes the builds (build.py one build in
+the sandbox, retry.py which plan to build next when one fails, failures.py one-line causes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from auditor import diffoscope
+from auditor.context import Context
+from auditor.judge.findings import finding_key
+from auditor.judge.registry import check_causes
+from auditor.judge.sources import extension_sources, name_added_files, name_description_source, restate_causes
+from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.plan.config import backend_pin
+from auditor.plan.groups import Groups
+from auditor.judge.attempts import Attempts, Rebuilt, sources_instead
+from auditor.judge.search import search_toolchain
+from auditor.rebuild.retry import (MAX_SYSTEM_PACKAGES, newer_rustc, newer_toolchain, older_python, rust_image,
+                                   with_system_package)
+from auditor.records import BuildPlan, LockedRelease, PackageResult, Verdict, WheelResult
+
+MAX_PLANS = 6  # distinct build configurations tried per release (one per interpreter, and the other platforms' own)
+MAX_TIMESTAMP_TRIES = 2
+OTHERS_SCORED = 8  # other platforms' wheels that score each build of their configuration (a spread sample)
+
+
+def judge_release(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
+                rel: LockedRelease, result: PackageResult) -> None:
+    """Every wheel of the release judged: its own configuration's rebuilds first (earliest cutoff first), the
+    wheels past MAX_PLANS or the time budget against a rebuild already made, then the other platforms' wheels
+    against a rebuild of their configuration; then the judge's follow-up passes and diffoscope."""
+    run = _Release(src, ctx, index_url, work, rel, result)
+    run.own_configurations(sorted(plans.values(), key=lambda p: str(p[0].cutoff)))
+    run.past_the_limit()
+    run.other_configurations(others)
+    run.compare_other_platforms(others)
+    every = list(plans.values()) + list(others.values())
+    for plan, _, items in every:
+        _name_foreign_builder(plan, [item[0] for item in items])
+    entries = [item[0] for _, _, items in every for item in items]
+    name_added_files(entries, src)
+    name_description_source([(item[0], item[1]) for _, _, items in every for item in items], src)
+    restate_causes(entries)
+    ctx.stage(result, "diffoscope")
+    run_diffoscope(run.pending, ctx)
+
+
+class _Release:
+    """The builds of one release and what they left: the rebuild kept per configuration, why a configuration
+    failed (it fails the same way again), the wheels past the limits, the diffoscope jobs for the end."""
+
+    def __init__(self, src: Path, ctx: Context, index_url: str, work: Path, rel: LockedRelease,
+                 result: PackageResult) -> None:
+        self.src, self.ctx, self.index_url, self.work, self.rel, self.result = src, ctx, index_url, work, rel, result
+        self.sources = extension_sources(src)  # what can account for a compiled module not built here
+        self.setup_py = _setup_py(src)  # what can account for another platform's extras
+        self.built: dict[tuple, Rebuilt] = {}  # build requirements (or configuration) -> the rebuild kept
+        self.failed: dict[tuple, str] = {}  # build requirements (or configuration) -> why its build failed
+        self.pending: list = []  # diffoscope jobs, run once per distinct finding at the end
+        self.over: list = []  # members of configurations past MAX_PLANS or the release's time budget
+        self.n = 0
+        self.budget = ctx.opts.release_budget
+        self.started = time.monotonic()
+
+    def out_of_time(self) -> bool:
+        if self.budget and time.monotonic() - self.started > self.budget:
+            if not self.result.budget_hit:
+                self.result.budget_hit = True
+                self.result.notes.append(f"the release's time budget ({self.budget:.0f} s, --release-budget) was hit: "
+                                         "no more builds; the remaining wheels are compared with a rebuild already made")
+            return True
+        return False
+
+    def _build(self, plan: BuildPlan, notes, members, **others) -> Rebuilt | None:
+        best = rebuild_and_compare(plan, notes, members, self.src, self.ctx, self.index_url, self.work, self.rel,
+                                   self.n, self.result, self.pending, self.sources, **others)
+        self.n += 1
+        return best
+
+    def own_configurations(self, ordered: list) -> None:
+        """The wheels this sandbox can build, one configuration at a time."""
+        for plan, notes, members in ordered:
+            reqs = tuple(plan.requires)
+            if reqs in self.failed:
+                for entry, _, path, _ in members:
+                    entry.set(verdict=Verdict.FAILED, reason=self.failed[reqs])
+                    sources_instead(entry, path, self.src)
+                continue
+            if self.n >= MAX_PLANS or self.out_of_time():
+                self.over += members
+                continue
+            best = self._build(plan, notes, members)
+            if best is None:
+                self.failed[reqs] = self.result.builds[-1].reason or "rebuild failed"
+            elif reqs not in self.built or any(binary for *_, binary in members):
+                self.built[reqs] = best
+
+    def past_the_limit(self) -> None:
+        """Past MAX_PLANS or the budget: compared with the rebuild of another configuration, said so."""
+        budget_hit = self.result.budget_hit
+        for entry, wa, path, binary in self.over:
+            rebuilt = next(iter(self.built.values()), None)
+            if rebuilt is None:
+                why = "the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} build configurations"
+                entry.set(verdict=Verdict.FAILED, reason=f"{why}, none rebuilt")
+                sources_instead(entry, path, self.src)
+                continue
+            digest = self.ctx.cache.put_file(rebuilt[0])[0]
+            if binary:  # perhaps another interpreter's build: its extension modules are matched by name
+                fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+            else:
+                fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, self.sources)
+            entry.set(**fields,
+                      notes=(entry.notes or []) + [f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                             + ("the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} needed")])
+
+    def other_configurations(self, others: Groups) -> None:
+        """No wheel this sandbox can build was made with such a configuration: build one to compare with."""
+        for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
+            if config in self.built or config in self.failed or self.n >= MAX_PLANS or self.out_of_time():
+                continue
+            notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with "
+                             f"{plan.generator or 'this configuration'}"]
+            best = self._build(plan, notes, [], others=group, setup_py=self.setup_py)
+            if best is not None:
+                self.built[config] = best
+            else:
+                self.failed[config] = (self.result.builds[-1].reason if self.result.builds else None) or "rebuild failed"
+
+    def compare_other_platforms(self, others: Groups) -> None:
+        """Each other platform's wheel against its configuration's rebuild; when its configuration was never
+        built (past the limits) against any rebuild made, said so; when its configuration's build failed, the
+        sources check with that cause: another configuration's rebuild never stands in for a failed one (the
+        publisher decides whether a build fails)."""
+        fallback = next(iter(self.built.values()), None)
+        for config, (plan, _, group) in others.items():
+            rebuilt = None if config in self.failed else self.built.get(config, fallback)
+            for entry, wa, path in group:
+                if rebuilt is None:
+                    why = self.failed.get(config) or next(iter(self.failed.values()), None) or (
+                        "the release's time budget was hit" if self.result.budget_hit
+                        else "no configuration of this release was rebuilt")
+                    entry.set(**sources_fields(path, self.src, entry.filename, why))
+                    continue
+                fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+                entry.set(**fields)
+                if cmp.differences:
+                    self.pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
+                if config not in self.built:
+                    entry.notes = (entry.notes or []) + [
+                        f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+
+
+def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
+    """Wheels whose Generator names no Python build backend (protobuf's `bazel-wheelmaker 1.0`) were
+    made outside the sdist's build system: their differences say so (the verdict does not change)."""
+    if not plan.generator or backend_pin(plan.generator) != (None, None):
+        return
+    cause = f"made by {plan.generator} (its WHEEL Generator), not by a Python build backend the sdist declares"
+    for entry in entries:
+        if entry.verdict != Verdict.DIFFERS:
+            continue
+        for d in entry.differences:
+            d["cause"] = d.get("cause") or cause
+        check_causes([cause])
+        if entry.reason and "probable cause" not in entry.reason:
+            entry.reason += f"; probable cause: {cause}"
+
+
+def run_diffoscope(pending: list, ctx: Context) -> None:
+    """diffoscope once per distinct finding (judge/findings.py): the wheels that share a finding link
+    the same page."""
+    done: dict[tuple, dict] = {}
+    for entry, path, rebuilt, kw in pending:
+        key = (finding_key(entry) or entry.filename, entry.check)
+        if key in done:
+            entry.diffoscope = dict(done[key], shared_with=done[key]["wheel"])
+            continue
+        diffoscope.attach(entry, path, rebuilt, ctx.opts.report_dir, ctx.opts.diffoscope_compiled, **kw)
+        done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
+
+
+def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
+                        rel, n: int, result, pending: list, sources: frozenset[str] = frozenset(),
+                        others: list | None = None, setup_py: str | None = None) -> Rebuilt | None:
+    """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
+    (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
+    explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
+    every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
+    platforms' wheels), or None if no build succeeded. `others`: wheels for other platforms made with this
+    configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
+    search, are the ones that match them best."""
+    plan = rust_image(plan, notes, src, ctx)
+    run = Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
+    run.sources = sources
+    run.others = _spread(list(others or []), OTHERS_SCORED)
+    run.setup_py = setup_py
+    for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
+        run.build(dataclasses.replace(plan, timestamp=policy))
+        if run.failed or run.matched():
+            break
+    older = older_python(run, ctx)
+    if older:
+        # the era's build needs an older interpreter (its setuptools, or its setup.py): rebuilt with it
+        run.failed = False
+        run.build(dataclasses.replace(plan, python=older),
+                  [f"the build needs an older Python ({run.records[-1].reason}): built again with Python {older}"])
+    newer = newer_rustc(run, ctx)
+    if newer:
+        run.failed = False
+        run.build(*newer)
+    era = newer_toolchain(run, plan, members, ctx)
+    if era is not None:
+        run.failed = False
+        run.build(*era)
+    for _ in range(MAX_SYSTEM_PACKAGES):  # a second missing file shows only once the first is there
+        derived = with_system_package(run, ctx)
+        if derived is None:
+            break
+        run.failed = False
+        run.build(*derived)
+    if not run.failed and not run.matched():
+        search_toolchain(run)
+    for i, (entry, _, path, _) in enumerate(members):
+        if i in run.best:
+            entry.set(**run.best[i][1])
+            if run.kept is None:
+                # every build failed: the last one's cause is the one that stands (mozterm 1.0.0 needs
+                # Python 3.9 on 3.11, then 3.8 on 3.9)
+                entry.reason = (run.records[-1].reason if run.records else None) or entry.reason
+                sources_instead(entry, path, src)
+            if entry.verdict in (Verdict.DIFFERS, Verdict.PARTIAL) and run.kept is not None:
+                rebuilt_path = _rebuilt_path(result, entry, ctx)
+                if rebuilt_path is not None:
+                    pending.append((entry, path, rebuilt_path, {}))
+    return run.kept
+
+
+def _spread(items: list, n: int) -> list:
+    """At most n items spread over the list (every wheel is still compared with the kept rebuild after)."""
+    if len(items) <= n:
+        return items
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]
+
+
+def _setup_py(src: Path) -> str | None:
+    try:
+        return (src / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+    except OSError:
+        return None
+
+
+def _rebuilt_path(result: PackageResult, entry: WheelResult, ctx: Context) -> Path | None:
+    rebuilt = result.builds[entry.build].rebuilt if entry.build is not None else None
+    return ctx.cache.get(rebuilt["sha256"]) if rebuilt else None
