@@ -127,22 +127,22 @@ def target_pythons(lock: Lock, s: RunSettings, pythons: list[str]) -> tuple[list
     interpreter) with --all-interpreters or when the lock says nothing."""
     if s.all_interpreters:
         return None, "every interpreter (--all-interpreters)"
-    if s.python:
-        return [s.python], "--python"
-    if lock.python:
+    wanted, source = (f"=={s.python}.*", "--python") if s.python else (lock.python, lock.python_source)
+    if wanted:
         try:
-            spec = SpecifierSet(lock.python)
+            spec = SpecifierSet(wanted)
         except InvalidSpecifier:
-            return None, f"every interpreter (the lock's Python {lock.python!r} is not a specifier)"
+            return None, f"every interpreter (the lock's Python {wanted!r} is not a specifier)"
+        shown = s.python or wanted
         found = [p for p in pythons if Version(p) in spec]
         if found:
-            return found, f"{lock.python_source}: Python {lock.python}"
+            return found, f"{source}: Python {shown}"
         near = nearest_python(spec, pythons)
         if near:
-            return [near], (f"no image has the Python {lock.python} that {lock.python_source} names: built once with the "
-                            f"nearest an image has, {near}; its wheels for {lock.python} are compared with that rebuild "
-                            "(--all-interpreters builds every interpreter)")
-        return None, f"every interpreter (no image has a Python {lock.python}, which {lock.python_source} names)"
+            return [near], (f"no image has the Python {shown} that {source} names: built once with the "
+                            f"nearest an image has, {near}; its wheels for {shown} are compared with that rebuild "
+                            "(--all-interpreters builds every interpreter; --interpreter-image names an image for it)")
+        return None, f"every interpreter (no image has a Python {shown}, which {source} names)"
     return None, "every interpreter (the lock does not say which Python it was made for)"
 
 
@@ -190,7 +190,12 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
             fail(str(exc))
     cache = Cache(cache_root(s.cache_dir))
     try:
-        sandbox = make_sandbox(s.backend, s.image, s.python, facts_dir=cache.dir("images"), memory=s.build_memory,
+        # --python names the lock's Python: the default image is the suite's that ships it, or the interpreter
+        # inside an image the user names (--image); one no Debian suite ships is built with the nearest (target_pythons)
+        from auditor.sandbox.oci import SUITES
+
+        python = s.python if (s.image or s.backend == "local" or s.python in SUITES) else None
+        sandbox = make_sandbox(s.backend, s.image, python, facts_dir=cache.dir("images"), memory=s.build_memory,
                                interpreter_images=dict(x.split("=", 1) for x in s.interpreter_images))
         env = sandbox.describe()
     except SandboxError as exc:

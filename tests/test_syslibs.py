@@ -18,6 +18,9 @@ usr/include/lz4frame.h                                  libdevel/liblz4-dev
 usr/lib/x86_64-linux-gnu/pkgconfig/liblz4.pc            libdevel/liblz4-dev
 usr/share/doc/lz4frame.h/example                        doc/not-a-header
 usr/include/libxml2/libxml/tree.h                       libdevel/libxml2-dev
+usr/include/tg_owt/third_party/crc32c/src/include/crc32c/crc32c.h libdevel/libtgowt-dev
+usr/include/vendored/zz/zstd.h                           libdevel/libvendors-zstd-dev
+usr/include/zstd.h                                      libdevel/libzstd-dev
 """
 
 
@@ -48,6 +51,10 @@ def test_nothing_is_found_for_a_file_no_package_ships_or_an_odd_name(index):
     assert debian.find_in(index, "header", "nosuch.h") is None
     assert debian.find_in(index, "header", "../etc/passwd") is None  # never a path out
     assert debian.find_in(index, "program", "lz4frame.h") is None  # a header is not a program
+    # a copy deep in another project's vendored tree is not the library (google-crc32c 1.7.1: Debian has no
+    # libcrc32c-dev; bookworm's only crc32c/crc32c.h is WebRTC's third_party copy)
+    assert debian.find_in(index, "header", "crc32c/crc32c.h") is None
+    assert debian.find_in(index, "header", "zstd.h") == ("usr/include/zstd.h", ("libzstd-dev",))  # the shallowest
 
 
 @pytest.mark.unit
@@ -72,3 +79,37 @@ def test_an_image_named_for_an_interpreter_is_checked_and_recorded(tmp_path, aud
     named = r.results["environment"]["interpreter_images"]["3.11"]
     assert named["ref"] == DEFAULT_IMAGE and named["id"].startswith("sha256:")
     assert auditor("check", str(lock), "--interpreter-image", "python3.12", "--report-dir", str(tmp_path / "c")).code == 2
+
+
+@pytest.mark.unit
+def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another_configuration():
+    """google-crc32c 1.7.1's setup.py builds pure Python when crc32c/crc32c.h is missing: its wheel lacks the
+    C module and the Requires-Dist the published wheels have. That build is not a rebuild of theirs: every wheel
+    `failed` with the cause (not `differs` on METADATA); with the module there, or no missing file logged, the
+    build stands."""
+    from types import SimpleNamespace
+
+    from auditor.judge.attempts import Attempts
+    from auditor.records import BuildRecord
+
+    published = SimpleNamespace(members=["google_crc32c/__init__.py", "google_crc32c/_crc32c.cpython-312-x86_64-linux-gnu.so"])
+    pure = SimpleNamespace(members=["google_crc32c/__init__.py", "google_crc32c/python.py"])
+
+    def attempts(rebuilt, missing):
+        run = Attempts(None, [], [(SimpleNamespace(), published, None, True)], None, None, None, None, None, 0, None)
+        record = BuildRecord(backend=None, backend_version=None, generator=None, declared_requires=[], cutoff=None,
+                             source_date_epoch=None, tz="UTC", timestamp_policy={}, python="3.13", sandbox="docker",
+                             variant=None, variant_env={}, variant_options={}, notes=[])
+        record.chosen, record.missing = True, missing
+        run.records, run.kept = [record], (None, rebuilt, "x.whl")
+        return run, record
+
+    run, record = attempts(pure, ["header", "crc32c/crc32c.h"])
+    assert run.lacks_extensions() == ["google_crc32c/_crc32c"]
+    cause = run.fell_back()
+    assert cause == record.reason and "went on without crc32c/crc32c.h" in cause and "google_crc32c/_crc32c" in cause
+    assert run.kept is None and run.failed and run.best[0][1]["verdict"] == "failed"
+    run, _ = attempts(pure, None)
+    assert run.fell_back() is None and run.kept is not None  # no missing file in its log: the comparison says
+    run, _ = attempts(published, ["header", "crc32c/crc32c.h"])
+    assert run.fell_back() is None  # a probe's missing header, the module built anyway

@@ -59,6 +59,33 @@ class Attempts:
         names = {n for m in rebuilt.members if extension_stem(m) for n in needed_libraries(rebuilt.read(m, limit=1 << 27))}
         return library_closure(names, lambda n: self.ctx.sandbox.library(python, n))
 
+    def lacks_extensions(self) -> list[str]:
+        """Extension modules the published wheels of this configuration hold and the kept rebuild does not
+        (google-crc32c 1.7.1's setup.py builds pure Python when crc32c/crc32c.h is missing): [] when none."""
+        if self.kept is None:
+            return []
+        rebuilt = {extension_stem(m) for m in self.kept[1].members} - {None}
+        published = {extension_stem(m) for _, wa, *_ in self.members + self.others for m in wa.members} - {None}
+        return sorted(str(s) for s in published - rebuilt)
+
+    def fell_back(self) -> str | None:
+        """When the kept build went on without a file a Debian package would ship (its log says so) and so left
+        out extension modules the published wheels hold, it built another configuration (a pure-Python
+        fallback): it is not a rebuild of theirs. Every wheel is then `failed` with that cause (the sources
+        check as evidence), as when the build fails; returns the cause, or None."""
+        chosen = next((r for r in self.records if r.chosen), None)
+        lacking = self.lacks_extensions()
+        if chosen is None or not chosen.missing or not lacking:
+            return None
+        kind, name = chosen.missing
+        chosen.reason = (f"fell back to another configuration: the build went on without {name} (a {kind} the image "
+                         f"lacks) and its wheel lacks {', '.join(lacking[:3])}, which the published wheels hold")
+        failed = {"verdict": Verdict.FAILED, "reason": chosen.reason}
+        self.best = {i: ((99,), failed) for i in range(len(self.members))}
+        self.other_best = {}
+        self.kept, self.kept_score, self.failed = None, None, True
+        return chosen.reason
+
     def outcomes(self) -> list[dict]:
         return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
 

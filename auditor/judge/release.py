@@ -68,6 +68,7 @@ class _Release:
         self.pending: list = []  # diffoscope jobs, run once per distinct finding at the end
         self.over: list = []  # members of configurations past MAX_PLANS or the release's time budget
         self.n = 0
+        self.cause = "rebuild failed"  # why the latest configuration's build failed
         self.budget = ctx.opts.release_budget
         self.started = time.monotonic()
 
@@ -81,9 +82,14 @@ class _Release:
         return False
 
     def _build(self, plan: BuildPlan, notes, members, **others) -> Rebuilt | None:
+        """The configuration's kept rebuild, or None (its build failed: why is the latest failure)."""
         best = rebuild_and_compare(plan, notes, members, self.src, self.ctx, self.index_url, self.work, self.rel,
                                    self.n, self.result, self.pending, self.sources, **others)
         self.n += 1
+        if isinstance(best, str):
+            self.cause = best
+            return None
+        self.cause = (self.result.builds[-1].reason if self.result.builds else None) or "rebuild failed"
         return best
 
     def own_configurations(self, ordered: list) -> None:
@@ -100,7 +106,7 @@ class _Release:
                 continue
             best = self._build(plan, notes, members)
             if best is None:
-                self.failed[reqs] = self.result.builds[-1].reason or "rebuild failed"
+                self.failed[reqs] = self.cause
             elif reqs not in self.built or any(binary for *_, binary in members):
                 self.built[reqs] = best
 
@@ -134,7 +140,7 @@ class _Release:
             if best is not None:
                 self.built[config] = best
             else:
-                self.failed[config] = (self.result.builds[-1].reason if self.result.builds else None) or "rebuild failed"
+                self.failed[config] = self.cause
 
     def compare_other_platforms(self, others: Groups) -> None:
         """Each other platform's wheel against its configuration's rebuild; when its configuration was never
@@ -191,12 +197,13 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
 
 def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
                         rel, n: int, result, pending: list, sources: frozenset[str] = frozenset(),
-                        others: list | None = None, setup_py: str | None = None) -> Rebuilt | None:
+                        others: list | None = None, setup_py: str | None = None) -> Rebuilt | str | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
     every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
-    platforms' wheels), or None if no build succeeded. `others`: wheels for other platforms made with this
+    platforms' wheels), None if no build succeeded, or the cause when the kept build is of another
+    configuration (Attempts.fell_back). `others`: wheels for other platforms made with this
     configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
     search, are the ones that match them best."""
     plan = rust_image(plan, notes, src, ctx)
@@ -228,6 +235,7 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
             break
         run.failed = False
         run.build(*derived)
+    cause = run.fell_back() if not run.failed else None
     if not run.failed and not run.matched():
         search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
@@ -236,13 +244,13 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
             if run.kept is None:
                 # every build failed: the last one's cause is the one that stands (mozterm 1.0.0 needs
                 # Python 3.9 on 3.11, then 3.8 on 3.9)
-                entry.reason = (run.records[-1].reason if run.records else None) or entry.reason
+                entry.reason = cause or (run.records[-1].reason if run.records else None) or entry.reason
                 sources_instead(entry, path, src)
             if entry.verdict in (Verdict.DIFFERS, Verdict.PARTIAL) and run.kept is not None:
                 rebuilt_path = _rebuilt_path(result, entry, ctx)
                 if rebuilt_path is not None:
                     pending.append((entry, path, rebuilt_path, {}))
-    return run.kept
+    return run.kept if cause is None else cause
 
 
 def _spread(items: list, n: int) -> list:

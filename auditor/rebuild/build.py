@@ -103,6 +103,9 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
                              "from the build cache; a larger --build-timeout builds again)" + (f": {rest}" if rest else ""))
         return record, None
     record.installer, record.phases = outcome.installer, outcome.phases
+    found = explain(log)
+    if found and found.missing:  # the build went on without it (a setup.py that falls back to pure Python)
+        record.missing = list(found.missing)
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
     record.rebuilt = {"filename": Path(outcome.wheel_path).name, "sha256": digest}
     return record, cached

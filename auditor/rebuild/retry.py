@@ -24,6 +24,8 @@ class BuildHistory(Protocol):
     records: list[BuildRecord]
     failed: bool
 
+    def lacks_extensions(self) -> list[str]: ...
+
 
 MAX_SYSTEM_PACKAGES = 2
 
@@ -109,13 +111,31 @@ def newer_toolchain(run: BuildHistory, plan: BuildPlan, members, ctx: Context) -
 
 
 
+def _say(run: BuildHistory, last: BuildRecord, text: str) -> None:
+    """Why no derived image was tried: on the failure's reason, or in the notes of a build that went on."""
+    if run.failed:
+        last.reason = f"{last.reason}; {text}"
+    else:
+        last.notes.append(f"the build went on without a file a Debian package ships; {text}")
+
+
+def explain_missing(kind: str, name: str) -> str:
+    return {"header": f"the C header {name} was not found", "program": f"{name} was not found",
+            "pkgconfig": f"pkg-config found no {name}", "compiler": f"no {name} compiler"}.get(kind, f"{name} was missing")
+
+
 def with_system_package(run: BuildHistory, ctx: Context) -> tuple[BuildPlan, list[str]] | None:
     """A build that failed for a file a Debian package ships (a header, a *-config tool, a pkg-config file, a
     Fortran compiler): the package found in the image suite's Contents index, and the same plan built again in
     a derived image with it (said in the build's notes, the image's ID in its record). When no package ships
-    it, the failure's reason says so."""
+    it, the failure's reason says so. A build that went on without it (its log names the file) and so left out
+    extension modules the published wheels hold is built again the same way: that is another configuration
+    (google-crc32c 1.7.1: a pure-Python fallback without its C module and its Requires-Dist)."""
     last = run.records[-1] if run.records else None
-    if not run.failed or last is None or not last.missing or not hasattr(ctx.sandbox, "derived_image"):
+    if last is None or not last.missing or not hasattr(ctx.sandbox, "derived_image"):
+        return None
+    lacking = [] if run.failed else run.lacks_extensions()
+    if not run.failed and not lacking:
         return None
     from auditor.sandbox.debian import package_for
     from auditor.sandbox.oci import SUITES
@@ -126,14 +146,17 @@ def with_system_package(run: BuildHistory, ctx: Context) -> tuple[BuildPlan, lis
     try:
         found = package_for(kind, name, suite, ctx.cache.root)
     except Exception as exc:  # the archive unreachable, an index that does not verify: the failure stands, said
-        last.reason = f"{last.reason}; no Debian package looked up for {name}: {str(exc)[:160]}"
+        _say(run, last, f"no Debian package looked up for {name}: {str(exc)[:160]}")
         return None
     if found is None:
-        last.reason = f"{last.reason}; no package of Debian {suite} ships {name} (its Contents index)"
+        _say(run, last, f"no package of Debian {suite} ships {name} (its Contents index)")
         return None
     if found.package in plan.system_packages:
         return None
     others = f" (also in {', '.join(c for c in found.candidates if c != found.package)})" if len(found.candidates) > 1 else ""
-    note = (f"the build needs {name} ({last.reason}): Debian {suite}'s {found.package} ships /{found.path}{others}, found "
+    why = last.reason if run.failed else (
+        f"its log says {explain_missing(kind, name)} and the rebuild lacks the extension module(s) "
+        f"{', '.join(lacking[:3])} the published wheels hold: the build fell back to another configuration")
+    note = (f"the build needs {name} ({why}): Debian {suite}'s {found.package} ships /{found.path}{others}, found "
             f"in {found.index}; built again in a derived image with it")
     return dataclasses.replace(plan, system_packages=tuple(sorted(set(plan.system_packages) | {found.package}))), [note]

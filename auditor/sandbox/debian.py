@@ -35,6 +35,9 @@ _WHERE = {
 }
 
 
+MAX_EXTRA_DEPTH = {"header": 3}  # usr/include/ + one directory of the library's own
+
+
 @dataclass(frozen=True)
 class Found:
     package: str
@@ -84,8 +87,17 @@ def contents_index(suite: str, cache_dir: Path) -> tuple[Path, str]:
     path = cache_dir / "debian" / f"{suite}-Contents-amd64-{digest}.gz"
     if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
         return path, how
-    data = _get(f"{MIRROR}/dists/{suite}/main/Contents-amd64.gz", timeout=600)
-    if hashlib.sha256(data).hexdigest() != digest:
+    # by its hash first (Acquire-By-Hash, as apt does): a mirror mid-sync serves the plain name's new bytes
+    # beside the old InRelease (trixie's did, once), never other bytes under a hash
+    data = b""
+    for url in (f"{MIRROR}/dists/{suite}/main/by-hash/SHA256/{digest}", f"{MIRROR}/dists/{suite}/main/Contents-amd64.gz"):
+        try:
+            data = _get(url, timeout=600)
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest() == digest:
+            break
+    else:
         raise SandboxError(f"{suite} Contents-amd64.gz does not have the sha256 its InRelease lists")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -107,6 +119,7 @@ def find_in(index: Path, kind: str, name: str) -> tuple[str, tuple[str, ...]] | 
         return None
     pattern = re.compile(_WHERE[kind].format(name=re.escape(name)))
     needle = name.encode()
+    hits: list[tuple[str, tuple[str, ...]]] = []
     with gzip.open(index, "rb") as f:
         for raw in f:
             if needle not in raw:
@@ -114,8 +127,12 @@ def find_in(index: Path, kind: str, name: str) -> tuple[str, tuple[str, ...]] | 
             path, _, where = raw.decode("utf-8", "replace").rstrip("\n").rpartition(" ")
             path = path.strip()
             if pattern.fullmatch(path):
-                return path, tuple(p.rsplit("/", 1)[-1] for p in where.strip().split(","))
-    return None
+                hits.append((path, tuple(p.rsplit("/", 1)[-1] for p in where.strip().split(","))))
+    # the shallowest: a header under one directory of its library (usr/include/libxml2/libxml/tree.h) is what a
+    # build's -I finds; one deep in another project's vendored tree (usr/include/tg_owt/third_party/crc32c/src/
+    # include/crc32c/crc32c.h) is not that library
+    hits = [h for h in hits if h[0].count("/") - name.count("/") <= MAX_EXTRA_DEPTH.get(kind, 9)]
+    return min(hits, key=lambda h: (h[0].count("/"), h[0])) if hits else None
 
 
 def package_for(kind: str, name: str, suite: str, cache_dir: Path) -> Found | None:
@@ -123,9 +140,31 @@ def package_for(kind: str, name: str, suite: str, cache_dir: Path) -> Found | No
     if kind == "compiler":
         return Found("gfortran", "usr/bin/gfortran", ("gfortran",), "the compiler's own package") \
             if name in ("gfortran", "fortran") else None
-    index, how = contents_index(suite, cache_dir)
+    try:
+        index, how = contents_index(suite, cache_dir)
+        said = f"{suite} main/Contents-amd64.gz ({how})"
+    except SandboxError as exc:
+        # the suite's index cannot be verified (a mirror serving a Contents file its InRelease does not list):
+        # the nearest suite whose index verifies names the package; the derived image then installs the package
+        # of that name from `suite` itself, and fails, said, when that suite has none
+        for other in sorted((x for x in NEIGHBOURS if x != suite), key=lambda x: abs(NEIGHBOURS.index(x) - _rank(suite))):
+            try:
+                index, how = contents_index(other, cache_dir)
+            except SandboxError:
+                continue
+            said = f"{other} main/Contents-amd64.gz ({how}), since {exc}; the package of that name from {suite} is installed"
+            break
+        else:
+            raise
     hit = find_in(index, kind, name) or (find_in(index, kind, name.lower()) if name != name.lower() else None)
     if hit is None:
         return None
     path, packages = hit
-    return Found(_choose(list(packages)), path, packages, f"{suite} main/Contents-amd64.gz ({how})")
+    return Found(_choose(list(packages)), path, packages, said)
+
+
+NEIGHBOURS = ["bullseye", "bookworm", "trixie", "forky"]  # Debian's suites, oldest first
+
+
+def _rank(suite: str) -> int:
+    return NEIGHBOURS.index(suite) if suite in NEIGHBOURS else 1
