@@ -175,7 +175,8 @@ def _finish(result: PackageResult, entries, done) -> PackageResult:
     result.findings = findings.group([e for _, e, _ in entries]) + \
         findings.input_mismatches(result.builds, [e for _, e, _ in entries])
     check_causes(c for f in result.findings for c in f.causes)
-    result.rebuilt_here = any(b.rebuilt for b in result.builds)
+    # a wheel made here that stood (not one unreadable, nor of another configuration: Attempts.fell_back)
+    result.rebuilt_here = any(b.rebuilt and not b.reason for b in result.builds)
     for _, e, _ in entries:
         e.check = e.check or "none"
     v = worst([Verdict(e.verdict) for _, e, _ in entries if e.verdict])

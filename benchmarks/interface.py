@@ -40,7 +40,7 @@ def main() -> int:
     cache = Cache(cache_root(a.cache_dir))
     sandbox = None
     if a.image_libraries:
-        from auditor.execute import make_sandbox
+        from auditor.cli.execute import make_sandbox
 
         sandbox = make_sandbox("docker", "", None, facts_dir=cache.dir("images"))
     rows: dict[str, Counter] = defaultdict(Counter)

@@ -83,7 +83,7 @@ def test_compiled_wheels_are_rebuilt_for_the_locks_python_and_the_others_compare
 
 
 def test_the_locks_python_is_read_from_what_wrote_it(tmp_path):
-    from auditor.execute import RunSettings, target_pythons
+    from auditor.cli.execute import RunSettings, target_pythons
     from auditor.lockfiles import read_lock
 
     lock = tmp_path / "requirements.txt"

@@ -322,3 +322,43 @@ def test_wheels_for_a_python_no_image_has_are_judged_with_their_eras_toolchain(a
     assert era and {"name": "setuptools", "version": "68.0.0"}.items() <= next(
         r for r in era[0]["requirements"] if r["name"] == "setuptools").items()
     assert p["verdict"] == "partial", p["reason"]
+
+
+PY312 = ROOT / "fixtures" / "py312" / "requirements.txt"
+
+
+def test_a_lock_for_a_python_no_image_has_is_built_once_with_the_nearest_without_false_alarms(auditor, container_backend):
+    """The compiled releases that taught issue 37's rules, pinned for Python 3.12 (no image has it), rebuilt for
+    real once, with 3.13: coverage 7.14.0's cp312 wheel names its script coverage-3.12 where the rebuild says 3.13
+    (entry-point-python-version); uvloop 0.21.0 imports glibc's `_environ` where the rebuild imports `environ`
+    (glibc-symbol-aliases); pillow 12.3.0 holds the string 3.1.4.1, a version, not a host (dotted-number-string).
+    google-crc32c 1.7.1's setup.py builds pure Python when crc32c/crc32c.h is missing (Debian ships no such
+    header): that build is another configuration, so its wheels are failed with that cause, not `differs` on the
+    Requires-Dist the C build adds."""
+    r = auditor("check", str(PY312), "--python", "3.12", "--backend", container_backend)
+    assert "Traceback" not in r.stderr
+    assert r.results["environment"]["targets"]["pythons"] == ["3.13"]
+    assert "no image has the Python 3.12 that --python names" in r.results["environment"]["targets"]["why"]
+    pkgs = {p["name"]: p for p in r.results["packages"]}
+
+    def wheel(name, tag):
+        return next(w for w in pkgs[name]["wheels"] + pkgs[name]["unlocked"]
+                    if f"-{tag}-{tag}-manylinux" in w["filename"] and "x86_64" in w["filename"])
+
+    for name in ("coverage", "uvloop", "pillow"):
+        assert all(b["python"] in ("3.13", "3.11") for b in pkgs[name]["builds"])  # no build per interpreter
+        assert wheel(name, "cp312")["verdict"] == "partial", (name, wheel(name, "cp312")["reason"])
+    assert "entry-point-python-version" in wheel("coverage", "cp312")["normalizations"]
+    assert "glibc-symbol-aliases" in wheel("uvloop", "cp313")["normalizations"]
+    assert "dotted-number-string" in wheel("pillow", "cp313")["normalizations"]
+    for name in ("uvloop", "pillow"):
+        assert pkgs[name]["verdict"] == "partial", pkgs[name]["reason"]
+    crc = pkgs["google-crc32c"]
+    assert crc["verdict"] == "failed" and not crc["rebuilt_here"], crc["reason"]
+    assert "fell back to another configuration" in crc["reason"] and "crc32c/crc32c.h" in crc["reason"]
+    assert all(w["check"] == "sources" and w["verdict"] == "failed" for w in crc["wheels"] + crc["unlocked"])
+    # coverage's Windows wheels say 'Ned Batchelder and 261 others' where its sdist's CONTRIBUTORS.txt makes 255:
+    # a true difference of class metadata, which does not fail the run
+    assert all(set(w["classes"]) <= {"metadata", "packaging"} for p in pkgs.values()
+               for w in p["wheels"] + p["unlocked"] if w["verdict"] == "differs")
+    assert r.code == 0

@@ -10,17 +10,24 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from packaging.utils import parse_wheel_filename
 
 from auditor.errors import AuditorError, HashMismatch, IndexError_
-from auditor.fetch.index import SimpleIndex, file_name_version
+from auditor.fetch.cache import Cache
+from auditor.fetch.index import HttpClient, SimpleIndex, file_name_version
 from auditor.records import ArtifactResult, IndexFile, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
 
-if TYPE_CHECKING:  # the context holds this stage's cache: imported for types only
-    from auditor.context import Context
+
+
+class Fetcher(Protocol):
+    """What this stage needs of the run's services (context.Context has them): the download cache and the
+    index client."""
+
+    cache: Cache
+    http: HttpClient
 
 DOWNLOADS_PER_RELEASE = 6  # concurrent downloads of one release's files
 
@@ -76,7 +83,7 @@ def direct_url_files(rel: LockedRelease, index: SimpleIndex, result: PackageResu
     return [direct] + [f for f in published if f.filename != filename]
 
 
-def hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Context, result: PackageResult) -> dict[str, str | None]:
+def hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Fetcher, result: PackageResult) -> dict[str, str | None]:
     """Each served file's sha256 (downloading those the index does not hash); flags lock hashes no
     served file has as `missing`."""
     hashes: dict[str, str | None] = {}
@@ -96,7 +103,7 @@ def hash_files(rel: LockedRelease, files: list[IndexFile], ctx: Context, result:
 
 
 def download_wheels(wheels: list[IndexFile], hashes: dict[str, str | None], rel: LockedRelease, first, late,
-                    ctx: Context) -> list[tuple[IndexFile, WheelResult, Path | None]]:
+                    ctx: Fetcher) -> list[tuple[IndexFile, WheelResult, Path | None]]:
     """Verified downloads, several at a time, in index order: (file, its result entry, local path)."""
     def fetch(f: IndexFile) -> tuple[IndexFile, WheelResult, Path | None]:
         locked = hashes[f.filename] in rel.hashes

@@ -19,7 +19,8 @@ from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.profiles import (OTHER_PLATFORM_CONTENT, OTHER_PLATFORM_PUBLISHED_ONLY, REBUILT_CONTENT,
                                     REBUILT_PUBLISHED_ONLY, Case, accounted)
 from auditor.judge.rules import grafted
-from auditor.judge.steps import (accounted_member, align_dist_info, judge_meta, judge_record, moved_licenses,
+from auditor.judge.metasteps import judge_meta
+from auditor.judge.steps import (accounted_member, align_dist_info, judge_record, moved_licenses,
                                  rebuilt_pure, renamed_nspkg, stale_member, zip_safe_marker)
 from auditor.records import Comparison, Difference
 

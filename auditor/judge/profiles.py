@@ -4,7 +4,7 @@ Each comparison is a profile: a tuple of named steps, tried in order until one a
 records the normalization, tool step or cause it names in the Comparison); a member no step accounts for is
 a difference. judge/members.py runs them with accounted(); the rules behind the steps are registered in
 judge/registry.py. METADATA, WHEEL and entry points are judged by meaning before any profile runs
-(steps._judge_meta), RECORD once every member is known.
+(metasteps.judge_meta), RECORD once every member is known.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 from auditor.fetch.archives import WheelArchive
 from auditor.judge.diffs import crlf_only
 from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
-from auditor.judge.steps import (delvewheel_step, published_only, top_level_of_optional_extensions,
-                                 top_level_without_members, project_sbom, sdist_derived)
+from auditor.judge.metasteps import project_sbom
+from auditor.judge.steps import (delvewheel_step, published_only, sdist_derived, top_level_of_optional_extensions,
+                                 top_level_without_members)
 from auditor.records import Comparison
 
 

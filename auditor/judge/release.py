@@ -14,7 +14,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from auditor import diffoscope
+from auditor.judge import diffoscope
 from auditor.context import Context
 from auditor.judge.findings import finding_key
 from auditor.judge.registry import check_causes

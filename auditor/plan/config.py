@@ -287,6 +287,22 @@ def _declares(requires: list[str], dist: str) -> bool:
     return False
 
 
+def _rust(wheel: WheelArchive, project_dir: Path, env: dict[str, str], notes: list[str]
+          ) -> tuple[tuple[str, ...], str | None, dict[str, str]]:
+    """A Rust build's Debian packages, the publisher's rustc and the directory its crates were at (from the
+    published wheel's compiled members); ((), None, env) for any other build."""
+    if not is_rust(project_dir):
+        return (), None, env
+    crate_dir = publisher_crate_dir(wheel)
+    if crate_dir:  # an environment of the build, so part of the build-cache key like the plan's other env
+        env = dict(env, AUDITOR_CRATE_DIR=crate_dir)
+        notes.append(f"crates vendored at {crate_dir}/, where the publisher's cargo had them (its compiled "
+                     "members' panic locations name that path): those strings are then the same")
+    notes.append("a Rust build: the image's Debian cargo and rustc are added (a derived image); its crates are "
+                 "fetched outside the sandbox by Cargo.lock's checksums and vendored, the build runs offline")
+    return RUST_TOOLCHAIN, publisher_rustc(wheel), env
+
+
 def make_plan(
     wheel: WheelArchive, project_dir: Path, upload_time: datetime | None, python: str, filename: str | None = None
 ) -> tuple[BuildPlan, list[str]]:
@@ -321,17 +337,7 @@ def make_plan(
     notes += variant_notes
     if by_setup_py:
         options = dict(options, setup_py=True)
-    system_packages: tuple[str, ...] = ()
-    rustc = None
-    if is_rust(project_dir):
-        system_packages, rustc = RUST_TOOLCHAIN, publisher_rustc(wheel)
-        crate_dir = publisher_crate_dir(wheel)
-        if crate_dir:  # an environment of the build, so part of the build-cache key like the plan's other env
-            env = dict(env, AUDITOR_CRATE_DIR=crate_dir)
-            notes.append(f"crates vendored at {crate_dir}/, where the publisher's cargo had them (its compiled "
-                         "members' panic locations name that path): those strings are then the same")
-        notes.append("a Rust build: the image's Debian cargo and rustc are added (a derived image); its crates are "
-                     "fetched outside the sandbox by Cargo.lock's checksums and vendored, the build runs offline")
+    system_packages, rustc, env = _rust(wheel, project_dir, env, notes)
     return (
         BuildPlan(
             backend=backend,

@@ -95,16 +95,23 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
         log += "\n[auditor] resolving the requirements the backend asked for, and building again\n\n"
     log_path.write_text(log)
     _rustc(plan, record, log)
+    return _outcome(record, outcome, log, job.timeout, ctx)
+
+
+def _outcome(record: BuildRecord, outcome: BuildOutcome, log: str, timeout: float, ctx: Context
+             ) -> tuple[BuildRecord, Path | None]:
+    """The record of a finished build: why it failed, or its wheel kept in the cache (and a file its log says
+    it went on without: a setup.py that falls back to pure Python when a header is missing)."""
     if outcome.wheel_path is None:
         _failed(record, outcome, log)
         if record.build_cache and outcome.reason == "timeout":
             rest = (record.reason or "").removeprefix("timeout").lstrip(": ")
-            record.reason = (f"timeout (this build's inputs timed out before with --build-timeout {job.timeout:.0f} s: taken "
+            record.reason = (f"timeout (this build's inputs timed out before with --build-timeout {timeout:.0f} s: taken "
                              "from the build cache; a larger --build-timeout builds again)" + (f": {rest}" if rest else ""))
         return record, None
     record.installer, record.phases = outcome.installer, outcome.phases
     found = explain(log)
-    if found and found.missing:  # the build went on without it (a setup.py that falls back to pure Python)
+    if found and found.missing:
         record.missing = list(found.missing)
     digest, cached = ctx.cache.put_file(Path(outcome.wheel_path))
     record.rebuilt = {"filename": Path(outcome.wheel_path).name, "sha256": digest}

@@ -23,7 +23,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.text import Text
 
 from auditor import __version__
-from auditor.console import err, fail, out
+from auditor.cli.console import err, fail, out
 from auditor.context import Context, Options
 from auditor.errors import AuditorError, InputError, SandboxError
 from auditor.fetch import Cache, cache_root
@@ -34,7 +34,7 @@ from auditor.fetch.index import PYPI, HttpClient
 from auditor.pipeline import run
 from auditor.records import Lock, to_jsonable
 from auditor.report.common import VERDICT_STYLE
-from auditor.report.outputs import after_run, render_safely, write_formats
+from auditor.cli.outputs import after_run, render_safely, write_formats
 from auditor.report.terminal import timeline_table
 from auditor.resultcache import ResultCache
 from auditor.results import FAIL_ON, ResultsWriter, exit_code

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from auditor.console import error_line, fail, out
+from auditor.cli.console import error_line, fail, out
 from auditor.errors import InputError
 from auditor.report import github_annotations, render_all
 from auditor.report.terminal import summary_table

@@ -12,15 +12,15 @@ from packaging.utils import canonicalize_name
 
 from auditor import __version__
 from auditor import shard
-from auditor.console import err, error_line, fail
+from auditor.cli.console import err, error_line, fail
 from auditor.errors import AuditorError, InputError, SandboxError, UnsafeArchive
-from auditor.execute import RunSettings, execute
+from auditor.cli.execute import RunSettings, execute
 from auditor.fetch import Cache, cache_root
 from auditor.fsutil import write_json_atomic
 from auditor.fetch.index import PYPI, HttpClient, SimpleIndex
 from auditor.lockfiles import read_lock
 from auditor.records import Lock, LockedRelease
-from auditor.report.outputs import after_run, parse_formats, write_formats
+from auditor.cli.outputs import after_run, parse_formats, write_formats
 from auditor.report import render_all
 from auditor.resultcache import export_results, import_results
 from auditor.results import EXIT_OK, EXIT_UNVERIFIED, EXIT_USAGE, FAIL_ON, exit_code
@@ -34,6 +34,19 @@ app.add_typer(cache_app, name="cache")
 history_app = typer.Typer(no_args_is_help=True, help="Runs recorded over time: import, what changed, a static site.")
 app.add_typer(history_app, name="history")
 REPORT_DIR_OPTION = typer.Option(Path("reports/latest"), "--report-dir", help="where results.json, index.html and logs go")
+
+
+def _lock_and_shard(lockfile: Path, shard_spec: str | None):
+    """The lock (only shard K of N with --shard K/N) and the shard's description; a bad one exits in one line."""
+    try:
+        lock = read_lock(lockfile)
+        if shard_spec is None:
+            return lock, None
+        k, n = shard.parse(shard_spec)
+        return shard.select(lock, k, n), shard.describe(lock, k, n)
+    except InputError as exc:
+        fail(str(exc))
+        raise  # fail() exits
 
 
 @app.command()
@@ -82,15 +95,7 @@ def check(
             "@sha256:) with CPython X.Y for an interpreter no Debian suite here has; its version is checked; repeatable"),
 ) -> None:
     """Audit every locked release: rebuild its sdist and compare with the published wheels."""
-    shard_info = None
-    try:
-        lock = read_lock(lockfile)
-        if shard_spec is not None:
-            k, n = shard.parse(shard_spec)
-            shard_info = shard.describe(lock, k, n)
-            lock = shard.select(lock, k, n)
-    except InputError as exc:
-        fail(str(exc))
+    lock, shard_info = _lock_and_shard(lockfile, shard_spec)
     execute(lock, str(lockfile), "check", RunSettings(
         report_dir=report_dir, cache_dir=cache_dir, index_url=index_url, build_index_url=build_index_url,
         backend=backend, image=image, python=python, jobs=jobs, build_timeout=build_timeout, late_after=late_after,
@@ -202,7 +207,7 @@ def merge(
     if data.get("missing") and strict and code == EXIT_OK:
         code = EXIT_UNVERIFIED
     if history is not None:
-        from auditor.execute import say_history
+        from auditor.cli.execute import say_history
 
         say_history(history, data, report_dir)
     raise typer.Exit(code)
