@@ -10,8 +10,12 @@ from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.metadata import compare_metadata
 from auditor.judge.verdicts import verdict_of
 from auditor.records import Verdict
-from auditor.results import exit_code
+from auditor.results import summarize
 from tests.test_compare import BASE, PLACEHOLDER, wheel
+
+
+def exit_code(packages, strict, fail_on="code"):
+    return summarize({"packages": packages}).exit_code(strict, fail_on)
 
 META_NEW = (b"Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nRequires-Dist: vine<6.0.0,>=5.0.0\n"
             b"Requires-Dist: pytest; extra == \"dev\"\nProvides-Extra: dev\n\nLong text.\n")

@@ -37,7 +37,7 @@ from auditor.report.common import VERDICT_STYLE
 from auditor.cli.outputs import after_run, render_safely, write_formats
 from auditor.report.terminal import timeline_table
 from auditor.resultcache import ResultCache
-from auditor.results import FAIL_ON, ResultsWriter, exit_code
+from auditor.results import FAIL_ON, ResultsWriter
 from auditor.results import load as load_results
 from auditor.fetch.timeline import baseline_index
 
@@ -276,10 +276,10 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
     if command == "investigate":
         for p in data["packages"]:
             out.print(timeline_table(p))
-    after_run(data, report_dir, s.formats, s.sign_key)
+    summary = after_run(data, report_dir, s.formats, s.sign_key)
     if s.history is not None:
         say_history(s.history, data, report_dir)
-    raise typer.Exit(exit_code(data["packages"], s.strict, s.fail_on))
+    raise typer.Exit(summary.exit_code(s.strict, s.fail_on))
 
 
 def say_history(path: Path, data: dict, report_dir: Path) -> None:

@@ -23,7 +23,7 @@ from auditor.records import Lock, LockedRelease
 from auditor.cli.outputs import after_run, parse_formats, write_formats
 from auditor.report import render_all
 from auditor.resultcache import export_results, import_results
-from auditor.results import EXIT_OK, EXIT_UNVERIFIED, EXIT_USAGE, FAIL_ON, exit_code
+from auditor.results import EXIT_OK, EXIT_UNVERIFIED, EXIT_USAGE, FAIL_ON
 from auditor.results import load as load_results
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Rebuild locked sdists and compare them with the published wheels.")
@@ -198,8 +198,7 @@ def merge(
             if src.is_dir():
                 shutil.copytree(src, report_dir / sub, dirs_exist_ok=True)
     write_json_atomic(report_dir / "results.json", data)
-    after_run(data, report_dir, parse_formats(formats, sign_key), sign_key)
-    code = exit_code(data["packages"], strict, fail_on)
+    code = after_run(data, report_dir, parse_formats(formats, sign_key), sign_key).exit_code(strict, fail_on)
     for gap in data.get("missing") or []:
         shown = ", ".join(gap["releases"][:5]) + (f" and {len(gap['releases']) - 5} more" if len(gap["releases"]) > 5 else "")
         error_line(f"{gap['file']}: shard {gap['shard']} stopped before auditing {len(gap['releases'])} of its releases "

@@ -11,10 +11,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from auditor.fsutil import write_atomic
 from auditor.timestamps import parse_time
-from auditor.results import counts
+from auditor.results import RunSummary, summarize
 from auditor.fetch.timeline import BURST_GAP, bursts, timeline
 
-from auditor.report.common import VERDICTS, rebuilt_line
+from auditor.report.common import VERDICTS
 
 CLASS_ORDER = ["code", "metadata", "packaging"]
 
@@ -77,7 +77,7 @@ def page_name(p: dict) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", f"{p.get('name')}-{p.get('version')}") + ".html"
 
 
-def render_html(data: dict, report_dir: Path, split: bool | None = None) -> Path:
+def render_html(data: dict, report_dir: Path, split: bool | None = None, summary: RunSummary | None = None) -> Path:
     """index.html for the run; past SPLIT_OVER releases (or with split=True) a small index (header, counts,
     findings, the releases table) linking a page per release, each with its timeline, wheels and builds."""
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -95,8 +95,9 @@ def render_html(data: dict, report_dir: Path, split: bool | None = None) -> Path
     timelines = [timeline_view(timeline(p)) for p in packages]
     common = dict(data=data, verdicts=VERDICTS, logs=logs, rel=_relative(report_dir), split=split,
                   href=lambda p: f"releases/{page_name(p)}" if split else f"#pkg-{p.get('name')}-{p.get('version')}")
+    summary = summary or summarize(data)
     html = _env().get_template("index.html.j2").render(
-        counts=counts(packages), rebuilt_line=rebuilt_line(data), timelines=timelines, images_used=images_used(data),
+        counts=summary.counts, rebuilt_line=summary.rebuilt_line(), timelines=timelines, images_used=images_used(data),
         **common)
     out = report_dir / "index.html"
     write_atomic(out, html)

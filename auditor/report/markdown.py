@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.report.common import VERDICTS, rebuilt_line
-from auditor.results import counts, time_line
+from auditor.report.common import VERDICTS
+from auditor.results import RunSummary, summarize
 
 
 def member_totals(p: dict) -> str:
@@ -20,14 +20,15 @@ def member_totals(p: dict) -> str:
     return " / ".join(str(totals[k]) for k in keys) if seen else "—"
 
 
-def render_summary(data: dict, report_dir: Path) -> Path:
-    c = counts(data.get("packages", []))
+def render_summary(data: dict, report_dir: Path, summary: RunSummary | None = None) -> Path:
+    summary = summary or summarize(data)
+    c = summary.counts
     lines = [f"## auditor: {data.get('lockfile') or data.get('command')}", ""]
     lines.append(" · ".join(f"**{v}**: {c[v]}" for v in VERDICTS if c[v]) or "no packages")
     lines.append("")
-    lines.append(rebuilt_line(data))
+    lines.append(summary.rebuilt_line())
     lines.append("")
-    lines.append(time_line(data.get("packages", [])))
+    lines.append(summary.time_line())
     if not data.get("complete"):
         lines.append("\n> ⚠ the run did not complete: these are the packages audited before it stopped.")
     env = data.get("environment", {})

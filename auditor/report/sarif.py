@@ -11,7 +11,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.fsutil import write_json_atomic
-from auditor.results import counts, rebuilt
+from auditor.results import RunSummary, summarize
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = [
@@ -36,7 +36,8 @@ def _result(rule: str, level: str, text: str, p: dict, fingerprint: str, props: 
     }
 
 
-def sarif(data: dict) -> dict[str, Any]:
+def sarif(data: dict, summary: RunSummary | None = None) -> dict[str, Any]:
+    summary = summary or summarize(data)
     results: list[dict[str, Any]] = []
     levels = {r[0]: r[1] for r in RULES}
     for p in data.get("packages", []):
@@ -77,13 +78,12 @@ def sarif(data: dict) -> dict[str, Any]:
             }},
             "results": results,
             "properties": {"lockfile": data.get("lockfile"), "complete": data.get("complete"),
-                           "counts": counts(data.get("packages", [])),
-                           "rebuilt": data.get("rebuilt") or rebuilt(data.get("packages", []))},
+                           "counts": summary.counts, "rebuilt": summary.rebuilt},
         }],
     }
 
 
-def render_sarif(data: dict, report_dir: Path) -> Path:
+def render_sarif(data: dict, report_dir: Path, summary: RunSummary | None = None) -> Path:
     out = report_dir / "results.sarif"
-    write_json_atomic(out, sarif(data))
+    write_json_atomic(out, sarif(data, summary))
     return out
