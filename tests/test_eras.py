@@ -91,3 +91,29 @@ def test_an_older_setuptools_than_the_upload_dates_is_found_and_never_rescues_a_
     diffs = {d["path"]: d for d in pkg["wheels"][0]["differences"]}
     assert "totally-not-malware" in diffs["fixoldst-1.0.dist-info/METADATA"]["detail"], diffs
     assert r.code == 1
+
+
+def test_era_requirements_without_wheels_for_the_interpreter_are_resolved_for_an_older_one(tmp_path, index, auditor,
+                                                                                            container_backend, bullseye):
+    """A project of 2021 whose build requires markupsafe 2.0.1 (no wheel for Python 3.11 as of its upload:
+    'markupsafe==2.0.1 has no usable wheels'): its requirements are resolved for, and it is built with, the
+    older image's Python 3.9, said in the build's notes; not failed."""
+    from tests.fixtureindex import build_project, make_project
+
+    proj = make_project(tmp_path / "src", "fixera", "1.0")
+    pyproject = proj / "pyproject.toml"
+    text = pyproject.read_text()
+    start = text.index('requires = ["flit_core')
+    end = text.index("]", start) + 1
+    pyproject.write_text(text[:start] + 'requires = ["flit_core>=3.2,<5", "markupsafe==2.0.1"]' + text[end:])
+    sdist, wheel = build_project(proj, tmp_path / "pub")
+    r, pkg = _check(auditor, index, tmp_path, "fixera", sdist, wheel, datetime(2022, 1, 1, tzinfo=timezone.utc),
+                    container_backend, "era-wheels")
+    first, *later = pkg["builds"]
+    assert first["python"] == "3.11" and "has no usable wheels" in first["reason"], first["reason"]
+    assert "an older image's Python may have" in first["reason"]
+    kept = next(b for b in later if b.get("rebuilt"))
+    assert kept["python"] == "3.9" and any("built again with Python 3.9" in n for n in kept["notes"]), kept["notes"]
+    assert {q["name"]: q["version"] for q in kept["requirements"]}["markupsafe"] == "2.0.1"
+    assert pkg["verdict"] in ("identical", "equivalent"), pkg["reason"]
+    assert r.code == 0

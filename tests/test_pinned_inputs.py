@@ -250,3 +250,13 @@ def test_the_image_of_a_rust_build_is_chosen_by_rust_version_then_the_publishers
     assert rust_python(RUSTC_OF, "3.11", "1.74", None)[0] == "3.13"
     assert rust_python(RUSTC_OF, "3.9", "1.50.0", None)[0] == "3.11"
     assert rust_python(RUSTC_OF, "3.11", "1.99", "1.99.0") is None  # none can: the build's failure says so
+
+
+def test_requirements_without_wheels_for_the_interpreter_ask_for_an_older_one():
+    from auditor.rebuild.build import needs_older_python
+
+    uv = ("No solution found when resolving dependencies cause: Because markupsafe==2.0.1 has no usable wheels and "
+          "you require markupsafe==2.0.1, we can conclude that your requirements are unsatisfiable.")
+    assert needs_older_python(uv, "3.11") == (3, 10)
+    assert needs_older_python("Because you require flit-core==4.2.0 and flit-core==3.5.1 …", "3.11") is None
+    assert needs_older_python(uv, "default") is None

@@ -69,6 +69,10 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
                 job.inputs_dir, job.inputs = inputs, tuple(i["sha256"] for i in record.inputs)
         except AuditorError as exc:
             record.reason = f"build requirements: {exc}"
+            older = needs_older_python(str(exc), plan.python)
+            if older:  # the era's requirements have no wheels for this interpreter (2022's markupsafe on 3.11)
+                record.needs_python = list(older)
+                record.reason += f" (no wheels of them for Python {plan.python} as of then: an older image's Python may have)"
             log_path.write_text(log + str(exc) + "\n")
             return record, None
         ctx.stage(result, "build")
@@ -96,6 +100,18 @@ def rebuild(plan: BuildPlan, notes, src: Path, ctx: Context, lock_index: str, wo
     log_path.write_text(log)
     _rustc(plan, record, log)
     return _outcome(record, outcome, log, job.timeout, ctx)
+
+
+_NO_WHEELS = re.compile(r"has no usable wheels|no wheels with a matching Python (?:ABI|version) tag")
+
+
+def needs_older_python(message: str, python: str) -> tuple[int, int] | None:
+    """A resolution that failed because a pinned-as-of-then requirement has no wheel for this interpreter: the
+    newest Python below it, which retry.older_python looks for among the images; None otherwise."""
+    found = re.fullmatch(r"(\d+)\.(\d+)", python)
+    if not found or not _NO_WHEELS.search(message):
+        return None
+    return int(found.group(1)), int(found.group(2)) - 1
 
 
 def _outcome(record: BuildRecord, outcome: BuildOutcome, log: str, timeout: float, ctx: Context
