@@ -14,16 +14,16 @@ import dataclasses
 import time
 from pathlib import Path
 
-from auditor.judge import diffoscope
 from auditor.context import Context
+from auditor.judge import diffoscope
+from auditor.judge.attempts import Attempts, Rebuilt, sources_instead
 from auditor.judge.findings import finding_key
 from auditor.judge.registry import check_causes
 from auditor.judge.sources import extension_sources, name_added_files, name_description_source, restate_causes
+from auditor.judge.search import search_toolchain
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.plan.config import backend_pin
 from auditor.plan.groups import Groups
-from auditor.judge.attempts import Attempts, Rebuilt, sources_instead
-from auditor.judge.search import search_toolchain
 from auditor.rebuild.retry import (MAX_SYSTEM_PACKAGES, newer_rustc, newer_toolchain, older_python, rust_image,
                                    with_system_package)
 from auditor.records import BuildPlan, LockedRelease, PackageResult, Verdict, WheelResult
@@ -34,7 +34,7 @@ OTHERS_SCORED = 8  # other platforms' wheels that score each build of their conf
 
 
 def judge_release(plans: Groups, others: Groups, src: Path, ctx: Context, index_url: str, work: Path,
-                rel: LockedRelease, result: PackageResult) -> None:
+                  rel: LockedRelease, result: PackageResult) -> None:
     """Every wheel of the release judged: its own configuration's rebuilds first (earliest cutoff first), the
     wheels past MAX_PLANS or the time budget against a rebuild already made, then the other platforms' wheels
     against a rebuild of their configuration; then the judge's follow-up passes and diffoscope."""
