@@ -102,6 +102,7 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
                              variant=None, variant_env={}, variant_options={}, notes=[])
         record.chosen, record.missing = True, missing
         run.records, run.kept = [record], (None, rebuilt, "x.whl")
+        run.sources = frozenset({"_crc32c"})  # the sdist holds src/google_crc32c/_crc32c.c
         return run, record
 
     run, record = attempts(pure, ["header", "crc32c/crc32c.h"])
@@ -113,3 +114,8 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
     assert run.fell_back() is None and run.kept is not None  # no missing file in its log: the comparison says
     run, _ = attempts(published, ["header", "crc32c/crc32c.h"])
     assert run.fell_back() is None  # a probe's missing header, the module built anyway
+    # the attacker's twin: a published module the sdist has no source for, and a log that names a missing header,
+    # is never explained away as a fallback: it stays a difference against the rebuild
+    published.members.append("google_crc32c/_evil.cpython-312-x86_64-linux-gnu.so")
+    run, _ = attempts(pure, ["header", "crc32c/crc32c.h"])
+    assert run.fell_back() is None and run.kept is not None
