@@ -125,6 +125,7 @@ class Comparison:
     format_notes: list[str] = field(default_factory=list)  # what differed only in spelling (metadata-format)
     tool_steps: list[str] = field(default_factory=list)  # tool output accepted (judge/registry.py)
     gzipped: list[str] = field(default_factory=list)  # published X.gz members equal to the rebuild's X
+    judged_by: dict[str, str] = field(default_factory=dict)  # member -> the registered rule whose check judged it
 
 
 @dataclass

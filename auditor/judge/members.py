@@ -16,8 +16,7 @@ from auditor.judge.diffs import (member_detail, member_diff, finish_comparison, 
                                  defines_module_init, extension_stem, is_compiled, is_program)
 from auditor.judge.configured import bytecode_of
 from auditor.judge.interface import check_member, grafted_libraries
-from auditor.judge.profiles import (OTHER_PLATFORM_CONTENT, OTHER_PLATFORM_PUBLISHED_ONLY, REBUILT_CONTENT,
-                                    REBUILT_PUBLISHED_ONLY, Case, accounted)
+from auditor.judge.profiles import Case, apply
 from auditor.judge.rules import grafted
 from auditor.judge.metasteps import judge_meta
 from auditor.judge.steps import (accounted_member, align_dist_info, judge_record, moved_licenses,
@@ -102,9 +101,9 @@ def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_r
                            purelib_may_differ: bool) -> None:
     """One non-compiled member of another platform's wheel, under the rules that apply to it, in order."""
     files = getattr(sources, "files", None)
-    case = Case(pub, reb, name, out, files, pure_variant=pure_variant)
+    case = Case(pub, reb, name, out, files, binary=True, pure_variant=pure_variant)
     if not in_rebuild:
-        if not accounted(OTHER_PLATFORM_PUBLISHED_ONLY, case):
+        if not apply("other platform: published only", case):
             out.differences.append(member_diff(name, "added", "in the published wheel, not in the rebuilt one"))
     elif pub.members[name].sha256 == reb.members[name].sha256:
         out.members_verified += 1
@@ -112,7 +111,7 @@ def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_r
     elif (verdict := judge_meta(pub, reb, name, out, tags_may_differ="any", purelib_may_differ=purelib_may_differ,
                                  platform_setup_py=setup_py, files=files)) in ("verified", "retag", "differs"):
         out.members_verified += verdict == "verified"
-    elif not accounted(OTHER_PLATFORM_CONTENT, case):
+    elif not apply("other platform: content", case):
         out.differences.append(member_diff(name, member_kind(name), text_diff(pub, reb, name) or member_detail(pub, reb, name)))
 
 
@@ -207,7 +206,8 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 "switch the sandbox's build lacks?); its C, C++ or Cython source is in the sdist: not reproduced", "code",
                 "optional extension not built in the sandbox"))
             continue
-        if not accounted(REBUILT_PUBLISHED_ONLY, Case(pub, reb, name, out, getattr(sources, "files", None), binary=binary)):
+        if not apply("rebuilt: published only",
+                     Case(pub, reb, name, out, getattr(sources, "files", None) if binary else None, binary=binary)):
             diffs.append(member_diff(name, "added", "in the published wheel, not in the rebuilt one",
                                cause=stale_member(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}
@@ -268,7 +268,7 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         if verdict is not None:
             out.members_verified += verdict == "verified"
             continue
-        if accounted(REBUILT_CONTENT, Case(pub, reb, name, out, files, sdist_files, binary=binary)):
+        if apply("rebuilt: content", Case(pub, reb, name, out, files, sdist_files, binary=binary)):
             continue
         diffs.append(member_diff(name, member_kind(name), member_detail(pub, reb, name)))
     return record

@@ -1,100 +1,94 @@
-"""Which rules a comparison applies to a member that is not the rebuild's byte for byte, and in which order.
+"""Which rules a comparison applies to a member that is not the other side's byte for byte, and in which order.
 
-Each comparison is a profile: a tuple of named steps, tried in order until one accounts for the member (and
-records the normalization, tool step or cause it names in the Comparison); a member no step accounts for is
-a difference. judge/members.py runs them with accounted(); the rules behind the steps are registered in
-judge/registry.py. METADATA, WHEEL and entry points are judged by meaning before any profile runs
-(metasteps.judge_meta), RECORD once every member is known.
+A profile is data: an ordered list of registered rule names (judge/registry.py), each rule naming its check
+(judge/checks.py). One loop, apply(), runs a profile's checks in order until one accounts for the member and
+records that rule's name for the member (`Comparison.judged_by`); a member no rule accounts for is a
+difference, said by the caller. The profiles are validated when first used: an unknown rule, a rule without a
+check, or a check that does not resolve is a RegistryError, not a silently skipped step. METADATA, WHEEL and
+entry points are judged by meaning before any profile runs (metasteps.judge_meta), RECORD once every member is
+known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cache
+from typing import Any
 
 from auditor.fetch.archives import WheelArchive
-from auditor.judge.diffs import crlf_only
-from auditor.judge.generated import scm_version, sdist_version_file, source_checksums
-from auditor.judge.metasteps import project_sbom
-from auditor.judge.steps import (delvewheel_step, published_only, sdist_derived, top_level_of_optional_extensions,
-                                 top_level_without_members)
+from auditor.judge.configured import SdistFiles
+from auditor.judge.registry import RegistryError, resolve_check
 from auditor.records import Comparison
 
 
 @dataclass(frozen=True)
 class Case:
-    """One member under judgement: both wheels (the rebuild None when only the published wheel has it)."""
+    """One member under judgement, with what the rules may read about it.
+
+    pub/reb: the published wheel and the rebuild (None in the sources check, which has no rebuild; a rebuild
+    that lacks the member is passed as is). files: the sdist's files by wheel path, for the rules that account
+    for a member by what the sdist holds (platform wheels). binary: a platform wheel (the sources check: one
+    that holds compiled members). view/installed/data/candidates: the sources check's sdist, where the member
+    installs, its bytes, and the bytes of the sdist's files at that place (None: the sdist holds none)."""
 
     pub: WheelArchive
     reb: WheelArchive | None
     name: str
     out: Comparison
-    files: Mapping[str, list[Path]] | None = None  # the sdist's files by wheel path
-    sdist_files: Mapping[str, list[Path]] | None = None
-    binary: bool = False  # a platform wheel of this sandbox's platform
+    files: SdistFiles | None = None
+    sdist_files: SdistFiles | None = None
+    binary: bool = False
     pure_variant: bool = False  # the pure wheel of a project whose extensions are optional
+    view: Any = None  # judge/sources.py's view of the extracted sdist
+    installed: str = ""
+    data: bytes | None = None
+    candidates: tuple[bytes, ...] | None = None
 
 
-Step = tuple[str, Callable[[Case], bool]]
+_SDIST = ("configured-file", "appended-license", "bundled-library-license", "bytecode")
+_REPAIR = ("auditwheel-sbom", "delvewheel-record", "project-sbom", "unneeded-grafted-library", "grafted-library",
+           "bundled-library-license", "bundled-headers", "release-step-gzip")
 
-
-def _crlf(c: Case) -> bool:
-    """A text member that differs from the rebuild's only in CRLF line endings (Windows checkouts)."""
-    if c.reb is None or not crlf_only(c.pub, c.reb, c.name):
-        return False
-    c.out.normalizations.append("crlf-line-endings")
-    c.out.crlf_members.append(c.name)
-    c.out.members_verified += 1
-    return True
-
-
-def _both(c: Case) -> WheelArchive:
-    assert c.reb is not None, "a content step needs the rebuilt member"
-    return c.reb
-
-
-# a member on both sides whose content differs, in a wheel rebuilt here
-REBUILT_CONTENT: tuple[Step, ...] = (
-    ("scm-version", lambda c: scm_version(c.pub, _both(c), c.name, c.out)),
-    ("project-sbom", lambda c: project_sbom(c.pub, _both(c), c.name, c.out)),
-    ("build-path", lambda c: source_checksums(c.pub, _both(c), c.name, c.out)),
-    ("top-level-without-members", lambda c: top_level_without_members(c.pub, _both(c), c.name, c.out)),
-    ("sdist-derived", lambda c: sdist_derived(c.pub, c.reb, c.name, c.out, c.files)),
-    ("sdist-version-file", lambda c: sdist_version_file(c.pub, _both(c), c.name, c.out, c.sdist_files)),
-)
-
-# the same, in another platform's wheel compared with a rebuild made here
-OTHER_PLATFORM_CONTENT: tuple[Step, ...] = (
-    ("scm-version", lambda c: scm_version(c.pub, _both(c), c.name, c.out)),
-    ("project-sbom", lambda c: project_sbom(c.pub, _both(c), c.name, c.out)),
-    ("build-path", lambda c: source_checksums(c.pub, _both(c), c.name, c.out)),
-    ("delvewheel-patch", lambda c: delvewheel_step(c.pub, _both(c), c.name, c.out)),
-    ("top-level-of-optional-extensions",
-     lambda c: c.pure_variant and top_level_of_optional_extensions(c.pub, _both(c), c.name, c.out)),
-    ("crlf-line-endings", _crlf),
-    ("sdist-derived", lambda c: sdist_derived(c.pub, c.reb, c.name, c.out, c.files)),
-)
-
-# a member only the published wheel has, in a wheel rebuilt here
-REBUILT_PUBLISHED_ONLY: tuple[Step, ...] = (
-    ("repair-tool-output", lambda c: published_only(c.pub, _both(c), c.name, c.out, c.binary)),
-    ("sdist-derived", lambda c: c.binary and sdist_derived(c.pub, None, c.name, c.out, c.files)),
-)
-
-# the same, in another platform's wheel
-OTHER_PLATFORM_PUBLISHED_ONLY: tuple[Step, ...] = (
-    ("repair-tool-output", lambda c: published_only(c.pub, _both(c), c.name, c.out, binary=True)),
-    ("delvewheel-patch", lambda c: delvewheel_step(c.pub, _both(c), c.name, c.out)),
-    ("sdist-derived", lambda c: sdist_derived(c.pub, None, c.name, c.out, c.files)),
-)
-
-PROFILES: dict[str, tuple[Step, ...]] = {
-    "rebuilt: content": REBUILT_CONTENT, "rebuilt: published only": REBUILT_PUBLISHED_ONLY,
-    "other platform: content": OTHER_PLATFORM_CONTENT, "other platform: published only": OTHER_PLATFORM_PUBLISHED_ONLY,
+PROFILES: dict[str, tuple[str, ...]] = {
+    # a member on both sides whose content differs, in a wheel rebuilt here
+    "rebuilt: content": ("scm-commit-id", "project-sbom", "build-path", "top-level-without-members", *_SDIST,
+                         "sdist-version-file"),
+    # a member only the published wheel has, in a wheel rebuilt here
+    "rebuilt: published only": (*_REPAIR, "configured-file", "bytecode"),
+    # the same two, in another platform's wheel compared with a rebuild made here
+    "other platform: content": ("scm-commit-id", "project-sbom", "build-path", "delvewheel-patch",
+                                "top-level-of-optional-extensions", "crlf-line-endings", *_SDIST),
+    "other platform: published only": (*_REPAIR, "delvewheel-patch", "configured-file", "bytecode"),
+    # the sources check (nothing rebuilt): a member at a place the sdist holds no file for
+    "sources: not in the sdist": ("bundled-headers", "maturin-module-shim", "delvewheel-patch", "configured-file",
+                                  "meson-install-subdir", "meson-subproject-file", "generated-version-module",
+                                  "generated-by-cython", "generated-by-build"),
+    # the sources check: a member whose bytes are none of the sdist's files at its place
+    "sources: differs from the sdist's file": ("crlf-line-endings", "delvewheel-patch", "version-file"),
 }
 
 
-def accounted(profile: tuple[Step, ...], case: Case) -> bool:
-    """The profile's steps in order until one accounts for the member; False when none does."""
-    return any(step(case) for _, step in profile)
+def load(profiles: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[tuple[str, Callable[[Case], bool]], ...]]:
+    """Profiles with each rule's check resolved; RegistryError names a rule that is unknown or has no check."""
+    out = {}
+    for profile, names in profiles.items():
+        if len(set(names)) != len(names):
+            raise RegistryError(f"profile {profile!r} lists a rule twice")
+        out[profile] = tuple((name, resolve_check(name, where=f"profile {profile!r}")) for name in names)
+    return out
+
+
+@cache
+def _loaded() -> dict[str, tuple[tuple[str, Callable[[Case], bool]], ...]]:
+    return load(PROFILES)
+
+
+def apply(profile: str, case: Case) -> str | None:
+    """The profile's checks in order until one accounts for the member: that rule's name (also recorded in
+    case.out.judged_by), or None when none does."""
+    for name, check in _loaded()[profile]:
+        if check(case):
+            case.out.judged_by[case.name] = name
+            return name
+    return None

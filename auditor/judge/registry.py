@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditor.records import Comparison
@@ -31,6 +32,7 @@ class Rule:
     emits: str = ""  # regex of the text written into a verdict (default: the name itself)
     cls: str | None = None  # the class of what it names, for causes
     machine: bool = False  # normalizations: the publisher's machine, not its tool versions
+    check: bool = False  # it accounts for one member in a profile: judge/checks.py's function of its name (- as _)
 
     def matches(self, text: str) -> bool:
         return re.fullmatch(self.emits or re.escape(self.name), text, re.S) is not None
@@ -49,7 +51,7 @@ RULES: tuple[Rule, ...] = (
          "zlib); decompressed content compared", "zlib-ng on the publisher's machine", machine=True),
     Rule("zip-directory-entries", N, "directory entries present on one side only", "uv_build writes them"),
     Rule("crlf-line-endings", N, "(other platforms only) a text member differs only in CRLF vs LF (a Windows "
-         "checkout)", "Windows wheels built from a CRLF checkout", machine=True),
+         "checkout)", "Windows wheels built from a CRLF checkout", machine=True, check=True),
     Rule("metadata-format", N, "METADATA, WHEEL, entry_points.txt or DESCRIPTION.rst (wheel < 0.31) say the same "
          "things in other spellings (requirement and marker spelling, field order, Platform: UNKNOWN, trailing "
          "blank lines, description layout; Metadata-Version, License-File and Dynamic lines, which the toolchain "
@@ -69,7 +71,7 @@ RULES: tuple[Rule, ...] = (
     Rule("build-path", N, "a checksum file the build writes of its own sources (sha256sum lines `HASH  PATH`, "
          "aiohttp's .hash/*.hash) names each file by the builder's absolute checkout path: accepted when both sides "
          "name the same files (or the rebuild's lines name no absolute path) and every line's hash is that file's "
-         "sha256 in its own wheel", "aiohttp 3.13.3; aiohttp 3.12.14 (the rebuild's lines name no path)"),
+         "sha256 in its own wheel", "aiohttp 3.13.3; aiohttp 3.12.14 (the rebuild's lines name no path)", check=True),
     Rule("sbom-same-components", N, "a software bill of materials under NAME.dist-info/sboms/ on both sides, CycloneDX "
          "or SPDX, listing the same components: its serial number and creation time are the build's",
          "maturin's sboms/NAME.cyclonedx.json (a timestamp and a random UUID per build)"),
@@ -153,67 +155,67 @@ RULES: tuple[Rule, ...] = (
     # ---- tool steps
     Rule("auditwheel-sbom", T, "auditwheel >= 6.2 writes NAME.dist-info/sboms/auditwheel.cdx.json (and its RECORD "
          "row) when it repairs a manylinux/musllinux wheel", "google-crc32c 1.8.0, markupsafe 3.0.3",
-         emits=r"auditwheel \S+ SBOM \(.+\)"),
+         emits=r"auditwheel \S+ SBOM \(.+\)", check=True),
     Rule("delocate-generator", T, "delocate (macOS) appends `Generator: delocate X` to WHEEL",
          "markupsafe 3.0.3's macOS wheels", emits=r"delocate \S+ \(WHEEL Generator line\)"),
     Rule("grafted-library", T, "auditwheel (NAME.libs/), delvewheel (NAME.libs/) and delocate (.dylibs/) copy the "
          "shared libraries an extension links to into the wheel: compiled, not reproduced here", "cffi 2.0.0",
-         emits=r"(delocate|auditwheel or delvewheel) grafted libraries"),
+         emits=r"(delocate|auditwheel or delvewheel) grafted libraries", check=True),
     Rule("maturin-module-shim", T, "maturin (pure-Rust layout) writes MODULE/__init__.py re-exporting the "
          "extension, MODULE/__init__.pyi from the sdist's MODULE.pyi, and an empty MODULE/py.typed", "nh3 0.3.6",
-         emits=r"maturin \S+ module shim( \(CRLF line endings\))?"),
+         emits=r"maturin \S+ module shim( \(CRLF line endings\))?", check=True),
     Rule("bundled-headers", T, "C headers of the native libraries a platform wheel bundles (lxml's static build "
          "ships libxml2/libxslt/zlib headers under lxml/includes/, with empty __init__.py files): built from "
-         "sources the sdist does not hold, listed as not verified", "lxml 5.3.2", cls="code"),
+         "sources the sdist does not hold, listed as not verified", "lxml 5.3.2", cls="code", check=True),
     Rule("scm-commit-id", T, "setuptools-scm's generated version file names the commit of the publisher's git "
          "checkout (__commit_id__ = 'g...'); a build from the sdist has no checkout and writes None",
          "attrs-style hatch-vcs/setuptools-scm releases", emits=r"setuptools-scm version file .+: the commit id of "
-         r"the publisher's checkout"),
+         r"the publisher's checkout", check=True),
     Rule("delvewheel-patch", T, "delvewheel (Windows) inserts one `# start delvewheel patch` ... `# end delvewheel "
          "patch` block into a package's .py (adds the grafted NAME.libs/ to the DLL search path or preloads its "
          "DLLs): accepted only when the block uses nothing but those calls and names a .libs directory the wheel "
          "grafts, and the file without it equals the rebuild's", "shapely 2.1.2 win_amd64",
-         emits=r"delvewheel \S+ patch of .+ \(adds the grafted .+ to the DLL search path\)"),
+         emits=r"delvewheel \S+ patch of .+ \(adds the grafted .+ to the DLL search path\)", check=True),
     Rule("delvewheel-record", T, "delvewheel writes NAME.dist-info/DELVEWHEEL (a Version line, then its Arguments "
          "line) in a wheel that grafts a .libs directory", "shapely 2.1.2 win_amd64",
-         emits=r"delvewheel \S+ record \(.+\)"),
+         emits=r"delvewheel \S+ record \(.+\)", check=True),
     Rule("sdist-version-file", T, "a .py a VCS version plugin writes (setuptools_scm, hatch-vcs): the published "
          "copy is the sdist's own file byte for byte and the rebuild's plugin, another version of it, wrote another "
          "template stating the same version; a different version or a copy that is not the sdist's stays a "
          "difference", "tabulate 0.9.0", emits=r"version file .+: the sdist's own copy, stating the rebuild's "
-         r"version \(.+\) in another plugin's template"),
+         r"version \(.+\) in another plugin's template", check=True),
     Rule("version-file", T, "(sources check) a .py whose only statements assign the release's version string, "
          "where the sdist holds a templated one: the build writes it", "grpcio 1.76.0 (grpc/_grpcio_metadata.py)",
-         emits=r"version file .+ written by the build \(the sdist holds a templated one\)"),
+         emits=r"version file .+ written by the build \(the sdist holds a templated one\)", check=True),
     Rule("generated-version-module", T, "(sources check) a .py the sdist does not hold that can run nothing when "
          "imported (only names bound to constants, one of them the release's version): the version module the build "
          "generates (setuptools-scm's write_to, scikit-build-core's generate, meson's version script)",
-         "scipy 1.17.0 (scipy/version.py)", emits=r"version module .+ generated by the build \(constants only\)"),
+         "scipy 1.17.0 (scipy/version.py)", emits=r"version module .+ generated by the build \(constants only\)", check=True),
     Rule("meson-install-subdir", T, "(sources check) a file a meson-python build installs from a directory a "
          "meson.build names in install_subdir(): the same bytes under that directory in the sdist",
          "scipy 1.17.0 (scipy/_lib/array_api_compat/array_api_compat/ installed as scipy/_lib/array_api_compat/)",
-         emits=r"meson install_subdir file .+ \(the sdist's .+\)"),
+         emits=r"meson install_subdir file .+ \(the sdist's .+\)", check=True),
     Rule("meson-subproject-file", T, "(sources check) a file a meson-python build installs from one of its "
          "subprojects: the same bytes at the same package path under subprojects/NAME/",
-         "scipy 1.17.0 (array_api_compat)", emits=r"meson subproject file .+ \(the sdist's subprojects/.+\)"),
+         "scipy 1.17.0 (array_api_compat)", emits=r"meson subproject file .+ \(the sdist's subprojects/.+\)", check=True),
     Rule("bundled-library-license", T, "a license file in dist-info of a platform wheel that grafts native "
          "libraries, which the sdist's build does not write: the release step that bundles the libraries adds "
          "their licenses; listed as not verified", "shapely 2.1.2 (LICENSE_GEOS)",
-         emits=r"license .+ of the bundled native libraries"),
+         emits=r"license .+ of the bundled native libraries", check=True),
     Rule("project-sbom", T, "a software bill of materials the project's build writes under NAME.dist-info/sboms/ "
          "(PEP 770), a CycloneDX or SPDX JSON document: data, class metadata. Only in the published wheel: listed as "
          "not verified with its components; on both sides: the same components (serial number and time aside)",
-         "pillow 12.3.0 (its own CycloneDX SBOM); maturin's sboms/NAME.cyclonedx.json"),
+         "pillow 12.3.0 (its own CycloneDX SBOM); maturin's sboms/NAME.cyclonedx.json", check=True),
     Rule("retag", T, "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
          "every repaired platform wheel", cls="packaging"),
     Rule("configured-file", T, "a file the build configures from the sdist's template (meson configure_file: "
          "numpy's __config__.py by syntax tree, _numpyconfig.h and .ini by line): only its placeholders differ",
-         "numpy 1.26.4", emits=r"configured from .+", cls="code"),
+         "numpy 1.26.4", emits=r"configured from .+", cls="code", check=True),
     Rule("appended-license", T, "a license file that is the rebuild's with whole files of the sdist appended (a "
          "release script appends the bundled libraries' licenses), and METADATA's License read from it",
          "numpy 1.26.4 (LICENSES_bundled.txt)",
          emits=r"(.+ with the licenses of bundled libraries appended: .+|licenses of the bundled native libraries "
-         r"appended to .+|METADATA License: the text of .+, with the appended licenses)"),
+         r"appended to .+|METADATA License: the text of .+, with the appended licenses)", check=True),
     # ---- the sdist against its repository at the release's tag (auditor/sourcerepo, --source-repo)
     Rule("sdist-metadata", S, "PKG-INFO and NAME.egg-info/ files that the sdist step generates, which the repository "
          "does not hold", "flask 3.1.1, markupsafe 3.0.2"),
@@ -250,18 +252,18 @@ RULES: tuple[Rule, ...] = (
          "(uvloop/loop.c)"),
     # ---- causes (said on a difference or a member not verified; the verdict does not change for them)
     Rule("bytecode", C, "bytecode a build step left beside its source, with the sandbox's interpreter (a "
-         "timestamp-based .pyc only)", "numpy 1.26.4", cls="code"),
+         "timestamp-based .pyc only)", "numpy 1.26.4", cls="code", check=True),
     Rule("optional-extension", C, "an extension module the rebuild did not build (its library or switch is "
          "missing in the sandbox) whose C, C++ or Cython source the sdist holds", "pillow 12.1.0 (_webp, _avif)",
          emits="optional extension not built in the sandbox", cls="code"),
     Rule("generated-by-build", C, "(sources check) a member a meson-python or scikit-build-core build generates or "
-         "installs by its own rules: not verifiable without a rebuild", "scipy 1.17.0", cls="code"),
+         "installs by its own rules: not verifiable without a rebuild", "scipy 1.17.0", cls="code", check=True),
     Rule("release-step-gzip", C, "published X.gz members are gzip-compressed copies of the rebuild's X: a release "
          "step outside the sdist", "botocore 1.43.22",
-         emits=r"release step outside the sdist \(data compressed\)", cls="packaging"),
+         emits=r"release step outside the sdist \(data compressed\)", cls="packaging", check=True),
     Rule("generated-by-cython", C, "(sources check) a C file or header Cython writes from a .pyx or .py the sdist "
          "holds (X.c, X.cpp, X.h and X_api.h for public/api declarations): listed as not verifiable without a "
-         "rebuild, not as added code", "pyarrow 19.0.0 (lib.h, lib_api.h), fonttools 4.61.1", cls="packaging"),
+         "rebuild, not as added code", "pyarrow 19.0.0 (lib.h, lib_api.h), fonttools 4.61.1", cls="packaging", check=True),
     Rule("stale-file", C, "a member dated days before the wheel's newest entry, when the builder wrote file "
          "mtimes: left over in the publisher's working tree", "click-plugins 1.1.1.2",
          emits=r"a file the sdist does not build, dated .+"),
@@ -273,7 +275,13 @@ RULES: tuple[Rule, ...] = (
          "wheel were made from one checkout", "translationstring 1.4",
          emits=r"the sdist's PKG-INFO holds the published description .+"),
     Rule("top-level-without-members", C, "top_level.txt names directories no member of the wheel has",
-         "pycasbin 2.7.1", emits=r"names .+, which no member of the wheel has: .+", cls="metadata"),
+         "pycasbin 2.7.1", emits=r"names .+, which no member of the wheel has: .+", cls="metadata", check=True),
+    Rule("top-level-of-optional-extensions", C, "a pure variant's top_level.txt lacks exactly the names of the "
+         "extension modules only the rebuild has (the compiled variant's): listed as not verified", "wrapt, simplejson "
+         "(pure wheels of projects whose extensions are optional)", cls="code", check=True),
+    Rule("unneeded-grafted-library", C, "a library under NAME.libs/ that no module or library of the wheel needs "
+         "(DT_NEEDED): a repair tool grafts only what is needed, so nothing explains it; a difference",
+         "the attacker tests (a grafted library nothing loads)", cls="code", check=True),
     Rule("other-python", C, "members only in a rebuild for another Python than the wheel's (no image has it)",
          "numpy 1.26.4 cp312", emits=r"rebuilt with Python .+, this wheel is for Python .+"),
     Rule("build-input-mismatch", C, "a build input the sdist pins by hash (a Cargo.lock crate, a meson wrap's download) "
@@ -296,6 +304,26 @@ MACHINE_NORMALIZATIONS = frozenset(r.name for r in RULES if r.kind == N and r.ma
 
 class UnregisteredRule(AssertionError):
     """The judge wrote a normalization, tool step or named cause that no registered rule describes."""
+
+
+class RegistryError(ValueError):
+    """A profile names a rule that is not registered, has no check, or whose check does not resolve."""
+
+
+def resolve_check(name: str, where: str = "") -> Callable:
+    """The check of rule `name`: judge/checks.py's function of its name (`-` as `_`), validated."""
+    rule = BY_NAME.get(name)
+    at = f"{where}: " if where else ""
+    if rule is None:
+        raise RegistryError(f"{at}{name!r} is not a rule of judge/registry.py")
+    if not rule.check:
+        raise RegistryError(f"{at}rule {name!r} has no check")
+    from auditor.judge import checks  # the checks import the judge's helpers, which import this registry
+
+    fn = getattr(checks, name.replace("-", "_"), None)
+    if not callable(fn):
+        raise RegistryError(f"{at}rule {name!r}: judge/checks.py has no function {name.replace('-', '_')}")
+    return fn
 
 
 def rule_for(kind: str, text: str) -> Rule | None:
@@ -349,6 +377,10 @@ def check_emitted(cmp: Comparison) -> None:
                 raise UnregisteredRule(f"{kind} {text!r} is not in judge/registry.py")
             used.add(rule.name)
     used |= _cause_rules(d.cause for d in cmp.differences + cmp.compiled_differences if d.cause)
+    unknown = sorted(set(cmp.judged_by.values()) - set(BY_NAME))
+    if unknown:
+        raise UnregisteredRule(f"{', '.join(unknown)} judged a member but is not in judge/registry.py")
+    used |= set(cmp.judged_by.values())
     _log(used)
 
 

@@ -13,62 +13,10 @@ import re
 from packaging.utils import canonicalize_name
 
 from auditor.fetch.archives import Member, WheelArchive
-from auditor.judge.configured import appended_licenses, bytecode_of, configured_from
-from auditor.judge.interface import is_shared_object, unneeded_graft
 from auditor.fetch.archives import extension_stem
 from auditor.judge.diffs import member_diff, same_bytes, text_diff, is_compiled
-from auditor.judge.rules import (classify, bundled_header, bundled_license, delvewheel_patch, delvewheel_record,
-                                 grafted, gzipped_copy, record_backslashes, record_problem, record_rows, sbom_step)
-from auditor.judge.metasteps import project_sbom
+from auditor.judge.rules import (delvewheel_patch, record_backslashes, record_problem, record_rows)
 from auditor.records import Comparison, Difference
-
-
-_LICENSE_LEAF = re.compile(r"(?i)(^|/)(licen[cs]e|copying|notice)[^/]*$")
-
-
-def sdist_derived(pub: WheelArchive, reb: WheelArchive | None, name: str, out: Comparison, files) -> bool:
-    """(platform wheels) A member that differs from the rebuild's, or that the rebuild lacks, accounted for
-    by what the sdist holds (judge/configured.py): a file configured from the sdist's template (not
-    reproduced), a license file with the sdist's licenses appended (verified), the bytecode of a module the
-    wheel holds (not reproduced). True when accounted for."""
-    if files is None:
-        return False
-    try:
-        a = pub.read(name, limit=1 << 22)
-    except Exception:
-        return False
-    b = reb.read(name, limit=1 << 22) if reb is not None and name in reb.members else None
-    template = configured_from(name, a, files, b)
-    if template:
-        out.compiled_differences.append(Difference(
-            name, "content", f"configured by the build from the sdist's {template}: only its placeholders differ "
-            "(the publisher's build environment): not reproduced", classify(name), "configured-file"))
-        out.tool_steps.append(f"configured from {template}")
-        return True
-    top, _, leaf = name.partition("/")
-    if b is not None and top.endswith(".dist-info") and ("/" not in leaf or leaf.startswith("licenses/")):
-        used = appended_licenses(a, b, files)
-        if used:
-            out.tool_steps.append(f"{leaf} with the licenses of bundled libraries appended: {', '.join(used)}")
-            out.members_verified += 1
-            return True
-        lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), b.replace(b"\r\n", b"\n")  # a Windows checkout's CRLF
-        if len(lf) > len(rebuilt_lf) and lf.startswith(rebuilt_lf) and _LICENSE_LEAF.search(leaf):
-            # a platform wheel's: pillow appends its bundled libraries' licenses on every platform (its
-            # Windows wheels link them statically, graft nothing)
-            out.compiled_differences.append(Difference(
-                name, "content", "the rebuild's license file with more text appended (the licenses of the native "
-                "libraries the wheel bundles, which the sdist does not hold): not verified", "metadata",
-                "bundled-library-license"))
-            out.tool_steps.append(f"licenses of the bundled native libraries appended to {leaf}")
-            return True
-    source = bytecode_of(name, pub.members, a)
-    if source:
-        out.compiled_differences.append(Difference(
-            name, "added", f"bytecode of {source}, left by a build step that ran it with the publisher's interpreter: "
-            "not reproduced", "code", "bytecode"))
-        return True
-    return False
 
 
 def delvewheel_unpatched(pub: WheelArchive, name: str, mine: bytes | None, out: Comparison) -> bool:
@@ -173,43 +121,6 @@ def judge_record(pub: WheelArchive, reb: WheelArchive, name: str, out: Compariso
     if named:
         out.normalizations.append("record-rows")
     return True
-
-
-def published_only(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool) -> bool:
-    """A member only in the published wheel that a known tool step accounts for. True when accounted."""
-    step = sbom_step(name, pub) or delvewheel_record(name, pub)
-    if step:
-        out.tool_steps.append(step)
-        return True
-    if project_sbom(pub, None, name, out):
-        return True
-    tool = grafted(name)
-    if tool and binary and name.split("/", 1)[0].endswith(".libs") and is_shared_object(name) \
-            and unneeded_graft(pub, name):
-        out.differences.append(member_diff(name, "added", f"library grafted by {tool} that no module or library of the "
-                                     "wheel needs (DT_NEEDED): nothing explains it", "code"))
-        return True
-    if tool and binary:
-        out.compiled_differences.append(Difference(name, "added", f"library grafted by {tool}: not reproduced here",
-                                                   "code", "grafted-library"))
-        out.tool_steps.append(f"{tool} grafted libraries")
-        return True
-    license_file = bundled_license(name, pub) if binary else None
-    if license_file:
-        out.compiled_differences.append(Difference(name, "added", "license of a bundled native library, added with "
-                                                   "the grafted libraries: not verified", "metadata",
-                                                   "bundled-library-license"))
-        out.tool_steps.append(f"license {license_file} of the bundled native libraries")
-        return True
-    if binary and bundled_header(pub, name):
-        out.compiled_differences.append(Difference(name, "added", "header of a bundled native library: not verified",
-                                                   "code", "bundled-headers"))
-        return True
-    plain = gzipped_copy(pub, name, reb)
-    if plain:
-        out.gzipped.append(name)
-        return True
-    return False
 
 
 def stale_member(wa: WheelArchive, name: str) -> str | None:
