@@ -15,6 +15,8 @@ import os
 import stat
 import struct
 import tarfile
+import threading
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -190,13 +192,22 @@ class WheelArchive:
     trailing_bytes: int = 0  # data after the end-of-central-directory record
     problems: list[str] = field(default_factory=list)  # structural defects found while reading
     aliases: dict[str, str] = field(default_factory=dict)  # member name in this view -> name in the file
+    _zf: zipfile.ZipFile | None = field(default=None, repr=False, compare=False)
+
+    def _zipfile(self) -> zipfile.ZipFile:
+        """The archive opened once and kept for this view's reads (its central directory parsed once: scipy's
+        wheels hold 1 500 members, and the judge reads hundreds of them); closed with the view."""
+        with _OPEN_LOCK:
+            if self._zf is None:
+                self._zf = zipfile.ZipFile(self.path)
+                weakref.finalize(self, self._zf.close)
+            return self._zf
 
     def read(self, name: str, limit: int = 16 << 20) -> bytes:
         """Decompressed bytes of one member, bounded: a member larger than `limit` raises LimitExceeded (a
         bound of ours for reading into memory, not a fault of the wheel's). Compare large members by sha256."""
-        with zipfile.ZipFile(self.path) as zf:
-            with zf.open(self.aliases.get(name, name)) as f:
-                data = f.read(limit + 1)
+        with self._zipfile().open(self.aliases.get(name, name)) as f:
+            data = f.read(limit + 1)
         if len(data) > limit:
             raise LimitExceeded(f"{self.path.name}: member {name!r} is larger than the {limit >> 10} KiB the auditor "
                                 "reads into memory to compare it by a rule")
@@ -204,9 +215,11 @@ class WheelArchive:
 
     def head(self, name: str, n: int) -> bytes:
         """The first n decompressed bytes of a member (its magic number)."""
-        with zipfile.ZipFile(self.path) as zf:
-            with zf.open(self.aliases.get(name, name)) as f:
-                return f.read(n)
+        with self._zipfile().open(self.aliases.get(name, name)) as f:
+            return f.read(n)
+
+
+_OPEN_LOCK = threading.Lock()
 
 
 def read_wheel(path: Path) -> WheelArchive:

@@ -42,7 +42,8 @@ def sha256_file(path: Path) -> str:
 
 
 class Cache:
-    SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "builds", "repos", "images")
+    SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "builds", "repos", "images",
+               "diffoscope")
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -61,11 +62,29 @@ class Cache:
         return self.root / "sha256" / sha256[:2] / sha256
 
     def get(self, sha256: str) -> Path | None:
+        """The cached file with these bytes, or None. A file is hashed again unless it is the very file this cache
+        verified before (same inode, size and modification time, recorded beside it in FILE.verified): a re-run
+        does not re-read gigabytes of wheels, and a file changed or replaced since is hashed again."""
         p = self.path_for(sha256)
-        if p.is_file():
-            if sha256_file(p) == sha256:
+        stamp = p.with_name(p.name + ".verified")
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        seen = f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+        try:
+            if stamp.read_text(encoding="ascii") == seen:
                 return p
-            p.unlink(missing_ok=True)  # corrupted or truncated: fetch again
+        except OSError:
+            pass
+        if sha256_file(p) == sha256:
+            try:
+                stamp.write_text(seen, encoding="ascii")
+            except OSError:
+                pass
+            return p
+        p.unlink(missing_ok=True)  # corrupted or truncated: fetch again
+        stamp.unlink(missing_ok=True)
         return None
 
     def put_file(self, src: Path) -> tuple[str, Path]:

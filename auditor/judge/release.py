@@ -191,7 +191,8 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
         if key in done:
             entry.diffoscope = dict(done[key], shared_with=done[key]["wheel"])
             continue
-        diffoscope.attach(entry, path, rebuilt, ctx.opts.report_dir, ctx.opts.diffoscope_compiled, **kw)
+        diffoscope.attach(entry, path, rebuilt, ctx.opts.report_dir, ctx.opts.diffoscope_compiled,
+                          pages=ctx.cache.dir("diffoscope"), **kw)
         done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
 
 

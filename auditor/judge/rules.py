@@ -374,11 +374,13 @@ def maturin_shim(wa: WheelArchive, name: str, stubs: dict[str, bytes]) -> str | 
     """`maturin X module shim` when `name` is what maturin's pure-Rust layout generates for an extension
     module this wheel holds: MODULE/__init__.py (its template), MODULE/__init__.pyi (the sdist's
     MODULE.pyi, given in `stubs` by module name), MODULE/py.typed (empty). None otherwise."""
+    parts = name.split("/")
+    if len(parts) != 2:
+        return None
     gen = next((wa.read(n, 1 << 16).decode("utf-8", "replace") for n in wa.members
                 if n.endswith(".dist-info/WHEEL") and n.count("/") == 1), "")
     m = re.search(r"^Generator: maturin \(?([^)\s]+)", gen, re.M)
-    parts = name.split("/")
-    if not m or len(parts) != 2:
+    if not m:
         return None
     module, leaf = parts
     if not any(n.startswith(f"{module}/{module}.") and n.endswith((".so", ".pyd")) for n in wa.members):
