@@ -26,7 +26,7 @@ from auditor.judge import findings
 from auditor.judge.registry import check_causes
 from auditor.plan.groups import plan_groups
 from auditor.judge.release import judge_release
-from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, Verdict, to_jsonable, worst
+from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, RepoVerdict, Verdict, to_jsonable, worst
 from auditor.results import ResultsWriter
 
 
@@ -181,7 +181,7 @@ def _finish(result: PackageResult, entries, done) -> PackageResult:
         e.check = e.check or "none"
     v = worst([Verdict(e.verdict) for _, e, _ in entries if e.verdict])
     repo = result.source_repo or {}
-    if repo.get("verdict") == "differs":  # the chain's first link is broken
+    if repo.get("verdict") == RepoVerdict.DIFFERS:  # the chain's first link is broken
         return done(Verdict.DIFFERS, f"sdist against the repository: {repo.get('reason')}"[:1000])
     if v is None:
         return done(Verdict.UNVERIFIABLE, "no published wheel to compare")

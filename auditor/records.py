@@ -40,6 +40,15 @@ _SEVERITY = {
 }
 
 
+class RepoVerdict(str, Enum):
+    """The sdist against its repository at the release's tag (auditor/sourcerepo, --source-repo)."""
+
+    MATCHES = "matches"  # every file the tree's, byte for byte
+    EXPLAINED = "explained"  # the rest accounted for by registered source rules, named
+    DIFFERS = "differs"  # a file not in, or not as, the tree's: the chain's first link is broken
+    UNAVAILABLE = "unavailable"  # no repository named, or it could not be fetched (said why)
+
+
 def worst(verdicts: list[Verdict]) -> Verdict | None:
     return max(verdicts, key=lambda v: v.severity) if verdicts else None
 

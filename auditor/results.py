@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.fsutil import write_json_atomic
-from auditor.records import Verdict
+from auditor.records import RepoVerdict, Verdict
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_UNVERIFIED = 0, 1, 2, 3
@@ -45,7 +45,7 @@ def differing_classes(package: dict) -> set[str]:
         if w.get("verdict") == "differs":
             out |= set(w.get("classes") or ["code"])
     repo = package.get("source_repo") or {}
-    if repo.get("verdict") == "differs":
+    if repo.get("verdict") == RepoVerdict.DIFFERS:
         out |= {d.get("cls") or "code" for d in repo.get("differences") or []}
     return out or {"code"}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.fsutil import write_json_atomic
+from auditor.records import RepoVerdict
 from auditor.results import RunSummary, summarize
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,13 +45,13 @@ def sarif(data: dict, summary: RunSummary | None = None) -> dict[str, Any]:
         release = f"{p['name']}=={p.get('version') or ''}"
         findings = p.get("findings") or []
         repo = p.get("source_repo") or {}
-        for d in repo.get("differences") or [] if repo.get("verdict") == "differs" else []:
+        for d in repo.get("differences") or [] if repo.get("verdict") == RepoVerdict.DIFFERS else []:
             cls = d.get("cls") or "code"
             text = (f"{release}: the sdist's {d['path']} is {d.get('cause')} ({repo.get('url')} at {repo.get('tag')}); "
                     f"class {cls}")
             results.append(_result(f"differs-{cls}", levels[f"differs-{cls}"], text, p, f"{release}:repo:{d['path']}",
                                    {"source_repo": {k: repo.get(k) for k in ("url", "tag", "commit")}, "path": d["path"]}))
-        if repo.get("verdict") == "differs" and not findings:
+        if repo.get("verdict") == RepoVerdict.DIFFERS and not findings:
             continue  # the sdist's differences are the package's: said above
         if p.get("verdict") == "differs" and not findings:  # a hash mismatch or unreadable archive
             findings = [{"id": "package", "classes": ["code"], "causes": [], "members": ["(the archive as a whole)"],

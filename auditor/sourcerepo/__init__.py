@@ -26,6 +26,7 @@ from auditor.judge.classes import sdist_class
 from auditor.judge.metadata import parse_email
 from auditor.judge.registry import check_rules
 from auditor.judge.rules import version_file
+from auditor.records import RepoVerdict
 from auditor.sourcerepo import git, rules
 
 _SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "homepage", "home")
@@ -49,7 +50,7 @@ class SourceDifference:
 class SourceRepoResult:
     """results.json's `source_repo` of a release."""
 
-    verdict: str  # matches | explained | differs | unavailable
+    verdict: RepoVerdict
     url: str | None = None
     tag: str | None = None  # None when only the provenance's commit is known (no tag points to it)
     commit: str | None = None
@@ -137,12 +138,12 @@ def check(src: Path, name: str, version: str, repos: Path,
     url, commit = attested if attested else (repository_url(pkg_info), None)
     origin = "provenance" if attested else "project-urls"
     if url is None:
-        return SourceRepoResult("unavailable", reason="the sdist names no repository (Project-URL, Home-page) and "
+        return SourceRepoResult(RepoVerdict.UNAVAILABLE, reason="the sdist names no repository (Project-URL, Home-page) and "
                                 "has no provenance")
     try:
         tags = git.tags(url)
     except git.GitError as exc:
-        return SourceRepoResult("unavailable", url=url, origin=origin, reason=f"the repository did not answer: {exc}")
+        return SourceRepoResult(RepoVerdict.UNAVAILABLE, url=url, origin=origin, reason=f"the repository did not answer: {exc}")
     tag = tag_for(tags, name, version)
     note = None
     if commit is not None:  # the provenance's commit is what was built: compare with it, name the tag at it
@@ -150,17 +151,17 @@ def check(src: Path, name: str, version: str, repos: Path,
             note = f"the tag {tag} points to {tags[tag][:12]}, the provenance names {commit[:12]}"
         tag = tag if tag is not None and tags[tag] == commit else next((t for t in sorted(tags) if tags[t] == commit), None)
     elif tag is None:
-        return SourceRepoResult("unavailable", url=url, origin=origin,
+        return SourceRepoResult(RepoVerdict.UNAVAILABLE, url=url, origin=origin,
                                 reason=f"no tag for {version} among the repository's {len(tags)} tags")
     else:
         commit = tags[tag]
     try:
         repo = git.fetch(url, f"refs/tags/{tag}" if tag else commit, commit, repos)
         tree = git.tree(repo, commit)
-        out = compare(src, repo, tree, SourceRepoResult("matches", url=url, tag=tag, commit=commit, origin=origin),
+        out = compare(src, repo, tree, SourceRepoResult(RepoVerdict.MATCHES, url=url, tag=tag, commit=commit, origin=origin),
                       version, repos)
     except git.GitError as exc:
-        return SourceRepoResult("unavailable", url=url, tag=tag, commit=commit, origin=origin, reason=f"fetch failed: {exc}")
+        return SourceRepoResult(RepoVerdict.UNAVAILABLE, url=url, tag=tag, commit=commit, origin=origin, reason=f"fetch failed: {exc}")
     if note:
         out.reason = f"{out.reason}; {note}"
     return out
@@ -227,7 +228,8 @@ def _compare_files(src: Path, files: list[Path], prefix: str, repo: Path, tree: 
         out.differences.append(SourceDifference(rel, kind, cls, cause))
     out.rules = sorted(set(out.rules))
     check_rules(out.rules)
-    out.verdict = "differs" if out.differences else "explained" if out.rules else "matches"
+    out.verdict = (RepoVerdict.DIFFERS if out.differences else RepoVerdict.EXPLAINED if out.rules
+                   else RepoVerdict.MATCHES)
     n = len(out.differences)
     at = out.tag or (out.commit or "")[:12]
     out.reason = (f"{n} file(s) of the sdist not in or not as the repository's {at}: "
