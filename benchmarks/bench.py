@@ -6,6 +6,9 @@ cold    `auditor check` with an empty cache directory (downloads, build-requirem
         rebuilds in the container, comparisons, diffoscope, report);
 warm    the same command again on the same cache: every release is still looked up on the index,
         nothing is rebuilt when no input changed;
+re-judge the same command with --no-result-cache: what a change to the judge alone costs (every verdict made
+        again from the cached builds, downloads taken from the cache without re-reading files it verified,
+        diffoscope pages copied for findings already rendered); target (issue 34) <= 0.10 x cold;
 by hand for each pin: `pip download --no-binary NAME` of the sdist, `pip download` of the wheel pip
         picks for this machine and of every other published wheel (by URL, with the target flags
         pip needs for a foreign wheel: the files the auditor fetches), then `pip wheel --no-deps` of
@@ -49,9 +52,9 @@ def pins(lock: Path) -> list[tuple[str, str]]:
     return [(r.name, r.version) for r in read_lock(lock).releases]
 
 
-def audit(lock: Path, cache: Path, report: Path, jobs: int) -> tuple[float, int, float, dict]:
+def audit(lock: Path, cache: Path, report: Path, jobs: int, *extra: str) -> tuple[float, int, float, dict]:
     cmd = [sys.executable, "-m", "auditor", "check", str(lock), "--cache-dir", str(cache),
-           "--report-dir", str(report), "--quiet", "--jobs", str(jobs)]
+           "--report-dir", str(report), "--quiet", "--jobs", str(jobs), *extra]
     secs, code, tree_rss = timed(cmd, cwd=ROOT)
     return secs, code, tree_rss, json.loads((report / "results.json").read_text())
 
@@ -169,6 +172,10 @@ def main() -> None:
         cached = sum(1 for p in res2["packages"] if p.get("cached"))
         print(f"warm: {warm:7.1f} s  exit {code2}  {cached}/{len(res2['packages'])} from the result cache, "
               f"same verdicts: {same}, auditor peak RSS {res2['stats']['peak_rss_mb']:.0f} MB")
+        rejudge, code3, _, res3 = audit(a.lock, tmp / "cache", tmp / "rejudge", a.jobs, "--no-result-cache")
+        same3 = [(p["name"], p["verdict"]) for p in res["packages"]] == [(p["name"], p["verdict"]) for p in res3["packages"]]
+        print(f"re-judge: {rejudge:7.1f} s  exit {code3}  same verdicts: {same3}, time by stage "
+              f"{ {k: round(v) for k, v in res3['stats']['stage_seconds'].items()} }")
         profile(res)
         hand = None
         if not a.no_by_hand:
@@ -183,6 +190,7 @@ def main() -> None:
         print(f"  cold / by hand with one wheel per pin = {cold / one:.3f}   (stricter: sdist + this machine's wheel "
               f"+ pip wheel: {one:.1f} s)")
     print(f"  cold / warm    = {cold / warm:.1f}x  (target >= 20x);  warm = {warm:.1f} s (target <= 5 s)")
+    print(f"  re-judge / cold = {rejudge / cold:.3f}  (target <= 0.10)")
     print(f"  auditor peak RSS = {max(res['stats']['peak_rss_mb'], res2['stats']['peak_rss_mb']):.0f} MB (target < 500 MB)")
 
 

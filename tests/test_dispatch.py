@@ -116,3 +116,22 @@ def test_a_diffoscope_page_is_reused_only_for_the_same_inputs(tmp_path):
     with zipfile.ZipFile(r, "a") as zf:  # another rebuild: made again
         zf.writestr("pkg/extra.py", b"y = 1\n")
     assert "reused" not in page("three")
+
+
+def test_a_wheels_index_is_kept_by_the_files_identity_and_read_back(tmp_path, monkeypatch):
+    from auditor.fetch import archives
+
+    p, _ = _pair(tmp_path, SCM_PUB, SCM_REB)
+    monkeypatch.setattr(archives, "_INDEX_DIR", [tmp_path / "index"])
+    first = read_wheel(p)
+    reads = []
+    real = archives._read_wheel
+    monkeypatch.setattr(archives, "_read_wheel", lambda path: reads.append(path) or real(path))
+    again = read_wheel(p)
+    assert reads == [] and again.members == first.members and again.order == first.order
+    assert again.read(VERSION_FILE) == SCM_PUB
+    wheel(p, BASE)  # the file rewritten: indexed anew, its members are the new ones
+    assert VERSION_FILE not in read_wheel(p).members and reads == [p]
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 10)  # a smaller bound: read again, and refused
+    with pytest.raises(archives.LimitExceeded):
+        read_wheel(p)

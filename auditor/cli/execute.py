@@ -27,7 +27,7 @@ from auditor.cli.console import err, fail, out
 from auditor.context import Context, Options
 from auditor.errors import AuditorError, InputError, SandboxError
 from auditor.fetch import Cache, cache_root
-from auditor.fetch.archives import set_limits
+from auditor.fetch.archives import set_limits, use_index_dir
 from auditor.fetch.inputs import crate_source
 from auditor.resultcache import code_digest
 from auditor.fetch.index import PYPI, HttpClient
@@ -189,6 +189,7 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
         except InputError as exc:
             fail(str(exc))
     cache = Cache(cache_root(s.cache_dir))
+    use_index_dir(cache.dir("wheels"))
     try:
         # --python names the lock's Python: the default image is the suite's that ships it, or the interpreter
         # inside an image the user names (--image); one no Debian suite ships is built with the nearest (target_pythons)

@@ -71,7 +71,8 @@ def check(
     late_after: float = typer.Option(7.0, "--late-after", help="days after a release's first file that count as a late upload"),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="an earlier results.json: flag what is new since"),
     http_timeout: float = typer.Option(30.0, "--http-timeout", help="seconds an index or download request may stall"),
-    no_result_cache: bool = typer.Option(False, "--no-result-cache", help="rebuild even when a verdict's inputs are unchanged"),
+    no_result_cache: bool = typer.Option(False, "--no-result-cache", help="judge again even when a verdict's inputs are unchanged "
+                                         "(builds still come from the build cache)"),
     diffoscope_compiled: bool = typer.Option(False, "--diffoscope-compiled", help="diffoscope also compiled members already known not to be "
             "reproduced (slow: section dumps)"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when nothing differs but something was not verified"),

@@ -9,7 +9,10 @@ so the comparer can report it.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import json
 import re
 import os
 import stat
@@ -222,8 +225,77 @@ class WheelArchive:
 _OPEN_LOCK = threading.Lock()
 
 
+_INDEX_DIR: list[Path] = []  # where wheel indexes are kept (use_index_dir); empty: none kept
+
+
+def use_index_dir(directory: Path | None) -> None:
+    """Keep the index read_wheel makes of each wheel in `directory` (the run's cache), by the file's identity."""
+    _INDEX_DIR[:] = [directory] if directory is not None else []
+
+
+@functools.cache
+def _indexer_digest() -> str:
+    """This module's code: an index made by another version of it is made again."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _index_path(path: Path) -> tuple[Path, str] | None:
+    """Where the index of this very file is kept (None: no index directory), and the file's identity: its path,
+    inode, size and modification time, the indexer's code and the run's bounds. A file changed or replaced since is indexed anew."""
+    if not _INDEX_DIR:
+        return None
+    st = path.stat()
+    ident = (f"{path.resolve()}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\0{_indexer_digest()}\0"
+             f"{MAX_MEMBER_BYTES}\0{MAX_TOTAL_BYTES}")  # a smaller bound reads the wheel again, and may refuse it
+    key = hashlib.sha256(ident.encode()).hexdigest()
+    return _INDEX_DIR[0] / key[:2] / f"{key}.json", ident
+
+
+def _load_index(path: Path) -> WheelArchive | None:
+    where = _index_path(path)
+    if where is None or not where[0].is_file():
+        return None
+    try:
+        data = json.loads(where[0].read_text(encoding="utf-8"))
+        if data.get("ident") != where[1]:
+            return None
+        members = {m["name"]: Member(**dict(m, date_time=tuple(m["date_time"]))) for m in data["members"]}
+        return WheelArchive(path=path, members=members, order=data["order"], duplicates=data["duplicates"],
+                            comment=bytes.fromhex(data["comment"]), prefix_bytes=data["prefix_bytes"],
+                            trailing_bytes=data["trailing_bytes"], problems=data["problems"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_index(wa: WheelArchive) -> None:
+    where = _index_path(wa.path)
+    if where is None:
+        return
+    data = {"ident": where[1], "members": [dataclasses.asdict(m) for m in wa.members.values()], "order": wa.order,
+            "duplicates": wa.duplicates, "comment": wa.comment.hex(), "prefix_bytes": wa.prefix_bytes,
+            "trailing_bytes": wa.trailing_bytes, "problems": wa.problems}
+    try:
+        where[0].parent.mkdir(parents=True, exist_ok=True)
+        tmp = where[0].with_name(f".{where[0].name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, where[0])
+    except OSError:
+        pass
+
+
 def read_wheel(path: Path) -> WheelArchive:
-    """Index a wheel: every member's attributes and decompressed sha256, plus structural facts."""
+    """Index a wheel: every member's attributes and decompressed sha256, plus structural facts. With an index
+    directory (use_index_dir), the index of a file already indexed is read back instead of decompressing every
+    member again; one that raised (unsafe, past a bound) is never kept, so it raises again."""
+    kept = _load_index(path)
+    if kept is not None:
+        return kept
+    wa = _read_wheel(path)
+    _keep_index(wa)
+    return wa
+
+
+def _read_wheel(path: Path) -> WheelArchive:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

@@ -43,7 +43,7 @@ def sha256_file(path: Path) -> str:
 
 class Cache:
     SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "builds", "repos", "images",
-               "diffoscope")
+               "diffoscope", "wheels")
 
     def __init__(self, root: Path):
         self.root = Path(root)
