@@ -12,6 +12,7 @@ from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
 from auditor.rebuild.build import rebuild
+from auditor.judge.registry import check_causes
 from auditor.records import BuildPlan, BuildRecord, Verdict, WheelResult
 
 Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
@@ -83,6 +84,7 @@ class Attempts:
         kind, name = chosen.missing
         chosen.reason = (f"fell back to another configuration: the build went on without {name} (a {kind} the image "
                          f"lacks) and its wheel lacks {', '.join(lacking[:3])}, which the published wheels hold")
+        check_causes([chosen.reason])
         failed = {"verdict": Verdict.FAILED, "reason": chosen.reason}
         self.best = {i: ((99,), failed) for i in range(len(self.members))}
         self.other_best = {}

@@ -287,6 +287,11 @@ RULES: tuple[Rule, ...] = (
     Rule("build-input-mismatch", C, "a build input the sdist pins by hash (a Cargo.lock crate, a meson wrap's download) "
          "was served with other bytes: nothing is built from it, the release is failed and the finding names both digests",
          "the tests' crate registry serving a crate that is not Cargo.lock's (issue 36)", cls="code"),
+    Rule("fell-back-configuration", C, "the build went on without a file a Debian package would ship (its log says so) "
+         "and its wheel lacks extension modules the published wheels hold, each with its C/C++/Cython source in the "
+         "sdist: another configuration (a pure-Python fallback), not a rebuild of theirs; the wheels are failed, "
+         "judged by the sources check", "google-crc32c 1.7.1 (crc32c/crc32c.h: Debian has no libcrc32c-dev)",
+         emits=r"fell back to another configuration: .+", cls="code"),
     Rule("platform-chosen-extras", C, "another platform's METADATA differs only in requirements of optional extras "
          "that the sdist's setup.py names: it chooses them by the platform it builds on; listed as not verified",
          "psutil 7.2.1's Windows wheels (pywin32, wmi in dev)",
