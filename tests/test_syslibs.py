@@ -89,14 +89,15 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
     build stands."""
     from types import SimpleNamespace
 
-    from auditor.judge.attempts import Attempts
+    from auditor.judge.attempts import Attempts, ReleaseInputs
     from auditor.records import BuildRecord
 
     published = SimpleNamespace(members=["google_crc32c/__init__.py", "google_crc32c/_crc32c.cpython-312-x86_64-linux-gnu.so"])
     pure = SimpleNamespace(members=["google_crc32c/__init__.py", "google_crc32c/python.py"])
 
     def attempts(rebuilt, missing):
-        run = Attempts(None, [], [(SimpleNamespace(), published, None, True)], None, None, None, None, None, 0, None)
+        release = ReleaseInputs(None, None, "", None, None, None)  # type: ignore[arg-type]
+        run = Attempts(None, [], [(SimpleNamespace(), published, None, True)], 0, release)  # type: ignore[arg-type]
         record = BuildRecord(backend=None, backend_version=None, generator=None, declared_requires=[], cutoff=None,
                              source_date_epoch=None, tz="UTC", timestamp_policy={}, python="3.13", sandbox="docker",
                              variant=None, variant_env={}, variant_options={}, notes=[])

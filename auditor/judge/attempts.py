@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.fetch.archives import WheelArchive, extension_stem, read_wheel
 from auditor.errors import LimitExceeded, UnsafeArchive
@@ -18,21 +19,38 @@ from auditor.records import BuildPlan, BuildRecord, Verdict, WheelResult
 Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
 
 
+@dataclass(frozen=True)
+class ReleaseInputs:
+    """What every build configuration of one release shares: its extracted sdist, the run's context, the build
+    index, the work directory, the pin, the result being filled, and what the sdist says about compiled
+    modules (module names with a source) and platforms (its setup.py)."""
+
+    src: Path
+    ctx: Any  # context.Context
+    index_url: str
+    work: Path
+    rel: Any  # records.LockedRelease
+    result: Any  # records.PackageResult
+    sources: frozenset[str] = frozenset()
+    setup_py: str | None = None
+
+
 class Attempts:
     """The builds of one build configuration, and every member wheel's best comparison so far."""
 
-    def __init__(self, plan, notes, members, src, ctx, index_url, work, rel, n, result):
-        self.plan, self.notes, self.members, self.src, self.ctx = plan, notes, members, src, ctx
+    def __init__(self, plan: BuildPlan, notes, members, n: int, release: ReleaseInputs) -> None:
+        self.plan, self.notes, self.members, self.n = plan, notes, members, n
+        self.src, self.ctx, self.index_url, self.work = release.src, release.ctx, release.index_url, release.work
+        self.rel, self.result = release.rel, release.result
         self.last_plan: BuildPlan | None = None  # the plan of the latest build (a retry's interpreter, packages...)
-        self.index_url, self.work, self.rel, self.n, self.result = index_url, work, rel, n, result
         self.best: dict[int, tuple[tuple, dict]] = {}
         self.kept: Rebuilt | None = None
         self.kept_score: tuple | None = None
         self.kept_plan: BuildPlan = plan
         self.records: list[BuildRecord] = []
         self.failed = False
-        self.sources: frozenset[str] = frozenset()  # module names the sdist holds a source for
-        self.setup_py: str | None = None  # the sdist's setup.py (another platform's extras)
+        self.sources: frozenset[str] = release.sources  # module names the sdist holds a source for
+        self.setup_py: str | None = release.setup_py  # the sdist's setup.py (another platform's extras)
         self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
         self.other_best: dict[int, tuple[tuple, dict]] = {}  # their best comparison so far
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from auditor.context import Context
 from auditor.judge import diffoscope
-from auditor.judge.attempts import Attempts, Rebuilt, sources_instead
+from auditor.judge.attempts import Attempts, Rebuilt, ReleaseInputs, sources_instead
 from auditor.judge.findings import finding_key
 from auditor.judge.registry import check_causes
 from auditor.judge.sources import extension_sources, name_added_files, name_description_source, restate_causes
@@ -83,8 +83,9 @@ class _Release:
 
     def _build(self, plan: BuildPlan, notes, members, **others) -> Rebuilt | None:
         """The configuration's kept rebuild, or None (its build failed: why is the latest failure)."""
-        best = rebuild_and_compare(plan, notes, members, self.src, self.ctx, self.index_url, self.work, self.rel,
-                                   self.n, self.result, self.pending, self.sources, **others)
+        release = ReleaseInputs(self.src, self.ctx, self.index_url, self.work, self.rel, self.result, self.sources,
+                                others.pop("setup_py", None))
+        best = rebuild_and_compare(plan, notes, members, self.n, release, self.pending, **others)
         self.n += 1
         if isinstance(best, str):
             self.cause = best
@@ -196,9 +197,8 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
         done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
 
 
-def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context, index_url: str, work: Path,
-                        rel, n: int, result, pending: list, sources: frozenset[str] = frozenset(),
-                        others: list | None = None, setup_py: str | None = None) -> Rebuilt | str | None:
+def rebuild_and_compare(plan: BuildPlan, notes, members, n: int, release: ReleaseInputs, pending: list,
+                        others: list | None = None) -> Rebuilt | str | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
@@ -207,11 +207,10 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
     configuration (Attempts.fell_back). `others`: wheels for other platforms made with this
     configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
     search, are the ones that match them best."""
-    plan = rust_image(plan, notes, src, ctx)
-    run = Attempts(plan, notes, members, src, ctx, index_url, work, rel, n, result)
-    run.sources = sources
+    ctx = release.ctx
+    plan = rust_image(plan, notes, release.src, ctx)
+    run = Attempts(plan, notes, members, n, release)
     run.others = _spread(list(others or []), OTHERS_SCORED)
-    run.setup_py = setup_py
     for policy in ([plan.timestamp] + plan.alternatives)[:MAX_TIMESTAMP_TRIES]:
         run.build(dataclasses.replace(plan, timestamp=policy))
         if run.failed or run.matched():
@@ -246,9 +245,9 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, src: Path, ctx: Context
                 # every build failed: the last one's cause is the one that stands (mozterm 1.0.0 needs
                 # Python 3.9 on 3.11, then 3.8 on 3.9)
                 entry.reason = cause or (run.records[-1].reason if run.records else None) or entry.reason
-                sources_instead(entry, path, src)
+                sources_instead(entry, path, release.src)
             if entry.verdict in (Verdict.DIFFERS, Verdict.PARTIAL) and run.kept is not None:
-                rebuilt_path = _rebuilt_path(result, entry, ctx)
+                rebuilt_path = _rebuilt_path(release.result, entry, ctx)
                 if rebuilt_path is not None:
                     pending.append((entry, path, rebuilt_path, {}))
     return run.kept if cause is None else cause
