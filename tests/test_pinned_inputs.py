@@ -260,3 +260,26 @@ def test_requirements_without_wheels_for_the_interpreter_ask_for_an_older_one():
     assert needs_older_python(uv, "3.11") == (3, 10)
     assert needs_older_python("Because you require flit-core==4.2.0 and flit-core==3.5.1 …", "3.11") is None
     assert needs_older_python(uv, "default") is None
+
+
+def test_a_source_that_did_not_answer_is_not_asked_again_in_the_run(tmp_path):
+    """Each Rust release of a lock would otherwise wait its own timeouts for the same index: once it did not
+    answer, later releases of the run are told so at once, in the same line (a server listening there now is
+    not asked)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    digest = hashlib.sha256(make_crate("greet", "0.1.0", GREET)).hexdigest()
+    pins = read_pins(_project(tmp_path, [("greet", "0.1.0", digest)]))
+    source = crate_source(f"sparse+http://127.0.0.1:{port}/index/")
+    with pytest.raises(InputUnreachable):
+        fetch_inputs(pins, tmp_path / "in", Cache(tmp_path / "cache"), HttpClient(tries=1, timeout=5), source)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", port))
+        listening.listen()
+        listening.settimeout(0.5)
+        with pytest.raises(InputUnreachable) as exc:
+            fetch_inputs(pins, tmp_path / "in2", Cache(tmp_path / "cache"), HttpClient(tries=1, timeout=5), source)
+        with pytest.raises(socket.timeout):
+            listening.accept()  # nobody connected
+    assert str(exc.value) == f"crate source unreachable: http://127.0.0.1:{port}/index/config.json"

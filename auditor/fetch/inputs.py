@@ -76,6 +76,9 @@ def _prefix(name: str) -> str:
     return {1: "1", 2: "2", 3: f"3/{n[0]}"}.get(len(n), f"{n[:2]}/{n[2:4]}")
 
 
+_UNANSWERED: set[str] = set()  # sparse-index config URLs that did not answer in this process
+
+
 class CrateSource:
     """Where crates download from: a sparse index's `dl` template, or a local directory."""
 
@@ -88,9 +91,12 @@ class CrateSource:
         if self._dl is None:
             index = self.spec.removeprefix("sparse+")
             url = index + "config.json"
+            if url in _UNANSWERED:  # not asked again in this run: each Rust release would wait its timeouts again
+                raise InputUnreachable(f"crate source unreachable: {url}")
             try:
                 r = self.http.get(url)
             except IndexError_:
+                _UNANSWERED.add(url)
                 raise InputUnreachable(f"crate source unreachable: {url}") from None
             if r.status_code != 200:
                 raise InputUnreachable(f"crate source unreachable: {url} (HTTP {r.status_code})")
