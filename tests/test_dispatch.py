@@ -38,9 +38,14 @@ def test_every_profile_names_registered_rules_whose_checks_resolve():
     assert set(loaded) == set(profiles.PROFILES)
     for name, steps in loaded.items():
         assert [n for n, _ in steps] == list(profiles.PROFILES[name]) and all(callable(fn) for _, fn in steps)
-    for rule in registry.RULES:  # every rule that says it has a check has one
+    from auditor import sourcerepo
+
+    repo = profiles.load(sourcerepo.PROFILES, sourcerepo.checks)  # the repository check's, by the same loader
+    assert set(repo) == set(sourcerepo.PROFILES)
+    for rule in registry.RULES:  # every rule that says it has a check has one, where its path's checks live
         if rule.check:
-            assert callable(registry.resolve_check(rule.name))
+            module = sourcerepo.checks if rule.kind == "source" else None
+            assert callable(registry.resolve_check(rule.name, module=module)), rule.name
 
 
 @pytest.mark.parametrize("bad, words", [

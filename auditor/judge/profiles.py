@@ -69,26 +69,32 @@ PROFILES: dict[str, tuple[str, ...]] = {
 }
 
 
-def load(profiles: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[tuple[str, Callable[[Case], bool]], ...]]:
-    """Profiles with each rule's check resolved; RegistryError names a rule that is unknown or has no check."""
+def load(profiles: Mapping[str, tuple[str, ...]], module: Any = None) -> dict[str, tuple[tuple[str, Callable], ...]]:
+    """Profiles with each rule's check resolved (in `module`, judge/checks.py by default; the repository check
+    passes sourcerepo/checks.py); RegistryError names a rule that is unknown or has no check."""
     out = {}
     for profile, names in profiles.items():
         if len(set(names)) != len(names):
             raise RegistryError(f"profile {profile!r} lists a rule twice")
-        out[profile] = tuple((name, resolve_check(name, where=f"profile {profile!r}")) for name in names)
+        out[profile] = tuple((name, resolve_check(name, where=f"profile {profile!r}", module=module)) for name in names)
     return out
 
 
+def first(steps: tuple[tuple[str, Callable], ...], case: Any) -> str | None:
+    """The one loop: a loaded profile's checks in order; the name of the first rule whose check accounts for the
+    case, or None."""
+    return next((name for name, check in steps if check(case)), None)
+
+
 @cache
-def _loaded() -> dict[str, tuple[tuple[str, Callable[[Case], bool]], ...]]:
+def _loaded() -> dict[str, tuple[tuple[str, Callable], ...]]:
     return load(PROFILES)
 
 
 def apply(profile: str, case: Case) -> str | None:
     """The profile's checks in order until one accounts for the member: that rule's name (also recorded in
     case.out.judged_by), or None when none does."""
-    for name, check in _loaded()[profile]:
-        if check(case):
-            case.out.judged_by[case.name] = name
-            return name
-    return None
+    name = first(_loaded()[profile], case)
+    if name is not None:
+        case.out.judged_by[case.name] = name
+    return name

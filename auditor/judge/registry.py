@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.records import Comparison
 
@@ -218,23 +219,23 @@ RULES: tuple[Rule, ...] = (
          r"appended to .+|METADATA License: the text of .+, with the appended licenses)", check=True),
     # ---- the sdist against its repository at the release's tag (auditor/sourcerepo, --source-repo)
     Rule("sdist-metadata", S, "PKG-INFO and NAME.egg-info/ files that the sdist step generates, which the repository "
-         "does not hold", "flask 3.1.1, markupsafe 3.0.2"),
+         "does not hold", "flask 3.1.1, markupsafe 3.0.2", check=True),
     Rule("egg-info-setup-cfg", S, "setup.cfg is the repository's with the [egg_info] section (tag_build, tag_date) "
          "setuptools' sdist step adds; the step writes the file anew with configparser, so it is compared by "
-         "meaning (the same sections, keys and values)", "markupsafe 3.0.2, six 1.17.0, requests 2.32.4"),
+         "meaning (the same sections, keys and values)", "markupsafe 3.0.2, six 1.17.0, requests 2.32.4", check=True),
     Rule("project-subdirectory", S, "the project lives in a subdirectory of the repository (a monorepo): found as "
          "the directory whose pyproject.toml or setup.py is the sdist's byte for byte", "hatchling 1.27.0 (hatch's "
          "backend/)"),
     Rule("vcs-version-file", S, "a .py the repository does not hold whose only statements assign the release's "
-         "version: written by a VCS version plugin at the sdist step", "urllib3 2.5.0 (src/urllib3/_version.py)"),
+         "version: written by a VCS version plugin at the sdist step", "urllib3 2.5.0 (src/urllib3/_version.py)", check=True),
     Rule("export-subst", S, "a file whose $Format:...$ placeholders git archive filled in (a commit id must be the "
-         "tag's; no shell metacharacters), every other line the repository's", "attrs 25.3.0 (.git_archival.txt)"),
+         "tag's; no shell metacharacters), every other line the repository's", "attrs 25.3.0 (.git_archival.txt)", check=True),
     Rule("link-stored-as-file", S, "a link of the repository stored in the sdist as the file it points to, with "
          "that file's bytes (a link to a directory is followed inside the tree)",
-         "requests 2.32.4 (tests/certs/*/client/ca/), meson-python 0.18.0"),
+         "requests 2.32.4 (tests/certs/*/client/ca/), meson-python 0.18.0", check=True),
     Rule("bytecode-of-source", S, "a .pyc the repository does not hold whose code object is what this interpreter "
          "compiles from the .py it is the bytecode of (only bytecode of this interpreter's magic number can be "
-         "checked)", "pyyaml 6.0.2 (packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc)"),
+         "checked)", "pyyaml 6.0.2 (packaging/__pycache__/_pyyaml_pep517.cpython-312.pyc)", check=True),
     Rule("backend-force-include", S, "a file the backend's own configuration copies into the sdist from another "
          "path of the repository (hatchling's force-include: a monorepo's LICENSE, a shared file), compared with "
          "the file at that path", "a unit test's project (hatchling 1.27.0 needs only project-subdirectory)"),
@@ -245,11 +246,11 @@ RULES: tuple[Rule, ...] = (
          "uvloop 0.21.0 (vendor/libuv/.git)"),
     Rule("compiled-catalog", S, "a gettext .mo the repository does not hold whose messages are exactly what msgfmt "
          "compiles from the .po beside it in the tree (fuzzy and untranslated entries left out)",
-         "a unit test's catalog (no release of the corpora ships one)"),
+         "a unit test's catalog (no release of the corpora ships one)", check=True),
     Rule("cython-generated-source", S, "a C/C++ file whose first line says Cython generated it and whose Cython "
          "metadata names .pyx/.py sources the tree holds: the sources are compared, the C is NOT regenerated here "
          "(the result lists such files as not regenerated)", "msgpack 1.1.1 (msgpack/_cmsgpack.c), uvloop 0.21.0 "
-         "(uvloop/loop.c)"),
+         "(uvloop/loop.c)", check=True),
     # ---- causes (said on a difference or a member not verified; the verdict does not change for them)
     Rule("bytecode", C, "bytecode a build step left beside its source, with the sandbox's interpreter (a "
          "timestamp-based .pyc only)", "numpy 1.26.4", cls="code", check=True),
@@ -315,19 +316,21 @@ class RegistryError(ValueError):
     """A profile names a rule that is not registered, has no check, or whose check does not resolve."""
 
 
-def resolve_check(name: str, where: str = "") -> Callable:
-    """The check of rule `name`: judge/checks.py's function of its name (`-` as `_`), validated."""
+def resolve_check(name: str, where: str = "", module: Any = None) -> Callable:
+    """The check of rule `name`: the function of its name (`-` as `_`) in `module` (judge/checks.py by default),
+    validated."""
     rule = BY_NAME.get(name)
     at = f"{where}: " if where else ""
     if rule is None:
         raise RegistryError(f"{at}{name!r} is not a rule of judge/registry.py")
     if not rule.check:
         raise RegistryError(f"{at}rule {name!r} has no check")
-    from auditor.judge import checks  # the checks import the judge's helpers, which import this registry
+    if module is None:
+        from auditor.judge import checks as module  # the checks import the judge's helpers, which import this
 
-    fn = getattr(checks, name.replace("-", "_"), None)
+    fn = getattr(module, name.replace("-", "_"), None)
     if not callable(fn):
-        raise RegistryError(f"{at}rule {name!r}: judge/checks.py has no function {name.replace('-', '_')}")
+        raise RegistryError(f"{at}rule {name!r}: {module.__name__} has no function {name.replace('-', '_')}")
     return fn
 
 

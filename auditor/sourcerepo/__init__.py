@@ -12,6 +12,7 @@ repository stored as the file it points to, bytecode whose code is the .py's bes
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,13 +22,12 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from auditor.fsutil import inside
 from auditor.judge.classes import sdist_class
 from auditor.judge.metadata import parse_email
 from auditor.judge.registry import check_rules
-from auditor.judge.rules import version_file
 from auditor.records import RepoVerdict
-from auditor.sourcerepo import git, rules
+from auditor.judge import profiles
+from auditor.sourcerepo import checks, git, rules
 
 _SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "homepage", "home")
 _HOSTS = re.compile(r"^https?://(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht|gitlab\.[\w.-]+)/"
@@ -293,52 +293,34 @@ class Submodules:
 NOT_REGENERATED = frozenset({"cython-generated-source"})
 
 
+# the source rules of each case, in order (judge/registry.py; checks in sourcerepo/checks.py), run by the judge's loop
+PROFILES: dict[str, tuple[str, ...]] = {
+    "repository: a file unlike the tree's": ("egg-info-setup-cfg", "export-subst"),
+    "repository: a link in the tree": ("link-stored-as-file",),
+    "repository: not in the tree": ("sdist-metadata", "egg-info-setup-cfg", "vcs-version-file", "bytecode-of-source",
+                                    "compiled-catalog", "cython-generated-source"),
+}
+
+
+@functools.cache
+def _loaded() -> dict:
+    return profiles.load(PROFILES, checks)
+
+
 def _explained(f: Path, rel: str, entry: git.TreeEntry | None, where: Where, version: str, commit: str) -> str | None:
     """"" when the file is the tree's byte for byte, the name of the rule that explains it, or None."""
-    repo, tree = where.repo, where.tree
     data = f.read_bytes() if f.is_file() and not f.is_symlink() else b""
+    theirs = None
     if entry is not None and entry.kind == "blob" and entry.mode != "120000":
-        theirs = git.blob(repo, entry.sha)
+        theirs = git.blob(where.repo, entry.sha)
         if theirs == data:
             return ""
-        if rel.split("/")[-1] == "setup.cfg" and rules.egg_info_section_only(theirs, data):
-            return "egg-info-setup-cfg"
-        if b"$Format:" in theirs and rules.export_subst(theirs, data, commit):
-            return "export-subst"
-        return None
-    if entry is not None and entry.mode == "120000":  # a link in the repository, a file in the sdist
-        target = _link_target(where.path.split("/")[:-1], git.blob(repo, entry.sha))
-        linked = tree.get(target) if target is not None else None
-        if linked is not None and linked.kind == "blob" and git.blob(repo, linked.sha) == data:
-            return "link-stored-as-file"
-        return None
-    if rel == "PKG-INFO" or re.search(r"(^|/)[^/]+\.egg-info/", rel):
-        return "sdist-metadata"
-    if rel.split("/")[-1] == "setup.cfg" and rules.egg_info_section_only(b"", data):  # markupsafe 3.0.2: only the section
-        return "egg-info-setup-cfg"
-    if rel.endswith(".py") and (version_file(data, version) or rules.vcs_template(data, version)):
-        return "vcs-version-file"
-    if rel.endswith(".pyc") and rules.bytecode_of_source(f, data):
-        return "bytecode-of-source"
-    return _generated(rel, data, where)
-
-
-def _generated(rel: str, data: bytes, where: Where) -> str | None:
-    """A file the sdist step generated from sources the repository holds: a .mo compiled from the .po beside it, a C file Cython
-    wrote from a .pyx of the tree."""
-    if rel.endswith(".mo"):
-        po = where.tree.get(where.path[:-3] + ".po")
-        if po is not None and po.kind == "blob":
-            text = git.blob(where.repo, po.sha).decode("utf-8", "replace")
-            mo = rules.mo_catalog(data)
-            return "compiled-catalog" if mo is not None and mo == rules.po_catalog(text) else None
-    if rel.endswith((".c", ".cpp")) and (found := rules.cython_sources(data)) is not None:
-        base = where.path[: len(where.path) - len(rel)]  # the project's directory in the tree
-        stem = rel.rsplit(".", 1)[0]
-        sources = found[1] or [s for s in (stem + ".pyx", stem + ".py") if base + s in where.tree]
-        if sources and all(base + s in where.tree for s in sources):
-            return "cython-generated-source"
-    return None
+        profile = "repository: a file unlike the tree's"
+    elif entry is not None and entry.mode == "120000":
+        profile = "repository: a link in the tree"
+    else:
+        profile = "repository: not in the tree"
+    return profiles.first(_loaded()[profile], checks.RepoCase(f, rel, entry, where, version, commit, data, theirs))
 
 
 def _project_dir(src: Path, repo: Path, tree: dict[str, git.TreeEntry]) -> str:
@@ -367,17 +349,8 @@ def _lookup(tree: dict[str, git.TreeEntry], repo: Path, path: str, depth: int = 
         head = "/".join(parts[:i])
         link = tree.get(head)
         if link is not None and link.mode == "120000":
-            target = _link_target(parts[: i - 1], git.blob(repo, link.sha))
+            target = checks.link_target(parts[: i - 1], git.blob(repo, link.sha))
             if not target:
                 return None
             return _lookup(tree, repo, "/".join([target] + parts[i:]), depth + 1)
     return None
-
-
-def _link_target(base: list[str], link: bytes) -> str | None:
-    """Where a link of the tree at directory `base` points, inside the tree; None for an absolute target or one
-    that climbs out of the tree (never followed, never read as a path inside it)."""
-    text = link.decode("utf-8", "replace")
-    return None if text.startswith("/") else inside(base, text)
-
-
