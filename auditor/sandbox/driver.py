@@ -170,7 +170,7 @@ def pinned_inputs(inputs, project, build_root):
         log(f"meson: {len(os.listdir(cache))} pinned wrap download(s) placed in {dest}")
 
 
-def main():
+def arguments():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
     ap.add_argument("--wheelhouse", required=True)
@@ -179,20 +179,23 @@ def main():
     ap.add_argument("--build-root", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--inputs")
-    a = ap.parse_args()
-    os.umask(0o022)
-    started = time.time()
-    phases = {}
+    return ap.parse_args()
 
-    site = os.path.join(a.frontend, "site")
-    pip = os.path.join(a.frontend, "pip", "pip")
-    options = json.loads(os.environ.get("AUDITOR_DRIVER_OPTIONS") or "{}")  # the plan's variant (plan/variants.py)
+
+def clean_environment():
+    """The build's environment: no host Python paths, pip never reads a config or asks; returns it (os.environ
+    is replaced by it)."""
     clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "AUDITOR_DRIVER_OPTIONS")}
     clean_env.update({"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1", "PYTHONNOUSERSITE": "1",
                       "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     os.environ.clear()
     os.environ.update(clean_env)
+    return clean_env
 
+
+def prepare(a, clean_env, site, pip, phases):
+    """The source copied into the build root with its pinned inputs, a fresh virtualenv with the pinned build
+    requirements installed: (project, its python, the installer used), or an exit code."""
     project = os.path.join(a.build_root, os.path.basename(os.path.normpath(a.src)))
     venv = os.path.join(a.build_root, ".auditor-env")
     if os.path.exists(project):
@@ -221,13 +224,13 @@ def main():
         log("installing the pinned build requirements failed")
         return 4
     phase("install", t0, phases)
+    return project, py, installer
+
+
+def build_pep517(project, py, a, phases, started, installer, options, build):
+    """The wheel through the backend's PEP 517 hooks (pypa/build), after checking that every requirement it asks
+    for is pinned (exit 3 with missing.json: the host resolves them as of the release and builds again)."""
     t0 = time.time()
-
-    sys.path.insert(0, site)
-    import build  # noqa: E402  (from the frontend)
-
-    if options.get("setup_py") or legacy_setup_py(project, py):
-        return build_legacy(project, py, a, phases, started, installer, t0, options)
     settings = config_settings(py, options)
     if settings:
         log(f"config settings of the publisher's build: {json.dumps(settings)}")
@@ -242,7 +245,7 @@ def main():
         log("the backend asks for build dependencies that are not pinned: " + "; ".join(missing))
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "missing.json"), "w") as f:
-            json.dump(missing, f)  # the host resolves these as of the release and builds again
+            json.dump(missing, f)
         return 3
     os.makedirs(a.out, exist_ok=True)
     phase("requires", t0, phases)
@@ -254,6 +257,27 @@ def main():
         return 1
     phase("build", t0, phases)
     return finish(a, wheel, project, phases, started, installer)
+
+
+def main():
+    a = arguments()
+    os.umask(0o022)
+    started = time.time()
+    phases = {}
+    site = os.path.join(a.frontend, "site")
+    pip = os.path.join(a.frontend, "pip", "pip")
+    options = json.loads(os.environ.get("AUDITOR_DRIVER_OPTIONS") or "{}")  # the plan's variant (plan/variants.py)
+    clean_env = clean_environment()
+    prepared = prepare(a, clean_env, site, pip, phases)
+    if isinstance(prepared, int):
+        return prepared
+    project, py, installer = prepared
+    sys.path.insert(0, site)
+    import build  # noqa: E402  (from the frontend)
+
+    if options.get("setup_py") or legacy_setup_py(project, py):
+        return build_legacy(project, py, a, phases, started, installer, time.time(), options)
+    return build_pep517(project, py, a, phases, started, installer, options, build)
 
 
 if __name__ == "__main__":
