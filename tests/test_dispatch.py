@@ -140,3 +140,18 @@ def test_a_wheels_index_is_kept_by_the_files_identity_and_read_back(tmp_path, mo
     monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 10)  # a smaller bound: read again, and refused
     with pytest.raises(archives.LimitExceeded):
         read_wheel(p)
+
+
+def test_at_most_max_open_archives_stay_open(tmp_path, monkeypatch):
+    """A release with more wheels than file descriptors to spare: archives opened for reading are closed, least
+    recently used first, past MAX_OPEN; each still reads its members."""
+    from auditor.fetch import archives
+
+    monkeypatch.setattr(archives, "MAX_OPEN", 3)
+    views = []
+    for i in range(6):
+        wheel(tmp_path / f"w{i}.whl", BASE)
+        views.append(read_wheel(tmp_path / f"w{i}.whl"))
+    for wa in views + views:
+        assert wa.read("pkg/__init__.py") == b"x = 1\n"
+        assert sum(1 for v in views if v._zf is not None) <= 3

@@ -9,6 +9,8 @@ so the comparer can report it.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -19,7 +21,6 @@ import stat
 import struct
 import tarfile
 import threading
-import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -196,20 +197,37 @@ class WheelArchive:
     problems: list[str] = field(default_factory=list)  # structural defects found while reading
     aliases: dict[str, str] = field(default_factory=dict)  # member name in this view -> name in the file
     _zf: zipfile.ZipFile | None = field(default=None, repr=False, compare=False)
+    _readers: int = field(default=0, repr=False, compare=False)
 
-    def _zipfile(self) -> zipfile.ZipFile:
-        """The archive opened once and kept for this view's reads (its central directory parsed once: scipy's
-        wheels hold 1 500 members, and the judge reads hundreds of them); closed with the view."""
+    @contextlib.contextmanager
+    def _opened(self, name: str):
+        """One member opened for reading, from the archive opened once for this view (its central directory parsed
+        once: scipy's wheels hold 1 500 members and the judge reads hundreds). At most MAX_OPEN archives stay open
+        in the process; the least recently used one that no read is using is closed first."""
         with _OPEN_LOCK:
             if self._zf is None:
                 self._zf = zipfile.ZipFile(self.path)
-                weakref.finalize(self, self._zf.close)
-            return self._zf
+            self._readers += 1
+            _OPEN[id(self)] = self
+            _OPEN.move_to_end(id(self))
+            for key in list(_OPEN)[:-MAX_OPEN]:
+                old = _OPEN[key]
+                if old._readers == 0 and old._zf is not None:
+                    old._zf.close()
+                    old._zf = None
+                    del _OPEN[key]
+            zf = self._zf
+        try:
+            with zf.open(self.aliases.get(name, name)) as f:
+                yield f
+        finally:
+            with _OPEN_LOCK:
+                self._readers -= 1
 
     def read(self, name: str, limit: int = 16 << 20) -> bytes:
         """Decompressed bytes of one member, bounded: a member larger than `limit` raises LimitExceeded (a
         bound of ours for reading into memory, not a fault of the wheel's). Compare large members by sha256."""
-        with self._zipfile().open(self.aliases.get(name, name)) as f:
+        with self._opened(name) as f:
             data = f.read(limit + 1)
         if len(data) > limit:
             raise LimitExceeded(f"{self.path.name}: member {name!r} is larger than the {limit >> 10} KiB the auditor "
@@ -218,10 +236,12 @@ class WheelArchive:
 
     def head(self, name: str, n: int) -> bytes:
         """The first n decompressed bytes of a member (its magic number)."""
-        with self._zipfile().open(self.aliases.get(name, name)) as f:
+        with self._opened(name) as f:
             return f.read(n)
 
 
+MAX_OPEN = 128  # archives kept open at once (file descriptors), whatever the number of wheels a release has
+_OPEN: collections.OrderedDict[int, WheelArchive] = collections.OrderedDict()
 _OPEN_LOCK = threading.Lock()
 
 
