@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import inspect
 import json
 import re
 import os
@@ -255,8 +256,13 @@ def use_index_dir(directory: Path | None) -> None:
 
 @functools.cache
 def _indexer_digest() -> str:
-    """This module's code: an index made by another version of it is made again."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    """The code that makes an index (the reader, its name and structure checks, the member record): an index made
+    by another version of it is made again; the rest of this module is not part of it."""
+    h = hashlib.sha256()
+    for code in (_read_wheel, _check_name, _trailing_bytes, Member):
+        h.update(inspect.getsource(code).encode() + b"\0")
+    h.update(" ".join(f.name for f in dataclasses.fields(WheelArchive)).encode())
+    return h.hexdigest()
 
 
 def _index_path(path: Path) -> tuple[Path, str] | None:
