@@ -262,6 +262,7 @@ def _indexer_digest() -> str:
     for code in (_read_wheel, _check_name, _trailing_bytes, Member):
         h.update(inspect.getsource(code).encode() + b"\0")
     h.update(" ".join(f.name for f in dataclasses.fields(WheelArchive)).encode())
+    h.update(f"{BOMB_FLOOR} {BOMB_RATIO} {MAX_MEMBERS}".encode())  # the zip-bomb and member-count bounds
     return h.hexdigest()
 
 
