@@ -23,6 +23,8 @@ only when every byte it holds is accounted for by the sdist; all are named in th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ast
 import re
 from functools import cached_property
@@ -41,7 +43,7 @@ class SdistFiles:
     """The extracted sdist's regular files by each path suffix they can have in a wheel (as in the
     sources check), read when asked."""
 
-    def __init__(self, root: Path, index: dict[str, list[Path]]):
+    def __init__(self, root: Path, index: Mapping[str, list[Path]]):
         self.root = root
         self.index = index
 

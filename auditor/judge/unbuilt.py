@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import hashlib
 import re
 from pathlib import Path
@@ -40,7 +42,7 @@ def same_script(published: bytes, source: bytes) -> bool:
             and pub_rest == src_rest)
 
 
-def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Path, index: dict[str, list[Path]],
+def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Path, index: Mapping[str, list[Path]],
                     out: Comparison) -> None:
     """One `.dist-info/` member of a wheel that was not rebuilt, against the wheel itself and the sdist."""
     leaf = name.split("/", 1)[1]
