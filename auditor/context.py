@@ -13,7 +13,7 @@ from auditor import proc
 from auditor.fetch import Cache
 from auditor.fetch.index import PYPI, HttpClient, SimpleIndex
 from auditor.records import PackageResult
-from auditor.resultcache import ResultCache
+from auditor.caches.verdicts import ResultCache
 from auditor.sandbox import Sandbox
 from auditor.sandbox.frontend import frontend_pins, prepare_frontend
 

@@ -17,7 +17,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
-from auditor import proc, resultcache, sourcerepo
+from auditor import proc, sourcerepo
+from auditor.caches import verdicts as resultcache
 from auditor.context import Context, slash
 from auditor.fetch import (PYPI, artifact, direct_url_files, download_wheels, extract_sdist, flags, hash_files,
                            mark_new_since_baseline, mark_provenance, provenance)

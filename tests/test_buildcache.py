@@ -1,4 +1,4 @@
-"""Rebuilds are cached by their build inputs, apart from verdicts (rebuild/buildcache.py): a run whose
+"""Rebuilds are cached by their build inputs, apart from verdicts (caches/builds.py): a run whose
 verdicts are not cached (a judge change, or --no-result-cache) takes every build from the build cache, with
 the same verdicts and without running the sandbox; other build inputs (another SOURCE_DATE_EPOCH, another
 sdist) build again."""
@@ -46,19 +46,19 @@ def test_a_timed_out_build_is_kept_under_its_timeout(tmp_path):
     """grpcio compiles for 15 minutes on 2 cores and times out: the next nightly run takes that outcome from the
     build cache instead of compiling again; the timeout is part of the key, so a larger one builds again."""
     from auditor.fetch import Cache
-    from auditor.rebuild import buildcache
+    from auditor.caches import builds as buildcache
     from auditor.records import BuildOutcome
     from auditor.sandbox import BuildJob
 
     cache = Cache(tmp_path / "cache")
     job = BuildJob(source_dir=tmp_path, wheelhouse=tmp_path, requirements=tmp_path / "r.txt", frontend=tmp_path,
                    out_dir=tmp_path / "out", env={"SOURCE_DATE_EPOCH": "0"}, timeout=900.0, python="3.11")
-    k = buildcache.key("docker sha256:x", "ab" * 32, job, "pins")
+    k = buildcache.key("docker sha256:x", "ab" * 32, job, "pins", "driver")
     buildcache.put(cache, k, BuildOutcome(wheel_path=None, log="gcc ...", reason="timeout", seconds=900.0))
     hit = buildcache.get(cache, k, tmp_path / "out")
     assert hit is not None and hit.reason == "timeout" and hit.wheel_path is None
     job.timeout = 3600.0
-    assert buildcache.key("docker sha256:x", "ab" * 32, job, "pins") != k
+    assert buildcache.key("docker sha256:x", "ab" * 32, job, "pins", "driver") != k
 
 
 def test_the_build_recipe_digest_is_what_the_sandbox_is_handed():
@@ -66,8 +66,7 @@ def test_the_build_recipe_digest_is_what_the_sandbox_is_handed():
     (moving the fetch stage into a package changed them, and every cached build was rebuilt)."""
     import inspect
 
-    from auditor.rebuild import buildcache
     from auditor.sandbox import frontend
-    src = inspect.getsource(buildcache.driver_digest)
-    assert "frontend.prepare_frontend" in src and '"driver.py"' in src and "frontend*.txt" in src
+    src = inspect.getsource(frontend.driver_digest)
+    assert "prepare_frontend, frontend_pins" in src and '"driver.py"' in src and "frontend*.txt" in src
     assert "from auditor" not in inspect.getsource(frontend.prepare_frontend)

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from auditor.fetch.archives import read_wheel
-from auditor.fetch.cache import Cache, sha256_file
+from auditor.caches.downloads import Cache, sha256_file
 from auditor.judge import diffoscope, generated, profiles, registry
 from auditor.judge.members import compare_wheels
 from auditor.judge.verdicts import compare_rebuilt
@@ -95,7 +95,7 @@ def test_a_cached_download_is_hashed_again_unless_it_is_the_file_verified(tmp_pa
     assert cache.get(digest) == path  # verified once, stamped
     calls = []
     real = sha256_file
-    monkeypatch.setattr("auditor.fetch.cache.sha256_file", lambda p: calls.append(p) or real(p))
+    monkeypatch.setattr("auditor.caches.downloads.sha256_file", lambda p: calls.append(p) or real(p))
     assert cache.get(digest) == path and calls == []  # the very file: not read again
     path.write_bytes(b"tampered bytes!")  # the same size, another time and content
     os.utime(path, ns=(1, 1))

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from auditor.fetch.cache import Cache
+from auditor.caches.downloads import Cache
 from auditor.fetch.index import HttpClient
 from auditor.fetch.inputs import (BuildInputError, InputMismatch, InputUnreachable, crate_source,
                                   fetch_inputs)

@@ -29,14 +29,14 @@ from auditor.errors import AuditorError, InputError, SandboxError
 from auditor.fetch import Cache, cache_root
 from auditor.fetch.archives import set_limits, use_index_dir
 from auditor.fetch.inputs import crate_source
-from auditor.resultcache import code_digest
+from auditor.caches.verdicts import code_digest
 from auditor.fetch.index import PYPI, HttpClient
 from auditor.pipeline import run
 from auditor.records import Lock, to_jsonable
 from auditor.report.common import VERDICT_STYLE
 from auditor.cli.outputs import after_run, render_safely, write_formats
 from auditor.report.terminal import timeline_table
-from auditor.resultcache import ResultCache
+from auditor.caches.verdicts import ResultCache
 from auditor.results import FAIL_ON, ResultsWriter
 from auditor.results import load as load_results
 from auditor.fetch.timeline import baseline_index

@@ -22,7 +22,8 @@ from auditor.lockfiles import read_lock
 from auditor.records import Lock, LockedRelease
 from auditor.cli.outputs import after_run, parse_formats, write_formats
 from auditor.report import render_all
-from auditor.resultcache import export_results, import_results
+from auditor.caches.verdicts import export_results, import_results
+from auditor.fetch.archives import extract_tar
 from auditor.results import EXIT_OK, EXIT_UNVERIFIED, EXIT_USAGE, FAIL_ON
 from auditor.results import load as load_results
 
@@ -248,7 +249,7 @@ def cache_import(
 ) -> None:
     """Add the verdicts of an exported cache to this one (entries already here are kept)."""
     try:
-        n = import_results(Cache(cache_root(cache_dir)), archive)
+        n = import_results(Cache(cache_root(cache_dir)), archive, extract_tar)
     except (InputError, UnsafeArchive) as exc:
         fail(str(exc))
     print(f"{archive}: {n} verdict(s) added")

@@ -7,7 +7,7 @@ reads wheels safely (no traversal, no links out, bounded sizes); timeline.py rea
 marks what is new since a baseline run.
 """
 
-from auditor.fetch.cache import Cache, cache_root
+from auditor.caches.downloads import Cache, cache_root
 from auditor.fetch.archives import extract_sdist, read_wheel
 from auditor.fetch.downloads import artifact, direct_url_files, download_wheels, flags, hash_files, mark_provenance
 from auditor.fetch.index import PYPI, HttpClient, SimpleIndex

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import parse_wheel_filename
 
 from auditor.errors import AuditorError, HashMismatch, IndexError_
-from auditor.fetch.cache import Cache
+from auditor.caches.downloads import Cache
 from auditor.fetch.index import HttpClient, SimpleIndex, file_name_version
 from auditor.records import ArtifactResult, IndexFile, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from auditor.errors import AuditorError, HashMismatch, IndexError_, UnsafeArchive
 from auditor.fetch.archives import extract_tar
-from auditor.fetch.cache import Cache
+from auditor.caches.downloads import Cache
 from auditor.fetch.index import HttpClient
 from auditor.records import Crate, IndexFile, Pins
 

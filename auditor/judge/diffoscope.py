@@ -15,7 +15,7 @@ from pathlib import Path
 
 from auditor.errors import UnsafeArchive
 from auditor.judge.diffs import is_compiled
-from auditor.fetch.cache import sha256_file
+from auditor.caches.downloads import sha256_file
 from auditor.judge import normalize
 from auditor.judge.normalize import normalized_copy
 from auditor.proc import run_logged

@@ -11,11 +11,12 @@ from auditor.context import Context
 from auditor.errors import AuditorError, SandboxError
 from auditor.fetch.inputs import BuildInputError, InputMismatch, fetch_inputs
 from auditor.plan.pins import read_pins
-from auditor.rebuild import buildcache
+from auditor.caches import builds as buildcache
 from auditor.rebuild.failures import explain
 from auditor.records import BuildOutcome, BuildPlan, BuildRecord, PackageResult, to_jsonable
 from auditor.resolve import resolve, shared_wheelhouse
 from auditor.sandbox import BuildJob, base_env
+from auditor.sandbox.frontend import driver_digest
 
 
 def _ccache(release_work: Path, python: str) -> Path:
@@ -28,13 +29,13 @@ def _ccache(release_work: Path, python: str) -> Path:
 
 def _build(ctx: Context, job: BuildJob, result: PackageResult) -> tuple[BuildOutcome, bool]:
     """Run the build, or take its outcome from the build cache when the same inputs were built before
-    (rebuild/buildcache.py); returns (outcome, from the cache)."""
+    (caches/builds.py); returns (outcome, from the cache)."""
     environment = ctx.sandbox.environment_for(job.python, job.system_packages) if job.system_packages else \
         ctx.sandbox.environment_for(job.python)
     sdist = result.sdist.sha256 if result.sdist else None
     k = None
     if environment and sdist:
-        k = buildcache.key(environment, sdist, job, job.requirements.read_text())
+        k = buildcache.key(environment, sdist, job, job.requirements.read_text(), driver_digest())
         hit = buildcache.get(ctx.cache, k, job.out_dir)
         if hit is not None:
             return hit, True

@@ -7,7 +7,9 @@ driver, pip/ and uv/ apart so that the backend's virtualenv does not see them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 from pathlib import Path
 
 from auditor.fetch.archives import extract_zip
@@ -39,3 +41,18 @@ def prepare_frontend(pins: list[LockedRelease], index: SimpleIndex, http: HttpCl
         (tmp / ".complete").write_text("ok\n")
 
     return publish_dir(cache.dir("frontend") / key, fill, ".complete")
+
+
+@functools.cache
+def driver_digest() -> str:
+    """What the sandbox is handed besides the sources and pins, part of every build-cache key: the driver that runs
+    inside it (its whole file), the frontend's pins (frontend*.txt) and the code that lays the frontend out
+    (prepare_frontend, frontend_pins). Not the host modules' other lines: moving an import must not rebuild
+    everything."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ["driver.py", *sorted(p.name for p in root.glob("frontend*.txt"))]:
+        h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    for fn in (prepare_frontend, frontend_pins):
+        h.update(inspect.getsource(fn).encode() + b"\0")
+    return h.hexdigest()

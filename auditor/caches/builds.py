@@ -3,7 +3,7 @@
 A build's outcome depends on the sdist's bytes, the build environment (the image's ID), the in-sandbox
 driver and frontend, the exact build requirements (pins with hashes), the environment and options of the
 plan (SOURCE_DATE_EPOCH, TZ, variant switches), the interpreter and the build timeout: those are the key.
-The judge's code is not: when only a judging rule changes, the verdict cache (resultcache.py) misses, the
+The judge's code is not: when only a judging rule changes, the verdict cache (caches/verdicts.py) misses, the
 audit runs again, and every build it asks for is taken from here, so the verdicts are recomputed from the
 rebuilds without running the sandbox. A change to the image or the driver rebuilds. Builds in an
 environment that is not pinned (the local backend) are never cached. A build that timed out is cached too
@@ -13,40 +13,34 @@ the verdict says so, and a larger --build-timeout builds again.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import inspect
 import json
 import shutil
 from pathlib import Path
+from typing import Protocol
 
-from auditor.fetch import Cache
+from auditor.caches.downloads import Cache
 from auditor.fsutil import write_json_atomic
 from auditor.records import BuildOutcome
-from auditor.sandbox import BuildJob
+
+class Job(Protocol):
+    """What the key reads of a build job (sandbox.BuildJob)."""
+
+    @property
+    def python(self) -> str | None: ...
+    @property
+    def env(self) -> dict[str, str]: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+
 
 NEVER_CACHED: set[str] = set()  # outcomes not kept (none today: a timeout is kept under its own --build-timeout)
 
 
-@functools.cache
-def driver_digest() -> str:
-    """What the sandbox is handed besides the sources and pins: the driver that runs inside it, the frontend's
-    pins (frontend*.txt) and the code that lays the frontend out (prepare_frontend, frontend_pins). Not the
-    host modules' other lines: moving an import (the fetch stage became a package) must not rebuild
-    everything."""
-    from auditor.sandbox import frontend
-
-    root = Path(__file__).resolve().parents[1] / "sandbox"
-    h = hashlib.sha256()
-    for name in ["driver.py", *sorted(p.name for p in root.glob("frontend*.txt"))]:
-        h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
-    for fn in (frontend.prepare_frontend, frontend.frontend_pins):
-        h.update(inspect.getsource(fn).encode() + b"\0")
-    return h.hexdigest()
-
-
-def key(environment: str, sdist_sha256: str, job: BuildJob, requirements: str) -> str:
-    parts: dict[str, object] = {"environment": environment, "sdist": sdist_sha256, "driver": driver_digest(), "python": job.python,
+def key(environment: str, sdist_sha256: str, job: Job, requirements: str, driver: str) -> str:
+    parts: dict[str, object] = {"environment": environment, "sdist": sdist_sha256, "driver": driver, "python": job.python,
              "requirements": requirements, "env": job.env, "timeout": job.timeout}
     if job.inputs:  # crates and wrap downloads, by their pinned sha256 (absent for builds that have none)
         parts["inputs"] = sorted(job.inputs)

@@ -2,7 +2,7 @@
 
 Layout (owned here; other modules ask `Cache.dir(NAME)` for theirs): CACHE/sha256/ab/abcdef… holds
 bytes whose sha256 is the file's name; resolutions/, wheelhouses/, frontend/, uv/ (resolve.py and
-sandbox/frontend.py), results/ (resultcache.py), images/ (facts about build images). A cached entry is
+sandbox/frontend.py), results/ (caches/verdicts.py), images/ (facts about build images). A cached entry is
 re-hashed before use (a truncated or corrupted entry is fetched again); a download goes to a
 temporary file in the cache, is hashed while streaming, and is renamed into place only when its
 hash is the expected one. A mismatch is raised, never retried into success.
@@ -16,10 +16,17 @@ import tempfile
 from pathlib import Path
 
 from platformdirs import user_cache_dir
+from typing import Callable, Protocol
 
 from auditor.errors import HashMismatch, IndexError_
-from auditor.fetch.index import HttpClient
 from auditor.records import IndexFile
+
+
+class Stream(Protocol):
+    """What the cache needs of an HTTP client (fetch/index.HttpClient): stream a URL's body to a sink, restarting
+    (reset) when it retries."""
+
+    def stream_to(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None]) -> None: ...
 
 MAX_DOWNLOAD = 2 << 30  # 2 GiB: no sdist or wheel we audit is larger
 
@@ -101,7 +108,7 @@ class Cache:
             os.replace(tmp, dest)
         return digest, dest
 
-    def fetch(self, file: IndexFile, expected_sha256: str | None, http: HttpClient) -> tuple[str, Path]:
+    def fetch(self, file: IndexFile, expected_sha256: str | None, http: Stream) -> tuple[str, Path]:
         """Download file (or take it from the cache). Returns (sha256, path).
 
         expected_sha256 is what the lock (or, for unlocked files, the index) says; when None the

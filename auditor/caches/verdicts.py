@@ -18,10 +18,10 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from auditor import __version__
-from auditor.fetch import Cache
+from auditor.caches.downloads import Cache
 from auditor.errors import InputError
 from auditor.fsutil import publish_dir
 from auditor.records import PackageResult
@@ -112,11 +112,9 @@ def _copy_entry(src: Path, dest: Path) -> None:
     shutil.copytree(src, dest, dirs_exist_ok=True)
 
 
-def import_results(cache: Cache, archive: Path) -> int:
-    """Add the entries of an exported archive, unpacked safely (no traversal, no links, bounded);
-    an entry already here is kept. Returns how many were added."""
-    from auditor.fetch.archives import extract_tar
-
+def import_results(cache: Cache, archive: Path, extract_tar: Callable[[Path, Path], None]) -> int:
+    """Add the entries of an exported archive, unpacked safely by `extract_tar` (fetch/archives.py's: no
+    traversal, no links, bounded); an entry already here is kept. Returns how many were added."""
     if not archive.is_file():
         raise InputError("no such archive", file=str(archive))
     root = cache.dir("results")
