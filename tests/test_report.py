@@ -99,7 +99,9 @@ def test_report_for_zero_packages(tmp_path, auditor, browser):
     assert "No packages were audited" in dom and not console_errors(stderr)
 
 
-def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_cache, browser):  # noqa: F811
+def test_interrupted_run_keeps_results_and_renders(published, tmp_path, browser):  # noqa: F811
+    """Its own cache: with the shared one every build and wheel index is already there, and the whole run can end
+    between two looks at results.json, before the interruption lands."""
     import uuid
 
     from tests.conftest import auditor_containers
@@ -108,7 +110,7 @@ def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_c
     report = tmp_path / "interrupted"
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditor", "check", str(published), "--build-index-url", PYPI,
-         "--report-dir", str(report), "--cache-dir", str(shared_cache)],
+         "--report-dir", str(report), "--cache-dir", str(tmp_path / "cache")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         env=dict(os.environ, AUDITOR_RUN_ID=run_id),
     )
@@ -133,7 +135,7 @@ def test_interrupted_run_keeps_results_and_renders(published, tmp_path, shared_c
     done_before = {p["name"] for p in data["packages"]}
     again = subprocess.run(
         [sys.executable, "-m", "auditor", "check", str(published), "--build-index-url", PYPI,
-         "--report-dir", str(report), "--cache-dir", str(shared_cache)],
+         "--report-dir", str(report), "--cache-dir", str(tmp_path / "cache")],
         capture_output=True, text=True, cwd=tmp_path, timeout=900,
     )
     final = json.loads(results.read_text())

@@ -50,7 +50,7 @@ def sha256_file(path: Path) -> str:
 
 class Cache:
     SUBDIRS = ("sha256", "tmp", "resolutions", "wheelhouses", "frontend", "uv", "results", "builds", "repos", "images",
-               "diffoscope", "wheels")
+               "diffoscope", "wheels", "verified")
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -70,10 +70,10 @@ class Cache:
 
     def get(self, sha256: str) -> Path | None:
         """The cached file with these bytes, or None. A file is hashed again unless it is the very file this cache
-        verified before (same inode, size and modification time, recorded beside it in FILE.verified): a re-run
+        verified before (same inode, size and modification time, recorded in verified/ under its digest): a re-run
         does not re-read gigabytes of wheels, and a file changed or replaced since is hashed again."""
         p = self.path_for(sha256)
-        stamp = p.with_name(p.name + ".verified")
+        stamp = self.root / "verified" / sha256[:2] / sha256  # apart: sha256/ holds nothing but content by its digest
         try:
             st = p.stat()
         except OSError:
@@ -86,6 +86,7 @@ class Cache:
             pass
         if sha256_file(p) == sha256:
             try:
+                stamp.parent.mkdir(parents=True, exist_ok=True)
                 stamp.write_text(seen, encoding="ascii")
             except OSError:
                 pass
