@@ -262,6 +262,7 @@ class WheelResult(ArtifactResult):
     not_reproduced: list[dict] | None = _opt()  # compiled members and tool steps listed, not verified
     metadata_format: list[str] | None = _opt()  # what differed only in spelling
     tool_steps: list[str] | None = _opt()  # accepted repair-tool outputs
+    judged_by: dict[str, str] | None = _opt()  # member -> the registered rule whose check judged it (judge/profiles.py)
     classes: list[str] | None = _opt()  # classes of the differences, most dangerous first
     mtime_members: int | None = _opt()
     build: int | None = _opt()  # index of the build (PackageResult.builds) it was compared with

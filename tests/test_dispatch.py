@@ -15,7 +15,7 @@ from auditor.caches.downloads import Cache, sha256_file
 from auditor.judge import diffoscope, generated, profiles, registry
 from auditor.judge.members import compare_wheels
 from auditor.judge.verdicts import compare_rebuilt
-from auditor.records import WheelResult
+from auditor.records import WheelResult, to_jsonable
 from tests.test_compare import BASE, wheel
 
 pytestmark = pytest.mark.unit
@@ -155,3 +155,12 @@ def test_at_most_max_open_archives_stay_open(tmp_path, monkeypatch):
     for wa in views + views:
         assert wa.read("pkg/__init__.py") == b"x = 1\n"
         assert sum(1 for v in views if v._zf is not None) <= 3
+
+
+def test_the_rule_that_judged_a_member_is_in_the_wheels_result(tmp_path):
+    p, r = _pair(tmp_path, SCM_PUB, SCM_REB)
+    fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False)
+    assert fields["verdict"] == "equivalent" and fields["judged_by"] == {VERSION_FILE: "scm-commit-id"}, fields
+    entry = WheelResult(filename=p.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
+    entry.set(**fields)
+    assert to_jsonable(entry)["judged_by"] == {VERSION_FILE: "scm-commit-id"}

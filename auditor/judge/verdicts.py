@@ -54,7 +54,7 @@ def _listed(cmp: Comparison) -> dict[str, Any]:
     return {"normalizations": cmp.normalizations, "differences": [to_jsonable(d) for d in cmp.differences],
             "members_verified": cmp.members_verified, "verified": member_counts(cmp),
             "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences],
-            "metadata_format": cmp.format_notes, "tool_steps": cmp.tool_steps,
+            "metadata_format": cmp.format_notes, "tool_steps": cmp.tool_steps, "judged_by": dict(cmp.judged_by) or None,
             "classes": classes_of(cmp.differences)}
 
 
@@ -187,7 +187,8 @@ def _sources_fields(published_path: Path, src: Path, filename: str | None, why: 
                               "members_verified": cmp.members_verified, "check": "sources",
                               "classes": classes_of(cmp.differences), "tool_steps": cmp.tool_steps,
                               "normalizations": cmp.normalizations, "verified": member_counts(cmp),
-                              "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences]}
+                              "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences],
+                              "judged_by": dict(cmp.judged_by) or None}
     if cmp.differences:
         verdict, reason = verdict_of(cmp)
         return dict(fields, verdict=verdict, reason=f"not rebuilt ({why}); against the sdist's sources: {reason}")
