@@ -2,8 +2,10 @@
 
 Layout (owned here; other modules ask `Cache.dir(NAME)` for theirs): CACHE/sha256/ab/abcdef… holds
 bytes whose sha256 is the file's name; resolutions/, wheelhouses/, frontend/, uv/ (resolve.py and
-sandbox/frontend.py), results/ (caches/verdicts.py), images/ (facts about build images). A cached entry is
-re-hashed before use (a truncated or corrupted entry is fetched again); a download goes to a
+sandbox/frontend.py), results/ (caches/verdicts.py), images/ (facts about build images), diffoscope/ and
+wheels/ (pages and wheel indexes kept for a re-judge), verified/ (which cached files were hashed, by inode, size
+and mtime). A cached entry is hashed again before use unless it is the very file verified (a truncated, corrupted
+or replaced entry is fetched again); a download goes to a
 temporary file in the cache, is hashed while streaming, and is renamed into place only when its
 hash is the expected one. A mismatch is raised, never retried into success.
 """
@@ -15,8 +17,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from platformdirs import user_cache_dir
 from typing import Callable, Protocol
+
+from platformdirs import user_cache_dir
 
 from auditor.errors import HashMismatch, IndexError_
 from auditor.records import IndexFile
@@ -27,6 +30,7 @@ class Stream(Protocol):
     (reset) when it retries."""
 
     def stream_to(self, url: str, sink: Callable[[bytes], None], reset: Callable[[], None]) -> None: ...
+
 
 MAX_DOWNLOAD = 2 << 30  # 2 GiB: no sdist or wheel we audit is larger
 
