@@ -27,6 +27,7 @@ from auditor.judge import findings
 from auditor.judge.registry import check_causes
 from auditor.plan.groups import plan_groups
 from auditor.judge.release import judge_release
+from auditor.judgement import WheelJudgement
 from auditor.records import IndexFile, Lock, LockedRelease, PackageResult, RepoVerdict, Verdict, to_jsonable, worst
 from auditor.results import ResultsWriter
 
@@ -129,7 +130,7 @@ def _audit_files(rel, files, index_url, ctx: Context, work: Path, result: Packag
     def fail_all(verdict: Verdict, reason: str) -> PackageResult:
         for _, e, _ in entries:
             if e.verdict is None:
-                e.set(verdict=verdict, reason=reason)
+                e.judged(WheelJudgement(verdict, reason))
         return _finish(result, entries, done)
 
     if sdist is None:

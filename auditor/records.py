@@ -13,7 +13,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.judgement import WheelJudgement
 
 
 class Verdict(str, Enum):
@@ -269,6 +272,19 @@ class WheelResult(ArtifactResult):
     notes: list[str] | None = _opt()
     diffoscope: dict | None = _opt()
     finding: str | None = _opt()  # id of its Finding
+
+    def set(self, **fields: Any) -> None:
+        if "verdict" in fields or "reason" in fields:
+            raise TypeError("a wheel's verdict and reason are written once, by judged(), from its WheelJudgement")
+        super().set(**fields)
+
+    def judged(self, judgement: WheelJudgement) -> None:
+        """Write the wheel's judgement (auditor/judgement.py): once, whichever stage decided it."""
+        if self.verdict is not None:
+            raise TypeError(f"{self.filename} is judged already ({self.verdict.value}): a judgement is never edited")
+        super().set(**judgement.fields())
+        if judgement.notes:
+            self.notes = (self.notes or []) + list(judgement.notes)
 
 
 @dataclass

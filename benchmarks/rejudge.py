@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from auditor.fetch.archives import extract_sdist, read_wheel  # noqa: E402
 from auditor.fetch import Cache, cache_root  # noqa: E402
 from auditor.judge.sources import extension_sources  # noqa: E402
-from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields  # noqa: E402
+from auditor.judge.verdicts import compare_rebuilt, other_platform_judgement, sources_judgement  # noqa: E402
 from auditor.records import Verdict, worst  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
                 # not rebuilt: the sources check again, with the cause the run gave (the build's reason)
                 why = next((b.get("reason") for b in reversed(pkg.get("builds") or []) if b.get("reason")), None) \
                     or "rebuild failed"
-                fields = sources_fields(published, src, w["filename"], why)
+                fields = sources_judgement(published, src, w["filename"], why).fields()
                 out.append((w["filename"], w["verdict"], str(Verdict(fields["verdict"]).value), fields.get("reason") or ""))
                 w.update({k: v for k, v in fields.items() if k in ("verdict", "reason", "verified", "differences",
                                                                      "classes", "not_reproduced")})
@@ -68,9 +68,9 @@ def rejudge(pkg: dict, cache: Cache) -> list[tuple[str, str, str, str]]:
                 continue
             wa, rwa = read_wheel(published), read_wheel(rebuilt)
             if w["check"] == "rebuilt-other-platform":
-                fields, _ = other_platform_fields(wa, rwa, name, sources, setup_py)
+                fields = other_platform_judgement(wa, rwa, name, sources, setup_py)[0].fields()
             else:
-                fields = compare_rebuilt(w["sha256"], wa, name, sha, rwa, w["check"] == "rebuilt-binary", sources)
+                fields = compare_rebuilt(w["sha256"], wa, name, sha, rwa, w["check"] == "rebuilt-binary", sources).fields()
             out.append((w["filename"], w["verdict"], str(Verdict(fields["verdict"]).value), fields.get("reason") or ""))
             w.update({k: v for k, v in fields.items() if k in ("verdict", "reason", "verified", "differences", "classes",
                                                                  "not_reproduced", "normalizations")})

@@ -130,21 +130,19 @@ def test_a_setuptools_wheel_of_an_sdist_declaring_another_backend_is_built_by_it
 def test_a_wheel_made_outside_the_sdists_build_system_names_its_maker():
     """protobuf 6.33.4 / 7.35.1 (both corpora): `Generator: bazel-wheelmaker 1.0`."""
     from auditor.judge.release import _name_foreign_builder
-    from auditor.records import BuildPlan, TimestampPolicy, WheelResult
+    from auditor.judgement import WheelJudgement
+    from auditor.records import BuildPlan, Difference, TimestampPolicy, Verdict
 
-    def entry(verdict):
-        return WheelResult(filename="p.whl", url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[],
-                           verdict=verdict, reason="1 difference(s) [code]: p/x.py",
-                           differences=[{"path": "p/x.py", "kind": "added", "detail": "d", "cls": "code", "cause": None}])
+    def judged(verdict):
+        return WheelJudgement(verdict, "1 difference(s) [code]: p/x.py", differences=(Difference("p/x.py", "added", "d"),))
     t = TimestampPolicy(None, "mtime", "")
     bazel = BuildPlan(None, None, "bazel-wheelmaker 1.0", ["setuptools"], None, t)
-    differs, partial = entry("differs"), entry("partial")
-    _name_foreign_builder(bazel, [differs, partial])
-    assert "bazel-wheelmaker 1.0" in differs.differences[0]["cause"] and "probable cause: made by" in differs.reason
-    assert partial.differences[0]["cause"] is None  # only differing wheels get it
-    known = entry("differs")
-    _name_foreign_builder(BuildPlan("setuptools", "80.9.0", "setuptools (80.9.0)", ["setuptools"], None, t), [known])
-    assert known.differences[0]["cause"] is None
+    differs = _name_foreign_builder(bazel, judged(Verdict.DIFFERS))
+    assert "bazel-wheelmaker 1.0" in differs.differences[0].cause and "probable cause: made by" in differs.reason
+    assert _name_foreign_builder(bazel, judged(Verdict.PARTIAL)).differences[0].cause is None  # only differing wheels
+    known = _name_foreign_builder(BuildPlan("setuptools", "80.9.0", "setuptools (80.9.0)", ["setuptools"], None, t),
+                                  judged(Verdict.DIFFERS))
+    assert known.differences[0].cause is None
 
 
 def test_a_wheel_poetry_itself_made_pins_poetry_not_poetry_core(tmp_path):

@@ -218,16 +218,16 @@ def test_an_extension_the_rebuild_did_not_build_is_accounted_for_only_by_its_sou
 def test_members_only_a_rebuild_for_another_python_has_name_that_cause(tmp_path):
     """numpy 1.26.4's cp312 wheels against a 3.9 rebuild lack numpy/distutils (installed below 3.12 only):
     the cause says which Pythons; the verdict stays differs. A wheel for the rebuild's Python gets none."""
-    from auditor.judge.verdicts import other_platform_fields
+    from auditor.judge.verdicts import other_platform_judgement
 
     extra = ("pkg/old.py", b"x = 2\n", 0o644)
     reb = wheel(tmp_path / "r.whl", members=BASE + [extra])
     pub = wheel(tmp_path / "p.whl", members=_other_platform(BASE, tag="cp312-cp312-macosx_11_0_arm64"))
-    fields, _ = other_platform_fields(pub, reb, "pkg-1.0-cp39-cp39-linux_x86_64.whl")
-    assert fields["verdict"] == "differs"
-    assert "rebuilt with Python 3.9, this wheel is for Python 3.12" in fields["reason"]
-    fields, _ = other_platform_fields(pub, reb, "pkg-1.0-cp312-cp312-linux_x86_64.whl")
-    assert fields["verdict"] == "differs" and "rebuilt with Python" not in fields["reason"]
+    judged, _ = other_platform_judgement(pub, reb, "pkg-1.0-cp39-cp39-linux_x86_64.whl")
+    assert judged.verdict == "differs"
+    assert "rebuilt with Python 3.9, this wheel is for Python 3.12" in judged.reason
+    judged, _ = other_platform_judgement(pub, reb, "pkg-1.0-cp312-cp312-linux_x86_64.whl")
+    assert judged.verdict == "differs" and "rebuilt with Python" not in judged.reason
 
 
 def test_members_verified_byte_for_byte_are_counted_apart(tmp_path):

@@ -80,10 +80,10 @@ def test_an_unregistered_name_fails_a_normal_runs_judgement(tmp_path, monkeypatc
 
     monkeypatch.setattr(generated, "scm_version", rogue)
     p, r = _pair(tmp_path, SCM_PUB, SCM_REB)
-    fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False)
+    fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False).fields()
     assert fields["verdict"] == "failed" and "not in judge/registry.py" in fields["reason"], fields
     monkeypatch.setattr(generated, "scm_version", lambda *a: False)  # the member is then a difference, as it is
-    fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False)
+    fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False).fields()
     assert fields["verdict"] == "differs", fields
 
 
@@ -159,8 +159,33 @@ def test_at_most_max_open_archives_stay_open(tmp_path, monkeypatch):
 
 def test_the_rule_that_judged_a_member_is_in_the_wheels_result(tmp_path):
     p, r = _pair(tmp_path, SCM_PUB, SCM_REB)
-    fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False)
+    judged = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False)
+    fields = judged.fields()
     assert fields["verdict"] == "equivalent" and fields["judged_by"] == {VERSION_FILE: "scm-commit-id"}, fields
     entry = WheelResult(filename=p.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
-    entry.set(**fields)
+    entry.judged(judged)
     assert to_jsonable(entry)["judged_by"] == {VERSION_FILE: "scm-commit-id"}
+
+
+def test_a_wheels_judgement_is_written_once_and_never_edited(tmp_path):
+    """One place decides a wheel's verdict: the judgement is a frozen record, a cause found later makes a new one
+    (its reason names it), and the result takes one judgement, once; set() refuses a verdict or a reason."""
+    import dataclasses
+
+    from auditor.judgement import WheelJudgement
+    from auditor.records import Difference, Verdict
+
+    judged = WheelJudgement(Verdict.DIFFERS, "1 difference(s) [code]: p/x.py", differences=(Difference("p/x.py", "added"),))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        judged.said = "edited"  # type: ignore[misc]
+    named = judged.with_causes({0: "the sdist holds no such file"})
+    assert judged.reason == "1 difference(s) [code]: p/x.py" and judged.differences[0].cause is None
+    assert named.reason == "1 difference(s) [code]: p/x.py; probable cause: the sdist holds no such file"
+    entry = WheelResult(filename="p.whl", url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
+    entry.judged(named)
+    assert to_jsonable(entry)["differences"][0]["cause"] == "the sdist holds no such file"
+    with pytest.raises(TypeError, match="never edited"):
+        entry.judged(judged)
+    with pytest.raises(TypeError, match="written once"):
+        entry.set(reason="something else")
+    assert entry.reason == named.reason

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from auditor.plan.groups import plan_groups, wheel_python
 from auditor.judge.attempts import score
-from auditor.records import IndexFile, WheelResult
+from auditor.judgement import WheelJudgement
+from auditor.records import Difference, IndexFile, Verdict, WheelResult
 from tests.test_compare import wheel
 
 PYTHONS = ["3.9", "3.11", "3.13", "3.14"]
@@ -45,15 +46,15 @@ def test_wheels_built_alike_share_one_build_and_its_earliest_cutoff(tmp_path):
     assert plan.cutoff == early and plan.python == "3.11"
     assert [[m[0].filename for m in g[2]] for g in others.values()] == [["pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl"]]
     done = _entry(entries[0][0])
-    done.set(verdict="differs")
+    done.judged(WheelJudgement(Verdict.DIFFERS, "differs"))
     assert plan_groups([(entries[0][0], done, entries[0][2])], src, "3.11", PYTHONS) == ({}, {})  # judged already
 
 
 def test_a_build_keeps_the_comparison_with_the_better_verdict_then_fewer_differences():
-    identical = {"verdict": "identical"}
-    spelled = {"verdict": "equivalent", "metadata_format": ["METADATA: Platform: UNKNOWN"]}
-    one = {"verdict": "differs", "differences": [{}]}
-    two = {"verdict": "differs", "differences": [{}, {}]}
+    identical = WheelJudgement(Verdict.IDENTICAL)
+    spelled = WheelJudgement(Verdict.EQUIVALENT, metadata_format=("METADATA: Platform: UNKNOWN",))
+    one = WheelJudgement(Verdict.DIFFERS, differences=(Difference("a", "added"),))
+    two = WheelJudgement(Verdict.DIFFERS, differences=(Difference("a", "added"), Difference("b", "added")))
     assert sorted([two, one, spelled, identical], key=score) == [identical, spelled, one, two]
 
 
@@ -154,9 +155,13 @@ def test_a_wheel_whose_own_configuration_failed_is_failed_never_partial_against_
     run.failed[("setuptools>=61", "wheel")] = "build-failed: this build fails by its publisher's choice"
     entry = WheelResult(filename=mac.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
     run.compare_other_platforms({("setuptools>=61", "wheel"): (None, [], [(entry, read_wheel(mac), mac)])})
-    assert entry.verdict == "failed" and entry.check == "sources", entry
-    assert entry.reason.startswith("not rebuilt (build-failed: this build fails by its publisher's choice)")
+    judged = run.judged[id(entry)]
+    assert judged.verdict == "failed" and judged.check == "sources", judged
+    assert judged.reason.startswith("not rebuilt (build-failed: this build fails by its publisher's choice)")
     never = WheelResult(filename=mac.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
     run.compare_other_platforms({("other",): (None, [], [(never, read_wheel(mac), mac)])})
-    assert never.verdict == "partial" and never.check == "rebuilt-other-platform"
-    assert any("another configuration" in n for n in never.notes or [])
+    judged = run.judged[id(never)]
+    assert judged.verdict == "partial" and judged.check == "rebuilt-other-platform"
+    assert any("another configuration" in n for n in judged.notes)
+    never.judged(judged)
+    assert never.verdict == "partial" and any("another configuration" in n for n in never.notes or [])

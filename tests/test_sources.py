@@ -55,18 +55,22 @@ def test_files_only_in_a_differing_wheel_say_whether_the_sdist_holds_them(tmp_pa
     """django-oauth-toolkit 1.7.1 (its sdist holds tests/migrations/, its build does not package them) and
     enmerkar 0.7.1 (a dist-info/AUTHORS its sdist lacks), from the held-out corpus."""
     from auditor.judge.sources import name_added_files
-    from auditor.records import WheelResult
+    from auditor.judgement import WheelJudgement
+    from auditor.records import Difference, Verdict
 
     (tmp_path / "tests" / "migrations").mkdir(parents=True)
     (tmp_path / "tests" / "migrations" / "0001_initial.py").write_text("x = 1\n")
-    diffs = [{"path": "tests/migrations/0001_initial.py", "kind": "added", "cause": None},
-             {"path": "p-1.0.dist-info/AUTHORS", "kind": "added", "cause": None},
-             {"path": "p/a.py", "kind": "content", "cause": None}]
-    e = WheelResult(filename="p.whl", url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[],
-                    verdict="differs", differences=diffs)
-    name_added_files([e], tmp_path)
-    assert "the sdist holds a file there (tests/migrations/0001_initial.py)" in diffs[0]["cause"]
-    assert diffs[1]["cause"] == "the sdist holds no such file" and diffs[2]["cause"] is None
+    diffs = (Difference("tests/migrations/0001_initial.py", "added"), Difference("p-1.0.dist-info/AUTHORS", "added"),
+             Difference("p/a.py", "content"))
+    judged = WheelJudgement(Verdict.DIFFERS, "3 difference(s) [code]", differences=diffs)
+    (named,) = name_added_files([judged], tmp_path)
+    out = named.differences
+    assert "the sdist holds a file there (tests/migrations/0001_initial.py)" in out[0].cause
+    assert out[1].cause == "the sdist holds no such file" and out[2].cause is None
+    assert all(d.cause is None for d in judged.differences)  # a new judgement: the comparison's is not edited
+    assert named.reason == ("3 difference(s) [code]; probable cause: the sdist holds a file there (tests/migrations/"
+                            "0001_initial.py), but its build does not package it: the publisher's tree or configuration "
+                            "did, the sdist holds no such file")
 
 
 def test_a_description_from_the_publishers_checkout_is_named_by_the_sdists_pkg_info(tmp_path):
@@ -76,8 +80,9 @@ def test_a_description_from_the_publishers_checkout_is_named_by_the_sdists_pkg_i
     import zipfile
 
     from auditor.fetch.archives import read_wheel
-    from auditor.judge.sources import name_description_source, restate_causes
-    from auditor.records import WheelResult
+    from auditor.judge.sources import name_description_source
+    from auditor.judgement import WheelJudgement
+    from auditor.records import Difference, Verdict
 
     sdist = tmp_path / "sdist"
     sdist.mkdir()
@@ -91,20 +96,16 @@ def test_a_description_from_the_publishers_checkout_is_named_by_the_sdists_pkg_i
         w = tmp_path / f"p-{len(desc)}.whl"
         with zipfile.ZipFile(w, "w") as zf:
             zf.writestr("p-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n\n{desc}")
-        diffs = [{"path": "p-1.0.dist-info/METADATA", "kind": "metadata", "detail": "Description: published 'p…'",
-                  "cls": "metadata", "cause": None}]
-        e = WheelResult(filename=w.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[],
-                        verdict="differs", differences=diffs, reason="1 difference(s) [metadata]: p-1.0.dist-info/METADATA")
-        return e, read_wheel(w)
+        diffs = (Difference("p-1.0.dist-info/METADATA", "metadata", "Description: published 'p…'", "metadata"),)
+        judged = WheelJudgement(Verdict.DIFFERS, "1 difference(s) [metadata]: p-1.0.dist-info/METADATA", differences=diffs)
+        return judged, read_wheel(w)
 
-    same, other = entry("p\n=\n\n1.0: first\n"), entry("p\n=\n\nsomething else\n")
-    name_description_source([same, other], sdist)
-    restate_causes([same[0], other[0]])
-    assert same[0].differences[0]["cause"] == ("the sdist's PKG-INFO holds the published description (sdist and "
-                                               "wheel were made from one checkout); its setup.py reads changes.rst, "
-                                               "which the sdist does not hold")
-    assert same[0].reason.endswith("which the sdist does not hold")
-    assert other[0].differences[0]["cause"] is None and "probable cause" not in other[0].reason
+    same, other = name_description_source([entry("p\n=\n\n1.0: first\n"), entry("p\n=\n\nsomething else\n")], sdist)
+    assert same.differences[0].cause == ("the sdist's PKG-INFO holds the published description (sdist and "
+                                         "wheel were made from one checkout); its setup.py reads changes.rst, "
+                                         "which the sdist does not hold")
+    assert same.reason.endswith("which the sdist does not hold")
+    assert other.differences[0].cause is None and "probable cause" not in other.reason
 
 
 def test_a_version_file_the_build_writes_is_named_and_nothing_else_passes_for_one(tmp_path):
@@ -143,7 +144,7 @@ def test_files_a_meson_build_generates_are_named_by_what_they_are_not_waived(tmp
     installs by its own rules waives nothing else: an added module or .pth differs, class code; a data file it
     generates is not verifiable; a file the sdist holds at that path, changed, differs."""
 
-    from auditor.judge.verdicts import sources_fields
+    from auditor.judge.verdicts import sources_judgement
 
     src = tmp_path / "src"
     (src / "pkg").mkdir(parents=True)
@@ -167,19 +168,19 @@ def test_files_a_meson_build_generates_are_named_by_what_they_are_not_waived(tmp
                              ("pkg-1.0.dist-info/RECORD", PLACEHOLDER, 0o644)])
         return path
 
-    f = sources_fields(wheel_with(b"x = 1\n"), src)
+    f = sources_judgement(wheel_with(b"x = 1\n"), src).fields()
     assert f["verdict"] == "failed" and not f["differences"] and f["check"] == "sources", f
     assert "generated or installed by the build's own rules" in f["reason"]  # pkg/_x.pyi, the stub its build generates
     steps = " ".join(f["tool_steps"])
     assert "configured from pkg/__config__.py.in" in steps and "version module pkg/version.py" in steps
     assert "meson subproject file pkg/_lib/compat/helpers.py" in steps and "meson install_subdir file pkg/vendored/api.py" in steps
-    assert sources_fields(wheel_with(b"x = 2\n"), src)["verdict"] == "differs"
+    assert sources_judgement(wheel_with(b"x = 2\n"), src).fields()["verdict"] == "differs"
     for evil in (("pkg/evil.py", b"import os\n", 0o644), ("zz-evil.pth", b"import pkg.evil\n", 0o644),
                  ("pkg/version2.py", b'version = "1.0"\nimport os\n', 0o644), ("pkg/vendored/evil.py", b"import os\n", 0o644)):
-        f = sources_fields(wheel_with(b"x = 1\n", evil), src)
+        f = sources_judgement(wheel_with(b"x = 1\n", evil), src).fields()
         assert f["verdict"] == "differs" and [(d["path"], d["cls"]) for d in f["differences"]] == [(evil[0], "code")], f
     (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n')
-    assert sources_fields(wheel_with(b"x = 1\n"), src)["verdict"] == "differs"  # setuptools generates no such file
+    assert sources_judgement(wheel_with(b"x = 1\n"), src).fields()["verdict"] == "differs"  # setuptools generates no such file
 
 
 def test_headers_cython_writes_for_a_pyx_are_named_not_added_code(tmp_path):

@@ -110,7 +110,7 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
     assert run.lacks_extensions() == ["google_crc32c/_crc32c"]
     cause = run.fell_back()
     assert cause == record.reason and "went on without crc32c/crc32c.h" in cause and "google_crc32c/_crc32c" in cause
-    assert run.kept is None and run.failed and run.best[0][1]["verdict"] == "failed"
+    assert run.kept is None and run.failed and run.best[0][1].verdict == "failed"
     run, _ = attempts(pure, None)
     assert run.fell_back() is None and run.kept is not None  # no missing file in its log: the comparison says
     run, _ = attempts(published, ["header", "crc32c/crc32c.h"])

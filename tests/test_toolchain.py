@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import httpx
 
 from auditor.plan import toolchain
-from auditor.records import BuildPlan, IndexFile, TimestampPolicy
+from auditor.judgement import WheelJudgement
+from auditor.records import BuildPlan, Difference, IndexFile, TimestampPolicy, Verdict
 from tests.fixtureindex import lock_line, rewrite_wheel
 
 T = TimestampPolicy(None, "mtime", "test")
@@ -51,9 +52,9 @@ def test_search_rounds_spread_then_neighbours():
 
 def test_search_is_only_for_what_a_toolchain_explains():
     plan = _plan(["setuptools"], None)
-    added = {"verdict": "differs", "differences": [{"path": "pkg/_setup/x.py", "kind": "removed"}]}
-    changed = {"verdict": "differs", "differences": [{"path": "pkg/a.py", "kind": "content"}]}
-    spelled = {"verdict": "equivalent", "normalizations": ["metadata-format"], "differences": []}
+    added = WheelJudgement(Verdict.DIFFERS, "", differences=(Difference("pkg/_setup/x.py", "removed"),))
+    changed = WheelJudgement(Verdict.DIFFERS, "", differences=(Difference("pkg/a.py", "content"),))
+    spelled = WheelJudgement(Verdict.EQUIVALENT, None, normalizations=("metadata-format",), differences=())
     assert toolchain.worth_searching(plan, [added])
     assert toolchain.worth_searching(plan, [spelled])
     assert toolchain.worth_searching(plan, [changed]) is None  # no toolchain changes a line of code
@@ -61,9 +62,9 @@ def test_search_is_only_for_what_a_toolchain_explains():
     # a platform wheel's comparison (partial: its compiled members are not reproduced): files packaged by
     # another setuptools are worth a search (fastavro 1.12.1's bdist_wheel-era wheels lack the .pyi stubs
     # setuptools >= 69 packages), a METADATA spelling alone is not (nothing more can become identical)
-    partial_spelled = {"verdict": "partial", "normalizations": ["metadata-format"], "differences": []}
+    partial_spelled = WheelJudgement(Verdict.PARTIAL, "", normalizations=("metadata-format",), differences=())
     assert toolchain.worth_searching(plan, [partial_spelled]) is None
-    stubs = {"verdict": "differs", "differences": [{"path": "pkg/_read.pyi", "kind": "removed"}]}
+    stubs = WheelJudgement(Verdict.DIFFERS, "", differences=(Difference("pkg/_read.pyi", "removed"),))
     assert toolchain.worth_searching(plan, [partial_spelled, stubs])
     flit = BuildPlan("flit-core", "3.9.0", "flit 3.9.0", ["flit_core==3.9.0"], None, T)
     assert toolchain.worth_searching(flit, [spelled]) is None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.judge import declared
-from auditor.judge.verdicts import sources_fields
+from auditor.judge.verdicts import sources_judgement
 from tests.test_compare import PLACEHOLDER, wheel
 
 NAME = "demo-1.0-py3-none-any.whl"
@@ -67,7 +67,7 @@ def published(tmp_path: Path, metadata: str = METADATA, entry_points: str = ENTR
 
 def check(tmp_path, **kw) -> dict:
     src = sdist(tmp_path, **{k: kw.pop(k) for k in ("pyproject", "setup_py") if k in kw})
-    return sources_fields(published(tmp_path, **kw), src, NAME, "build-failed: it tried to reach the network")
+    return sources_judgement(published(tmp_path, **kw), src, NAME, "build-failed: it tried to reach the network").fields()
 
 
 @pytest.mark.unit
@@ -119,10 +119,10 @@ def test_a_script_whose_shebang_the_build_rewrote_is_the_sdists(tmp_path):
     (src / "scripts").mkdir()
     (src / "scripts" / "demo-tool").write_bytes(b"#!/usr/bin/env python3\nprint('tool')\n")
     ok = [("demo-1.0.data/scripts/demo-tool", b"#!python\nprint('tool')\n", 0o755)]
-    f = sources_fields(published(tmp_path, extra=ok), src, NAME)
+    f = sources_judgement(published(tmp_path, extra=ok), src, NAME).fields()
     assert f["verdict"] == "failed" and "script-shebang" in f["normalizations"]
     bad = [("demo-1.0.data/scripts/demo-tool", b"#!python\nprint('tool')\nimport os\n", 0o755)]
-    f = sources_fields(published(tmp_path, extra=bad), src, NAME)
+    f = sources_judgement(published(tmp_path, extra=bad), src, NAME).fields()
     assert f["verdict"] == "differs" and f["differences"][0]["cls"] == "code"
 
 
@@ -168,7 +168,7 @@ def test_a_record_with_windows_separators_is_read_as_such_and_still_checked(tmp_
             z.writestr("demo/__init__.py", init)
             z.writestr("demo-1.0.dist-info/WHEEL", WHEEL)
             z.writestr("demo-1.0.dist-info/RECORD", record)
-        f = sources_fields(path, src, NAME)
+        f = sources_judgement(path, src, NAME).fields()
         if lie:
             assert f["verdict"] == "differs" and "RECORD row of demo/__init__.py" in f["differences"][0]["detail"]
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.judge.verdicts import sources_fields
+from auditor.judge.verdicts import sources_judgement
 from tests import attacker
 
 BACKENDS = ("meson", "skbuild", "setuptools")
@@ -15,7 +15,7 @@ BACKENDS = ("meson", "skbuild", "setuptools")
 def judge(tmp_path, backend: str, wheel_members: list) -> dict:
     src = attacker.write_sdist_dir(tmp_path / "src", backend, "demo")
     path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", wheel_members)
-    return sources_fields(path, src, path.name, "build-failed: the publisher's configure step stops")
+    return sources_judgement(path, src, path.name, "build-failed: the publisher's configure step stops").fields()
 
 
 @pytest.mark.unit
@@ -78,11 +78,11 @@ def test_a_large_member_is_compared_by_its_hash_not_refused(tmp_path):
     (src / "demo" / "blob.bin").write_bytes(big)
     ok = attacker.members("demo", extra=[("demo/blob.bin", big, 0o644)])
     path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", ok)
-    f = sources_fields(path, src, path.name, "build-failed")
+    f = sources_judgement(path, src, path.name, "build-failed").fields()
     assert f["verdict"] == "failed" and f["verified"]["bytes"] == 3, f
     bad = attacker.members("demo", extra=[("demo/blob.bin", big[:-1] + b"!", 0o644)])
     path = attacker.write_wheel(tmp_path / "dist2", "demo", "py3-none-any", bad)
-    f = sources_fields(path, src, path.name, "build-failed")
+    f = sources_judgement(path, src, path.name, "build-failed").fields()
     assert f["verdict"] == "differs" and [d["path"] for d in f["differences"]] == ["demo/blob.bin"]
 
 
@@ -94,7 +94,7 @@ def test_an_internal_error_or_our_limit_is_the_wheels_own_verdict(tmp_path, monk
     src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
     path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", attacker.members("demo"))
     monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 100)
-    f = sources_fields(path, src, path.name, "build-failed")
+    f = sources_judgement(path, src, path.name, "build-failed").fields()
     assert f["verdict"] == "unverifiable" and "--max-unpacked-gib" in f["reason"] and not f.get("differences")
     monkeypatch.undo()
     # a rule nobody registered fails the wheel's judgement in a normal run, not only under the tests
@@ -106,7 +106,7 @@ def test_an_internal_error_or_our_limit_is_the_wheels_own_verdict(tmp_path, monk
     (src2 / "bin" / "tool").write_bytes(b"#!/usr/bin/python3\nprint(1)\n")
     path = attacker.write_wheel(tmp_path / "dist3", "demo", "py3-none-any", attacker.members(
         "demo", extra=[("demo-1.0.data/scripts/tool", b"#!python\nprint(1)\n", 0o755)]))
-    f = sources_fields(path, src2, path.name, "build-failed")
+    f = sources_judgement(path, src2, path.name, "build-failed").fields()
     assert f["verdict"] == "failed" and "internal error" in f["reason"] and "script-shebang" in f["reason"], f
 
 
@@ -195,10 +195,10 @@ def test_a_package_hidden_where_no_build_installs_from_is_not_a_package_root(tmp
                                   "setup(packages=find_packages(exclude=['tests', 'fixtures']))\n")
     path = attacker.write_wheel(tmp_path / "dist", "demo", "py3-none-any", attacker.members(
         "demo", extra=[("evilpkg/__init__.py", b"import os\n", 0o644)]))
-    f = sources_fields(path, src, path.name, "build-failed")
+    f = sources_judgement(path, src, path.name, "build-failed").fields()
     assert f["verdict"] == "differs" and [(d["path"], d["cls"]) for d in f["differences"]] == [("evilpkg/__init__.py", "code")]
     # the same package under a directory the configuration names is found there (grpcio's shape)
     (src / "lib" / "evilpkg").mkdir(parents=True)
     (src / "lib" / "evilpkg" / "__init__.py").write_bytes(b"import os\n")
     (src / "setup.py").write_text("import os\nfrom setuptools import setup\nsetup(package_dir={'': os.path.join('lib')})\n")
-    assert sources_fields(path, src, path.name, "build-failed")["verdict"] == "failed"
+    assert sources_judgement(path, src, path.name, "build-failed").fields()["verdict"] == "failed"

@@ -18,6 +18,7 @@ from packaging.utils import parse_wheel_filename
 from auditor.errors import AuditorError, HashMismatch, IndexError_
 from auditor.caches.downloads import Cache
 from auditor.fetch.index import HttpClient, SimpleIndex, file_name_version
+from auditor.judgement import WheelJudgement
 from auditor.records import ArtifactResult, IndexFile, LockedRelease, PackageResult, Verdict, WheelResult, to_jsonable
 
 
@@ -114,9 +115,9 @@ def download_wheels(wheels: list[IndexFile], hashes: dict[str, str | None], rel:
             _, path = ctx.cache.fetch(f, hashes[f.filename], ctx.http)
         except HashMismatch as exc:
             entry.flags.append("hash-mismatch")
-            entry.set(verdict=Verdict.DIFFERS, reason=f"downloaded bytes do not match the expected hash: {exc}")
+            entry.judged(WheelJudgement(Verdict.DIFFERS, f"downloaded bytes do not match the expected hash: {exc}"))
         except AuditorError as exc:
-            entry.set(verdict=Verdict.UNVERIFIABLE, reason=f"download failed: {exc}")
+            entry.judged(WheelJudgement(Verdict.UNVERIFIABLE, f"download failed: {exc}"))
         return f, entry, path
 
     with ThreadPoolExecutor(max_workers=DOWNLOADS_PER_RELEASE, thread_name_prefix="fetch") as pool:

@@ -6,5 +6,8 @@ metadata.py   METADATA, WHEEL and entry points compared by meaning
 rules.py      every normalization and accepted tool step, with its reason
 findings.py   one finding per distinct difference of a release
 normalize.py  normalized copies for diffoscope (exactly the comparer's named normalizations)
-verdicts.py   a comparison -> the wheel's verdict, one-line reason and listed differences
+verdicts.py   a comparison -> the wheel's WheelJudgement (auditor/judgement.py: verdict, what was said, differences)
+release.py    judge_release: the builds of a release, scored; the follow-up passes make new judgements; each
+              wheel's judgement written once (WheelResult.judged); then diffoscope
+attempts.py   one configuration's builds and each wheel's best judgement so far
 """

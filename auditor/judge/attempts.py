@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +12,11 @@ from auditor.fetch.archives import WheelArchive, extension_stem, read_wheel
 from auditor.errors import LimitExceeded, UnsafeArchive
 from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
-from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.judge.verdicts import compare_rebuilt, failed, other_platform_judgement
 from auditor.rebuild.build import rebuild
 from auditor.judge.registry import check_causes
-from auditor.records import BuildPlan, BuildRecord, Verdict, WheelResult
+from auditor.judgement import WheelJudgement
+from auditor.records import BuildPlan, BuildRecord, Verdict
 
 Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
 
@@ -43,7 +45,7 @@ class Attempts:
         self.src, self.ctx, self.index_url, self.work = release.src, release.ctx, release.index_url, release.work
         self.rel, self.result = release.rel, release.result
         self.last_plan: BuildPlan | None = None  # the plan of the latest build (a retry's interpreter, packages...)
-        self.best: dict[int, tuple[tuple, dict]] = {}
+        self.best: dict[int, tuple[tuple, WheelJudgement]] = {}
         self.kept: Rebuilt | None = None
         self.kept_score: tuple | None = None
         self.kept_plan: BuildPlan = plan
@@ -52,10 +54,10 @@ class Attempts:
         self.sources: frozenset[str] = release.sources  # module names the sdist holds a source for
         self.setup_py: str | None = release.setup_py  # the sdist's setup.py (another platform's extras)
         self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
-        self.other_best: dict[int, tuple[tuple, dict]] = {}  # their best comparison so far
+        self.other_best: dict[int, tuple[tuple, WheelJudgement]] = {}  # their best comparison so far
 
     def all_identical(self) -> bool:
-        return bool(self.best) and all(f["verdict"] == Verdict.IDENTICAL for _, f in self.best.values())
+        return bool(self.best) and all(j.verdict == Verdict.IDENTICAL for _, j in self.best.values())
 
     def matched(self, by_toolchain: bool = False) -> bool:
         """Nothing left for another build to improve: every pure wheel identical, no platform wheel (whose
@@ -63,11 +65,11 @@ class Attempts:
         toolchain could improve: a pure wheel equivalent only through normalizations of the publisher's
         machine (MACHINE_NORMALIZATIONS: its clock, umask, zlib) counts too (another timestamp policy
         may still make it identical, another setuptools cannot)."""
-        def done(f: dict, binary: bool) -> bool:
-            if f["verdict"] == Verdict.IDENTICAL or (binary and f["verdict"] != Verdict.DIFFERS):
+        def done(j: WheelJudgement, binary: bool) -> bool:
+            if j.verdict == Verdict.IDENTICAL or (binary and j.verdict != Verdict.DIFFERS):
                 return True
-            return (by_toolchain and f["verdict"] == Verdict.EQUIVALENT and not f.get("metadata_format")
-                    and set(f.get("normalizations") or []) <= MACHINE_NORMALIZATIONS)
+            return (by_toolchain and j.verdict == Verdict.EQUIVALENT and not j.metadata_format
+                    and set(j.normalizations or ()) <= MACHINE_NORMALIZATIONS)
         members = all(done(f, self.members[i][3]) for i, (_, f) in self.best.items())
         others = all(done(f, True) for _, f in self.other_best.values())
         return bool(self.best or self.other_best) and members and others
@@ -103,14 +105,13 @@ class Attempts:
         chosen.reason = (f"fell back to another configuration: the build went on without {name} (a {kind} the image "
                          f"lacks) and its wheel lacks {', '.join(lacking[:3])}, which the published wheels hold")
         check_causes([chosen.reason])
-        failed = {"verdict": Verdict.FAILED, "reason": chosen.reason}
-        self.best = {i: ((99,), failed) for i in range(len(self.members))}
+        self.best = {i: ((99,), failed(chosen.reason)) for i in range(len(self.members))}
         self.other_best = {}
         self.kept, self.kept_score, self.failed = None, None, True
         return chosen.reason
 
-    def outcomes(self) -> list[dict]:
-        return [f for _, f in self.best.values()] + [f for _, f in self.other_best.values()]
+    def outcomes(self) -> list[WheelJudgement]:
+        return [j for _, j in self.best.values()] + [j for _, j in self.other_best.values()]
 
     def build(self, plan: BuildPlan, extra_notes: Sequence[str] = ()) -> BuildRecord:
         self.last_plan = plan
@@ -129,28 +130,27 @@ class Attempts:
             except (UnsafeArchive, LimitExceeded) as exc:
                 record.reason = f"rebuilt wheel unreadable: {exc}"
         if rebuilt_wa is None or rebuilt is None or record.rebuilt is None:
-            failed = {"verdict": Verdict.FAILED, "reason": record.reason}
             for i in range(len(self.members)):  # any comparison made by another build says more than this
-                self.best.setdefault(i, ((99,), failed))
+                self.best.setdefault(i, ((99,), failed(record.reason)))
             self.failed = self.kept is None
             return record
         total: list = []
         made = record.rebuilt
         libraries = self.linked(rebuilt_wa, plan.python)
         for i, (entry, wa, _, binary) in enumerate(self.members):
-            fields = compare_rebuilt(entry.sha256, wa, made["filename"], made["sha256"],
-                                     rebuilt_wa, binary, self.sources, libraries)
-            fields["build"] = len(self.result.builds) - 1
-            s = score(fields)
+            judged = dataclasses.replace(compare_rebuilt(entry.sha256, wa, made["filename"], made["sha256"],
+                                                         rebuilt_wa, binary, self.sources, libraries),
+                                         build=len(self.result.builds) - 1)
+            s = score(judged)
             total.append(s)
             if i not in self.best or s < self.best[i][0]:
-                self.best[i] = (s, fields)
+                self.best[i] = (s, judged)
         for i, (entry, wa, _) in enumerate(self.others):
-            fields, _ = other_platform_fields(wa, rebuilt_wa, made["filename"], self.sources, self.setup_py)
-            s = score(fields)
+            judged, _ = other_platform_judgement(wa, rebuilt_wa, made["filename"], self.sources, self.setup_py)
+            s = score(judged)
             total.append(s)
             if i not in self.other_best or s < self.other_best[i][0]:
-                self.other_best[i] = (s, fields)
+                self.other_best[i] = (s, judged)
         record.score = list(tuple(map(sum, zip(*total)))) if total else [0]
         if self.kept_score is None or tuple(record.score) < self.kept_score:
             self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, made["filename"]), \
@@ -161,14 +161,8 @@ class Attempts:
         return record
 
 
-def sources_instead(entry: WheelResult, path: Path, src: Path) -> None:
-    """No rebuild could be made: the wheel is `failed` with why (its reason), and carries the sources
-    check as evidence (`differs` when that check finds a difference)."""
-    entry.set(**sources_fields(path, src, entry.filename, entry.reason or "rebuild failed"))
-
-
-def score(fields: dict) -> tuple:
+def score(judged: WheelJudgement) -> tuple:
     """Lower is better: verdict, then differences, then spellings of another toolchain, then members
     whose times still differ."""
-    return (Verdict(fields["verdict"]).severity, len(fields.get("differences", [])),
-            len(fields.get("metadata_format") or []), fields.get("mtime_members", 0))
+    return (judged.verdict.severity, len(judged.differences or ()), len(judged.metadata_format or ()),
+            judged.mtime_members or 0)

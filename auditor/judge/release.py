@@ -16,16 +16,17 @@ from pathlib import Path
 
 from auditor.context import Context
 from auditor.judge import diffoscope
-from auditor.judge.attempts import Attempts, Rebuilt, ReleaseInputs, sources_instead
+from auditor.judge.attempts import Attempts, Rebuilt, ReleaseInputs
 from auditor.judge.findings import finding_key
 from auditor.judge.registry import check_causes
-from auditor.judge.sources import extension_sources, name_added_files, name_description_source, restate_causes
+from auditor.judge.sources import extension_sources, name_added_files, name_description_source
 from auditor.judge.search import search_toolchain
-from auditor.judge.verdicts import compare_rebuilt, other_platform_fields, sources_fields
+from auditor.judge.verdicts import compare_rebuilt, other_platform_judgement, sources_judgement
 from auditor.plan.config import backend_pin
 from auditor.plan.groups import Groups
 from auditor.rebuild.retry import (MAX_SYSTEM_PACKAGES, newer_rustc, newer_toolchain, older_python, rust_image,
                                    with_system_package)
+from auditor.judgement import WheelJudgement
 from auditor.records import BuildPlan, LockedRelease, PackageResult, Verdict, WheelResult
 
 MAX_PLANS = 6  # distinct build configurations tried per release (one per interpreter, and the other platforms' own)
@@ -43,13 +44,13 @@ def judge_release(plans: Groups, others: Groups, src: Path, ctx: Context, index_
     run.past_the_limit()
     run.other_configurations(others)
     run.compare_other_platforms(others)
-    every = list(plans.values()) + list(others.values())
-    for plan, _, items in every:
-        _name_foreign_builder(plan, [item[0] for item in items])
-    entries = [item[0] for _, _, items in every for item in items]
-    name_added_files(entries, src)
-    name_description_source([(item[0], item[1]) for _, _, items in every for item in items], src)
-    restate_causes(entries)
+    every = [(plan, item[0], item[1]) for plan, _, items in list(plans.values()) + list(others.values())
+             for item in items if id(item[0]) in run.judged]
+    judged = [_name_foreign_builder(plan, run.judged[id(entry)]) for plan, entry, _ in every]
+    judged = name_added_files(judged, src)
+    judged = name_description_source([(j, wa) for j, (_, _, wa) in zip(judged, every)], src)
+    for j, (_, entry, _) in zip(judged, every):
+        entry.judged(j)  # the one write of each wheel's verdict
     ctx.stage(result, "diffoscope")
     run_diffoscope(run.pending, ctx)
 
@@ -66,6 +67,7 @@ class _Release:
         self.built: dict[tuple, Rebuilt] = {}  # build requirements (or configuration) -> the rebuild kept
         self.failed: dict[tuple, str] = {}  # build requirements (or configuration) -> why its build failed
         self.pending: list = []  # diffoscope jobs, run once per distinct finding at the end
+        self.judged: dict[int, WheelJudgement] = {}  # id(entry) -> its judgement, written once at the end
         self.over: list = []  # members of configurations past MAX_PLANS or the release's time budget
         self.n = 0
         self.cause = "rebuild failed"  # why the latest configuration's build failed
@@ -81,11 +83,15 @@ class _Release:
             return True
         return False
 
+    def decide(self, entry: WheelResult, judged: WheelJudgement) -> None:
+        """The wheel's judgement (a later one of the same wheel replaces it); written once, at the end."""
+        self.judged[id(entry)] = judged
+
     def _build(self, plan: BuildPlan, notes, members, **others) -> Rebuilt | None:
         """The configuration's kept rebuild, or None (its build failed: why is the latest failure)."""
         release = ReleaseInputs(self.src, self.ctx, self.index_url, self.work, self.rel, self.result, self.sources,
                                 others.pop("setup_py", None))
-        best = rebuild_and_compare(plan, notes, members, self.n, release, self.pending, **others)
+        best = rebuild_and_compare(plan, notes, members, self.n, release, self, **others)
         self.n += 1
         if isinstance(best, str):
             self.cause = best
@@ -99,8 +105,7 @@ class _Release:
             reqs = tuple(plan.requires)
             if reqs in self.failed:
                 for entry, _, path, _ in members:
-                    entry.set(verdict=Verdict.FAILED, reason=self.failed[reqs])
-                    sources_instead(entry, path, self.src)
+                    self.decide(entry, sources_judgement(path, self.src, entry.filename, self.failed[reqs]))
                 continue
             if self.n >= MAX_PLANS or self.out_of_time():
                 self.over += members
@@ -118,17 +123,15 @@ class _Release:
             rebuilt = next(iter(self.built.values()), None)
             if rebuilt is None:
                 why = "the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} build configurations"
-                entry.set(verdict=Verdict.FAILED, reason=f"{why}, none rebuilt")
-                sources_instead(entry, path, self.src)
+                self.decide(entry, sources_judgement(path, self.src, entry.filename, f"{why}, none rebuilt"))
                 continue
             digest = self.ctx.cache.put_file(rebuilt[0])[0]
             if binary:  # perhaps another interpreter's build: its extension modules are matched by name
-                fields, _ = other_platform_fields(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+                judged, _ = other_platform_judgement(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
             else:
-                fields = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, self.sources)
-            entry.set(**fields,
-                      notes=(entry.notes or []) + [f"compared with a rebuild of another configuration ({rebuilt[2]}): "
-                             + ("the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} needed")])
+                judged = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, self.sources)
+            self.decide(entry, judged.noted(f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                        + ("the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} needed")))
 
     def other_configurations(self, others: Groups) -> None:
         """No wheel this sandbox can build was made with such a configuration: build one to compare with."""
@@ -156,31 +159,24 @@ class _Release:
                     why = self.failed.get(config) or next(iter(self.failed.values()), None) or (
                         "the release's time budget was hit" if self.result.budget_hit
                         else "no configuration of this release was rebuilt")
-                    entry.set(**sources_fields(path, self.src, entry.filename, why))
+                    self.decide(entry, sources_judgement(path, self.src, entry.filename, why))
                     continue
-                fields, cmp = other_platform_fields(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
-                entry.set(**fields)
+                judged, cmp = other_platform_judgement(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
                 if cmp.differences:
                     self.pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
                 if config not in self.built:
-                    entry.notes = (entry.notes or []) + [
-                        f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed"]
+                    judged = judged.noted(f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed")
+                self.decide(entry, judged)
 
 
-def _name_foreign_builder(plan: BuildPlan, entries: list[WheelResult]) -> None:
-    """Wheels whose Generator names no Python build backend (protobuf's `bazel-wheelmaker 1.0`) were
-    made outside the sdist's build system: their differences say so (the verdict does not change)."""
-    if not plan.generator or backend_pin(plan.generator) != (None, None):
-        return
+def _name_foreign_builder(plan: BuildPlan, judged: WheelJudgement) -> WheelJudgement:
+    """A wheel whose Generator names no Python build backend (protobuf's `bazel-wheelmaker 1.0`) was
+    made outside the sdist's build system: its differences say so (the verdict does not change)."""
+    if judged.verdict != Verdict.DIFFERS or not plan.generator or backend_pin(plan.generator) != (None, None):
+        return judged
     cause = f"made by {plan.generator} (its WHEEL Generator), not by a Python build backend the sdist declares"
-    for entry in entries:
-        if entry.verdict != Verdict.DIFFERS:
-            continue
-        for d in entry.differences:
-            d["cause"] = d.get("cause") or cause
-        check_causes([cause])
-        if entry.reason and "probable cause" not in entry.reason:
-            entry.reason += f"; probable cause: {cause}"
+    check_causes([cause])
+    return judged.with_causes({i: cause for i in range(len(judged.differences or ()))})
 
 
 def run_diffoscope(pending: list, ctx: Context) -> None:
@@ -197,14 +193,15 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
         done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
 
 
-def rebuild_and_compare(plan: BuildPlan, notes, members, n: int, release: ReleaseInputs, pending: list,
+def rebuild_and_compare(plan: BuildPlan, notes, members, n: int, release: ReleaseInputs, judging: _Release,
                         others: list | None = None) -> Rebuilt | str | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);
     every member wheel keeps its best comparison. Returns the rebuilt wheel that was kept (for other
     platforms' wheels), None if no build succeeded, or the cause when the kept build is of another
-    configuration (Attempts.fell_back). `others`: wheels for other platforms made with this
+    configuration (Attempts.fell_back). Each member's judgement goes to `judging` (written at the end of
+    the release), with its diffoscope job when it differs. `others`: wheels for other platforms made with this
     configuration (no member is built here): they score each build, so the kept rebuild, and a toolchain
     search, are the ones that match them best."""
     ctx = release.ctx
@@ -239,17 +236,19 @@ def rebuild_and_compare(plan: BuildPlan, notes, members, n: int, release: Releas
     if not run.failed and not run.matched():
         search_toolchain(run)
     for i, (entry, _, path, _) in enumerate(members):
-        if i in run.best:
-            entry.set(**run.best[i][1])
-            if run.kept is None:
-                # every build failed: the last one's cause is the one that stands (mozterm 1.0.0 needs
-                # Python 3.9 on 3.11, then 3.8 on 3.9)
-                entry.reason = cause or (run.records[-1].reason if run.records else None) or entry.reason
-                sources_instead(entry, path, release.src)
-            if entry.verdict in (Verdict.DIFFERS, Verdict.PARTIAL) and run.kept is not None:
-                rebuilt_path = _rebuilt_path(release.result, entry, ctx)
-                if rebuilt_path is not None:
-                    pending.append((entry, path, rebuilt_path, {}))
+        if i not in run.best:
+            continue
+        judged = run.best[i][1]
+        if run.kept is None:
+            # every build failed: the last one's cause is the one that stands (mozterm 1.0.0 needs
+            # Python 3.9 on 3.11, then 3.8 on 3.9); the sources check is the evidence
+            why = cause or (run.records[-1].reason if run.records else None) or judged.reason or "rebuild failed"
+            judged = sources_judgement(path, release.src, entry.filename, why)
+        elif judged.verdict in (Verdict.DIFFERS, Verdict.PARTIAL):
+            rebuilt_path = _rebuilt_path(release.result, judged, ctx)
+            if rebuilt_path is not None:
+                judging.pending.append((entry, path, rebuilt_path, {}))
+        judging.decide(entry, judged)
     return run.kept if cause is None else cause
 
 
@@ -268,6 +267,6 @@ def _setup_py(src: Path) -> str | None:
         return None
 
 
-def _rebuilt_path(result: PackageResult, entry: WheelResult, ctx: Context) -> Path | None:
-    rebuilt = result.builds[entry.build].rebuilt if entry.build is not None else None
+def _rebuilt_path(result: PackageResult, judged: WheelJudgement, ctx: Context) -> Path | None:
+    rebuilt = result.builds[judged.build].rebuilt if judged.build is not None else None
     return ctx.cache.get(rebuilt["sha256"]) if rebuilt else None

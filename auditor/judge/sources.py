@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,7 +22,8 @@ from auditor.judge.rules import classify
 from auditor.judge.profiles import Case, apply
 from auditor.judge.placement import Placement
 from auditor.judge.unbuilt import same_script, check_dist_info
-from auditor.records import Comparison, Difference, Verdict, WheelResult
+from auditor.judgement import WheelJudgement
+from auditor.records import Comparison, Difference, Verdict
 
 
 _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
@@ -87,26 +88,25 @@ def rule_based_backend(src_dir) -> str | None:
     return backend if isinstance(backend, str) and backend.split(".")[0] in RULE_BASED_BACKENDS else None
 
 
-def name_added_files(entries: list[WheelResult], src_dir) -> None:
+def name_added_files(judgements: Sequence[WheelJudgement], src_dir) -> list[WheelJudgement]:
     """Say for each member only in a differing published wheel whether the sdist holds a file at that path
     (its build does not package it; the publisher's tree or configuration did) or not at all. Facts a
     person can check in the sdist; the verdict does not change. The sdist is indexed once, if needed."""
-    added = [d for e in entries if e.verdict == Verdict.DIFFERS for d in e.differences
-             if d.get("kind") == "added" and not d.get("cause") and not d["path"].startswith("(")]
+    added = [(j, i, d) for j in judgements if j.verdict == Verdict.DIFFERS for i, d in enumerate(j.differences or ())
+             if d.kind == "added" and not d.cause and not d.path.startswith("(")]
     if not added:
-        return
+        return list(judgements)
     root = Path(src_dir)
     index = _sdist_files(root)
-    for d in added:
-        path = d["path"]
-        top, _, rest = path.partition("/")
-        found = index.get(rest if top.endswith(".dist-info") else path, [])
-        if not found:
-            d["cause"] = "the sdist holds no such file"
-            continue
-        d["cause"] = (f"the sdist holds a file there ({found[0].relative_to(root)}), but its build does not package "
-                      "it: the publisher's tree or configuration did")
-    check_causes(d["cause"] for d in added)
+    causes: dict[int, dict[int, str]] = {}
+    for j, i, d in added:
+        top, _, rest = d.path.partition("/")
+        found = index.get(rest if top.endswith(".dist-info") else d.path, [])
+        causes.setdefault(id(j), {})[i] = (
+            f"the sdist holds a file there ({found[0].relative_to(root)}), but its build does not package it: the "
+            "publisher's tree or configuration did" if found else "the sdist holds no such file")
+    check_causes(c for by_index in causes.values() for c in by_index.values())
+    return [j.with_causes(causes.get(id(j), {})) for j in judgements]
 
 
 _NAMED_FILE = re.compile(r"""['"]([\w.-]+\.(?:rst|txt|md|markdown))['"]""", re.I)
@@ -117,53 +117,49 @@ def _description(text: str) -> str | None:
     return parse_email(text)[0].get("description")
 
 
-def name_description_source(pairs: list[tuple[WheelResult, WheelArchive]], src_dir) -> None:
+def name_description_source(pairs: Sequence[tuple[WheelJudgement, WheelArchive]], src_dir) -> list[WheelJudgement]:
     """A differing Description whose published text is the sdist's own PKG-INFO description: sdist and
     wheel were made from one checkout, and the rebuild from the sdist writes another description. Says so
     as the cause, naming the files the sdist's setup.py reads that the sdist does not hold (translationstring
     1.4 reads changes.rst, left out of its sdist, and falls back to ''). The verdict does not change."""
     root = Path(src_dir)
-    pkg_info = None
-    for entry, wa in pairs:
-        ds = [d for d in entry.differences if d["path"].endswith(".dist-info/METADATA") and d["path"].count("/") == 1
-              and (d.get("detail") or "").startswith("Description:") and not d.get("cause")]
-        if entry.verdict != Verdict.DIFFERS or not ds:
+    pkg_info: str | None = None
+    out = []
+    for judged, wa in pairs:
+        ds = [i for i, d in enumerate(judged.differences or ()) if d.path.endswith(".dist-info/METADATA")
+              and d.path.count("/") == 1 and (d.detail or "").startswith("Description:") and not d.cause]
+        if judged.verdict != Verdict.DIFFERS or not ds:
+            out.append(judged)
             continue
         if pkg_info is None:
             try:
                 pkg_info = (root / "PKG-INFO").read_text(encoding="utf-8", errors="replace")[: 1 << 22]
             except OSError:
                 pkg_info = ""
-        try:
-            published = _description(wa.read(ds[0]["path"], limit=1 << 22).decode("utf-8", "replace"))
-        except Exception:
-            continue
-        sdist_desc = _description(pkg_info) if pkg_info else None
-        if not published or not sdist_desc or canon_text(unfold_description(sdist_desc)) != \
-                canon_text(unfold_description(published)):
-            continue
-        try:
-            setup_py = (root / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
-        except OSError:
-            setup_py = ""
-        missing = sorted({m for m in _NAMED_FILE.findall(setup_py) if not (root / m).exists()})
-        cause = "the sdist's PKG-INFO holds the published description (sdist and wheel were made from one checkout)"
-        if missing:
-            cause += f"; its setup.py reads {', '.join(missing)}, which the sdist does not hold"
-        for d in ds:
-            d["cause"] = cause
-        check_causes([cause])
+        cause = _description_cause(judged.differences[ds[0]].path, wa, pkg_info, root)  # type: ignore[index]
+        out.append(judged.with_causes({i: cause for i in ds}) if cause else judged)
+    return out
 
 
-def restate_causes(entries: list[WheelResult]) -> None:
-    """A differing wheel's one-line reason names the causes found after it was written (the sdist's
-    files, the description's source)."""
-    for entry in entries:
-        if entry.verdict != Verdict.DIFFERS or not entry.reason or "probable cause" in entry.reason:
-            continue
-        causes = sorted({d["cause"] for d in entry.differences if d.get("cause")})
-        if causes:
-            entry.reason += f"; probable cause: {', '.join(causes)}"
+def _description_cause(member: str, wa: WheelArchive, pkg_info: str, root: Path) -> str | None:
+    try:
+        published = _description(wa.read(member, limit=1 << 22).decode("utf-8", "replace"))
+    except Exception:
+        return None
+    sdist_desc = _description(pkg_info) if pkg_info else None
+    if not published or not sdist_desc or canon_text(unfold_description(sdist_desc)) != \
+            canon_text(unfold_description(published)):
+        return None
+    try:
+        setup_py = (root / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+    except OSError:
+        setup_py = ""
+    missing = sorted({m for m in _NAMED_FILE.findall(setup_py) if not (root / m).exists()})
+    cause = "the sdist's PKG-INFO holds the published description (sdist and wheel were made from one checkout)"
+    if missing:
+        cause += f"; its setup.py reads {', '.join(missing)}, which the sdist does not hold"
+    check_causes([cause])
+    return cause
 
 
 _CYTHON_OUTPUT = re.compile(r"^(?P<stem>.+?)(?:_api)?\.(?:c|cpp|h)$")

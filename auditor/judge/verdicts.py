@@ -1,10 +1,11 @@
-"""Turn a comparison into a wheel's verdict fields (verdict, one-line reason, differences, counts).
+"""Turn a comparison into a wheel's judgement (auditor/judgement.py: verdict, one-line reason, differences, counts).
 
-Each function fills the result entry of one published wheel; none runs anything.
+Each function judges one published wheel and returns its judgement; none runs anything or writes a result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,7 +21,8 @@ from auditor.judge.classes import CLASSES as _CLASSES
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.registry import check_causes
 from auditor.judge.sources import GENERATED, cross_check_sources
-from auditor.records import Comparison, Verdict, to_jsonable
+from auditor.judgement import WheelJudgement
+from auditor.records import Comparison, Verdict
 
 
 def classes_of(differences) -> list[str]:
@@ -33,13 +35,13 @@ CLASSES = list(_CLASSES)
 
 
 def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
+    """A comparison's verdict, and what to say of it (the differences' probable causes are added when the
+    judgement is written: auditor/judgement.py)."""
     if cmp.differences:
         paths = sorted({d.path for d in cmp.differences})
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-        causes = sorted({d.cause for d in cmp.differences if d.cause})
-        why = f"; probable cause: {', '.join(causes)}" if causes else ""
         return Verdict.DIFFERS, (f"{len(cmp.differences)} difference(s) [{', '.join(classes_of(cmp.differences))}]: "
-                                 f"{shown}{why}")
+                                 f"{shown}")
     if cmp.compiled_differences:
         n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
         iface = f", {cmp.interface_verified} of them with the rebuild's interface" if cmp.interface_verified else ""
@@ -51,87 +53,85 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
 
 
 def _listed(cmp: Comparison) -> dict[str, Any]:
-    return {"normalizations": cmp.normalizations, "differences": [to_jsonable(d) for d in cmp.differences],
+    """What a judgement lists of a comparison (copies: the comparison is the judge's working state)."""
+    return {"normalizations": tuple(cmp.normalizations), "differences": tuple(map(dataclasses.replace, cmp.differences)),
             "members_verified": cmp.members_verified, "verified": member_counts(cmp),
-            "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences],
-            "metadata_format": cmp.format_notes, "tool_steps": cmp.tool_steps, "judged_by": dict(cmp.judged_by) or None,
-            "classes": classes_of(cmp.differences)}
+            "not_reproduced": tuple(map(dataclasses.replace, cmp.compiled_differences)),
+            "metadata_format": tuple(cmp.format_notes), "tool_steps": tuple(cmp.tool_steps),
+            "judged_by": dict(cmp.judged_by) or None, "classes": tuple(classes_of(cmp.differences))}
 
 
-def guarded(check: str, fn: Callable[..., dict[str, Any]], *args, **kwargs) -> dict[str, Any]:
+def guarded(check: str, fn: Callable[..., WheelJudgement], *args, **kwargs) -> WheelJudgement:
     """One wheel's judgement, whatever goes wrong inside it: a bound of ours reached (LimitExceeded) makes
     the wheel `unverifiable` naming the bound and how to raise it; any other error (a bug, a rule nobody
     registered) makes it `failed` as an internal error. Never the release's: its other wheels keep theirs."""
     try:
         return fn(*args, **kwargs)
     except LimitExceeded as exc:
-        return {"verdict": Verdict.UNVERIFIABLE, "check": check, "reason": f"not judged: {exc}"}
+        return WheelJudgement(Verdict.UNVERIFIABLE, f"not judged: {exc}", check=check)
     except Exception as exc:  # noqa: BLE001 - the wheel's own failure, said in one line
-        return {"verdict": Verdict.FAILED, "check": check,
-                "reason": f"internal error judging this wheel: {type(exc).__name__}: {str(exc)[:300]}"}
+        return WheelJudgement(Verdict.FAILED, f"internal error judging this wheel: {type(exc).__name__}: {str(exc)[:300]}",
+                              check=check)
 
 
 def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
                     rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
-                    libraries: Mapping[str, bytes] | None = None) -> dict[str, Any]:
-    """The comparison fields of one published wheel against one rebuild (no side effects). `libraries`: the
-    libraries the rebuild's modules link, read from the build's image (the interface check's static rule)."""
+                    libraries: Mapping[str, bytes] | None = None) -> WheelJudgement:
+    """One published wheel against one rebuild (no side effects). `libraries`: the libraries the rebuild's
+    modules link, read from the build's image (the interface check's static rule)."""
     return guarded("rebuilt-binary" if binary else "rebuilt", _compare_rebuilt, published_sha, published, rebuilt_name,
                    rebuilt_sha, rebuilt_wa, binary, sources, libraries)
 
 
 def _compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
                      rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
-                     libraries: Mapping[str, bytes] | None = None) -> dict[str, Any]:
-    fields: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "reason": None, "normalizations": [], "differences": [],
-                              "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
+                     libraries: Mapping[str, bytes] | None = None) -> WheelJudgement:
+    base: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "normalizations": (), "differences": (),
+                            "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
     if rebuilt_sha == published_sha:
         files = sum(1 for m in published.members.values() if not m.is_dir)
-        return dict(fields, verdict=Verdict.IDENTICAL, members_verified=files,
-                    verified={"bytes": files, "normalized": 0, "interface": 0, "not_verified": 0})
+        return WheelJudgement(Verdict.IDENTICAL, None, **base, members_verified=files,
+                              verified={"bytes": files, "normalized": 0, "interface": 0, "not_verified": 0})
     if not binary and not is_pure(rebuilt_name):
         # A pure wheel of a project whose extensions are optional: the sdist builds them here.
         cmp = compare_other_platform(published, rebuilt_wa, pure_variant=True)
-        fields.update(_listed(cmp), check="rebuilt-pure-variant")
+        fields = dict(base, **_listed(cmp), check="rebuilt-pure-variant")
         if cmp.differences:
-            verdict, reason = verdict_of(cmp)
-            return dict(fields, verdict=verdict, reason=f"against the rebuild with extensions ({rebuilt_name}): {reason}")
-        return dict(fields, verdict=Verdict.PARTIAL, reason=(
+            verdict, said = verdict_of(cmp)
+            return WheelJudgement(verdict, f"against the rebuild with extensions ({rebuilt_name}): {said}", **fields)
+        return WheelJudgement(Verdict.PARTIAL, (
             f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
-            f"({rebuilt_name}); the pure variant itself was not rebuilt"))
+            f"({rebuilt_name}); the pure variant itself was not rebuilt"), **fields)
     cmp = compare_wheels(published, rebuilt_wa, binary=binary, sources=sources, libraries=libraries)
-    verdict, reason = verdict_of(cmp)
-    fields.update(_listed(cmp), verdict=verdict, reason=reason, mtime_members=cmp.mtime_members)
-    return fields
+    verdict, said = verdict_of(cmp)
+    return WheelJudgement(verdict, said, **dict(base, **_listed(cmp), mtime_members=cmp.mtime_members))
 
 
-def other_platform_fields(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
-                          sources: frozenset[str] | None = None, setup_py: str | None = None
-                          ) -> tuple[dict[str, Any], Comparison]:
+def other_platform_judgement(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
+                             sources: frozenset[str] | None = None, setup_py: str | None = None
+                             ) -> tuple[WheelJudgement, Comparison]:
     """A wheel for another platform or Python, against the wheel rebuilt here (setup_py: the sdist's, whose
     platform-chosen extras may account for a METADATA difference)."""
     found: list[Comparison] = []
-    fields = guarded("rebuilt-other-platform", _other_platform, found, published, rebuilt_wa, rebuilt_name, sources,
+    judged = guarded("rebuilt-other-platform", _other_platform, found, published, rebuilt_wa, rebuilt_name, sources,
                      setup_py)
-    return fields, (found[0] if found else Comparison(normalizations=[], differences=[]))
+    return judged, (found[0] if found else Comparison(normalizations=[], differences=[]))
 
 
 def _other_platform(found: list, published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
-                    sources: frozenset[str] | None, setup_py: str | None) -> dict[str, Any]:
+                    sources: frozenset[str] | None, setup_py: str | None) -> WheelJudgement:
     cmp = compare_other_platform(published, rebuilt_wa, sources=sources, setup_py=setup_py)
     _other_python_cause(cmp, published, rebuilt_name)
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
-    if cmp.differences:
-        verdict, reason = verdict_of(cmp)
-        fields.update(verdict=verdict, reason=f"against the wheel rebuilt here ({rebuilt_name}): {reason}")
-    else:
-        n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
-        fields.update(verdict=Verdict.PARTIAL, reason=(
-            f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
-            + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
-            + f"; {n} compiled members not verifiable here"))
     found.append(cmp)
-    return fields
+    if cmp.differences:
+        verdict, said = verdict_of(cmp)
+        return WheelJudgement(verdict, f"against the wheel rebuilt here ({rebuilt_name}): {said}", **fields)
+    n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
+    return WheelJudgement(Verdict.PARTIAL, (
+        f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
+        + (f" (after {', '.join(cmp.normalizations)})" if cmp.normalizations else "")
+        + f"; {n} compiled members not verifiable here"), **fields)
 
 
 def _pythons(tags) -> set[str]:
@@ -171,29 +171,30 @@ def member_counts(cmp: Comparison) -> dict[str, int]:
             "not_verified": max(sum(1 for d in cmp.compiled_differences if d.kind != "removed") - cmp.interface_verified, 0)}
 
 
-def sources_fields(published_path: Path, src: Path, filename: str | None = None,
-                   why: str = "rebuild failed") -> dict[str, Any]:
+def sources_judgement(published_path: Path, src: Path, filename: str | None = None,
+                      why: str = "rebuild failed") -> WheelJudgement:
     """Nothing was rebuilt (`why`): check what can be checked against the sdist's sources. That check is
     evidence, not a rebuild: the wheel is `failed` (or `differs` when the check finds a difference)."""
-    return guarded("sources", _sources_fields, published_path, src, filename, why)
+    return guarded("sources", _sources_judgement, published_path, src, filename, why)
 
 
-def _sources_fields(published_path: Path, src: Path, filename: str | None, why: str) -> dict[str, Any]:
+def _sources_judgement(published_path: Path, src: Path, filename: str | None, why: str) -> WheelJudgement:
     try:
         cmp = cross_check_sources(read_wheel(published_path), src, filename)
     except UnsafeArchive as exc:
-        return {"verdict": Verdict.DIFFERS, "reason": f"published wheel unreadable: {exc}", "check": "sources"}
-    fields: dict[str, Any] = {"differences": [to_jsonable(d) for d in cmp.differences],
-                              "members_verified": cmp.members_verified, "check": "sources",
-                              "classes": classes_of(cmp.differences), "tool_steps": cmp.tool_steps,
-                              "normalizations": cmp.normalizations, "verified": member_counts(cmp),
-                              "not_reproduced": [to_jsonable(d) for d in cmp.compiled_differences],
-                              "judged_by": dict(cmp.judged_by) or None}
+        return WheelJudgement(Verdict.DIFFERS, f"published wheel unreadable: {exc}", check="sources")
+    fields = dict(_listed(cmp), check="sources")
+    del fields["metadata_format"]
     if cmp.differences:
-        verdict, reason = verdict_of(cmp)
-        return dict(fields, verdict=verdict, reason=f"not rebuilt ({why}); against the sdist's sources: {reason}")
+        verdict, said = verdict_of(cmp)
+        return WheelJudgement(verdict, f"not rebuilt ({why}); against the sdist's sources: {said}", **fields)
     generated = sum(d.cause == GENERATED for d in cmp.compiled_differences)
     unverified = len(cmp.compiled_differences)
-    return dict(fields, verdict=Verdict.FAILED, reason=(
+    return WheelJudgement(Verdict.FAILED, (
         f"not rebuilt ({why}); sources check: {cmp.members_verified} members match the sdist, {unverified} not "
-        "verified" + (f" ({generated} generated or installed by the build's own rules)" if generated else "")))
+        "verified" + (f" ({generated} generated or installed by the build's own rules)" if generated else "")), **fields)
+
+
+def failed(why: str | None) -> WheelJudgement:
+    """No comparison: the build (or everything before it) failed, said as `why`."""
+    return WheelJudgement(Verdict.FAILED, why)

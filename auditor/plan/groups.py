@@ -13,6 +13,7 @@ from auditor.fetch.archives import read_wheel
 from auditor.fetch.downloads import is_pure
 from auditor.errors import BuildError, LimitExceeded, UnsafeArchive
 from auditor.plan.config import make_plan
+from auditor.judgement import WheelJudgement
 from auditor.records import BuildPlan, Verdict
 from auditor.resolve import target_tags
 
@@ -80,13 +81,13 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
             plan, notes = make_plan(wa, src, f.upload_time, own or (targets[0] if binary and targets else python),
                                     f.filename)
         except UnsafeArchive as exc:
-            entry.set(verdict=Verdict.DIFFERS, reason=f"published wheel unreadable: {exc}")
+            entry.judged(WheelJudgement(Verdict.DIFFERS, f"published wheel unreadable: {exc}"))
             continue
         except LimitExceeded as exc:  # a bound of ours, not the wheel's fault
-            entry.set(verdict=Verdict.UNVERIFIABLE, reason=f"not judged: {exc}")
+            entry.judged(WheelJudgement(Verdict.UNVERIFIABLE, f"not judged: {exc}"))
             continue
         except BuildError as exc:
-            entry.set(verdict=Verdict.FAILED, reason=str(exc))
+            entry.judged(WheelJudgement(Verdict.FAILED, str(exc)))
             continue
         if binary and own is None:
             era = era_python(f.filename, pythons)

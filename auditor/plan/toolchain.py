@@ -19,6 +19,7 @@ MAX_SEARCH_BUILDS builds per build configuration, and the results say when the b
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -26,7 +27,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from auditor.records import BuildPlan, IndexFile
+from auditor.judgement import WheelJudgement
+from auditor.records import BuildPlan, IndexFile, Verdict
 
 # When each CPython was released: a setuptools older than a year before its interpreter rarely runs on
 # it (setuptools 34 on 3.11 fails importing packaging's LegacyVersion), so the search does not spend its
@@ -39,7 +41,7 @@ FIRST_ROUND = 3
 SEARCHED_BACKENDS = {"setuptools", "wheel"}  # `wheel`: Generator bdist_wheel (X), setuptools < 70.1
 
 
-def worth_searching(plan: BuildPlan, outcomes: list[dict]) -> str | None:
+def worth_searching(plan: BuildPlan, outcomes: Sequence[WheelJudgement]) -> str | None:
     """Why a search may help these wheels' comparisons (None: it cannot). Compiled releases are searched
     too: the builds of one release share a compiler cache, so a try with another setuptools does not
     compile the same sources again, and the release's time budget bounds it."""
@@ -48,15 +50,15 @@ def worth_searching(plan: BuildPlan, outcomes: list[dict]) -> str | None:
     if plan.backend not in SEARCHED_BACKENDS and not (plan.backend is None and _declares_setuptools(plan)):
         return None
     whys = set()
-    for f in outcomes:
-        if f.get("verdict") == "differs":
-            diffs = f.get("differences") or []
-            if diffs and all(d["path"].split("/", 1)[0].endswith(".dist-info") or d["kind"] in ("added", "removed")
+    for j in outcomes:
+        if j.verdict == Verdict.DIFFERS:
+            diffs = j.differences or ()
+            if diffs and all(d.path.split("/", 1)[0].endswith(".dist-info") or d.kind in ("added", "removed")
                              for d in diffs):
                 whys.add("the rebuild differs only in dist-info files or in which files were packaged")
             else:
                 return None  # content changed: no toolchain explains it, and none is searched for it
-        elif f.get("verdict") == "equivalent" and "metadata-format" in (f.get("normalizations") or []):
+        elif j.verdict == Verdict.EQUIVALENT and "metadata-format" in (j.normalizations or ()):
             whys.add("METADATA was spelled by another setuptools")  # an identical wheel may be one build away
     return "; ".join(sorted(whys)) or None
 
