@@ -37,11 +37,8 @@ def _rebuilt(c: Case) -> WheelArchive | None:
 
 
 def _published(c: Case) -> bytes | None:
-    """The published member's bytes for a rule about the sdist (at most 4 MiB; None: unreadable)."""
-    try:
-        return c.pub.read(c.name, limit=1 << 22)
-    except Exception:
-        return None
+    """The published member's bytes for a rule about the sdist (at most 4 MiB; None: unreadable), read once."""
+    return c.published
 
 
 def _from_sdist(c: Case) -> bool:
@@ -117,7 +114,7 @@ def configured_file(c: Case) -> bool:
     else:
         a = _published(c)
         reb = _rebuilt(c)
-        b = reb.read(c.name, limit=1 << 22) if reb is not None and a is not None else None
+        b = c.rebuilt if reb is not None and a is not None else None
         template, said = (configured_from(c.name, a, c.files, b) if a is not None else None), "not reproduced"
     if not template:
         return False
@@ -137,7 +134,7 @@ def appended_license(c: Case) -> bool:
     reb, leaf = _rebuilt(c), _dist_info_leaf(c.name)
     if not _from_sdist(c) or reb is None or leaf is None or (a := _published(c)) is None:
         return False
-    used = appended_licenses(a, reb.read(c.name, limit=1 << 22), c.files)
+    used = appended_licenses(a, c.rebuilt, c.files)
     if not used:
         return False
     c.out.tool_steps.append(f"{leaf} with the licenses of bundled libraries appended: {', '.join(used)}")
@@ -163,7 +160,7 @@ def bundled_library_license(c: Case) -> bool:
     leaf = _dist_info_leaf(c.name)
     if c.files is None or leaf is None or (a := _published(c)) is None:
         return False
-    lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), reb.read(c.name, limit=1 << 22).replace(b"\r\n", b"\n")
+    lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), c.rebuilt.replace(b"\r\n", b"\n")
     if not (len(lf) > len(rebuilt_lf) and lf.startswith(rebuilt_lf) and _LICENSE_LEAF.search(leaf)):
         return False
     c.out.compiled_differences.append(Difference(

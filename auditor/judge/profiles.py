@@ -12,6 +12,7 @@ known.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import functools
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -44,6 +45,21 @@ class Case:
     installed: str = ""
     data: bytes | None = None
     candidates: tuple[bytes, ...] | None = None
+
+    @functools.cached_property
+    def published(self) -> bytes | None:
+        """The published member's bytes for the rules that read it (at most 4 MiB; None: unreadable), read once
+        however many rules of the profile ask."""
+        try:
+            return self.pub.read(self.name, limit=1 << 22)
+        except Exception:
+            return None
+
+    @functools.cached_property
+    def rebuilt(self) -> bytes:
+        """The rebuild's member (the rebuild holds it), read once; an error is raised to every rule that asks."""
+        assert self.reb is not None
+        return self.reb.read(self.name, limit=1 << 22)
 
 
 _SDIST = ("configured-file", "appended-license", "bundled-library-license", "bytecode")
