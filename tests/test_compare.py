@@ -201,9 +201,7 @@ def test_an_extension_the_rebuild_did_not_build_is_accounted_for_only_by_its_sou
     extra = ("pkg/_webp.cpython-311-x86_64-linux-gnu.so", b"\x7fELF\x00PyInit__webp\x00", 0o755)
     pub = wheel(tmp_path / "p.whl", members=BASE + so + [extra])
     def sources(modules, native):
-        found = SdistSources(modules)
-        found.native = frozenset(native)
-        return found
+        return SdistSources(modules, native)
 
     cmp = compare_wheels(pub, reb, binary=True, sources=sources({"_speed", "_webp"}, {"_speed", "_webp"}))
     assert verdict_of(cmp)[0] is Verdict.PARTIAL

@@ -105,8 +105,7 @@ def test_a_platform_wheels_license_with_appended_text_in_the_comparison(tmp_path
     from tests.test_compare import BASE, _other_platform, wheel
 
     files = _sdist(tmp_path)
-    sources = SdistSources(set())
-    sources.files = files
+    sources = SdistSources(set(), files=files)
     lic = (files.root / "LICENSE.txt").read_bytes()
     appended = lic + b"\n----\n\n" + (files.root / "LICENSES_bundled.txt").read_bytes()
     meta = b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nLicense: %s\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 
+from auditor.judge.configured import SdistSources
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.metadata import compare_metadata
 from auditor.judge.verdicts import verdict_of
@@ -295,10 +296,10 @@ def test_compiled_variant_not_built_here_is_partial_only_when_a_source_accounts_
     binary = _with(BASE, "WHEEL", b"Wheel-Version: 1.0\nGenerator: setuptools (80.9.0)\nRoot-Is-Purelib: false\n"
                    b"Tag: cp311-cp311-manylinux_2_17_x86_64\n") + [so]
     pub = wheel(tmp_path / "p.whl", members=binary)
-    cmp = compare_wheels(pub, reb, binary=True, sources=frozenset({"_crc32c", "__init__"}))
+    cmp = compare_wheels(pub, reb, binary=True, sources=SdistSources({"_crc32c", "__init__"}))
     assert verdict_of(cmp)[0] is Verdict.PARTIAL, cmp.differences
     assert so[0] in {d.path for d in cmp.compiled_differences}
-    cmp = compare_wheels(pub, reb, binary=True, sources=frozenset({"__init__"}))  # no source for it: differs
+    cmp = compare_wheels(pub, reb, binary=True, sources=SdistSources({"__init__"}))  # no source for it: differs
     assert verdict_of(cmp)[0] is Verdict.DIFFERS and so[0] in {d.path for d in cmp.differences}
 
 
@@ -324,7 +325,7 @@ def test_mypyc_modules_are_accounted_for_by_their_python_sources(tmp_path):
     4ef79d6367bb14396397__mypyc is mypyc's shared runtime."""
     from auditor.judge.steps import accounted_member
 
-    src = frozenset({"ascii", "__init__"})
+    src = SdistSources({"ascii", "__init__"})
     assert accounted_member("chardet/pipeline/ascii__mypyc.cp310-win_amd64.pyd", src)
     assert accounted_member("4ef79d6367bb14396397__mypyc.cpython-311-x86_64-linux-gnu.so", src)
     assert not accounted_member("chardet/pipeline/stealer__mypyc.cp310-win_amd64.pyd", src)
@@ -435,9 +436,9 @@ def test_a_shared_library_without_a_module_init_is_a_bundled_library_not_an_exte
     reb = wheel(tmp_path / "r.whl", members=BASE)
     lib = ("pkg/minicore/linux_aarch64/libsf_core.so", b"\x7fELF\x02\x01" + b"\0" * 32 + b"sf_core_init\0", 0o755)
     mod = ("pkg/_evil.cpython-311-darwin.so", b"\xcf\xfa\xed\xfe" + b"\0" * 32 + b"_PyInit__evil\0", 0o755)
-    cmp = compare_other_platform(wheel(tmp_path / "l.whl", members=BASE + [lib]), reb, sources=frozenset({"tool"}))
+    cmp = compare_other_platform(wheel(tmp_path / "l.whl", members=BASE + [lib]), reb, sources=SdistSources({"tool"}))
     assert not cmp.differences and [d.path for d in cmp.compiled_differences] == [lib[0]]
-    cmp = compare_other_platform(wheel(tmp_path / "m.whl", members=BASE + [mod]), reb, sources=frozenset({"tool"}))
+    cmp = compare_other_platform(wheel(tmp_path / "m.whl", members=BASE + [mod]), reb, sources=SdistSources({"tool"}))
     assert [d.path for d in cmp.differences if not d.path.endswith("RECORD")] == [mod[0]]
 
 

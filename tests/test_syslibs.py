@@ -8,6 +8,7 @@ import gzip
 
 import pytest
 
+from auditor.judge.configured import SdistSources
 from auditor.rebuild.failures import explain
 from auditor.sandbox import debian
 
@@ -103,7 +104,7 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
                              variant=None, variant_env={}, variant_options={}, notes=[])
         record.chosen, record.missing = True, missing
         run.records, run.kept = [record], (None, rebuilt, "x.whl")
-        run.sources = frozenset({"_crc32c"})  # the sdist holds src/google_crc32c/_crc32c.c
+        run.sources = SdistSources({"_crc32c"}, native={"_crc32c"})  # the sdist holds src/google_crc32c/_crc32c.c
         return run, record
 
     run, record = attempts(pure, ["header", "crc32c/crc32c.h"])

@@ -10,6 +10,7 @@ from typing import Any
 
 from auditor.fetch.archives import WheelArchive, extension_stem, read_wheel
 from auditor.errors import LimitExceeded, UnsafeArchive
+from auditor.judge.configured import SdistSources
 from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, failed, other_platform_judgement
@@ -33,7 +34,7 @@ class ReleaseInputs:
     work: Path
     rel: Any  # records.LockedRelease
     result: Any  # records.PackageResult
-    sources: frozenset[str] = frozenset()
+    sources: SdistSources = SdistSources()
     setup_py: str | None = None
 
 
@@ -51,7 +52,7 @@ class Attempts:
         self.kept_plan: BuildPlan = plan
         self.records: list[BuildRecord] = []
         self.failed = False
-        self.sources: frozenset[str] = release.sources  # module names the sdist holds a source for
+        self.sources: SdistSources = release.sources  # module names the sdist holds a source for
         self.setup_py: str | None = release.setup_py  # the sdist's setup.py (another platform's extras)
         self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
         self.other_best: dict[int, tuple[tuple, WheelJudgement]] = {}  # their best comparison so far
@@ -98,7 +99,7 @@ class Attempts:
         lacking = self.lacks_extensions()
         # the publisher writes the build's log: only modules whose C/C++/Cython source the sdist holds can be what a
         # fallback left out; a published module with no source stays a difference against the rebuild
-        native = getattr(self.sources, "native", self.sources)
+        native = self.sources.native
         if chosen is None or not chosen.missing or not lacking or any(m.rsplit("/", 1)[-1] not in native for m in lacking):
             return None
         kind, name = chosen.missing

@@ -242,3 +242,19 @@ def bytecode_of(name: str, members, data: bytes | None = None) -> str | None:
         return None
     source = f"{m.group('dir')}{m.group('mod')}.py"
     return source if source in members else None
+
+
+class SdistSources(frozenset):
+    """Module names the sdist holds a source for (C, C++, Cython, or a .py that mypyc or Cython may compile: what
+    can account for a compiled module the rebuild did not build); `native`: of those, the modules with a C, C++
+    or Cython source; `files`: the sdist's files by wheel path, for the rules that account for a member by what
+    the sdist holds. All given when it is made (judge/sources.extension_sources)."""
+
+    native: frozenset[str]
+    files: SdistFiles | None
+
+    def __new__(cls, names=(), native=(), files: SdistFiles | None = None) -> SdistSources:
+        made = super().__new__(cls, names)
+        made.native = frozenset(native)
+        made.files = files
+        return made

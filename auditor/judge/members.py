@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from auditor.fetch.archives import Member, WheelArchive
 from auditor.judge.diffs import (member_detail, member_diff, finish_comparison, is_record, member_kind, text_diff,
                                  defines_module_init, extension_stem, is_compiled, is_program)
-from auditor.judge.configured import bytecode_of
+from auditor.judge.configured import bytecode_of, SdistSources
 from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.profiles import Case, apply
 from auditor.judge.rules import grafted
@@ -25,7 +25,7 @@ from auditor.records import Comparison, Difference
 
 
 def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False,
-                           sources: frozenset[str] | None = None, setup_py: str | None = None) -> Comparison:
+                           sources: SdistSources | None = None, setup_py: str | None = None) -> Comparison:
     """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
 
     Every non-compiled member (Python files, data, metadata but WHEEL tags and RECORD rows of compiled
@@ -62,7 +62,7 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
 
 
 def _other_platform_compiled(pub: WheelArchive, pub_files: list[str], reb_files: list[str], out: Comparison,
-                             sources: frozenset[str] | None, pure_variant: bool) -> None:
+                             sources: SdistSources | None, pure_variant: bool) -> None:
     """Another platform's compiled members: extension modules matched by module name (a module on one side
     only is listed, or a difference when no source of the sdist accounts for it), bundled and grafted
     libraries listed; none of their bytes is verifiable here."""
@@ -97,10 +97,10 @@ def _other_platform_compiled(pub: WheelArchive, pub_files: list[str], reb_files:
 
 
 def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_rebuild: bool, out: Comparison,
-                           sources: frozenset[str] | None, setup_py: str | None, pure_variant: bool,
+                           sources: SdistSources | None, setup_py: str | None, pure_variant: bool,
                            purelib_may_differ: bool) -> None:
     """One non-compiled member of another platform's wheel, under the rules that apply to it, in order."""
-    files = getattr(sources, "files", None)
+    files = (sources.files if sources is not None else None)
     case = Case(pub, reb, name, out, files, binary=True, pure_variant=pure_variant)
     if not in_rebuild:
         if not apply("other platform: published only", case):
@@ -134,7 +134,7 @@ def _rebuild_only(reb: WheelArchive, names: list[str], out: Comparison, pure_reb
 
 
 def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
-                   sources: frozenset[str] | None = None, libraries: Mapping[str, bytes] | None = None) -> Comparison:
+                   sources: SdistSources | None = None, libraries: Mapping[str, bytes] | None = None) -> Comparison:
     """Compare published `pub` against rebuilt `reb`.
 
     binary=True: content differences of compiled members present on both sides, WHEEL tags that differ
@@ -150,8 +150,8 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     reb_names = {n for n in reb.members if not reb.members[n].is_dir}
     _one_sided(pub, reb, pub_names, reb_names, out, binary, variant, sources)
     record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant,
-                             getattr(sources, "files", None) if binary else None, libraries,
-                             getattr(sources, "files", None))
+                             (sources.files if sources is not None else None) if binary else None, libraries,
+                             (sources.files if sources is not None else None))
     if record and judge_record(pub, reb, record, out):
         out.members_verified += 1
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
@@ -185,7 +185,7 @@ def _archive_structure(pub: WheelArchive, reb: WheelArchive, out: Comparison) ->
 
 
 def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_names: set[str], out: Comparison,
-               binary: bool, variant: bool, sources: frozenset[str] | None) -> None:
+               binary: bool, variant: bool, sources: SdistSources | None) -> None:
     """Members on one side only: moved licenses, a compiled variant's modules, repair-tool outputs,
     gzipped copies are accounted for; anything else is a difference."""
     diffs = out.differences
@@ -198,7 +198,7 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 "code", "optional extension not built in the sandbox"))
             continue
         stem = extension_stem(name)
-        if binary and stem and stem.rsplit("/", 1)[-1] in getattr(sources, "native", ()) and defines_module_init(pub, name):
+        if binary and stem and stem.rsplit("/", 1)[-1] in (sources.native if sources is not None else ()) and defines_module_init(pub, name):
             # pillow 12.1.0: _avif, _imagingcms, _imagingft, _webp are built only where their library is. A C,
             # C++ or Cython source only: a module named after a .py would be imported instead of that .py
             out.compiled_differences.append(Difference(
@@ -207,7 +207,7 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 "optional extension not built in the sandbox"))
             continue
         if not apply("rebuilt: published only",
-                     Case(pub, reb, name, out, getattr(sources, "files", None) if binary else None, binary=binary)):
+                     Case(pub, reb, name, out, (sources.files if sources is not None else None) if binary else None, binary=binary)):
             diffs.append(member_diff(name, "added", "in the published wheel, not in the rebuilt one",
                                cause=stale_member(pub, name)))
     gz_plain = {g[:-3] for g in out.gzipped}

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from auditor.fetch.archives import WheelArchive
-from auditor.judge.configured import SdistFiles
+from auditor.judge.configured import SdistFiles, SdistSources
 from auditor.judge.diffs import member_diff, finish_comparison, is_compiled
 from auditor.judge.registry import check_causes
 from auditor.judge.metadata import canon_text, unfold_description, parse_email
@@ -29,14 +29,6 @@ from auditor.records import Comparison, Difference, Verdict
 _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".py")
 
 
-class SdistSources(frozenset):
-    """Module names the sdist holds a source for, and (`files`) the sdist's files by wheel path, for the
-    rules that account for a member by what the sdist holds (judge/configured.py)."""
-
-    files: SdistFiles | None = None
-    native: frozenset[str] = frozenset()  # of those, the modules with a C, C++ or Cython source
-
-
 def extension_sources(src_dir) -> SdistSources:
     """Module names the sdist holds a source for (C, C++, Cython, or a .py that mypyc or Cython may
     compile): what can account for a compiled module the rebuild did not build."""
@@ -46,10 +38,7 @@ def extension_sources(src_dir) -> SdistSources:
             out.add(f.stem)
             if f.suffix != ".py":
                 native.add(f.stem)
-    found = SdistSources(out)
-    found.native = frozenset(native)
-    found.files = SdistFiles(Path(src_dir), _sdist_files(Path(src_dir)))
-    return found
+    return SdistSources(out, native, SdistFiles(Path(src_dir), _sdist_files(Path(src_dir))))
 
 
 def _sdist_files(root: Path) -> Mapping[str, list[Path]]:

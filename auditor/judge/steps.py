@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.fetch.archives import Member, WheelArchive
 from auditor.fetch.archives import extension_stem
+from auditor.judge.configured import SdistSources
 from auditor.judge.diffs import member_diff, same_bytes, text_diff, is_compiled
 from auditor.judge.rules import (delvewheel_patch, record_backslashes, record_problem, record_rows)
 from auditor.records import Comparison, Difference
@@ -235,7 +236,7 @@ def zip_safe_marker(name: str, wa: WheelArchive) -> bool:
 _MYPYC_RUNTIME = re.compile(r"^[0-9a-f]{20}$")
 
 
-def accounted_member(name: str, sources: frozenset[str] | None) -> bool:
+def accounted_member(name: str, sources: SdistSources | None) -> bool:
     """A source of the sdist accounts for this extension module by name: `mod` by mod.c/.pyx/.py…,
     mypyc's `mod__mypyc` by mod.py, and mypyc's shared runtime `<20 hex>__mypyc` by the .py files
     mypyc compiles."""

@@ -17,6 +17,7 @@ from packaging.utils import parse_wheel_filename
 from auditor.fetch.archives import WheelArchive, read_wheel
 from auditor.fetch.downloads import is_pure
 from auditor.errors import LimitExceeded, UnsafeArchive
+from auditor.judge.configured import SdistSources
 from auditor.judge.classes import CLASSES as _CLASSES
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.registry import check_causes
@@ -75,7 +76,7 @@ def guarded(check: str, fn: Callable[..., WheelJudgement], *args, **kwargs) -> W
 
 
 def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
-                    rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
+                    rebuilt_wa: WheelArchive, binary: bool, sources: SdistSources | None = None,
                     libraries: Mapping[str, bytes] | None = None) -> WheelJudgement:
     """One published wheel against one rebuild (no side effects). `libraries`: the libraries the rebuild's
     modules link, read from the build's image (the interface check's static rule)."""
@@ -84,7 +85,7 @@ def compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: s
 
 
 def _compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: str, rebuilt_sha: str,
-                     rebuilt_wa: WheelArchive, binary: bool, sources: frozenset[str] | None = None,
+                     rebuilt_wa: WheelArchive, binary: bool, sources: SdistSources | None = None,
                      libraries: Mapping[str, bytes] | None = None) -> WheelJudgement:
     base: dict[str, Any] = {"rebuilt_sha256": rebuilt_sha, "normalizations": (), "differences": (),
                             "mtime_members": 0, "check": "rebuilt-binary" if binary else "rebuilt"}
@@ -108,7 +109,7 @@ def _compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: 
 
 
 def other_platform_judgement(published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
-                             sources: frozenset[str] | None = None, setup_py: str | None = None
+                             sources: SdistSources | None = None, setup_py: str | None = None
                              ) -> tuple[WheelJudgement, Comparison]:
     """A wheel for another platform or Python, against the wheel rebuilt here (setup_py: the sdist's, whose
     platform-chosen extras may account for a METADATA difference)."""
@@ -119,7 +120,7 @@ def other_platform_judgement(published: WheelArchive, rebuilt_wa: WheelArchive, 
 
 
 def _other_platform(found: list, published: WheelArchive, rebuilt_wa: WheelArchive, rebuilt_name: str,
-                    sources: frozenset[str] | None, setup_py: str | None) -> WheelJudgement:
+                    sources: SdistSources | None, setup_py: str | None) -> WheelJudgement:
     cmp = compare_other_platform(published, rebuilt_wa, sources=sources, setup_py=setup_py)
     _other_python_cause(cmp, published, rebuilt_name)
     fields = dict(_listed(cmp), check="rebuilt-other-platform", compared_with=rebuilt_name)
