@@ -139,6 +139,7 @@ def test_a_wheel_whose_own_configuration_failed_is_failed_never_partial_against_
     from types import SimpleNamespace
 
     from auditor.fetch.archives import read_wheel
+    from auditor.judge.attempts import Rebuilt
     from auditor.judge.release import _Release
     from auditor.records import PackageResult
     from tests import attacker
@@ -151,7 +152,7 @@ def test_a_wheel_whose_own_configuration_failed_is_failed_never_partial_against_
     ctx = SimpleNamespace(opts=SimpleNamespace(release_budget=0))
     result = PackageResult(name="demo", version="1.0", lock_file="requirements.txt", lock_line=1)
     run = _Release(src, ctx, "", tmp_path, None, result)  # type: ignore[arg-type]
-    run.built[("setuptools>=61",)] = (rebuilt, read_wheel(rebuilt), rebuilt.name)
+    run.built[("setuptools>=61",)] = Rebuilt(rebuilt, read_wheel(rebuilt), rebuilt.name)
     run.failed[("setuptools>=61", "wheel")] = "build-failed: this build fails by its publisher's choice"
     entry = WheelResult(filename=mac.name, url="", sha256=None, upload_time=None, size=None, yanked=None, flags=[])
     run.compare_other_platforms({("setuptools>=61", "wheel"): (None, [], [(entry, read_wheel(mac), mac)])})

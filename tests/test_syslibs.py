@@ -90,7 +90,8 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
     build stands."""
     from types import SimpleNamespace
 
-    from auditor.judge.attempts import Attempts, ReleaseInputs
+    from auditor.judge.attempts import Attempts, Rebuilt, ReleaseInputs
+    from auditor.plan.groups import Member
     from auditor.records import BuildRecord
 
     published = SimpleNamespace(members=["google_crc32c/__init__.py", "google_crc32c/_crc32c.cpython-312-x86_64-linux-gnu.so"])
@@ -98,12 +99,12 @@ def test_a_build_that_went_on_without_a_header_and_lost_its_extension_is_another
 
     def attempts(rebuilt, missing):
         release = ReleaseInputs(None, None, "", None, None, None)  # type: ignore[arg-type]
-        run = Attempts(None, [], [(SimpleNamespace(), published, None, True)], 0, release)  # type: ignore[arg-type]
+        run = Attempts(None, [], [Member(SimpleNamespace(), published, None, True)], 0, release)  # type: ignore[arg-type]
         record = BuildRecord(backend=None, backend_version=None, generator=None, declared_requires=[], cutoff=None,
                              source_date_epoch=None, tz="UTC", timestamp_policy={}, python="3.13", sandbox="docker",
                              variant=None, variant_env={}, variant_options={}, notes=[])
         record.chosen, record.missing = True, missing
-        run.records, run.kept = [record], (None, rebuilt, "x.whl")
+        run.records, run.kept = [record], Rebuilt(None, rebuilt, "x.whl")  # type: ignore[arg-type]
         run.sources = SdistSources({"_crc32c"}, native={"_crc32c"})  # the sdist holds src/google_crc32c/_crc32c.c
         return run, record
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from auditor.fetch.archives import WheelArchive, extension_stem, read_wheel
 from auditor.errors import LimitExceeded, UnsafeArchive
@@ -14,12 +14,20 @@ from auditor.judge.configured import SdistSources
 from auditor.judge.elf import library_closure, needed_libraries
 from auditor.judge.registry import MACHINE_NORMALIZATIONS
 from auditor.judge.verdicts import compare_rebuilt, failed, other_platform_judgement
+from auditor.plan.groups import Member, Other
 from auditor.rebuild.build import rebuild
 from auditor.judge.registry import check_causes
 from auditor.judgement import WheelJudgement
 from auditor.records import BuildPlan, BuildRecord, Verdict
 
-Rebuilt = tuple[Path, WheelArchive, str]  # the kept rebuild: local path, archive, file name
+
+
+class Rebuilt(NamedTuple):
+    """The rebuild kept for a configuration: its local path, its archive, its file name."""
+
+    path: Path
+    archive: WheelArchive
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class ReleaseInputs:
 class Attempts:
     """The builds of one build configuration, and every member wheel's best comparison so far."""
 
-    def __init__(self, plan: BuildPlan, notes, members, n: int, release: ReleaseInputs) -> None:
+    def __init__(self, plan: BuildPlan, notes, members: list[Member], n: int, release: ReleaseInputs) -> None:
         self.plan, self.notes, self.members, self.n = plan, notes, members, n
         self.src, self.ctx, self.index_url, self.work = release.src, release.ctx, release.index_url, release.work
         self.rel, self.result = release.rel, release.result
@@ -54,7 +62,7 @@ class Attempts:
         self.failed = False
         self.sources: SdistSources = release.sources  # module names the sdist holds a source for
         self.setup_py: str | None = release.setup_py  # the sdist's setup.py (another platform's extras)
-        self.others: list = []  # (entry, archive, path) of other platforms' wheels of this configuration
+        self.others: list[Other] = []  # other platforms' wheels of this configuration
         self.other_best: dict[int, tuple[tuple, WheelJudgement]] = {}  # their best comparison so far
 
     def all_identical(self) -> bool:
@@ -71,7 +79,7 @@ class Attempts:
                 return True
             return (by_toolchain and j.verdict == Verdict.EQUIVALENT and not j.metadata_format
                     and set(j.normalizations or ()) <= MACHINE_NORMALIZATIONS)
-        members = all(done(f, self.members[i][3]) for i, (_, f) in self.best.items())
+        members = all(done(f, self.members[i].binary) for i, (_, f) in self.best.items())
         others = all(done(f, True) for _, f in self.other_best.values())
         return bool(self.best or self.other_best) and members and others
 
@@ -86,8 +94,8 @@ class Attempts:
         (google-crc32c 1.7.1's setup.py builds pure Python when crc32c/crc32c.h is missing): [] when none."""
         if self.kept is None:
             return []
-        rebuilt = {extension_stem(m) for m in self.kept[1].members} - {None}
-        published = {extension_stem(m) for _, wa, *_ in self.members + self.others for m in wa.members} - {None}
+        rebuilt = {extension_stem(m) for m in self.kept.archive.members} - {None}
+        published = {extension_stem(m) for item in self.members + self.others for m in item.archive.members} - {None}
         return sorted(str(s) for s in published - rebuilt)
 
     def fell_back(self) -> str | None:
@@ -139,7 +147,7 @@ class Attempts:
         made = record.rebuilt
         libraries = self.linked(rebuilt_wa, plan.python)
         for i, (entry, wa, _, binary) in enumerate(self.members):
-            judged = dataclasses.replace(compare_rebuilt(entry.sha256, wa, made["filename"], made["sha256"],
+            judged = dataclasses.replace(compare_rebuilt(entry.sha256 or "", wa, made["filename"], made["sha256"],
                                                          rebuilt_wa, binary, self.sources, libraries),
                                          build=len(self.result.builds) - 1)
             s = score(judged)
@@ -154,7 +162,7 @@ class Attempts:
                 self.other_best[i] = (s, judged)
         record.score = list(tuple(map(sum, zip(*total)))) if total else [0]
         if self.kept_score is None or tuple(record.score) < self.kept_score:
-            self.kept, self.kept_score, self.kept_plan = (rebuilt, rebuilt_wa, made["filename"]), \
+            self.kept, self.kept_score, self.kept_plan = Rebuilt(rebuilt, rebuilt_wa, made["filename"]), \
                 tuple(record.score), plan
             for b in self.records:
                 b.chosen = None

@@ -23,7 +23,7 @@ from auditor.judge.sources import extension_sources, name_added_files, name_desc
 from auditor.judge.search import search_toolchain
 from auditor.judge.verdicts import compare_rebuilt, other_platform_judgement, sources_judgement
 from auditor.plan.config import backend_pin
-from auditor.plan.groups import Groups
+from auditor.plan.groups import Groups, Member, Other
 from auditor.rebuild.retry import (MAX_SYSTEM_PACKAGES, newer_rustc, newer_toolchain, older_python, rust_image,
                                    with_system_package)
 from auditor.judgement import WheelJudgement
@@ -44,8 +44,8 @@ def judge_release(plans: Groups, others: Groups, src: Path, ctx: Context, index_
     run.past_the_limit()
     run.other_configurations(others)
     run.compare_other_platforms(others)
-    every = [(plan, item[0], item[1]) for plan, _, items in list(plans.values()) + list(others.values())
-             for item in items if id(item[0]) in run.judged]
+    every = [(group.plan, item.entry, item.archive) for group in list(plans.values()) + list(others.values())
+             for item in group.items if id(item.entry) in run.judged]
     judged = [_name_foreign_builder(plan, run.judged[id(entry)]) for plan, entry, _ in every]
     judged = name_added_files(judged, src)
     judged = name_description_source([(j, wa) for j, (_, _, wa) in zip(judged, every)], src)
@@ -68,7 +68,7 @@ class _Release:
         self.failed: dict[tuple, str] = {}  # build requirements (or configuration) -> why its build failed
         self.pending: list = []  # diffoscope jobs, run once per distinct finding at the end
         self.judged: dict[int, WheelJudgement] = {}  # id(entry) -> its judgement, written once at the end
-        self.over: list = []  # members of configurations past MAX_PLANS or the release's time budget
+        self.over: list[Member] = []  # members of configurations past MAX_PLANS or the release's time budget
         self.n = 0
         self.cause = "rebuild failed"  # why the latest configuration's build failed
         self.budget = ctx.opts.release_budget
@@ -125,17 +125,17 @@ class _Release:
                 why = "the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} build configurations"
                 self.decide(entry, sources_judgement(path, self.src, entry.filename, f"{why}, none rebuilt"))
                 continue
-            digest = self.ctx.cache.put_file(rebuilt[0])[0]
+            digest = self.ctx.cache.put_file(rebuilt.path)[0]
             if binary:  # perhaps another interpreter's build: its extension modules are matched by name
-                judged, _ = other_platform_judgement(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+                judged, _ = other_platform_judgement(wa, rebuilt.archive, rebuilt.filename, self.sources, self.setup_py)
             else:
-                judged = compare_rebuilt(entry.sha256, wa, rebuilt[2], digest, rebuilt[1], binary, self.sources)
-            self.decide(entry, judged.noted(f"compared with a rebuild of another configuration ({rebuilt[2]}): "
+                judged = compare_rebuilt(entry.sha256 or "", wa, rebuilt.filename, digest, rebuilt.archive, binary, self.sources)
+            self.decide(entry, judged.noted(f"compared with a rebuild of another configuration ({rebuilt.filename}): "
                         + ("the release's time budget was hit" if budget_hit else f"more than {MAX_PLANS} needed")))
 
     def other_configurations(self, others: Groups) -> None:
         """No wheel this sandbox can build was made with such a configuration: build one to compare with."""
-        for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1][2])):
+        for config, (plan, notes, group) in sorted(others.items(), key=lambda kv: -len(kv[1].items)):
             if config in self.built or config in self.failed or self.n >= MAX_PLANS or self.out_of_time():
                 continue
             notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with "
@@ -161,9 +161,9 @@ class _Release:
                         else "no configuration of this release was rebuilt")
                     self.decide(entry, sources_judgement(path, self.src, entry.filename, why))
                     continue
-                judged, cmp = other_platform_judgement(wa, rebuilt[1], rebuilt[2], self.sources, self.setup_py)
+                judged, cmp = other_platform_judgement(wa, rebuilt.archive, rebuilt.filename, self.sources, self.setup_py)
                 if cmp.differences:
-                    self.pending.append((entry, path, rebuilt[0], {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
+                    self.pending.append((entry, path, rebuilt.path, {"skip_compiled": True, "crlf_members": cmp.crlf_members}))
                 if config not in self.built:
                     judged = judged.noted(f"compared with a rebuild of another configuration: more than {MAX_PLANS} needed")
                 self.decide(entry, judged)
@@ -193,8 +193,8 @@ def run_diffoscope(pending: list, ctx: Context) -> None:
         done[key] = dict(entry.diffoscope or {}, wheel=entry.filename)
 
 
-def rebuild_and_compare(plan: BuildPlan, notes, members, n: int, release: ReleaseInputs, judging: _Release,
-                        others: list | None = None) -> Rebuilt | str | None:
+def rebuild_and_compare(plan: BuildPlan, notes, members: list[Member], n: int, release: ReleaseInputs, judging: _Release,
+                        others: list[Other] | None = None) -> Rebuilt | str | None:
     """Rebuild with the plan's timestamp policy, then its alternatives while some wheel is not identical
     (at most MAX_TIMESTAMP_TRIES builds), then, when the differences are what another setuptools
     explains, with the publisher's likely setuptools (plan/toolchain.py, at most MAX_SEARCH_BUILDS);

@@ -29,7 +29,7 @@ def search_toolchain(run: Attempts) -> None:
     except AuditorError as exc:
         run.result.notes.append(f"toolchain search skipped: setuptools' files: {exc}")
         return
-    meta = _published_metadata_version([m[1] for m in run.members] + [o[1] for o in run.others])
+    meta = _published_metadata_version([m.archive for m in run.members] + [o.archive for o in run.others])
     tried = {v for v in (_setuptools_of(r) for r in run.records) if v}
     ordered = toolchain.candidates(run.plan, files, meta, tried)
     search: dict[str, Any] = {"why": why, "metadata_version": meta, "candidates": len(ordered), "tried": [],

@@ -5,21 +5,48 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
-from auditor.fetch.archives import read_wheel
+from auditor.fetch.archives import WheelArchive, read_wheel
 from auditor.fetch.downloads import is_pure
 from auditor.errors import BuildError, LimitExceeded, UnsafeArchive
 from auditor.plan.config import make_plan
 from auditor.judgement import WheelJudgement
-from auditor.records import BuildPlan, Verdict
+from auditor.records import BuildPlan, Verdict, WheelResult
 from auditor.resolve import target_tags
 
-# A member of a group: (result entry, its archive, its local path, binary?) for wheels built here;
-# other platforms' members have no `binary`.
-Groups = dict[tuple, tuple[BuildPlan, list[str], list[tuple]]]
+
+
+class Member(NamedTuple):
+    """A wheel this sandbox builds: its result entry, its archive, its local path, and whether it is a platform
+    wheel (its compiled members are compared by interface)."""
+
+    entry: WheelResult
+    archive: WheelArchive
+    path: Path
+    binary: bool
+
+
+class Other(NamedTuple):
+    """Another platform's wheel: compared with a rebuild of its configuration."""
+
+    entry: WheelResult
+    archive: WheelArchive
+    path: Path
+
+
+class Group(NamedTuple):
+    """The wheels one build serves: the plan (of the earliest upload), its notes, the wheels."""
+
+    plan: BuildPlan
+    notes: list[str]
+    items: list  # Member (plans) or Other (others)
+
+
+Groups = dict[tuple, Group]
 
 
 def wheel_python(filename: str, pythons: list[str], default: str) -> str | None:
@@ -95,15 +122,15 @@ def plan_groups(entries, src: Path, python: str, pythons: list[str] | None = Non
                 plan = dataclasses.replace(plan, resolve_python=era)
                 notes = notes + [f"built with the build requirements of Python {era}'s era (resolved for Python {era}, "
                                  "which no image has): its publisher's toolchain supported it"]
-            add_to_group(others, tuple(plan.requires) + ((era,) if era else ()), plan, notes, (entry, wa, path))
+            add_to_group(others, tuple(plan.requires) + ((era,) if era else ()), plan, notes, Other(entry, wa, path))
         else:
-            add_to_group(plans, plan.config() + (plan.python,), plan, notes, (entry, wa, path, binary))
+            add_to_group(plans, plan.config() + (plan.python,), plan, notes, Member(entry, wa, path, binary))
     return plans, others
 
 
-def add_to_group(groups: Groups, key: tuple, plan: BuildPlan, notes: list[str], item: tuple) -> None:
+def add_to_group(groups: Groups, key: tuple, plan: BuildPlan, notes: list[str], item: Member | Other) -> None:
     """Add a wheel to its build group; the group's plan is that of its earliest upload (the cutoff)."""
-    group = groups.setdefault(key, (plan, notes, []))
-    if plan.cutoff and group[0].cutoff and plan.cutoff < group[0].cutoff:
-        groups[key] = (plan, notes, group[2])
-    groups[key][2].append(item)
+    group = groups.setdefault(key, Group(plan, notes, []))
+    if plan.cutoff and group.plan.cutoff and plan.cutoff < group.plan.cutoff:
+        groups[key] = Group(plan, notes, group.items)
+    groups[key].items.append(item)
