@@ -12,14 +12,12 @@ from auditor.fetch.archives import WheelArchive, extension_stem, read_wheel
 from auditor.errors import LimitExceeded, UnsafeArchive
 from auditor.judge.configured import SdistSources
 from auditor.judge.elf import library_closure, needed_libraries
-from auditor.judge.registry import MACHINE_NORMALIZATIONS
+from auditor.judge.registry import MACHINE_NORMALIZATIONS, check_causes
 from auditor.judge.verdicts import compare_rebuilt, failed, other_platform_judgement
 from auditor.plan.groups import Member, Other
 from auditor.rebuild.build import rebuild
-from auditor.judge.registry import check_causes
 from auditor.judgement import WheelJudgement
 from auditor.records import BuildPlan, BuildRecord, Verdict
-
 
 
 class Rebuilt(NamedTuple):

@@ -87,11 +87,11 @@ class _Release:
         """The wheel's judgement (a later one of the same wheel replaces it); written once, at the end."""
         self.judged[id(entry)] = judged
 
-    def _build(self, plan: BuildPlan, notes, members, **others) -> Rebuilt | None:
+    def _build(self, plan: BuildPlan, notes, members: list[Member], others: list[Other] | None = None) -> Rebuilt | None:
         """The configuration's kept rebuild, or None (its build failed: why is the latest failure)."""
         release = ReleaseInputs(self.src, self.ctx, self.index_url, self.work, self.rel, self.result, self.sources,
-                                others.pop("setup_py", None))
-        best = rebuild_and_compare(plan, notes, members, self.n, release, self, **others)
+                                self.setup_py)
+        best = rebuild_and_compare(plan, notes, members, self.n, release, self, others)
         self.n += 1
         if isinstance(best, str):
             self.cause = best
@@ -140,7 +140,7 @@ class _Release:
                 continue
             notes = notes + [f"built to check {len(group)} wheel(s) for other platforms made with "
                              f"{plan.generator or 'this configuration'}"]
-            best = self._build(plan, notes, [], others=group, setup_py=self.setup_py)
+            best = self._build(plan, notes, [], others=group)
             if best is not None:
                 self.built[config] = best
             else:
