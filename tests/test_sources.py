@@ -100,7 +100,8 @@ def test_a_description_from_the_publishers_checkout_is_named_by_the_sdists_pkg_i
         judged = WheelJudgement(Verdict.DIFFERS, "1 difference(s) [metadata]: p-1.0.dist-info/METADATA", differences=diffs)
         return judged, read_wheel(w)
 
-    same, other = name_description_source([entry("p\n=\n\n1.0: first\n"), entry("p\n=\n\nsomething else\n")], sdist)
+    same, other = name_description_source([entry("p\n=\n\n1.0: first\n"), entry("p\n=\n\nsomething else\n")], sdist,
+                                          (sdist / "setup.py").read_text())
     assert same.differences[0].cause == ("the sdist's PKG-INFO holds the published description (sdist and "
                                          "wheel were made from one checkout); its setup.py reads changes.rst, "
                                          "which the sdist does not hold")

@@ -48,7 +48,7 @@ def judge_release(plans: Groups, others: Groups, src: Path, ctx: Context, index_
              for item in group.items if id(item.entry) in run.judged]
     judged = [_name_foreign_builder(plan, run.judged[id(entry)]) for plan, entry, _ in every]
     judged = name_added_files(judged, src)
-    judged = name_description_source([(j, wa) for j, (_, _, wa) in zip(judged, every)], src)
+    judged = name_description_source([(j, wa) for j, (_, _, wa) in zip(judged, every)], src, run.setup_py)
     for j, (_, entry, _) in zip(judged, every):
         entry.judged(j)  # the one write of each wheel's verdict
     ctx.stage(result, "diffoscope")

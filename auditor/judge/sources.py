@@ -106,11 +106,13 @@ def _description(text: str) -> str | None:
     return parse_email(text)[0].get("description")
 
 
-def name_description_source(pairs: Sequence[tuple[WheelJudgement, WheelArchive]], src_dir) -> list[WheelJudgement]:
+def name_description_source(pairs: Sequence[tuple[WheelJudgement, WheelArchive]], src_dir,
+                            setup_py: str | None) -> list[WheelJudgement]:
     """A differing Description whose published text is the sdist's own PKG-INFO description: sdist and
     wheel were made from one checkout, and the rebuild from the sdist writes another description. Says so
     as the cause, naming the files the sdist's setup.py reads that the sdist does not hold (translationstring
-    1.4 reads changes.rst, left out of its sdist, and falls back to ''). The verdict does not change."""
+    1.4 reads changes.rst, left out of its sdist, and falls back to ''). The verdict does not change. `setup_py`:
+    the sdist's setup.py, as the release read it (None: it has none)."""
     root = Path(src_dir)
     pkg_info: str | None = None
     out = []
@@ -125,12 +127,12 @@ def name_description_source(pairs: Sequence[tuple[WheelJudgement, WheelArchive]]
                 pkg_info = (root / "PKG-INFO").read_text(encoding="utf-8", errors="replace")[: 1 << 22]
             except OSError:
                 pkg_info = ""
-        cause = _description_cause(judged.differences[ds[0]].path, wa, pkg_info, root)  # type: ignore[index]
+        cause = _description_cause((judged.differences or ())[ds[0]].path, wa, pkg_info, root, setup_py or "")
         out.append(judged.with_causes({i: cause for i in ds}) if cause else judged)
     return out
 
 
-def _description_cause(member: str, wa: WheelArchive, pkg_info: str, root: Path) -> str | None:
+def _description_cause(member: str, wa: WheelArchive, pkg_info: str, root: Path, setup_py: str) -> str | None:
     try:
         published = _description(wa.read(member, limit=1 << 22).decode("utf-8", "replace"))
     except Exception:
@@ -139,10 +141,6 @@ def _description_cause(member: str, wa: WheelArchive, pkg_info: str, root: Path)
     if not published or not sdist_desc or canon_text(unfold_description(sdist_desc)) != \
             canon_text(unfold_description(published)):
         return None
-    try:
-        setup_py = (root / "setup.py").read_text(encoding="utf-8", errors="replace")[: 1 << 20]
-    except OSError:
-        setup_py = ""
     missing = sorted({m for m in _NAMED_FILE.findall(setup_py) if not (root / m).exists()})
     cause = "the sdist's PKG-INFO holds the published description (sdist and wheel were made from one checkout)"
     if missing:
