@@ -36,11 +36,6 @@ def _rebuilt(c: Case) -> WheelArchive | None:
     return c.reb if c.reb is not None and c.name in c.reb.members else None
 
 
-def _published(c: Case) -> bytes | None:
-    """The published member's bytes for a rule about the sdist (at most 4 MiB; None: unreadable), read once."""
-    return c.published
-
-
 def _from_sdist(c: Case) -> bool:
     """A rule that accounts for a member by what the sdist holds applies to platform wheels that have it."""
     return c.binary and c.files is not None
@@ -112,7 +107,7 @@ def configured_file(c: Case) -> bool:
             return False
         template, said = configured_from(c.name, c.data, c.files), "not verified"
     else:
-        a = _published(c)
+        a = c.published
         reb = _rebuilt(c)
         b = c.rebuilt if reb is not None and a is not None else None
         template, said = (configured_from(c.name, a, c.files, b) if a is not None else None), "not reproduced"
@@ -132,7 +127,7 @@ def _dist_info_leaf(name: str) -> str | None:
 
 def appended_license(c: Case) -> bool:
     reb, leaf = _rebuilt(c), _dist_info_leaf(c.name)
-    if not _from_sdist(c) or reb is None or leaf is None or (a := _published(c)) is None:
+    if not _from_sdist(c) or reb is None or leaf is None or (a := c.published) is None:
         return False
     used = appended_licenses(a, c.rebuilt, c.files)
     if not used:
@@ -158,7 +153,7 @@ def bundled_library_license(c: Case) -> bool:
         c.out.tool_steps.append(f"license {license_file} of the bundled native libraries")
         return True
     leaf = _dist_info_leaf(c.name)
-    if c.files is None or leaf is None or (a := _published(c)) is None:
+    if c.files is None or leaf is None or (a := c.published) is None:
         return False
     lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), c.rebuilt.replace(b"\r\n", b"\n")
     if not (len(lf) > len(rebuilt_lf) and lf.startswith(rebuilt_lf) and _LICENSE_LEAF.search(leaf)):
@@ -171,7 +166,7 @@ def bundled_library_license(c: Case) -> bool:
 
 
 def bytecode(c: Case) -> bool:
-    if not _from_sdist(c) or (a := _published(c)) is None:
+    if not _from_sdist(c) or (a := c.published) is None:
         return False
     source = bytecode_of(c.name, c.pub.members, a)
     if not source:
