@@ -12,9 +12,8 @@ known.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-import functools
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from auditor.fetch.archives import WheelArchive
@@ -46,7 +45,7 @@ class Case:
     data: bytes | None = None
     candidates: tuple[bytes, ...] | None = None
 
-    @functools.cached_property
+    @cached_property
     def published(self) -> bytes | None:
         """The published member's bytes for the rules that read it (at most 4 MiB; None: unreadable), read once
         however many rules of the profile ask."""
@@ -55,7 +54,7 @@ class Case:
         except Exception:
             return None
 
-    @functools.cached_property
+    @cached_property
     def rebuilt(self) -> bytes:
         """The rebuild's member (the rebuild holds it), read once; an error is raised to every rule that asks."""
         assert self.reb is not None
