@@ -189,3 +189,23 @@ def test_a_wheels_judgement_is_written_once_and_never_edited(tmp_path):
     with pytest.raises(TypeError, match="written once"):
         entry.set(reason="something else")
     assert entry.reason == named.reason
+
+
+def test_a_build_input_served_with_other_bytes_is_one_finding_on_every_wheel():
+    """A pinned build input (a crate) that did not match the sdist's pin: one finding, cause build-input-mismatch,
+    on every wheel of the release although nothing was built from it (the container test serves such a crate)."""
+    from types import SimpleNamespace
+
+    from auditor.judge.findings import input_mismatches
+
+    mismatch = {"kind": "crate", "name": "greet 0.2.0", "source": "http://127.0.0.1/x", "expected": "a" * 64,
+                "actual": "b" * 64}
+    builds = [SimpleNamespace(input_mismatch=None, reason=None),
+              SimpleNamespace(input_mismatch=mismatch, reason="crate greet 0.2.0 is not its pin"),
+              SimpleNamespace(input_mismatch=dict(mismatch), reason="again")]
+    entries = [WheelResult(filename=f"p-1.0-cp311-cp311-{t}.whl", url="", sha256=None, upload_time=None, size=None,
+                           yanked=None, flags=[]) for t in ("linux_x86_64", "win_amd64")]
+    (finding,) = input_mismatches(builds, entries)
+    assert finding.causes == ["build-input-mismatch"] and finding.classes == ["code"]
+    assert finding.members == ["crate greet 0.2.0"] and finding.wheels == [e.filename for e in entries]
+    assert input_mismatches(builds[:1], entries) == []

@@ -10,6 +10,7 @@ import re
 
 from packaging.utils import parse_wheel_filename
 
+from auditor.judge.registry import check_causes
 from auditor.records import Finding, Verdict, WheelResult
 
 
@@ -45,6 +46,7 @@ def input_mismatches(builds, entries: list[WheelResult]) -> list[Finding]:
         m = b.input_mismatch
         if not m:
             continue
+        check_causes(["build-input-mismatch"])
         key = "input-" + hashlib.sha256(json.dumps(m, sort_keys=True).encode()).hexdigest()[:12]
         out.setdefault(key, Finding(id=key, wheels=[e.filename for e in entries], classes=["code"],
                                     causes=["build-input-mismatch"], members=[f"{m['kind']} {m['name']}"], reason=b.reason))
