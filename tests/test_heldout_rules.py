@@ -32,7 +32,11 @@ def test_an_entry_point_named_after_the_building_python_is_the_same_entry_point(
     assert not cmp.differences and "entry-point-python-version" in cmp.normalizations, cmp.differences
     # the tampered twins: the versioned script runs something else, or a script is added beside it
     for evil in (EP.format(v="3.12").replace("coverage-3.12 = cov:main", "coverage-3.12 = cov.evil:run"),
-                 EP.format(v="3.12") + "pip-3.12 = cov.evil:run\n", EP.format(v="3.11")):
+                 EP.format(v="3.12") + "pip-3.12 = cov.evil:run\n", EP.format(v="3.11"),
+                 # a second entry whose name, once the X.Y is a placeholder, collides with the real one's: Python's
+                 # entry-point reader keeps both, so the added script must not disappear in the comparison
+                 EP.format(v="3.12").replace("coverage-3.12 = cov:main", "coverage-3.12 = cov.evil:run\n"
+                                             "coverage-{python} = cov:main")):
         cmp = compare_other_platform(_wheel(tmp_path / "e.whl", "3.12", evil.encode()), reb)
         assert ("cov-1.0.dist-info/entry_points.txt", "code") in [(d.path, d.cls) for d in cmp.differences], evil
 

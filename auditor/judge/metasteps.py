@@ -137,11 +137,17 @@ def entry_points_python_version(pub: WheelArchive, reb: WheelArchive, a: bytes, 
     if pa is None or pb is None:
         return False
 
-    def placeholder(groups: dict, version: str) -> dict:
+    def placeholder(groups: dict, version: str) -> list[tuple[str, str, str]] | None:
+        """Every (group, name with the X.Y made a placeholder, object reference), sorted: a multiset, so that
+        two entries mapping to one name (`cov-3.12` beside a literal `cov-{python}`) are both kept; None when
+        they collide (one of them would hide the other)."""
         pattern = re.compile(rf"(?<![\d.]){re.escape(version)}$")
-        return {g: {pattern.sub("{python}", k): obj for k, obj in items.items()} for g, items in groups.items()}
+        entries = sorted((g, pattern.sub("{python}", k), obj) for g, items in groups.items() for k, obj in items.items())
+        names = [(g, k) for g, k, _ in entries]
+        return entries if len(set(names)) == len(names) else None
 
-    return placeholder(pa, next(iter(mine))) == placeholder(pb, next(iter(theirs)))
+    a_entries, b_entries = placeholder(pa, next(iter(mine))), placeholder(pb, next(iter(theirs)))
+    return a_entries is not None and a_entries == b_entries
 
 
 def _appended_license_field(pub: WheelArchive, reb: WheelArchive, a: bytes, b: bytes, files) -> str | None:
