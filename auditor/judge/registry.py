@@ -210,7 +210,10 @@ RULES: tuple[Rule, ...] = (
     Rule("retag", T, "auditwheel and delocate rewrite WHEEL's Tag lines to the platform they certify",
          "every repaired platform wheel", cls="packaging"),
     Rule("configured-file", T, "a file the build configures from the sdist's template (meson configure_file: "
-         "numpy's __config__.py by syntax tree, _numpyconfig.h and .ini by line): only its placeholders differ",
+         "numpy's __config__.py by syntax tree, _numpyconfig.h and .ini by line): only its placeholders differ, a code "
+         "file's template at its own place (the sdist's root, src/, lib/ or python/), a module's values holding none "
+         "of ; | & $ ` < > ( ). Never a .pth, a script, entry points, bytecode or a native library, nor a module "
+         "the rebuild does not produce",
          "numpy 1.26.4", emits=r"configured from .+", cls="code", check=True),
     Rule("appended-license", T, "a license file that is the rebuild's with whole files of the sdist appended (a "
          "release script appends the bundled libraries' licenses), and METADATA's License read from it",
