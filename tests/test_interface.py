@@ -347,3 +347,29 @@ def test_a_dotted_number_is_a_host_only_in_a_host_or_url_context(tmp_path):
     for i, evil in enumerate(('"3.1.4.1:4444"', '"http://3.1.4.1/x"')):
         check = compare(read_interface(build(tmp_path, f"evil{i}", BASE + f"const char *v = {evil};\n")), honest)
         assert any(a.startswith("adds the string") for a in check.adds), (evil, check.adds)
+
+
+def test_a_glibc_alias_is_set_aside_only_when_the_rebuild_imports_the_object_it_names():
+    """Twins of glibc-symbol-aliases and glibc-legacy-aliases (issue 45, case 8): an alias (_environ, __environ,
+    __xstat, __fxstat64) is the rebuild's import under another name only when the rebuild imports that object or
+    function; where the rebuild does not, the published import is added. Widening either rule fails here."""
+    reb = _iface(imports={("environ", "GLIBC_2.2.5"), ("stat", "GLIBC_2.33")})
+    for name, rule in (("_environ", "glibc-symbol-aliases"), ("__environ", "glibc-symbol-aliases"),
+                       ("__xstat", "glibc-legacy-aliases"), ("__xstat64", "glibc-legacy-aliases")):
+        honest = compare(_iface(imports={(name, "GLIBC_2.2.5")}), reb)
+        assert honest.adds == [] and rule in honest.rules, (name, honest.adds, honest.rules)
+        lacking = _iface(imports={("PyLong_FromLong", "")})
+        evil = compare(_iface(imports={(name, "GLIBC_2.2.5"), ("PyLong_FromLong", "")}), lacking)
+        assert f"imports {name}@GLIBC_2.2.5" in evil.adds and rule not in evil.rules, (name, evil.adds, evil.rules)
+
+
+def test_a_dotted_number_in_a_module_that_connects_is_an_address():
+    """Twin of dotted-number-string (issue 45, case 8): a hard-coded address changed from 1.2.3.4 to 6.6.6.6 in a
+    module that imports connect was set aside as a version; it is a difference. The same string in a module that
+    opens no connection stays the rule's."""
+    net = {("socket", "GLIBC_2.2.5"), ("connect", "GLIBC_2.2.5")}
+    reb = _iface(imports=net, strings={b"1.2.3.4"})
+    evil = compare(_iface(imports=net, strings={b"6.6.6.6"}), reb)
+    assert any("6.6.6.6" in a for a in evil.adds) and "dotted-number-string" not in evil.rules, evil.adds
+    honest = compare(_iface(strings={b"3.1.4.1"}), _iface())
+    assert honest.adds == [] and "dotted-number-string" in honest.rules

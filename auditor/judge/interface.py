@@ -67,6 +67,9 @@ _HOST = re.compile(rb"(?i)^(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|cn|xyz|top|info
 # a bare dotted number: a version (pillow 12.3.0's grafted library holds "3.1.4.1") as much as an address; a host
 # only in a host or URL context (with a port above, or in a URL): said under its rule, never a difference alone
 _DOTTED = re.compile(rb"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+# what uses an address: a dotted number in a module that imports one of these is never set aside as a version
+_NETWORK = frozenset({"socket", "connect", "bind", "sendto", "sendmsg", "getaddrinfo", "gethostbyname", "gethostbyname2",
+                      "gethostbyname_r", "inet_addr", "inet_aton", "inet_pton", "inet_network"})
 _COMMAND = re.compile(rb"(?:/bin/(?:ba|z|da)?sh\b|\bsh -c\b|\bcurl\b|\bwget\b|\bnc -|\bchmod \+x|\brm -rf\b|"
                       rb"\bpowershell\b|\bcmd\.exe\b|\bpython[0-9.]* -c\b|/dev/tcp/|\bbase64 -d\b)")
 # hosts anyone can publish on: a URL there is never explained by a library naming the same host
@@ -375,7 +378,12 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
     known = reb.strings | (lib.strings if lib else frozenset())
     added = [s for s in sorted(pub.strings - known) if not _BUILD_PATH.match(s) and not _joined(s, known)]
     flagged = [s for s in added if _URL.search(s) or _HOST.match(s.strip()) or _COMMAND.search(s)]
-    if any(_DOTTED.match(s.strip()) for s in added):
+    dotted = [s for s in added if _DOTTED.match(s.strip())]
+    if dotted and _NETWORK & {_canonical(n) for n, _ in pub.imports}:
+        # in a module that can open a connection a dotted number may be the address it connects to (1.2.3.4
+        # changed to 6.6.6.6): a difference, whatever else the module imports
+        flagged += dotted
+    elif dotted:
         out.rules.add("dotted-number-string")
     compilers = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= _COMPILER_HOSTS]
     if compilers:  # snowflake-connector-python 4.2.0: libstdc++'s "Please submit full bug report at gcc.gnu.org"

@@ -139,8 +139,9 @@ RULES: tuple[Rule, ...] = (
          "npymath)"),
     Rule("dotted-number-string", N, "a string of four dotted numbers only in the published module (3.1.4.1): a "
          "version as much as an IPv4 address, so a host only in a host or URL context (with a port, or in a URL, "
-         "both still differences); said, never a difference alone. What would use it as an address (socket, "
-         "connect, getaddrinfo) is an import, still compared", "pillow 12.3.0 (its grafted library's 3.1.4.1)"),
+         "both still differences); said, never a difference alone, and never set aside in a module that imports "
+         "what uses an address (socket, connect, bind, sendto, getaddrinfo, gethostbyname, inet_addr, inet_pton...): "
+         "there an added dotted number (1.2.3.4 changed to 6.6.6.6) is a difference", "pillow 12.3.0 (its grafted library's 3.1.4.1)"),
     Rule("compiler-identification", N, "URL strings of where a compiler asks for bug reports (gcc.gnu.org, "
          "bugzilla.redhat.com, bugs.llvm.org), which its runtime's messages hold: the toolchain's identification, "
          "never a command", "snowflake-connector-python 4.2.0 (gcc-toolset's libstdc++ messages)"),
