@@ -373,3 +373,37 @@ def test_a_dotted_number_in_a_module_that_connects_is_an_address():
     assert any("6.6.6.6" in a for a in evil.adds) and "dotted-number-string" not in evil.rules, evil.adds
     honest = compare(_iface(strings={b"3.1.4.1"}), _iface())
     assert honest.adds == [] and "dotted-number-string" in honest.rules
+
+
+# issue 45, case 2: a module init that runs a shell command through the Python C API alone: object.__subclasses__()
+# to os._wrap_close, its __init__.__globals__["system"], called; no libc capability imported
+C_API_SYSTEM = r"""
+typedef struct _object PyObject;
+extern PyObject PyBaseObject_Type;
+PyObject *PyObject_CallMethod(PyObject *, const char *, const char *, ...);
+PyObject *PyObject_GetAttrString(PyObject *, const char *);
+PyObject *PyDict_GetItemString(PyObject *, const char *);
+PyObject *PyObject_CallFunction(PyObject *, const char *, ...);
+PyObject *PySequence_GetItem(PyObject *, long);
+long PySequence_Size(PyObject *);
+int hidden(void) {
+  PyObject *subs = PyObject_CallMethod(&PyBaseObject_Type, "__subclasses__", 0);
+  for (long i = 0; i < PySequence_Size(subs); i++) {
+    PyObject *init = PyObject_GetAttrString(PySequence_GetItem(subs, i), "__init__");
+    PyObject *g = init ? PyObject_GetAttrString(init, "__globals__") : 0;
+    PyObject *sys = g ? PyDict_GetItemString(g, "system") : 0;
+    if (sys) { PyObject_CallFunction(sys, "s", "id"); return 1; } }
+  return 0; }
+"""
+
+
+@needs_gcc
+def test_the_python_c_api_that_reaches_arbitrary_python_is_a_capability(tmp_path):
+    """Twin of python-c-api: the calls that reach any Python object (call, get an attribute, look a name up in a
+    dict) added to a module are each a difference; an API function that reaches nothing (PyCallable_Check, a
+    sequence's size) stays the rule's."""
+    reb = read_interface(build(tmp_path, "reb", BASE))
+    check = compare(read_interface(build(tmp_path, "pub", BASE + C_API_SYSTEM)), reb)
+    for name in ("PyObject_CallMethod", "PyObject_GetAttrString", "PyDict_GetItemString", "PyObject_CallFunction"):
+        assert f"imports {name}" in check.adds, check.adds
+    assert "imports PySequence_Size" not in check.adds and "python-c-api" in check.rules

@@ -55,11 +55,19 @@ _MATH_BASE = ("acos acosh asin asinh atan atan2 atanh cbrt ceil copysign cos cos
               "sin sincos sinh sqrt tan tanh tgamma trunc cabs cacos cacosh carg casin casinh catan catanh ccos ccosh "
               "cexp cimag clog conj cpow cproj creal csin csinh csqrt ctan ctanh").split()
 MATH_FUNCTIONS = frozenset(n + s for n in _MATH_BASE for s in ("", "f", "l"))
+# the Python C API calls that reach arbitrary Python: call any object, get any attribute (a module's globals, a
+# class's __subclasses__), look a name up in any dict. A module that calls os.system through them imports none of
+# libc's capabilities: added, they are a capability like system() (issue 45: PyInit_ walking object.__subclasses__()
+# to os._wrap_close.__init__.__globals__["system"])
+PYTHON_CAPABILITIES = (r"_?PyObject_Call\w*|_?PyObject_Vectorcall\w*|PyVectorcall_\w+|_?PyObject_FastCall\w*|"
+                       r"PyObject_GetAttr\w*|_?PyObject_LookupAttr\w*|_PyObject_GetAttrId|PyObject_GenericGetAttr|"
+                       r"PyDict_GetItem\w*|_PyDict_GetItem\w*|PyCFunction_Call\w*|PyEval_Call\w*|PyInstanceMethod_\w+|"
+                       r"PyMethod_New")
 # calls that give a module a capability its rebuild lacks: said by name when added
 CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fork|vfork|clone|socket|connect|bind|"
                           r"listen|accept4?|send(to|msg)?|recv(from|msg)?|getaddrinfo|gethostbyname\w*|dlopen|dlsym|"
                           r"dlmopen|ptrace|mprotect|mmap|setuid|setgid|chmod|chown|unlink|rename|kill|"
-                          r"PyRun_\w+|Py_CompileString\w*|PyImport_\w+|PyEval_\w+|PySys_\w+)$")
+                          r"PyRun_\w+|Py_CompileString\w*|PyImport_\w+|PyEval_\w+|PySys_\w+|" + PYTHON_CAPABILITIES + ")$")
 
 _URL = re.compile(rb"(?i)\b(?:https?|ftp|wss?)://[\w.-]+")
 _HOST = re.compile(rb"(?i)^(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|cn|xyz|top|info|biz|su|tk|onion|co|me|dev|app)$|"

@@ -115,7 +115,9 @@ RULES: tuple[Rule, ...] = (
          "charset-normalizer 3.4.7 (cd, md)"),
     Rule("python-c-api", N, "Python C API functions imported on one side only (Cython and mypyc call other API "
          "functions by version); those that run code, import modules or evaluate (PyRun_*, PyImport_*, "
-         "PyEval_*, PySys_*, Py_CompileString*) are never set aside", "lxml 6.1.1 (PyCallable_Check)"),
+         "PyEval_*, PySys_*, Py_CompileString*) and those that reach any Python object (PyObject_Call*, "
+         "PyObject_Vectorcall*, PyObject_GetAttr*, PyObject_LookupAttr*, PyDict_GetItem*, PyCFunction_Call*) are never "
+         "set aside: added, they are a difference", "lxml 6.1.1 (PyCallable_Check)"),
     Rule("cxx-runtime", N, "libstdc++ functions (GLIBCXX_/CXXABI_ versions, mangled names) a C++ compiler "
          "instantiates or calls by version", "greenlet 3.5.2"),
     Rule("auditwheel-rpath", N, "an RPATH/RUNPATH entry below $ORIGIN that auditwheel sets to find the libraries "
