@@ -33,6 +33,7 @@ class Options:
     targets: list[str] | None = None  # the Pythons compiled releases are rebuilt for (None: every interpreter)
     source_repo: bool = False  # also check each sdist against its repository at the release's tag
     max_unpacked_gib: float = 4.0  # what one archive may unpack to (fetch/archives.py): past it, unverifiable
+    max_member_mib: float = 64.0  # what the judge reads of one member (fetch/archives.READ_LIMIT): past it, not judged
     crate_index: str | None = None  # where Rust builds' crates come from (fetch/inputs.py; None: crates.io)
 
 

@@ -78,8 +78,11 @@ def test_our_unpack_bound_is_a_limit_not_tampering_and_names_its_option(tmp_path
         read_wheel(p)
     monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 1 << 30)
     wa = read_wheel(p)
-    with pytest.raises(LimitExceeded):  # reading it into memory past a rule's bound is our limit too
+    monkeypatch.setattr(archives, "READ_LIMIT", 1000)
+    with pytest.raises(LimitExceeded, match="--max-member-mib"):  # reading it into memory past a rule's bound is our limit too
         wa.read("big.bin", limit=1000)
+    monkeypatch.setattr(archives, "READ_LIMIT", 64 << 20)
+    assert len(wa.read("big.bin", limit=1000)) == 300_000  # the run's bound is the floor of every read
     assert len(wa.head("big.bin", 4)) == 4
 
 

@@ -115,6 +115,7 @@ class RunSettings:
     all_interpreters: bool = False  # rebuild compiled releases for every interpreter, not only the lock's
     source_repo: bool = False  # check each sdist against its repository at the release's tag
     max_unpacked_gib: float = 4.0  # what one archive may unpack to before it is unverifiable (not differs)
+    max_member_mib: float = 64.0  # what the judge reads of one member into memory (a member past it: not judged)
     build_memory: str = "4g"  # the build container's memory limit (--build-memory)
     history: Path | None = None  # a SQLite history the finished run is recorded into (--history)
     interpreter_images: tuple[str, ...] = ()  # X.Y=REF: an image for an interpreter no Debian suite has
@@ -176,6 +177,8 @@ def _check_settings(s: RunSettings) -> None:
         fail(str(exc))
     if not s.max_unpacked_gib > 0:
         fail(f"--max-unpacked-gib must be more than 0, not {s.max_unpacked_gib}")
+    if not s.max_member_mib > 0:
+        fail(f"--max-member-mib must be more than 0, not {s.max_member_mib}")
     if s.jobs < 0:
         fail(f"--jobs must be 1 or more (0: the number of cores), not {s.jobs}")
 
@@ -213,8 +216,8 @@ def _context(lock: Lock, label: str | None, command: str, s: RunSettings) -> tup
                    build_timeout=s.build_timeout, late_after_days=s.late_after, baseline=known,
                    release_budget=s.release_budget, targets=targets, source_repo=s.source_repo,
                    diffoscope_compiled=s.diffoscope_compiled, max_unpacked_gib=s.max_unpacked_gib,
-                   crate_index=crate_source(s.crate_index_url))
-    set_limits(s.max_unpacked_gib)
+                   max_member_mib=s.max_member_mib, crate_index=crate_source(s.crate_index_url))
+    set_limits(s.max_unpacked_gib, s.max_member_mib)
     writer = ResultsWriter(s.report_dir / "results.json", label, env, command=command,
                            skipped=[to_jsonable(p) for p in lock.skipped], shard=s.shard)
     ctx = Context(opts=opts, http=HttpClient(timeout=s.http_timeout), cache=cache, sandbox=sandbox,

@@ -86,6 +86,9 @@ def check(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-package lines"),
     max_unpacked_gib: float = typer.Option(4.0, "--max-unpacked-gib", help="GiB one wheel or sdist may unpack to; past "
             "it the wheel is unverifiable (a bound of ours, not tampering); zip bombs are refused whatever it is"),
+    max_member_mib: float = typer.Option(64.0, "--max-member-mib", help="MiB of one member the judge reads into memory "
+            "to compare it by a rule (members are compared by sha256 whatever their size); a differing member past it "
+            "is one member not judged, every other member still is"),
     build_memory: str = typer.Option("4g", "--build-memory", help="the build container's memory limit (a compiler "
             "killed by it fails the build, saying so)"),
     history: Optional[Path] = typer.Option(None, "--history", help="record the run into this SQLite history and say what "
@@ -105,7 +108,8 @@ def check(
         baseline=baseline, http_timeout=http_timeout, use_result_cache=not no_result_cache,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, fail_on=fail_on, shard=shard_info,
         formats=parse_formats(formats, sign_key), sign_key=sign_key, all_interpreters=all_interpreters,
-        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, build_memory=build_memory, history=history,
+        source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, max_member_mib=max_member_mib,
+        build_memory=build_memory, history=history,
         interpreter_images=tuple(interpreter_images), crate_index_url=crate_index_url))
 
 
@@ -129,6 +133,7 @@ def investigate(
     sign_key: Optional[Path] = typer.Option(None, "--sign-key"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     max_unpacked_gib: float = typer.Option(4.0, "--max-unpacked-gib", help="GiB one wheel or sdist may unpack to"),
+    max_member_mib: float = typer.Option(64.0, "--max-member-mib", help="MiB of one member the judge reads into memory"),
     crate_index_url: Optional[str] = typer.Option(None, "--crate-index-url", help="where a Rust build's crates come from, "
             "in cargo's spelling: sparse+http://HOST/index/ (a mirror), a directory of NAME-VERSION.crate files, or "
             "crates.io (default); each is checked against the sdist's Cargo.lock"),
@@ -155,7 +160,8 @@ def investigate(
         report_dir=report_dir, cache_dir=cache_dir, index_url=url, build_index_url=build_index_url, backend=backend,
         image=image, python=python, build_timeout=build_timeout, late_after=late_after,
         diffoscope_compiled=diffoscope_compiled, strict=strict, quiet=quiet, formats=parse_formats(formats, sign_key),
-        sign_key=sign_key, source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, crate_index_url=crate_index_url))
+        sign_key=sign_key, source_repo=source_repo, max_unpacked_gib=max_unpacked_gib, max_member_mib=max_member_mib,
+        crate_index_url=crate_index_url))
 
 
 @app.command()

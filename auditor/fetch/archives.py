@@ -37,14 +37,22 @@ MAX_TOTAL_BYTES = 4 << 30  # 4 GiB decompressed for one archive
 BOMB_FLOOR = 64 << 20
 BOMB_RATIO = 200
 LIMIT_OPTION = "--max-unpacked-gib"
+# What the judge reads of one member into memory to compare it under a rule (bytes are compared by sha256 whatever
+# their size): a bound that protects the machine. A member past it is one member not judged, said with this bound
+# and the option that raises it; every other member is still judged (judge/diffs.not_read).
+READ_LIMIT = 64 << 20
+READ_OPTION = "--max-member-mib"
 
 
-def set_limits(total_gib: float | None = None) -> None:
-    """The run's bound on what one archive may unpack to (--max-unpacked-gib); one member may use all of it."""
-    global MAX_MEMBER_BYTES, MAX_TOTAL_BYTES
+def set_limits(total_gib: float | None = None, member_mib: float | None = None) -> None:
+    """The run's bound on what one archive may unpack to (--max-unpacked-gib; one member may use all of it), and
+    on what the judge reads of one member into memory (--max-member-mib)."""
+    global MAX_MEMBER_BYTES, MAX_TOTAL_BYTES, READ_LIMIT
     if total_gib:
         MAX_TOTAL_BYTES = int(total_gib * (1 << 30))
         MAX_MEMBER_BYTES = MAX_TOTAL_BYTES
+    if member_mib:
+        READ_LIMIT = int(member_mib * (1 << 20))
 
 
 def _check_name(name: str) -> None:
@@ -225,14 +233,16 @@ class WheelArchive:
             with _OPEN_LOCK:
                 self._readers -= 1
 
-    def read(self, name: str, limit: int = 16 << 20) -> bytes:
-        """Decompressed bytes of one member, bounded: a member larger than `limit` raises LimitExceeded (a
-        bound of ours for reading into memory, not a fault of the wheel's). Compare large members by sha256."""
+    def read(self, name: str, limit: int = 0) -> bytes:
+        """Decompressed bytes of one member, bounded by the larger of `limit` and the run's READ_LIMIT: a member
+        larger raises LimitExceeded (a bound of ours for reading into memory, not a fault of the wheel's), naming
+        the option that raises it. Compare large members by sha256."""
+        limit = max(limit, READ_LIMIT)
         with self._opened(name) as f:
             data = f.read(limit + 1)
         if len(data) > limit:
-            raise LimitExceeded(f"{self.path.name}: member {name!r} is larger than the {limit >> 10} KiB the auditor "
-                                "reads into memory to compare it by a rule")
+            raise LimitExceeded(f"member {name!r} is larger than the {limit >> 20} MiB the auditor reads into memory "
+                                f"to compare it by a rule ({READ_OPTION} raises it)")
         return data
 
     def head(self, name: str, n: int) -> bytes:

@@ -129,9 +129,9 @@ def _dist_info_leaf(name: str) -> str | None:
 
 def appended_license(c: Case) -> bool:
     reb, leaf = _rebuilt(c), _dist_info_leaf(c.name)
-    if not _from_sdist(c) or reb is None or leaf is None or (a := c.published) is None:
+    if not _from_sdist(c) or reb is None or leaf is None or (a := c.published) is None or (b := c.rebuilt) is None:
         return False
-    used = appended_licenses(a, c.rebuilt, c.files)
+    used = appended_licenses(a, b, c.files)
     if not used:
         return False
     c.out.tool_steps.append(f"{leaf} with the licenses of bundled libraries appended: {', '.join(used)}")
@@ -155,9 +155,9 @@ def bundled_library_license(c: Case) -> bool:
         c.out.tool_steps.append(f"license {license_file} of the bundled native libraries")
         return True
     leaf = _dist_info_leaf(c.name)
-    if c.files is None or leaf is None or (a := c.published) is None:
+    if c.files is None or leaf is None or (a := c.published) is None or (b := c.rebuilt) is None:
         return False
-    lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), c.rebuilt.replace(b"\r\n", b"\n")
+    lf, rebuilt_lf = a.replace(b"\r\n", b"\n"), b.replace(b"\r\n", b"\n")
     if not (len(lf) > len(rebuilt_lf) and lf.startswith(rebuilt_lf) and _LICENSE_LEAF.search(leaf)):
         return False
     c.out.compiled_differences.append(Difference(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from auditor.errors import LimitExceeded
+from auditor.fetch import archives
 from auditor.fetch.archives import WheelArchive, extension_stem
 from auditor.judge.registry import check_emitted
 from auditor.judge.rules import classify
@@ -32,6 +34,41 @@ def is_program(wa, name: str) -> bool:
         return wa.head(name, 4) == b"\x7fELF"
     except Exception:
         return False
+
+
+READ_LIMIT_CAUSE = "read-limit"
+
+
+def not_read(out: Comparison, name: str, why: str) -> None:
+    """A member whose bytes are not the other side's and that a bound of ours kept the judge from reading: one
+    member not verified, said with the bound and the option that raises it; never a difference, never the
+    wheel's whole judgement (every other member is still judged, and any difference found stands)."""
+    out.compiled_differences.append(Difference(name, "content", f"not judged: {why}", classify(name), READ_LIMIT_CAUSE))
+
+
+def over_read_limit(out: Comparison, name: str, size: int) -> bool:
+    """The published member (`size` bytes) is larger than what the judge reads into memory: said by not_read, True.
+    Only the published member's size decides: a rebuild's or an sdist's copy past the bound is one no rule reads, so
+    no rule accounts for a published member by it (the publisher chooses the sdist's sizes too)."""
+    if size <= archives.READ_LIMIT:
+        return False
+    not_read(out, name, f"{size} bytes, larger than the {archives.READ_LIMIT >> 20} MiB the auditor reads into "
+                        f"memory to compare a member by a rule ({archives.READ_OPTION} raises it); its sha256 differs")
+    return True
+
+
+def bounded(out: Comparison, name: str, judge, *args, **kwargs) -> None:
+    """Judge one member with `judge(*args, **kwargs)`; a bound of ours reached while reading it (LimitExceeded)
+    makes that member one not read (not_read), the others are judged on."""
+    try:
+        judge(*args, **kwargs)
+    except LimitExceeded as exc:
+        not_read(out, name, str(exc))
+
+
+def limited(differences) -> list:
+    """The members a bound of ours kept from being judged."""
+    return [d for d in differences if d.cause == READ_LIMIT_CAUSE]
 
 
 def member_kind(path: str) -> str:

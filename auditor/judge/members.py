@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor.fetch.archives import Member, WheelArchive
-from auditor.judge.diffs import (member_detail, member_diff, finish_comparison, is_record, member_kind, text_diff,
-                                 defines_module_init, extension_stem, is_compiled, is_program)
+from auditor.errors import LimitExceeded
+from auditor.judge.diffs import (bounded, member_detail, member_diff, finish_comparison, is_record, member_kind,
+                                 not_read, over_read_limit, text_diff, defines_module_init, extension_stem, is_compiled,
+                                 is_program)
 from auditor.judge.configured import bytecode_of, SdistSources
 from auditor.judge.interface import check_member, grafted_libraries
 from auditor.judge.profiles import Case, apply
@@ -53,11 +55,11 @@ def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: b
                                           and all(accounted_member(n, sources) for n in pub.members if extension_stem(n)))
     for name in pub_plain:
         if not (is_record(name) or name in moved):
-            _other_platform_member(pub, reb, name, name in reb_plain, out, sources, setup_py, pure_variant,
-                                   purelib_may_differ)
+            bounded(out, name, _other_platform_member, pub, reb, name, name in reb_plain, out, sources, setup_py,
+                    pure_variant, purelib_may_differ)
     _rebuild_only(reb, sorted(reb_plain - set(pub_plain) - moved), out, sources is not None and rebuilt_pure(pub, reb))
-    if record and judge_record(pub, reb, record, out, named=False):
-        out.members_verified += 1
+    if record:
+        bounded(out, record, _record, pub, reb, record, out, named=False)
     return finish_comparison(out)
 
 
@@ -108,6 +110,8 @@ def _other_platform_member(pub: WheelArchive, reb: WheelArchive, name: str, in_r
     elif pub.members[name].sha256 == reb.members[name].sha256:
         out.members_verified += 1
         out.members_identical += 1
+    elif over_read_limit(out, name, pub.members[name].size):
+        return
     elif (verdict := judge_meta(pub, reb, name, out, tags_may_differ="any", purelib_may_differ=purelib_may_differ,
                                  platform_setup_py=setup_py, files=files)) in ("verified", "retag", "differs"):
         out.members_verified += verdict == "verified"
@@ -152,13 +156,24 @@ def compare_wheels(pub: WheelArchive, reb: WheelArchive, binary: bool = False,
     record = _common_members(pub, reb, sorted(pub_names & reb_names), out, binary, variant,
                              (sources.files if sources is not None else None) if binary else None, libraries,
                              (sources.files if sources is not None else None))
-    if record and judge_record(pub, reb, record, out):
-        out.members_verified += 1
+    if record:
+        bounded(out, record, _record, pub, reb, record, out)
     common_order_pub = [n for n in pub.order if n in reb_names and n in pub_names]
     common_order_reb = [n for n in reb.order if n in pub_names and n in reb_names]
     if common_order_pub != common_order_reb:
         out.normalizations.append("zip-order")
     return finish_comparison(out)
+
+
+def _published_only(case: Case) -> None:
+    if not apply("rebuilt: published only", case):
+        case.out.differences.append(member_diff(case.name, "added", "in the published wheel, not in the rebuilt one",
+                                                cause=stale_member(case.pub, case.name)))
+
+
+def _record(pub: WheelArchive, reb: WheelArchive, record: str, out: Comparison, named: bool = True) -> None:
+    if judge_record(pub, reb, record, out, named=named):
+        out.members_verified += 1
 
 
 def _archive_structure(pub: WheelArchive, reb: WheelArchive, out: Comparison) -> None:
@@ -206,10 +221,8 @@ def _one_sided(pub: WheelArchive, reb: WheelArchive, pub_names: set[str], reb_na
                 "switch the sandbox's build lacks?); its C, C++ or Cython source is in the sdist: not reproduced", "code",
                 "optional extension not built in the sandbox"))
             continue
-        if not apply("rebuilt: published only",
-                     Case(pub, reb, name, out, (sources.files if sources is not None else None) if binary else None, binary=binary)):
-            diffs.append(member_diff(name, "added", "in the published wheel, not in the rebuilt one",
-                               cause=stale_member(pub, name)))
+        bounded(out, name, _published_only, Case(pub, reb, name, out, (sources.files if sources is not None else None)
+                                                 if binary else None, binary=binary))
     gz_plain = {g[:-3] for g in out.gzipped}
     for name in sorted(reb_names - pub_names - gz_plain - moved):
         if variant and zip_safe_marker(name, reb):
@@ -263,15 +276,23 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
         if is_record(name):
             record = name  # judged once every member is known
             continue
-        verdict = judge_meta(pub, reb, name, out, "any" if variant else "platform" if binary else "no",
-                              purelib_may_differ=variant, files=files)
-        if verdict is not None:
-            out.members_verified += verdict == "verified"
-            continue
-        if apply("rebuilt: content", Case(pub, reb, name, out, files, sdist_files, binary=binary)):
-            continue
-        diffs.append(member_diff(name, member_kind(name), member_detail(pub, reb, name)))
+        if not over_read_limit(out, name, a.size):
+            bounded(out, name, _common_content, pub, reb, name, out, binary, variant, files, sdist_files)
     return record
+
+
+def _common_content(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison, binary: bool, variant: bool,
+                    files, sdist_files) -> None:
+    """A non-compiled member on both sides whose bytes differ: by meaning (dist-info), under the profile's rules,
+    else a difference."""
+    verdict = judge_meta(pub, reb, name, out, "any" if variant else "platform" if binary else "no",
+                         purelib_may_differ=variant, files=files)
+    if verdict is not None:
+        out.members_verified += verdict == "verified"
+        return
+    if apply("rebuilt: content", Case(pub, reb, name, out, files, sdist_files, binary=binary)):
+        return
+    out.differences.append(member_diff(name, member_kind(name), member_detail(pub, reb, name)))
 
 
 def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison,
@@ -283,6 +304,9 @@ def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Compa
     try:
         check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members, libraries,
                              grafted_libraries(pub), name)
+    except LimitExceeded as exc:
+        not_read(out, name, str(exc))
+        return
     except Exception:
         check = None
     if check is None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
+from auditor.errors import LimitExceeded
+from auditor.fetch import archives
 from auditor.fetch.archives import WheelArchive
 from auditor.judge.configured import SdistFiles
 from auditor.judge.registry import RegistryError, resolve_check
@@ -47,18 +49,25 @@ class Case:
 
     @cached_property
     def published(self) -> bytes | None:
-        """The published member's bytes for the rules that read it (at most 4 MiB; None: unreadable), read once
-        however many rules of the profile ask."""
+        """The published member's bytes for the rules that read it (None: unreadable), read once however many
+        rules of the profile ask. A member past the run's read bound never reaches a profile (diffs.over_read_limit):
+        that bound is raised, not swallowed."""
         try:
-            return self.pub.read(self.name, limit=1 << 22)
+            return self.pub.read(self.name)
+        except LimitExceeded:
+            raise
         except Exception:
             return None
 
     @cached_property
-    def rebuilt(self) -> bytes:
-        """The rebuild's member (the rebuild holds it), read once; an error is raised to every rule that asks."""
+    def rebuilt(self) -> bytes | None:
+        """The rebuild's member (the rebuild holds it), read once; None when it is past the run's read bound (no
+        rule then accounts for the published member by it: the publisher's sdist chose its size); any other error
+        is raised to every rule that asks."""
         assert self.reb is not None
-        return self.reb.read(self.name, limit=1 << 22)
+        if self.reb.members[self.name].size > archives.READ_LIMIT:
+            return None
+        return self.reb.read(self.name)
 
 
 _SDIST = ("configured-file", "appended-license", "bundled-library-license", "bytecode")

@@ -304,6 +304,11 @@ RULES: tuple[Rule, ...] = (
          "psutil 7.2.1's Windows wheels (pywin32, wmi in dev)",
          emits=r"the sdist's setup\.py chooses these optional extras' requirements by the platform it builds on",
          cls="code"),
+    Rule("read-limit", C, "a member whose sha256 is not the other side's and that is larger than what the judge reads "
+         "into memory to compare it by a rule (--max-member-mib): one member not judged, said with the bound; every "
+         "other member is still judged and any difference found stands. A wheel with nothing else to say is "
+         "unverifiable, never reproduced, never differs on that member alone", "issue 45: METADATA padded past "
+         "4 MiB beside an added module made a failing build's wheel unverifiable instead of differs"),
     Rule("foreign-builder", C, "a wheel whose Generator names no Python build backend was made outside the "
          "sdist's build system", "protobuf 6.33.4 (bazel-wheelmaker)", emits=r"made by .+ \(its WHEEL Generator\), .+"),
     Rule("python2-wheel", C, "a py2 wheel's Tag: built with Python 2, which the sandbox does not have",

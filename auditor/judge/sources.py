@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from auditor.fetch.archives import WheelArchive
 from auditor.judge.configured import SdistFiles, SdistSources
-from auditor.judge.diffs import member_diff, finish_comparison, is_compiled
+from auditor.judge.diffs import bounded, member_diff, finish_comparison, is_compiled, over_read_limit
 from auditor.judge.registry import check_causes
 from auditor.judge.metadata import canon_text, unfold_description, parse_email
 from auditor.judge.rules import classify
@@ -198,11 +198,11 @@ def cross_check_sources(pub: WheelArchive, src_dir, filename: str | None = None)
             out.compiled_differences.append(Difference(name, "content", "compiled member: needs a rebuild",
                                                        classify(name)))
         elif top.endswith(".dist-info") and name.count("/") >= 1:
-            check_dist_info(pub, name, filename, root, index, out)
+            bounded(out, name, check_dist_info, pub, name, filename, root, index, out)
         elif top.endswith(".data"):
-            _data_member(pub, name, view, out)
+            bounded(out, name, _data_member, pub, name, view, out)
         else:
-            _module(pub, name, name, view, out)
+            bounded(out, name, _module, pub, name, name, view, out)
     return finish_comparison(out)
 
 
@@ -287,7 +287,7 @@ def _declared_file(pub: WheelArchive, name: str, rest: str, scheme: str, view: _
                                  f"configuration names no file {rest}"))
 
 
-_READ = 1 << 24  # what the sources check reads of one member to compare it by a rule (bytes are compared by sha256)
+_READ = 1 << 24  # what the sources check reads of an sdist's file to compare it by a rule (bytes are compared by sha256)
 
 
 def _sha256(path: Path) -> str:
@@ -336,8 +336,7 @@ def _against_sdist_files(pub: WheelArchive, name: str, candidates: list[Path], v
         out.members_identical += 1
         return
     shown = ", ".join(str(c.relative_to(view.root)) for c in candidates[:3])
-    if pub.members[name].size > _READ:
-        out.differences.append(member_diff(name, "content", f"differs from the sdist's {shown}"))
+    if over_read_limit(out, name, pub.members[name].size):
         return
     published = pub.read(name, limit=_READ)
     data = tuple(c.read_bytes() for c in candidates if c.stat().st_size <= _READ)

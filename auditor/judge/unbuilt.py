@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.fetch.archives import WheelArchive
 from auditor.judge import declared
-from auditor.judge.diffs import member_diff
+from auditor.judge.diffs import member_diff, over_read_limit
 from auditor.judge.classes import field_class
 from auditor.judge.metadata import parse_email
 from auditor.judge.rules import classify, record_backslashes, record_problem
@@ -56,7 +56,9 @@ def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Pa
             if record_backslashes(pub):
                 out.normalizations.append("record-path-separators")
         return
-    data = pub.read(name, limit=1 << 22)
+    if over_read_limit(out, name, pub.members[name].size):
+        return
+    data = pub.read(name)
     if leaf == "WHEEL" and filename is None and b"Tag:" not in data:
         unverified.append(Difference(name, "metadata", "WHEEL names no tag and the file's name is not known: not "
                                      "verified", "packaging"))

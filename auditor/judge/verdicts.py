@@ -14,10 +14,12 @@ from typing import Any
 from packaging.tags import parse_tag
 from packaging.utils import parse_wheel_filename
 
+from auditor.fetch import archives
 from auditor.fetch.archives import WheelArchive, read_wheel
 from auditor.fetch.downloads import is_pure
 from auditor.errors import LimitExceeded, UnsafeArchive
 from auditor.judge.configured import SdistSources
+from auditor.judge.diffs import limited
 from auditor.judge.classes import CLASSES as _CLASSES
 from auditor.judge.members import compare_other_platform, compare_wheels
 from auditor.judge.registry import check_causes
@@ -43,6 +45,9 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
         return Verdict.DIFFERS, (f"{len(cmp.differences)} difference(s) [{', '.join(classes_of(cmp.differences))}]: "
                                  f"{shown}")
+    unread = limited(cmp.compiled_differences)
+    if unread:
+        return Verdict.UNVERIFIABLE, _unread_said(cmp, unread)
     if cmp.compiled_differences:
         n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
         iface = f", {cmp.interface_verified} of them with the rebuild's interface" if cmp.interface_verified else ""
@@ -51,6 +56,13 @@ def verdict_of(cmp: Comparison) -> tuple[Verdict, str | None]:
             "(build environment differs from the publisher's)"
         )
     return Verdict.EQUIVALENT, None
+
+
+def _unread_said(cmp: Comparison, unread: list) -> str:
+    paths = sorted({d.path for d in unread})
+    return (f"{len(paths)} member(s) not judged, past a bound of ours ({archives.READ_OPTION}): "
+            f"{', '.join(paths[:3])}{f' and {len(paths) - 3} more' if len(paths) > 3 else ''}; "
+            f"{cmp.members_verified} other members verified, no difference found")
 
 
 def _listed(cmp: Comparison) -> dict[str, Any]:
@@ -100,6 +112,8 @@ def _compare_rebuilt(published_sha: str, published: WheelArchive, rebuilt_name: 
         if cmp.differences:
             verdict, said = verdict_of(cmp)
             return WheelJudgement(verdict, f"against the rebuild with extensions ({rebuilt_name}): {said}", **fields)
+        if limited(cmp.compiled_differences):
+            return WheelJudgement(Verdict.UNVERIFIABLE, _unread_said(cmp, limited(cmp.compiled_differences)), **fields)
         return WheelJudgement(Verdict.PARTIAL, (
             f"pure-Python variant: {cmp.members_verified} members match the rebuild with extensions "
             f"({rebuilt_name}); the pure variant itself was not rebuilt"), **fields)
@@ -128,6 +142,8 @@ def _other_platform(found: list, published: WheelArchive, rebuilt_wa: WheelArchi
     if cmp.differences:
         verdict, said = verdict_of(cmp)
         return WheelJudgement(verdict, f"against the wheel rebuilt here ({rebuilt_name}): {said}", **fields)
+    if limited(cmp.compiled_differences):
+        return WheelJudgement(Verdict.UNVERIFIABLE, _unread_said(cmp, limited(cmp.compiled_differences)), **fields)
     n = sum(1 for d in cmp.compiled_differences if d.kind in ("content", "added"))
     return WheelJudgement(Verdict.PARTIAL, (
         f"other platform: {cmp.members_verified} members match the wheel rebuilt here"
