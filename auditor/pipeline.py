@@ -110,7 +110,8 @@ def _result_key(rel: LockedRelease, files: list[IndexFile], index_url: str, ctx:
         "build_timeout": ctx.opts.build_timeout, "late_after": ctx.opts.late_after_days,
         "release_budget": ctx.opts.release_budget, "targets": ctx.opts.targets,
         "diffoscope_compiled": ctx.opts.diffoscope_compiled, "source_repo": ctx.opts.source_repo,
-        "max_unpacked_gib": ctx.opts.max_unpacked_gib, "max_member_mib": ctx.opts.max_member_mib, **({"crate_index": ctx.opts.crate_index} if ctx.opts.crate_index else {}),
+        "max_unpacked_gib": ctx.opts.max_unpacked_gib, "max_member_mib": ctx.opts.max_member_mib,
+        **({"crate_index": ctx.opts.crate_index} if ctx.opts.crate_index else {}),
     })
 
 
