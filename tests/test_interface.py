@@ -407,3 +407,31 @@ def test_the_python_c_api_that_reaches_arbitrary_python_is_a_capability(tmp_path
     for name in ("PyObject_CallMethod", "PyObject_GetAttrString", "PyDict_GetItemString", "PyObject_CallFunction"):
         assert f"imports {name}" in check.adds, check.adds
     assert "imports PySequence_Size" not in check.adds and "python-c-api" in check.rules
+
+
+@needs_gcc
+def test_a_published_module_that_does_not_read_where_the_rebuilds_does_is_a_difference(tmp_path):
+    """Issue 45, case 1: a published module the reader cannot parse was "compiled member not reproduced" (the
+    wheel partial, no difference) while its rebuild's read fine. Its program headers broken here (e_phoff past the
+    end): a difference of class code naming the member; the honest module beside it stays not reproduced."""
+    from auditor.judge.members import compare_wheels
+    from auditor.judge.verdicts import verdict_of
+    from auditor.records import Verdict
+    from tests.test_compare import BASE as WHEEL, wheel
+
+    so = "pkg/mod.cpython-311-x86_64-linux-gnu.so"
+    module = build(tmp_path, "reb", BASE)
+    forged = bytearray(build(tmp_path, "pub", BASE + ADDED["constructor"]))
+    forged[0x20:0x28] = (len(forged) + 4096).to_bytes(8, "little")  # e_phoff
+    assert read_interface(bytes(forged)) is None and read_interface(module) is not None
+
+    def members(data):
+        return WHEEL[:-1] + [(so, data, 0o755), WHEEL[-1]]
+
+    reb = wheel(tmp_path / "r.whl", members=members(module))
+    cmp = compare_wheels(wheel(tmp_path / "p.whl", members=members(bytes(forged))), reb, binary=True)
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS and (so, "code") in [(d.path, d.cls) for d in cmp.differences]
+    assert "unreadable compiled member" in next(d.detail for d in cmp.differences if d.path == so)
+    honest = compare_wheels(wheel(tmp_path / "h.whl", members=members(build(tmp_path, "other", BASE, "-O0"))), reb,
+                            binary=True)
+    assert verdict_of(honest)[0] is Verdict.PARTIAL and not honest.differences

@@ -17,7 +17,7 @@ from auditor.judge.diffs import (bounded, member_detail, member_diff, finish_com
                                  not_read, over_read_limit, text_diff, defines_module_init, extension_stem, is_compiled,
                                  is_program)
 from auditor.judge.configured import bytecode_of, SdistSources
-from auditor.judge.interface import check_member, grafted_libraries
+from auditor.judge.interface import check_member, grafted_libraries, read_interface
 from auditor.judge.profiles import Case, apply
 from auditor.judge.rules import grafted
 from auditor.judge.metasteps import judge_meta
@@ -301,14 +301,23 @@ def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Compa
     rebuild's (judge/interface.py). What it adds (a constructor, an import such as system or connect, a
     needed library, a URL or command string) is a difference of class code; an interface that matches
     after the named rules is counted as interface-verified, still listed as not reproduced byte for byte."""
+    pub_data = reb_data = None
     try:
-        check = check_member(pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27), pub.members, libraries,
-                             grafted_libraries(pub), name)
+        pub_data, reb_data = pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27)
+        check = check_member(pub_data, reb_data, pub.members, libraries, grafted_libraries(pub), name)
     except LimitExceeded as exc:
         not_read(out, name, str(exc))
         return
     except Exception:
         check = None
+    if check is None and pub_data is not None and reb_data is not None and read_interface(pub_data) is None \
+            and read_interface(reb_data) is not None:
+        # the publisher chooses every byte of its module: one whose program headers or dynamic section do not parse
+        # as the loader reads them, where the rebuild's do, hides its interface (a constructor, system()) from us
+        out.differences.append(member_diff(name, "content", "unreadable compiled member: the rebuild's module reads as "
+                                           "the dynamic loader reads it, the published one does not (its program headers "
+                                           "or dynamic section do not parse): its interface cannot be compared", "code"))
+        return
     if check is None:
         out.compiled_differences.append(Difference(name, "content", "compiled member not reproduced", "code"))
         return
