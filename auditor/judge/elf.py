@@ -1,18 +1,18 @@
-"""An ELF extension module's interface, read with pyelftools (a pure-Python parser: no native code parses an
-untrusted binary in the auditor's process): the dynamic symbols it imports (name and version) and exports,
-the libraries it needs, RPATH/RUNPATH, constructors and destructors, an executable stack and the printable
-strings of its read-only data; and the libraries around it (the wheel's grafted ones, the image's). What the
-judge makes of them is judge/interface.py."""
+"""An ELF extension module's interface, read the way the dynamic loader reads it, in pure Python (`struct`: no
+native code parses an untrusted binary in the auditor's process): the dynamic symbols it imports (name and
+version) and exports, the libraries it needs, RPATH/RUNPATH, constructors and destructors, an executable stack
+and the printable strings of its loaded bytes; and the libraries around it (the wheel's grafted ones, the
+image's). What the judge makes of them is judge/interface.py. How it is read: judge/elfload.py."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+from auditor.judge.elfload import Interface, read_loaded
 
 _MAX = 1 << 27  # an extension module larger than 128 MiB is not read
 
@@ -21,17 +21,6 @@ GLIBC_MERGED = frozenset({"libpthread.so.0", "libdl.so.2", "librt.so.1", "libuti
 # the libraries every Linux module may name (glibc's own): what it imports from them is compared by symbol
 SYSTEM_LIBRARIES = frozenset({"libc.so.6", "libm.so.6", "libgcc_s.so.1", "libstdc++.so.6"})
 
-
-@dataclass(frozen=True)
-class Interface:
-    imports: frozenset[tuple[str, str]]  # (symbol, version or "")
-    exports: frozenset[str]
-    needed: tuple[str, ...]
-    runpath: tuple[str, ...]  # RPATH and RUNPATH entries
-    constructors: int  # .init_array entries, plus DT_INIT
-    destructors: int  # .fini_array entries, plus DT_FINI
-    execstack: bool
-    strings: frozenset[bytes]
 
 
 def is_elf(data: bytes) -> bool:
@@ -54,85 +43,12 @@ def read_interface(data: bytes) -> Interface | None:
         if key in _READ:
             _READ.move_to_end(key)
             return _READ[key]
-    found = _parse(data)
+    found = read_loaded(data)
     with _READ_LOCK:
         _READ[key] = found
         while len(_READ) > _KEEP:
             _READ.popitem(last=False)
     return found
-
-
-def _parse(data: bytes) -> Interface | None:
-    try:
-        from elftools.common.exceptions import ELFError
-        from elftools.elf.elffile import ELFFile
-    except ImportError:  # pragma: no cover - a dependency of the package
-        return None
-    try:
-        elf = ELFFile(io.BytesIO(data))
-        return _read(elf)
-    except (ELFError, ValueError, KeyError, IndexError, AttributeError, AssertionError, OSError, TypeError):
-        return None
-    except Exception:  # a malformed module must not stop the audit: it is said as unreadable
-        return None
-
-
-def _read(elf) -> Interface:
-    versions = _needed_versions(elf)
-    versym = elf.get_section_by_name(".gnu.version")
-    imports, exports = set(), set()
-    dynsym = elf.get_section_by_name(".dynsym")
-    if dynsym is not None:
-        for i, sym in enumerate(dynsym.iter_symbols()):
-            if i == 0 or not sym.name:
-                continue
-            ver = ""
-            if versym is not None and i < versym.num_symbols():
-                ndx = versym.get_symbol(i)["ndx"]
-                ver = versions.get(ndx, "") if isinstance(ndx, int) else ""
-            if sym["st_shndx"] == "SHN_UNDEF":
-                imports.add((sym.name, ver))
-            elif sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and sym["st_other"]["visibility"] in (
-                    "STV_DEFAULT", "STV_PROTECTED"):
-                exports.add(sym.name)
-    needed, runpath, constructors, destructors = [], [], 0, 0
-    dynamic = elf.get_section_by_name(".dynamic")
-    if dynamic is not None:
-        for tag in dynamic.iter_tags():
-            t = tag.entry.d_tag
-            if t == "DT_NEEDED":
-                needed.append(tag.needed)
-            elif t == "DT_RPATH":
-                runpath += tag.rpath.split(":")
-            elif t == "DT_RUNPATH":
-                runpath += tag.runpath.split(":")
-            elif t == "DT_INIT":
-                constructors += 1
-            elif t == "DT_FINI":
-                destructors += 1
-            elif t == "DT_INIT_ARRAYSZ":
-                constructors += tag.entry.d_val // 8
-            elif t == "DT_FINI_ARRAYSZ":
-                destructors += tag.entry.d_val // 8
-    execstack = any(seg["p_type"] == "PT_GNU_STACK" and seg["p_flags"] & 1 for seg in elf.iter_segments())
-    strings: set[bytes] = set()
-    for name in (".rodata", ".data.rel.ro", ".data"):
-        sec = elf.get_section_by_name(name)
-        if sec is not None and sec["sh_type"] != "SHT_NOBITS" and sec["sh_size"] < _MAX:
-            strings |= set(re.findall(rb"[\x20-\x7e]{6,}", sec.data()))
-    return Interface(frozenset(imports), frozenset(exports), tuple(needed), tuple(runpath), constructors, destructors,
-                     execstack, frozenset(strings))
-
-
-def _needed_versions(elf) -> dict[int, str]:
-    out: dict[int, str] = {}
-    sec = elf.get_section_by_name(".gnu.version_r")
-    if sec is None:
-        return out
-    for _, auxes in sec.iter_versions():
-        for aux in auxes:
-            out[aux["vna_other"]] = aux.name
-    return out
 
 
 def needed_libraries(data: bytes) -> list[str]:
