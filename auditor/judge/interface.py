@@ -3,8 +3,8 @@
 Byte-for-byte reproduction of a compiled member needs the publisher's compiler; what the module can *do*
 does not: the dynamic symbols it imports (name and version) and exports, the libraries it needs, its
 constructors and destructors (`.init_array`, `.fini_array`, `DT_INIT`, `DT_FINI`), an executable stack,
-RPATH/RUNPATH, and the printable strings of its read-only data. read_interface() reads them with
-pyelftools (a pure-Python parser: no native code parses an untrusted binary in the auditor's process);
+RPATH/RUNPATH, and the printable strings of its loaded bytes. read_interface() reads them as the dynamic
+loader does (judge/elfload.py, pure Python: no native code parses an untrusted binary in the auditor's process);
 compare() holds the published module to the rebuild's under the named rules of judge/registry.py
 (glibc's merged libraries, symbol versions, FORTIFY and stack-protector variants, compiler builtins and
 runtime helpers, auditwheel's RPATH and grafted libraries). What stays is a difference of class code,
