@@ -114,15 +114,64 @@ _NETWORK_FIXTURES = {"sarif_schema"}  # fetches the SARIF schema's npm package
 _NETWORK_FILES = {"test_examples.py"}  # check-jsonschema / kubernetes-validate read their vendored schemas, but
 # kubernetes-validate may look up a schema version online
 _INTEGRATION_FIXTURES = {"auditor", "index", "published", "browser", "shared_cache"}
+_INTEGRATION_FILES = {"test_mutations.py"}  # a pytest process per rule: not the fast loop
 
 
 def pytest_configure(config):
     """Every comparison made by this session, in this process or a CLI run it starts, checks the names it
-    emits against the judge's registry (an unregistered one is an error) and logs the rules it used."""
+    emits against the judge's registry (an unregistered one is an error) and logs the rules it used. Under
+    tests/test_mutations.py (AUDITOR_ACCEPT_ALL=RULE) one rule is widened to accept everything first."""
     log = Path(config.rootpath) / ".pytest_cache" / f"rules-used-{os.getpid()}.txt"
     log.parent.mkdir(exist_ok=True)
     log.write_text("")
     os.environ["AUDITOR_RULES_LOG"] = str(log)
+    mutated = os.environ.get("AUDITOR_ACCEPT_ALL")
+    if mutated:
+        from tests.mutations import accept_everything
+
+        accept_everything(mutated)
+
+
+# ---------------------------------------------------------------- attacker twins
+# Every registered rule that accepts, waives or normalizes something (Rule.excuses) has attacker twins: tests
+# marked @pytest.mark.twin("rule", ...) in which the rule's own situation carries a payload it is not about, which
+# must stay a difference. A unit run that ran every unit test fails while an excusing rule has none, unless
+# tests/twins_pending.txt lists it (the debt, which may only shrink: a listed rule that has a twin fails too).
+PENDING = Path(__file__).parent / "twins_pending.txt"
+_TWINS: dict[str, tuple[str, ...]] = {}  # node id -> the rules it is a twin of
+_TWINNED: set[str] = set()  # rules with a twin that passed in this session
+
+
+def twin_rules(item) -> tuple[str, ...]:
+    return tuple(r for m in item.iter_markers("twin") for r in m.args)
+
+
+def pending_twins() -> set[str]:
+    return {ln.split("#", 1)[0].strip() for ln in PENDING.read_text().splitlines()} - {""}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        _TWINNED.update(_TWINS.get(report.nodeid, ()))
+
+
+def _twin_problems() -> list[str]:
+    from auditor.judge.registry import BY_NAME, RULES
+
+    pending, marked = pending_twins(), {r for rules in _TWINS.values() for r in rules}
+    out = [f"twin of an unknown rule: {r}" for r in sorted(marked - set(BY_NAME))]
+    out += [f"twin of a rule that excuses nothing: {r}" for r in sorted(marked & set(BY_NAME)) if not BY_NAME[r].excuses]
+    missing = sorted(r.name for r in RULES if r.excuses and r.name not in _TWINNED and r.name not in pending)
+    if missing:
+        out.append(f"excusing rules with no attacker twin that passed (tests marked @pytest.mark.twin): {', '.join(missing)}")
+    unsaid = sorted(r.name for r in RULES if r.excuses and r.name not in pending and not r.never)
+    if unsaid:
+        out.append(f"excusing rules that do not say what they never excuse (Rule.never): {', '.join(unsaid)}")
+    stale = sorted(pending & _TWINNED)
+    if stale:
+        out.append(f"tests/twins_pending.txt lists rules that have a twin now (take them off): {', '.join(stale)}")
+    out += [f"tests/twins_pending.txt: {r} is no excusing rule" for r in sorted(pending - {r.name for r in RULES if r.excuses})]
+    return out
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -132,6 +181,7 @@ def pytest_sessionfinish(session, exitstatus):
 
     log = Path(os.environ.get("AUDITOR_RULES_LOG", ""))
     ran_all_units = session.config.option.markexpr in ("", "unit") and not session.config.option.keyword \
+        and not os.environ.get("AUDITOR_TWINS_OF") \
         and not session.config.args[1:] and session.testsfailed == 0 and Path(session.config.args[0] if
                                                                              session.config.args else "tests").name == "tests"
     if not log.is_file():
@@ -139,20 +189,30 @@ def pytest_sessionfinish(session, exitstatus):
     used = set(log.read_text().split())
     unused = sorted(r.name for r in RULES if r.name not in used)
     log.unlink()
-    if ran_all_units and unused:
-        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
-            f"registered rules no test exercised: {', '.join(unused)}", red=True)
+    if not ran_all_units:
+        return
+    problems = ([f"registered rules no test exercised: {', '.join(unused)}"] if unused else []) + _twin_problems()
+    for problem in problems:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(problem, red=True)
+    if problems:
         session.exitstatus = 1
 
 
 def pytest_collection_modifyitems(config, items):
+    _TWINS.clear()
+    _TWINS.update({item.nodeid: twin_rules(item) for item in items if twin_rules(item)})
+    only = os.environ.get("AUDITOR_TWINS_OF")
+    if only:  # tests/test_mutations.py: the twins of one rule only
+        keep = [item for item in items if only in twin_rules(item)]
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "container_backend" in fixtures:
             kind = "container"
         elif fixtures & _NETWORK_FIXTURES or item.path.name in _NETWORK_FILES:
             kind = "network"
-        elif fixtures & _INTEGRATION_FIXTURES:
+        elif fixtures & _INTEGRATION_FIXTURES or item.path.name in _INTEGRATION_FILES:
             kind = "integration"
         else:
             kind = "unit"

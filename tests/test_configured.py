@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.judge.configured import SdistFiles, appended_licenses, bytecode_of, configured_from
 from auditor.judge.sources import _sdist_files
 
@@ -36,6 +38,7 @@ def _sdist(tmp_path: Path) -> SdistFiles:
     return SdistFiles(root, _sdist_files(root))
 
 
+@pytest.mark.twin("configured-file")
 def test_a_configured_python_file_may_differ_only_inside_its_placeholders(tmp_path):
     files = _sdist(tmp_path)
     good = (CONFIG_IN.replace(b"@C_COMP@", b"gcc").replace(b"@C_VERSION@", b"10.2.1").replace(b"@C_ARGS@", b"-O2")
@@ -134,6 +137,7 @@ def test_a_platform_wheels_license_with_appended_text_in_the_comparison(tmp_path
     assert compare_other_platform(before, reb2, sources=sources).differences
 
 
+@pytest.mark.twin("configured-file")
 def test_configured_file_never_accounts_for_what_runs_nor_takes_a_template_from_elsewhere(tmp_path):
     """Issue 45, case 6: any template anywhere in the sdist (tmpl/zz_cfgpth.pth.in holding @SITE_HOOK@) made an
     added top-level zz_cfgpth.pth and a .data/scripts/ file "configured by the build": a .pth, a script, entry

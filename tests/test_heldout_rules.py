@@ -23,6 +23,7 @@ def _wheel(path, python: str, entry_points: bytes):
 EP = "[console_scripts]\ncoverage = cov:main\ncoverage-{v} = cov:main\ncoverage3 = cov:main\n"
 
 
+@pytest.mark.twin("entry-point-python-version")
 @pytest.mark.unit
 def test_an_entry_point_named_after_the_building_python_is_the_same_entry_point(tmp_path):
     """coverage 7.14.0's cp312 wheels name a script coverage-3.12; a rebuild for 3.13 writes coverage-3.13."""

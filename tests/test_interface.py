@@ -323,6 +323,7 @@ def test_what_other_toolchains_link_in_is_named_and_nothing_more():
     assert out.adds == ["searches libraries in $ORIGIN/../../../usr/lib (RPATH/RUNPATH)"]
 
 
+@pytest.mark.twin("glibc-symbol-aliases")
 @needs_gcc
 def test_one_glibc_object_under_another_of_its_names_is_the_same_import(tmp_path):
     """uvloop 0.21.0's manylinux2014 module imports _environ where a rebuild here imports environ: one object of
@@ -336,6 +337,7 @@ def test_one_glibc_object_under_another_of_its_names_is_the_same_import(tmp_path
     assert any("stderr" in a or "fputs" in a for a in check.adds), check.adds
 
 
+@pytest.mark.twin("dotted-number-string")
 @needs_gcc
 def test_a_dotted_number_is_a_host_only_in_a_host_or_url_context(tmp_path):
     """pillow 12.3.0's grafted library holds the string 3.1.4.1 (a version): not a host on its own. The
@@ -349,6 +351,7 @@ def test_a_dotted_number_is_a_host_only_in_a_host_or_url_context(tmp_path):
         assert any(a.startswith("adds the string") for a in check.adds), (evil, check.adds)
 
 
+@pytest.mark.twin("glibc-symbol-aliases", "glibc-legacy-aliases")
 def test_a_glibc_alias_is_set_aside_only_when_the_rebuild_imports_the_object_it_names():
     """Twins of glibc-symbol-aliases and glibc-legacy-aliases (issue 45, case 8): an alias (_environ, __environ,
     __xstat, __fxstat64) is the rebuild's import under another name only when the rebuild imports that object or
@@ -363,6 +366,7 @@ def test_a_glibc_alias_is_set_aside_only_when_the_rebuild_imports_the_object_it_
         assert f"imports {name}@GLIBC_2.2.5" in evil.adds and rule not in evil.rules, (name, evil.adds, evil.rules)
 
 
+@pytest.mark.twin("dotted-number-string")
 def test_a_dotted_number_in_a_module_that_connects_is_an_address():
     """Twin of dotted-number-string (issue 45, case 8): a hard-coded address changed from 1.2.3.4 to 6.6.6.6 in a
     module that imports connect was set aside as a version; it is a difference. The same string in a module that
@@ -397,6 +401,7 @@ int hidden(void) {
 """
 
 
+@pytest.mark.twin("python-c-api")
 @needs_gcc
 def test_the_python_c_api_that_reaches_arbitrary_python_is_a_capability(tmp_path):
     """Twin of python-c-api: the calls that reach any Python object (call, get an attribute, look a name up in a

@@ -32,6 +32,7 @@ def _unread(cmp) -> list[str]:
     return [d.path for d in cmp.compiled_differences if d.cause == "read-limit"]
 
 
+@pytest.mark.twin("read-limit")
 def test_an_added_module_beside_a_padded_metadata_differs_on_the_rebuilt_path(tmp_path):
     reb = wheel(tmp_path / "r.whl", members=_members())
     cmp = compare_wheels(wheel(tmp_path / "p.whl", members=_members(PADDED, [EVIL])), reb)
@@ -65,6 +66,7 @@ def test_a_changed_module_whose_rebuilt_twin_is_past_the_bound_differs(tmp_path)
     assert ("demo/util.py", "code") in [(d.path, d.cls) for d in cmp.differences] and not _unread(cmp)
 
 
+@pytest.mark.twin("read-limit")
 @pytest.mark.parametrize("backend", ("meson", "setuptools"))
 def test_an_added_module_beside_a_padded_metadata_differs_when_the_build_fails(tmp_path, backend):
     """Case 4: the build fails by the publisher's choice; METADATA padded past the bound was `unverifiable` for the

@@ -7,7 +7,7 @@ Kinds:
   `tool_steps`, with the tool's version where the wheel says it);
 - cause: a probable cause named on a difference or a member not verified (`cause`), said, never hiding it.
 
-docs/rules.md is generated from this list (`python -m auditor.judge.registry > docs/rules.md`; a test fails
+docs/rules.md is generated from this list (`python -m auditor.judge.rulesdoc > docs/rules.md`; a test fails
 when it is stale), and every comparison's emitted names are checked against it (`check_emitted`), in every
 run: an unregistered name is an error that fails the wheel's judgement. Under the test suite the rules each
 test run used are logged, so that a rule no test exercises is found.
@@ -34,9 +34,19 @@ class Rule:
     cls: str | None = None  # the class of what it names, for causes
     machine: bool = False  # normalizations: the publisher's machine, not its tool versions
     check: bool = False  # it accounts for one member in a profile: judge/checks.py's function of its name (- as _)
+    # what it must never excuse, whatever the case it was written for (an added capability, constructor, .pth,
+    # module, script, entry point, Requires-Dist...): the attacker twins in the tests hold it to that
+    never: str = ""
+    waives: bool = False  # a cause that lists a member as not verified instead of a difference (it excuses too)
 
     def matches(self, text: str) -> bool:
         return re.fullmatch(self.emits or re.escape(self.name), text, re.S) is not None
+
+    @property
+    def excuses(self) -> bool:
+        """It accepts, waives or normalizes something: it has attacker twins in the tests (tests/conftest.py fails a
+        unit run where one has none) and says what it never excuses."""
+        return self.kind in ("normalization", "tool-step", "source") or self.waives
 
 
 N, T, C, S = "normalization", "tool-step", "cause", "source"
@@ -63,7 +73,9 @@ RULES: tuple[Rule, ...] = (
     Rule("entry-point-python-version", N, "entry points the same but for names ending with the X.Y of the Python "
          "that built each wheel (a wheel for a Python no image has, compared with a rebuild for another): the "
          "project's setup.py names a script after sys.version_info; every object reference still compared",
-         "coverage 7.14.0 (coverage-3.12 published, coverage-3.14 rebuilt)"),
+         "coverage 7.14.0 (coverage-3.12 published, coverage-3.14 rebuilt)",
+         never=("another object reference, an added or removed entry point, two entries whose names collide once the "
+                "X.Y is set aside")),
     Rule("license-file-location", N, "a license file with the same bytes at NAME.dist-info/F in one wheel and "
          "under NAME.dist-info/licenses/ in the other (PEP 639 moved them; older setuptools did not)",
          "charset-normalizer 3.4.7's cp38 wheel"),
@@ -93,10 +105,13 @@ RULES: tuple[Rule, ...] = (
          "links the older version)", "charset-normalizer 3.4.7 (mypyc)"),
     Rule("glibc-legacy-aliases", N, "the stat family imported through the wrappers glibc exported before 2.33 "
          "(__fxstat, __xstat, __lxstat, their 64-bit names) where the rebuild imports fstat, stat, lstat",
-         "pynacl 1.6.2 (manylinux2014's glibc 2.17)"),
+         "pynacl 1.6.2 (manylinux2014's glibc 2.17)",
+         never="a stat wrapper whose function the rebuild does not call, any other import"),
     Rule("glibc-symbol-aliases", N, "one glibc data object imported under another of its names (environ, _environ "
          "and __environ; timezone/__timezone, tzname, daylight, program_invocation_name...): an older toolchain links "
-         "another alias of the same object", "uvloop 0.21.0 (manylinux2014: _environ)"),
+         "another alias of the same object", "uvloop 0.21.0 (manylinux2014: _environ)",
+         never=("an alias whose object the rebuild does not import (the published module's _environ where the rebuild"
+                " reads no environment), any other import")),
     Rule("getrandom-fallback", N, "the published module calls syscall() where the rebuild calls getrandom(), "
          "which glibc has had only since 2.25: code built against an older glibc reaches the same system call "
          "through syscall(SYS_getrandom) (libsodium). Residual risk: syscall() can make any system call; it is "
@@ -117,7 +132,9 @@ RULES: tuple[Rule, ...] = (
          "functions by version); those that run code, import modules or evaluate (PyRun_*, PyImport_*, "
          "PyEval_*, PySys_*, Py_CompileString*) and those that reach any Python object (PyObject_Call*, "
          "PyObject_Vectorcall*, PyObject_GetAttr*, PyObject_LookupAttr*, PyDict_GetItem*, PyCFunction_Call*) are never "
-         "set aside: added, they are a difference", "lxml 6.1.1 (PyCallable_Check)"),
+         "set aside: added, they are a difference", "lxml 6.1.1 (PyCallable_Check)",
+         never=("the API calls that reach arbitrary Python: PyObject_Call*, PyObject_Vectorcall*, PyObject_GetAttr*, "
+                "PyDict_GetItem*, PyRun_*, PyImport_*, PyEval_*, PySys_*, Py_CompileString*")),
     Rule("cxx-runtime", N, "libstdc++ functions (GLIBCXX_/CXXABI_ versions, mangled names) a C++ compiler "
          "instantiates or calls by version", "greenlet 3.5.2"),
     Rule("auditwheel-rpath", N, "an RPATH/RUNPATH entry below $ORIGIN that auditwheel sets to find the libraries "
@@ -143,7 +160,9 @@ RULES: tuple[Rule, ...] = (
          "version as much as an IPv4 address, so a host only in a host or URL context (with a port, or in a URL, "
          "both still differences); said, never a difference alone, and never set aside in a module that imports "
          "what uses an address (socket, connect, bind, sendto, getaddrinfo, gethostbyname, inet_addr, inet_pton...): "
-         "there an added dotted number (1.2.3.4 changed to 6.6.6.6) is a difference", "pillow 12.3.0 (its grafted library's 3.1.4.1)"),
+         "there an added dotted number (1.2.3.4 changed to 6.6.6.6) is a difference", "pillow 12.3.0 (its grafted library's 3.1.4.1)",
+         never=("a dotted number with a port or in a URL, any dotted number in a module that imports socket, connect,"
+                " getaddrinfo, inet_pton or another call that uses an address")),
     Rule("compiler-identification", N, "URL strings of where a compiler asks for bug reports (gcc.gnu.org, "
          "bugzilla.redhat.com, bugs.llvm.org), which its runtime's messages hold: the toolchain's identification, "
          "never a command", "snowflake-connector-python 4.2.0 (gcc-toolset's libstdc++ messages)"),
@@ -217,7 +236,10 @@ RULES: tuple[Rule, ...] = (
          "file's template at its own place (the sdist's root, src/, lib/ or python/), a module's values holding none "
          "of ; | & $ ` < > ( ). Never a .pth, a script, entry points, bytecode or a native library, nor a module "
          "the rebuild does not produce",
-         "numpy 1.26.4", emits=r"configured from .+", cls="code", check=True),
+         "numpy 1.26.4", emits=r"configured from .+", cls="code", check=True,
+         never=("a .pth, a script, entry points, bytecode, a native library, a module the rebuild does not produce, a"
+                " template from another place, a substituted value holding ; | & $ ` < > ( ), any change outside the "
+                "placeholders")),
     Rule("appended-license", T, "a license file that is the rebuild's with whole files of the sdist appended (a "
          "release script appends the bundled libraries' licenses), and METADATA's License read from it",
          "numpy 1.26.4 (LICENSES_bundled.txt)",
@@ -259,18 +281,18 @@ RULES: tuple[Rule, ...] = (
          "(uvloop/loop.c)", check=True),
     # ---- causes (said on a difference or a member not verified; the verdict does not change for them)
     Rule("bytecode", C, "bytecode a build step left beside its source, with the sandbox's interpreter (a "
-         "timestamp-based .pyc only)", "numpy 1.26.4", cls="code", check=True),
+         "timestamp-based .pyc only)", "numpy 1.26.4", cls="code", check=True, waives=True),
     Rule("optional-extension", C, "an extension module the rebuild did not build (its library or switch is "
          "missing in the sandbox) whose C, C++ or Cython source the sdist holds", "pillow 12.1.0 (_webp, _avif)",
-         emits="optional extension not built in the sandbox", cls="code"),
+         emits="optional extension not built in the sandbox", cls="code", waives=True),
     Rule("generated-by-build", C, "(sources check) a member a meson-python or scikit-build-core build generates or "
-         "installs by its own rules: not verifiable without a rebuild", "scipy 1.17.0", cls="code", check=True),
+         "installs by its own rules: not verifiable without a rebuild", "scipy 1.17.0", cls="code", check=True, waives=True),
     Rule("release-step-gzip", C, "published X.gz members are gzip-compressed copies of the rebuild's X: a release "
          "step outside the sdist", "botocore 1.43.22",
-         emits=r"release step outside the sdist \(data compressed\)", cls="packaging", check=True),
+         emits=r"release step outside the sdist \(data compressed\)", cls="packaging", check=True, waives=True),
     Rule("generated-by-cython", C, "(sources check) a C file or header Cython writes from a .pyx or .py the sdist "
          "holds (X.c, X.cpp, X.h and X_api.h for public/api declarations): listed as not verifiable without a "
-         "rebuild, not as added code", "pyarrow 19.0.0 (lib.h, lib_api.h), fonttools 4.61.1", cls="packaging", check=True),
+         "rebuild, not as added code", "pyarrow 19.0.0 (lib.h, lib_api.h), fonttools 4.61.1", cls="packaging", check=True, waives=True),
     Rule("stale-file", C, "a member dated days before the wheel's newest entry, when the builder wrote file "
          "mtimes: left over in the publisher's working tree", "click-plugins 1.1.1.2",
          emits=r"a file the sdist does not build, dated .+"),
@@ -282,10 +304,10 @@ RULES: tuple[Rule, ...] = (
          "wheel were made from one checkout", "translationstring 1.4",
          emits=r"the sdist's PKG-INFO holds the published description .+"),
     Rule("top-level-without-members", C, "top_level.txt names directories no member of the wheel has",
-         "pycasbin 2.7.1", emits=r"names .+, which no member of the wheel has: .+", cls="metadata", check=True),
+         "pycasbin 2.7.1", emits=r"names .+, which no member of the wheel has: .+", cls="metadata", check=True, waives=True),
     Rule("top-level-of-optional-extensions", C, "a pure variant's top_level.txt lacks exactly the names of the "
          "extension modules only the rebuild has (the compiled variant's): listed as not verified", "wrapt, simplejson "
-         "(pure wheels of projects whose extensions are optional)", cls="code", check=True),
+         "(pure wheels of projects whose extensions are optional)", cls="code", check=True, waives=True),
     Rule("unneeded-grafted-library", C, "a library under NAME.libs/ that no module or library of the wheel needs "
          "(DT_NEEDED): a repair tool grafts only what is needed, so nothing explains it; a difference",
          "the attacker tests (a grafted library nothing loads)", cls="code", check=True),
@@ -303,12 +325,15 @@ RULES: tuple[Rule, ...] = (
          "that the sdist's setup.py names: it chooses them by the platform it builds on; listed as not verified",
          "psutil 7.2.1's Windows wheels (pywin32, wmi in dev)",
          emits=r"the sdist's setup\.py chooses these optional extras' requirements by the platform it builds on",
-         cls="code"),
+         cls="code", waives=True),
     Rule("read-limit", C, "a member whose sha256 is not the other side's and that is larger than what the judge reads "
          "into memory to compare it by a rule (--max-member-mib): one member not judged, said with the bound; every "
          "other member is still judged and any difference found stands. A wheel with nothing else to say is "
          "unverifiable, never reproduced, never differs on that member alone", "issue 45: METADATA padded past "
-         "4 MiB beside an added module made a failing build's wheel unverifiable instead of differs"),
+         "4 MiB beside an added module made a failing build's wheel unverifiable instead of differs", waives=True,
+         never=("a difference found in any other member of the wheel (an added module beside a padded METADATA stays "
+                "differs), a member whose sha256 matches, a published member within the bound whose rebuilt twin is "
+                "past it")),
     Rule("foreign-builder", C, "a wheel whose Generator names no Python build backend was made outside the "
          "sdist's build system", "protobuf 6.33.4 (bazel-wheelmaker)", emits=r"made by .+ \(its WHEEL Generator\), .+"),
     Rule("python2-wheel", C, "a py2 wheel's Tag: built with Python 2, which the sandbox does not have",
@@ -401,29 +426,3 @@ def check_emitted(cmp: Comparison) -> None:
         raise UnregisteredRule(f"{', '.join(unknown)} judged a member but is not in judge/registry.py")
     used |= set(cmp.judged_by.values())
     _log(used)
-
-
-def markdown() -> str:
-    """docs/rules.md: every rule, by kind, with its reason and the release that taught it."""
-    out = ["# The judge's rules", "",
-           "Generated from `auditor/judge/registry.py` (`python -m auditor.judge.registry > docs/rules.md`); a test",
-           "fails when this file is stale. Every name a verdict lists under `normalizations` or `tool_steps`, and",
-           "every named `cause`, is one of these.", ""]
-    titles = {S: "The sdist against its repository (--source-repo: what honest releases add to their tag)",
-              N: "Normalizations (differences of form set aside, named in the verdict)",
-              T: "Tool steps (a known tool's output, accepted only in the shape it writes)",
-              C: "Probable causes (said on a difference or a member not verified; they never hide it)"}
-    for kind in (N, T, C, S):
-        out += [f"## {titles[kind]}", "", "| name | reason | taught by |", "|---|---|---|"]
-        for r in RULES:
-            if r.kind == kind:
-                machine = " (the publisher's machine: the toolchain search stops there)" if r.machine else ""
-                cls = f" Class `{r.cls}`." if r.cls else ""
-                reason = r.reason.replace("|", "\\|")
-                out.append(f"| `{r.name}` | {reason}{machine}.{cls} | {r.taught_by} |")
-        out.append("")
-    return "\n".join(out)
-
-
-if __name__ == "__main__":
-    print(markdown(), end="")

@@ -1,0 +1,76 @@
+"""Widen one registered rule to accept everything (tests/test_mutations.py sets AUDITOR_ACCEPT_ALL=RULE for a pytest
+run of that rule's attacker twins; tests/conftest.py calls accept_everything before any test). A rule whose widening
+no twin notices is a rule that can widen unnoticed.
+
+How a rule is widened depends on where the engine runs it:
+- a rule with a check (judge/checks.py, sourcerepo/checks.py, run by profiles.first): its check accounts for every
+  member it is asked about, recording nothing;
+- a rule a function decides (MUTATIONS below): that function says yes to everything it is asked.
+Rules that neither can widen yet are listed by mutable() as such: tests/test_mutations.py says how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from auditor.judge import interface, metasteps, profiles
+from auditor.judge.registry import BY_NAME
+
+# every import the rebuild lacks set aside under the rule (what a widened toolchain rule would do)
+_IMPORT_RULES = ("compiler-runtime", "compiler-builtins", "math-library", "cxx-runtime", "getrandom-fallback",
+                 "python-c-api", "glibc-symbol-aliases", "glibc-legacy-aliases", "fortify-source")
+
+
+def _any_import(rule: str) -> Callable:
+    return lambda *args, **kwargs: rule
+
+
+def _every_library(rule: str) -> Callable:
+    def compare_libraries(pub, reb, out, wheel_members, module=None):
+        out.rules.add(rule)
+    return compare_libraries
+
+
+def _every_string(rule: str) -> Callable:
+    def compare_strings(pub, reb, out, static, lib=None):
+        out.rules.add(rule)
+    return compare_strings
+
+
+def _always(*args, **kwargs) -> bool:
+    return True
+
+
+# rule -> (module, attribute, the widened replacement made from the rule's name)
+MUTATIONS: dict[str, tuple[object, str, Callable[[str], Callable]]] = {
+    **{r: (interface, "_toolchain_rule", _any_import) for r in _IMPORT_RULES},
+    **{r: (interface, "_compare_libraries", _every_library) for r in ("glibc-merged-libraries", "system-libraries",
+                                                                         "grafted-library-needed", "auditwheel-rpath")},
+    "dotted-number-string": (interface, "_compare_strings", _every_string),
+    "entry-point-python-version": (metasteps, "entry_points_python_version", lambda rule: _always),
+}
+
+
+def mutable(rule: str) -> bool:
+    r = BY_NAME[rule]
+    return r.check or rule in MUTATIONS
+
+
+def accept_everything(rule: str) -> None:
+    """Widen `rule` in this process (a pytest run's configure step)."""
+    if rule not in BY_NAME or not mutable(rule):
+        raise SystemExit(f"no way to widen {rule!r}: neither a check nor in tests/mutations.MUTATIONS")
+    if BY_NAME[rule].check:
+        original = profiles.first
+
+        def first(steps, case):
+            for name, check in steps:
+                if name == rule or check(case):
+                    return name
+            return None
+
+        profiles.first = first  # type: ignore[assignment]
+        assert original is not first
+        return
+    module, attribute, make = MUTATIONS[rule]
+    setattr(module, attribute, make(rule))
