@@ -29,6 +29,15 @@ def later(data: dict, day: int) -> dict:
     return out
 
 
+def identical(data: dict, day: int) -> dict:
+    """The same run, its wheel rebuilt byte for byte (the real one was equivalent: zip times)."""
+    out = later(data, day)
+    w = out["packages"][0]["wheels"][0]
+    w.update(verdict="identical", reason=None, normalizations=[], differences=[])
+    out["packages"][0]["verdict"] = "identical"
+    return out
+
+
 def flipped(data: dict, day: int) -> dict:
     out = later(data, day)
     w = out["packages"][0]["wheels"][0]
@@ -62,9 +71,16 @@ def test_a_wheel_that_reproduced_and_differs_tonight_is_a_regression_naming_both
     assert (reg.before, reg.after, reg.filename, reg.classes) == ("equivalent", "differs", "mozterm-1.0.0-py2.py3-none-any.whl",
                                                                   ["code"])
     assert fails(d, {"code"}) and not fails(d, set())
-    assert f"since run {old}" in d.summary() and "1 regression" in d.summary()
+    assert d.summary().startswith(f"run {new} (2026-12-06T02:00:00Z) since run {old} (2026-12-05T02:00:00Z): ")
+    assert "1 regression" in d.summary()
     back = diff(db, new, old)
     assert [c.kind for c in back.changes] == ["improvement"] and not fails(back, {"code"})
+    # the claim itself: a wheel rebuilt byte for byte last night that differs tonight
+    was, _ = record(db, identical(real(), 7))
+    now, _ = record(db, flipped(real(), 8))
+    (reg,) = diff(db, was, now).of("regression")
+    assert (reg.before, reg.after, reg.classes) == ("identical", "differs", ["code"])
+    assert diff(db, was, now).summary().startswith(f"run {now} (2026-12-08T02:00:00Z) since run {was} ")
 
 
 @pytest.mark.unit

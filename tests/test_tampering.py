@@ -140,6 +140,10 @@ def test_results_match_the_published_schema(published, auditor):
     r = auditor("check", str(published), "--build-index-url", PYPI)
     schema = json.loads((ROOT / "schema" / "results.schema.json").read_text())
     jsonschema.validate(r.results, schema)
+    # and what the valid document says is the one right outcome: the control identical, every tamper differs
+    verdicts = {p["name"]: p["verdict"] for p in r.results["packages"]}
+    assert verdicts == {name: "identical" if edit is None else "differs" for name, (edit, _) in CASES.items()}, verdicts
+    assert r.code == 1
 
 
 def test_warm_rerun_uses_the_result_cache_and_changes_invalidate_it(published, auditor, index, tmp_path):

@@ -43,7 +43,8 @@ class RunDiff:
         counts = {k: len(self.of(k)) for k in ("regression", "improvement", "new-file", "removed-file", "yanked",
                                                "added-release", "removed-release", "upgrade")}
         said = ", ".join(f"{n} {k.replace('-', ' ')}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
-        return f"since run {self.old['id']} ({self.old['started']}): " + (said or "nothing changed")
+        return (f"run {self.new['id']} ({self.new['started']}) since run {self.old['id']} ({self.old['started']}): "
+                + (said or "nothing changed"))
 
 
 def _row(db: sqlite3.Connection, run_id: int) -> dict[str, Any]:
