@@ -3,7 +3,8 @@
 audit_release() audits one locked release and returns its PackageResult (records.py, serialized
 into results.json by to_jsonable); run() audits a whole lock, `jobs` releases at a time, writing results.json after
 every package. The stages live in their own packages, in the order they run: lockfiles/, fetch/, plan/,
-rebuild/ (which calls judge/ on each rebuild), sourcerepo/ (--source-repo), results.py and report/.
+rebuild/ (the builds), judge/ (judge/release.py drives a release's builds through rebuild/ and judges each wheel
+against them), sourcerepo/ (--source-repo), results.py and report/.
 """
 
 from __future__ import annotations

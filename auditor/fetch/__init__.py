@@ -1,7 +1,7 @@
 """Stage 2 of an audit: fetch what the lock names, verified, from the index.
 
-index.py speaks the Simple API (PEP 691 JSON or PEP 503 HTML) with retries; cache.py keeps every download
-content-addressed and re-hashed before use; downloads.py hashes a release's files and fetches its wheels
+index.py speaks the Simple API (PEP 691 JSON or PEP 503 HTML) with retries (every download is kept
+content-addressed and verified by auditor/caches/downloads.py); downloads.py hashes a release's files and fetches its wheels
 (six at a time), flagging late uploads and files the lock does not hash; archives.py unpacks sdists and
 reads wheels safely (no traversal, no links out, bounded sizes); timeline.py reads PEP 740 provenance and
 marks what is new since a baseline run.
