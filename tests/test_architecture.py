@@ -48,3 +48,66 @@ def test_the_checks_see_what_they_look_for(tmp_path):
             test_modules_and_functions_stay_small()
     finally:
         globals()["PACKAGE"] = old
+
+
+def _imports(rel: str, tree: ast.Module) -> set[str]:
+    """The auditor modules `rel` imports, at any depth (function-level imports too), but not under TYPE_CHECKING
+    (an annotation, never run)."""
+    package = "auditor." + rel[:-3].replace("/", ".").removesuffix(".__init__")
+    base_pkg = package if rel.endswith("__init__.py") else package.rsplit(".", 1)[0]
+    skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) in
+            ("TYPE_CHECKING", "typing.TYPE_CHECKING") for n in ast.walk(node)}
+    known = {"auditor." + r[:-3].replace("/", ".").removesuffix(".__init__") for r, _, _ in _modules()}
+    out = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                module = ".".join(base_pkg.split(".")[: len(base_pkg.split(".")) - node.level + 1] + ([module] if module else []))
+            out |= {f"{module}.{a.name}" if f"{module}.{a.name}" in known else module for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return (out & known) - {package}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_anywhere_function_level_imports_included():
+    """Issue 44: registry.resolve_check imported checks inside a function, and through it nine judge modules were
+    one import cycle. A module's imports, at any depth, never lead back to it."""
+    graph = {"auditor." + rel[:-3].replace("/", ".").removesuffix(".__init__"): _imports(rel, tree)
+             for rel, tree, _ in _modules()}
+    assert _cycles(graph) == []
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]  # the check can fail

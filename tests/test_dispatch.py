@@ -12,7 +12,7 @@ import pytest
 
 from auditor.fetch.archives import read_wheel
 from auditor.caches.downloads import Cache, sha256_file
-from auditor.judge import diffoscope, generated, profiles, registry
+from auditor.judge import checks, diffoscope, generated, profiles, registry
 from auditor.judge.members import compare_wheels
 from auditor.judge.verdicts import compare_rebuilt
 from auditor.records import WheelResult, to_jsonable
@@ -44,7 +44,7 @@ def test_every_profile_names_registered_rules_whose_checks_resolve():
     assert set(repo) == set(sourcerepo.PROFILES)
     for rule in registry.RULES:  # every rule that says it has a check has one, where its path's checks live
         if rule.check:
-            module = sourcerepo.checks if rule.kind == "source" else None
+            module = sourcerepo.checks if rule.kind == "source" else checks
             assert callable(registry.resolve_check(rule.name, module=module)), rule.name
 
 

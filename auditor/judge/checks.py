@@ -18,11 +18,10 @@ from auditor.judge.diffs import crlf_only, member_diff
 from auditor.judge import generated
 from auditor.judge.interface import is_shared_object, unneeded_graft
 from auditor.judge.metasteps import project_sbom as _project_sbom
-from auditor.judge.profiles import Case
-from auditor.judge.sources import cython_source
+from auditor.judge.case import Case
 from auditor.judge import rules
-from auditor.judge.rules import (bundled_header, bundled_license, classify, constants_module, grafted, gzipped_copy,
-                                 maturin_shim, sbom_step)
+from auditor.judge.rules import (bundled_header, bundled_license, classify, constants_module, cython_source, grafted,
+                                 gzipped_copy, maturin_shim, sbom_step)
 from auditor.judge import steps
 from auditor.judge.steps import delvewheel_step, delvewheel_unpatched
 from auditor.records import Difference

@@ -352,18 +352,15 @@ class RegistryError(ValueError):
     """A profile names a rule that is not registered, has no check, or whose check does not resolve."""
 
 
-def resolve_check(name: str, where: str = "", module: Any = None) -> Callable:
-    """The check of rule `name`: the function of its name (`-` as `_`) in `module` (judge/checks.py by default),
-    validated."""
+def resolve_check(name: str, module: Any, where: str = "") -> Callable:
+    """The check of rule `name`: the function of its name (`-` as `_`) in `module` (judge/checks.py, or
+    sourcerepo/checks.py), validated."""
     rule = BY_NAME.get(name)
     at = f"{where}: " if where else ""
     if rule is None:
         raise RegistryError(f"{at}{name!r} is not a rule of judge/registry.py")
     if not rule.check:
         raise RegistryError(f"{at}rule {name!r} has no check")
-    if module is None:
-        from auditor.judge import checks as module  # the checks import the judge's helpers, which import this
-
     fn = getattr(module, name.replace("-", "_"), None)
     if not callable(fn):
         raise RegistryError(f"{at}rule {name!r}: {module.__name__} has no function {name.replace('-', '_')}")

@@ -13,7 +13,7 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from auditor.fetch.archives import WheelArchive
 from auditor.judge.classes import member_class
@@ -426,3 +426,19 @@ def scm_commit_id(published: bytes, rebuilt: bytes) -> bool:
         return False
     diff = [(x, y) for x, y in zip(a, b) if x != y]
     return len(diff) == 1 and bool(_COMMIT_LINE.match(diff[0][0])) and diff[0][1] == b"__commit_id__ = commit_id = None"
+
+
+_CYTHON_OUTPUT = re.compile(r"^(?P<stem>.+?)(?:_api)?\.(?:c|cpp|h)$")
+
+
+def cython_source(name: str, index: Mapping[str, list]) -> str | None:
+    """The sdist's .pyx (or .py, compiled by Cython) a C file or header of the wheel was generated from:
+    Cython writes X.c or X.cpp, and X.h / X_api.h for `public`/`api` declarations. None otherwise."""
+    m = _CYTHON_OUTPUT.match(name)
+    if not m:
+        return None
+    for suffix in (".pyx", ".py"):
+        found = index.get(m.group("stem") + suffix)
+        if found:
+            return m.group("stem") + suffix
+    return None

@@ -149,22 +149,6 @@ def _description_cause(member: str, wa: WheelArchive, pkg_info: str, root: Path,
     return cause
 
 
-_CYTHON_OUTPUT = re.compile(r"^(?P<stem>.+?)(?:_api)?\.(?:c|cpp|h)$")
-
-
-def cython_source(name: str, index: Mapping[str, list[Path]]) -> str | None:
-    """The sdist's .pyx (or .py, compiled by Cython) a C file or header of the wheel was generated from:
-    Cython writes X.c or X.cpp, and X.h / X_api.h for `public`/`api` declarations. None otherwise."""
-    m = _CYTHON_OUTPUT.match(name)
-    if not m:
-        return None
-    for suffix in (".pyx", ".py"):
-        found = index.get(m.group("stem") + suffix)
-        if found:
-            return m.group("stem") + suffix
-    return None
-
-
 _SCHEMES = ("purelib", "platlib", "scripts", "headers", "data")
 _EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 
