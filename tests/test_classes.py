@@ -27,7 +27,8 @@ WHEEL_ONLY = {  # members only a wheel can hold
     "demo-1.0.data/purelib/evil.pth": "code",
     "demo-1.0.data/data/share/doc/demo/AUTHORS": "packaging",
     "demo-1.0.data/data/bin/tool": "code",
-    "demo-1.0.dist-info/top_level.txt": "code",
+    "demo-1.0.dist-info/top_level.txt": "metadata",  # descriptive (issue 47: tomli 2.4.0)
+    "demo-1.0.dist-info/namespace_packages.txt": "code",  # pkg_resources declares namespace packages from it
     "demo-1.0.dist-info/licenses/COPYING": "metadata",
     "demo-1.0.dist-info/sboms/demo.cdx.json": "metadata",
 }

@@ -261,3 +261,36 @@ def test_a_namespace_pth_named_after_another_python_and_an_msvc_object_file(tmp_
     evil = [(n, pth + b"import os; os.system('id')\n" if n.endswith("nspkg.pth") else d, m) for n, d, m in pub]
     cmp = compare_other_platform(wheel(tmp_path / "evil.whl", members=evil), reb)
     assert {d.path for d in cmp.differences if d.cls == "code"} >= {"pkg-1.0-py3.10-nspkg.pth"}, cmp.differences
+
+
+def test_an_exec_bit_is_code_only_where_it_lets_a_file_run(tmp_path):
+    """orderedmultidict 1.0.1's publisher set the exec bit on its modules and dist-info files: a difference (the
+    bit is never normalized away), class packaging; on a script an installer puts on PATH, class code."""
+    reb = wheel(tmp_path / "r.whl", members=BASE[:-1] + [("pkg-1.0.data/scripts/tool", b"#!python\nprint(1)\n", 0o644),
+                                                         BASE[-1]])
+    modes = {"pkg/tool.py": 0o755, "pkg-1.0.dist-info/METADATA": 0o755, "pkg-1.0.data/scripts/tool": 0o755}
+    pub = wheel(tmp_path / "p.whl", members=[(n, d, modes.get(n, m)) for n, d, m in
+                                             BASE[:-1] + [("pkg-1.0.data/scripts/tool", b"#!python\nprint(1)\n", 0o644),
+                                                          BASE[-1]]])
+    cmp = compare_wheels(pub, reb)
+    assert {(d.path, d.kind, d.cls) for d in cmp.differences if d.kind == "mode"} == {
+        ("pkg/tool.py", "mode", "packaging"), ("pkg-1.0.dist-info/METADATA", "mode", "packaging"),
+        ("pkg-1.0.data/scripts/tool", "mode", "code")}
+    assert verdict_of(cmp)[0] is Verdict.DIFFERS
+
+
+def test_top_level_txt_and_metadata_json_are_metadata_wherever_they_are_judged(tmp_path):
+    """tomli 2.4.0's top_level.txt only in the published wheels, pytimeparse 1.1.8's old bdist_wheel metadata.json:
+    descriptive, class metadata on every path; an added module beside them stays code."""
+    from auditor.judge.classes import member_class
+    from auditor.judge.members import compare_other_platform
+
+    for name in ("pkg-1.0.dist-info/top_level.txt", "pkg-1.0.dist-info/metadata.json"):
+        assert member_class(name) == "metadata"
+    extra = [("pkg-1.0.dist-info/top_level.txt", b"pkg\n", 0o644), ("pkg-1.0.dist-info/metadata.json", b"{}", 0o644),
+             ("pkg/evil.py", b"import os\n", 0o644)]
+    pub = wheel(tmp_path / "p.whl", members=BASE[:-1] + extra + BASE[-1:])
+    for cmp in (compare_wheels(pub, wheel(tmp_path / "r.whl")), compare_other_platform(pub, wheel(tmp_path / "r2.whl"))):
+        classes = {d.path: d.cls for d in cmp.differences}
+        assert classes["pkg-1.0.dist-info/top_level.txt"] == classes["pkg-1.0.dist-info/metadata.json"] == "metadata"
+        assert classes["pkg/evil.py"] == "code"

@@ -35,9 +35,14 @@ class ClassTable:
     field_default: str
     wheel_code_fields: frozenset[str]
     wheel_field_default: str
+    exec_bit: tuple[ClassRule, ...] = ()
 
     def member(self, path: str) -> str:
         return _first(self.wheel, path)
+
+    def exec_bit_of(self, path: str) -> str:
+        """The class of an exec bit set or unset on a member whose content is the other side's."""
+        return _first(self.exec_bit, path)
 
     def sdist_file(self, path: str, executable: bool = False) -> str:
         if executable:
@@ -111,7 +116,8 @@ def parse(text: str) -> ClassTable:
     return ClassTable(wheel=_rules(data, "wheel"), sdist=_rules(data, "sdist", extra=("wheel",)), code_fields=code,
                       toolchain_fields=toolchain, field_default=_cls(fields.get("default"), "[fields] default"),
                       wheel_code_fields=_names(wheel_fields, "code", "wheel_fields"),
-                      wheel_field_default=_cls(wheel_fields.get("default"), "[wheel_fields] default"))
+                      wheel_field_default=_cls(wheel_fields.get("default"), "[wheel_fields] default"),
+                      exec_bit=_rules(data, "exec_bit"))
 
 
 @cache
@@ -127,6 +133,11 @@ def member_class(path: str) -> str:
 def sdist_class(path: str, executable: bool = False) -> str:
     """code | metadata | packaging for a file of an sdist (what the build compiles, runs or reads is code)."""
     return table().sdist_file(path, executable)
+
+
+def exec_bit_class(path: str) -> str:
+    """code | packaging for a member whose exec bit differs (judge/classes.toml [[exec_bit]])."""
+    return table().exec_bit_of(path)
 
 
 def field_class(key: str) -> str:

@@ -16,6 +16,7 @@ from auditor.errors import LimitExceeded
 from auditor.judge.diffs import (bounded, member_detail, member_diff, finish_comparison, is_record, member_kind,
                                  not_read, over_read_limit, text_diff, defines_module_init, extension_stem, is_compiled,
                                  is_program)
+from auditor.judge.classes import exec_bit_class
 from auditor.judge.configured import bytecode_of, SdistSources
 from auditor.judge.interface import check_member, grafted_libraries, read_interface
 from auditor.judge.profiles import Case, apply
@@ -253,10 +254,10 @@ def _common_members(pub: WheelArchive, reb: WheelArchive, names: list[str], out:
             if a.is_link or a.is_special:
                 diffs.append(member_diff(name, "mode", "symlink or special file in a wheel", "code"))
         if a.executable != b.executable:
-            # on a shared library the bit changes nothing (it is loaded, never executed: rapidfuzz 3.9.2's
-            # scikit-build sets it); on anything else it may make a file runnable
+            # the bit makes a script runnable; on a module, a shared library (rapidfuzz 3.9.2's scikit-build sets it)
+            # or a dist-info file it changes nothing (judge/classes.toml [[exec_bit]]); the content is compared apart
             diffs.append(member_diff(name, "mode", f"exec bit {'set' if a.executable else 'unset'} in the published wheel",
-                               "packaging" if is_compiled(name) else "code"))
+                                     exec_bit_class(name)))
         elif (a.mode & 0o7777) != (b.mode & 0o7777):
             norms.append("zip-permissions-umask")
         if a.date_time != b.date_time:
