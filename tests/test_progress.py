@@ -66,6 +66,9 @@ def test_progress_on_a_terminal_only(tmp_path, index, container_backend, shared_
     assert piped.returncode == 0, piped.stderr
     assert "fixprog==1.0: identical" in piped.stderr  # the plain per-package line, for CI logs
     assert "audited" not in piped.stderr and "\x1b[" not in piped.stderr
+    # and the plain progress lines a log can follow (auditor/cli/loglines.py)
+    assert "[0/1 releases, " in piped.stderr and "fixprog: build started" in piped.stderr, piped.stderr
+    assert "[1/1 releases, " in piped.stderr and "fixprog: done" in piped.stderr, piped.stderr
 
 
 def test_an_error_is_one_line_on_a_narrow_terminal(tmp_path):
@@ -94,3 +97,32 @@ def test_an_error_is_one_line_on_a_narrow_terminal(tmp_path):
     lines = [ln for ln in text.splitlines() if ln.strip()]
     assert len(lines) == 1 and len(lines[0]) > 80, lines
     assert lines[0].startswith("auditor: ") and f"{lock}:1: requests==2.31.0: no --hash" in lines[0]
+
+
+def test_a_log_sees_builds_start_and_end_and_a_line_each_minute():
+    """Issue 47: without a terminal the 48-minute compiled run printed nothing for 36 minutes. A plain line as a
+    release's build starts, as its builds end (it is judged next) and as it is done, with M/N, elapsed and an
+    estimate; a line naming what still runs when nothing was said for a minute. No control sequences."""
+    from auditor.cli.loglines import LogProgress
+
+    clock = [0.0]
+    said: list[str] = []
+    log = LogProgress(3, said.append, every=60, now=lambda: clock[0])
+    log.on_stage("numpy", "index")
+    log.on_stage("numpy", "build")
+    clock[0] = 30
+    log.on_stage("scipy", "build")
+    log.heartbeat()  # something was said 0 s ago: nothing
+    clock[0] = 200
+    log.heartbeat()
+    log.on_stage("numpy", "compare")
+    clock[0] = 300
+    log.on_stage("numpy", "done")
+    assert said == [
+        "[0/3 releases, 0m00s elapsed] numpy: build started",
+        "[0/3 releases, 0m30s elapsed] scipy: build started",
+        "[0/3 releases, 3m20s elapsed] still running: numpy (build, 3m20s), scipy (build, 2m50s)",
+        "[0/3 releases, 3m20s elapsed] numpy: builds done, judging",
+        "[1/3 releases, 5m00s elapsed, ~10m00s left] numpy: done",
+    ], said
+    assert not any("\x1b[" in line for line in said)

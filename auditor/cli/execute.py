@@ -23,6 +23,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.text import Text
 
 from auditor import __version__
+from auditor.cli.loglines import LogProgress
 from auditor.cli.console import err, fail, out
 from auditor.context import Context, Options
 from auditor.errors import AuditorError, InputError, SandboxError
@@ -262,6 +263,11 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         for p in lock.skipped:
             err.print(Text(f"  skipped {p.name} ({p.file}:{p.line}): {p.reason}"), soft_wrap=True, highlight=False)
     progress = _progress(ctx, len(lock.releases)) if not quiet and err.is_terminal else None
+    log = None
+    if not quiet and progress is None:  # a CI log: plain lines as builds start and finish, a heartbeat each minute
+        log = LogProgress(len(lock.releases), lambda line: err.print(Text(line), soft_wrap=True, highlight=False))
+        ctx.on_stage = log.on_stage
+        log.start()
     try:
         if progress is not None:
             with progress:
@@ -275,6 +281,8 @@ def execute(lock: Lock, label: str | None, command: str, s: RunSettings) -> None
         err.print(f"interrupted: {report_dir / 'results.json'} keeps {len(writer.data['packages'])} package(s)")
         raise typer.Exit(130)
     finally:
+        if log is not None:
+            log.stop()
         ctx.http.close()
         report_lock.close()
     if command == "investigate":
