@@ -462,7 +462,8 @@ def test_extras_a_setup_py_chooses_by_platform_are_listed_not_a_difference(tmp_p
 def test_top_level_names_without_members_are_a_metadata_difference_with_their_cause(tmp_path):
     """pycasbin 2.7.1 and casbin-django-orm-adapter 1.7.0 (held-out corpus) list `dist` (and `examples`) in
     top_level.txt: directories of the publisher's tree, no member of the wheel; a name that does have
-    members (an added package) stays a code difference."""
+    members (an added package) is named without that cause, and the package itself is a code difference
+    (top_level.txt is descriptive, class metadata: issue 47, tomli 2.4.0)."""
     reb = wheel(tmp_path / "r.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"pkg\n", 0o644)])
     pub = wheel(tmp_path / "p.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"dist\npkg\n", 0o644)])
     cmp = compare_wheels(pub, reb)
@@ -470,7 +471,9 @@ def test_top_level_names_without_members_are_a_metadata_difference_with_their_ca
     assert d.cls == "metadata" and "dist" in d.cause and verdict_of(cmp)[0] is Verdict.DIFFERS
     evil = wheel(tmp_path / "e.whl", members=BASE + [("pkg-1.0.dist-info/top_level.txt", b"evil\npkg\n", 0o644),
                                                     ("evil/__init__.py", b"import os\n", 0o644)])
-    assert {d.cls for d in compare_wheels(evil, reb).differences if d.path.endswith("top_level.txt")} == {"code"}
+    found = compare_wheels(evil, reb).differences
+    assert [(d.cls, d.cause) for d in found if d.path.endswith("top_level.txt")] == [("metadata", None)]
+    assert ("evil/__init__.py", "code") in [(d.path, d.cls) for d in found]
 
 
 def test_a_bundled_librarys_license_in_a_wheel_that_grafts_libraries_is_listed(tmp_path):
@@ -490,7 +493,8 @@ def test_a_bundled_librarys_license_in_a_wheel_that_grafts_libraries_is_listed(t
 def test_class_code_is_what_python_can_import_or_execute(tmp_path):
     """Documentation, stubs, markers, C sources and the exec bit of a shared library are packaging (they never
     run: boto3's examples/*.rst, redis's py.typed, multidict's .pyi, fonttools' generated .c, rapidfuzz's exec
-    bit); an added .py, a .pth, a script, a changed version file and an exec bit on a .py stay code."""
+    bit, and on a module: issue 47, orderedmultidict 1.0.1); an added .py, a .pth, a script, a changed version file and
+    an exec bit on a script stay code."""
     from auditor.judge.rules import classify
 
     for path in ("boto3/examples/s3.rst", "redis/py.typed", "multidict/__init__.pyi", "fontTools/cu2qu/cu2qu.c",
@@ -501,10 +505,13 @@ def test_class_code_is_what_python_can_import_or_execute(tmp_path):
                  "pkg/__pycache__/x.cpython-311.pyc", "pkg/_x.pyx"):
         assert classify(path) == "code", path
     so = "pkg/_x.cpython-311-x86_64-linux-gnu.so"
-    base = BASE[:-1] + [(so, b"\x7fELF", 0o644), ("pkg/run.py", b"print(1)\n", 0o644), BASE[-1]]
-    modes = [(n, d, 0o755 if n in (so, "pkg/run.py") else m) for n, d, m in base]
+    script = "pkg-1.0.data/scripts/run"
+    base = BASE[:-1] + [(so, b"\x7fELF", 0o644), ("pkg/run.py", b"print(1)\n", 0o644), (script, b"#!python\n", 0o644),
+                        BASE[-1]]
+    modes = [(n, d, 0o755 if n in (so, "pkg/run.py", script) else m) for n, d, m in base]
     cmp = compare_wheels(wheel(tmp_path / "p.whl", members=modes), wheel(tmp_path / "r.whl", members=base), binary=True)
-    assert {(d.path, d.cls) for d in cmp.differences if d.kind == "mode"} == {(so, "packaging"), ("pkg/run.py", "code")}
+    assert {(d.path, d.cls) for d in cmp.differences if d.kind == "mode"} == {
+        (so, "packaging"), ("pkg/run.py", "packaging"), (script, "code")}
 
 
 def test_a_version_file_the_publishers_plugin_wrote_into_sdist_and_wheel_is_named(tmp_path):
