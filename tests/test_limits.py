@@ -77,3 +77,20 @@ def test_an_added_module_beside_a_padded_metadata_differs_when_the_build_fails(t
     assert f["verdict"] == "differs", f["reason"]
     assert ("demo/evil.py", "code") in [(d["path"], d["cls"]) for d in f["differences"]]
     assert [d["path"] for d in f["not_reproduced"] if d.get("cause") == "read-limit"] == ["demo-1.0.dist-info/METADATA"]
+
+
+@pytest.mark.twin("read-limit")
+def test_a_compiled_module_whose_rebuilt_twin_is_past_the_bound_differs(tmp_path, monkeypatch):
+    """The attacker's setup.py appended 130 MiB to the module its build makes: the rebuild's copy past the bound made
+    the whole release unverifiable (the release's linked libraries were read without a guard) and the published
+    module 'not judged'. Only the published member's size makes it not judged: here it differs, class code."""
+    from auditor.judge import members
+
+    monkeypatch.setattr(members, "COMPILED_READ", BOUND)
+    so = "demo/_x.cpython-311-x86_64-linux-gnu.so"
+    reb = wheel(tmp_path / "r.whl", members=_members(extra=[(so, b"\x7fELF" + b"\0" * (2 * BOUND), 0o755)]))
+    pub = wheel(tmp_path / "p.whl", members=_members(extra=[(so, b"\x7fELF\x02\x01" + b"\0" * 64, 0o755)]))
+    cmp = compare_wheels(pub, reb, binary=True)
+    assert (so, "code") in [(d.path, d.cls) for d in cmp.differences] and not _unread(cmp), cmp.differences
+    big = wheel(tmp_path / "b.whl", members=_members(extra=[(so, b"\x7fELF" + b"\1" * (2 * BOUND), 0o755)]))
+    assert _unread(compare_wheels(big, reb, binary=True)) == [so]  # the published one past it: not judged

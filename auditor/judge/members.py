@@ -27,6 +27,9 @@ from auditor.judge.steps import (accounted_member, align_dist_info, judge_record
 from auditor.records import Comparison, Difference
 
 
+COMPILED_READ = 1 << 27  # what is read of a compiled member to compare its interface (at least the run's READ_LIMIT)
+
+
 def compare_other_platform(pub: WheelArchive, reb: WheelArchive, pure_variant: bool = False,
                            sources: SdistSources | None = None, setup_py: str | None = None) -> Comparison:
     """A wheel for a platform or Python this sandbox cannot build, against the wheel rebuilt here.
@@ -304,11 +307,26 @@ def _compiled_member(pub: WheelArchive, reb: WheelArchive, name: str, out: Compa
     after the named rules is counted as interface-verified, still listed as not reproduced byte for byte."""
     pub_data = reb_data = None
     try:
-        pub_data, reb_data = pub.read(name, limit=1 << 27), reb.read(name, limit=1 << 27)
-        check = check_member(pub_data, reb_data, pub.members, libraries, grafted_libraries(pub), name)
-    except LimitExceeded as exc:
+        pub_data = pub.read(name, limit=COMPILED_READ)
+    except LimitExceeded as exc:  # only the published member's size makes it one not judged
         not_read(out, name, str(exc))
         return
+    except Exception:
+        pass
+    try:
+        reb_data = reb.read(name, limit=COMPILED_READ)
+    except LimitExceeded:
+        # the sdist (the publisher's) made the rebuild's module past the bound: no comparison accounts for the
+        # published one, which is within it
+        out.differences.append(member_diff(name, "content", f"compiled member of {pub.members[name].size} bytes whose "
+                                           f"rebuilt twin ({reb.members[name].size} bytes) is past the read bound: no "
+                                           "interface comparison accounts for it", "code"))
+        return
+    except Exception:
+        pass
+    try:
+        check = check_member(pub_data, reb_data, pub.members, libraries, grafted_libraries(pub), name) \
+            if pub_data is not None and reb_data is not None else None
     except Exception:
         check = None
     if check is None and pub_data is not None and reb_data is not None and read_interface(pub_data) is None \
