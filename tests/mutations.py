@@ -18,7 +18,7 @@ from auditor.judge.registry import BY_NAME
 
 # every import the rebuild lacks set aside under the rule (what a widened toolchain rule would do)
 _IMPORT_RULES = ("compiler-runtime", "compiler-builtins", "math-library", "cxx-runtime", "getrandom-fallback",
-                 "python-c-api", "glibc-symbol-aliases", "glibc-legacy-aliases", "fortify-source")
+                 "python-c-api", "glibc-symbol-aliases", "glibc-legacy-aliases")
 
 
 def _any_import(rule: str) -> Callable:
@@ -37,6 +37,20 @@ def _every_string(rule: str) -> Callable:
     return compare_strings
 
 
+def _every_grafted(rule: str) -> Callable:
+    def grafted_imports(rest, grafted, out):
+        out.rules.add(rule)
+        return []
+    return grafted_imports
+
+
+def _every_static(rule: str) -> Callable:
+    def static_imports(extra, static, lib, out):
+        out.rules.add(rule)
+        return []
+    return static_imports
+
+
 def _always(*args, **kwargs) -> bool:
     return True
 
@@ -47,6 +61,15 @@ MUTATIONS: dict[str, tuple[object, str, Callable[[str], Callable]]] = {
     **{r: (interface, "_compare_libraries", _every_library) for r in ("glibc-merged-libraries", "system-libraries",
                                                                          "grafted-library-needed", "auditwheel-rpath")},
     "dotted-number-string": (interface, "_compare_strings", _every_string),
+    # every import the same function as one the rebuild imports (its FORTIFY variant), at any version of glibc's
+    "fortify-source": (interface, "_same_function", lambda rule: _always),
+    "glibc-symbol-versions": (interface, "_glibc_versions", lambda rule: _always),
+    # every import left is a grafted library's, every extra import the statically linked library's
+    **{r: (interface, "_grafted_imports", _every_grafted) for r in ("grafted-library-version", "optional-library")},
+    "static-library": (interface, "_static_imports", _every_static),
+    # every URL string the compiler's, or on the statically linked library's hosts
+    "compiler-identification": (interface, "_compiler_url", lambda rule: _always),
+    "library-url-hosts": (interface, "_library_url", lambda rule: _always),
     "entry-point-python-version": (metasteps, "entry_points_python_version", lambda rule: _always),
 }
 

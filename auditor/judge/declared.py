@@ -113,6 +113,12 @@ def requirements(root: Path) -> Declared:
     fields, modern = _pkg_info(root)
     if modern and "requires-dist" not in _dynamic(fields):
         return Declared(tuple(fields.get("requires_dist") or ()), "PKG-INFO (Metadata-Version >= 2.2)")
+    return configured_requirements(root)
+
+
+def configured_requirements(root: Path, egg_info: bool = True) -> Declared:
+    """The static `Requires-Dist` lines of the build configuration (pyproject.toml, setup.cfg), else (`egg_info`)
+    of the egg-info the sdist step wrote; PKG-INFO is not read (the repository check holds it to these)."""
     project = _pyproject(root)
     if project is not None:
         dynamic = {str(d) for d in project.get("dynamic") or []}
@@ -130,7 +136,7 @@ def requirements(root: Path) -> Declared:
             for extra, value in cfg.items("options.extras_require"):
                 reqs += [_with_extra(r, extra) for r in _cfg_lines(value)]
         return Declared(tuple(reqs), "setup.cfg [options]")
-    egg = _egg_info(root)
+    egg = _egg_info(root) if egg_info else None
     if egg is not None:
         text = _read(root, f"{egg}/requires.txt")
         return Declared(tuple(_requires_txt(text or "")), f"{egg}/requires.txt")

@@ -6,9 +6,11 @@ accounted for the member, and records what it did in the Comparison (judge/regis
 from __future__ import annotations
 
 import ast
+import re
 
 from auditor.fetch.archives import WheelArchive
-from auditor.judge.rules import checksum_rows, scm_commit_id
+from auditor.judge.configured import never_configured
+from auditor.judge.rules import checksum_rows, constants_module, scm_commit_id
 from auditor.records import Comparison
 
 
@@ -27,8 +29,10 @@ def scm_version(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison
 
 def source_checksums(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
     """A checksum file of the build's own sources that differs only in the builder's checkout directory
-    (and in the hashes of files whose bytes differ, which are each compared as members): build-path."""
-    if name.endswith((".py", ".pyi", ".pth")) or ".dist-info/" in name:
+    (and in the hashes of files whose bytes differ, which are each compared as members): build-path. Never a file
+    that runs (a script, an executable, a .pth, a module, a native library): its `path` would be a command."""
+    if name.endswith((".py", ".pyi", ".pth")) or ".dist-info/" in name or never_configured(name) \
+            or pub.members[name].executable or reb.members[name].executable:
         return False
     a, b = checksum_rows(pub, name), checksum_rows(reb, name)
     if a and not b and _unnamed_checksums(reb, name, [m for _, m in a]):
@@ -89,7 +93,9 @@ def sdist_version_file(pub: WheelArchive, reb: WheelArchive, name: str, out: Com
     (the publisher's plugin wrote it into both), and the rebuild's plugin, another version of it, wrote
     another template stating the same version (tabulate 0.9.0: setuptools_scm 2022's 181 bytes in the sdist
     and the wheel, 176 from the rebuild's). A different version, or a published copy that is not the
-    sdist's, stays a difference. True when accounted for."""
+    sdist's, stays a difference. A published copy that can run anything is none either, even the sdist's byte
+    for byte: a plugin writes constants only, and the rebuild wrote its own file over the sdist's (so code there is
+    not what the sdist builds into). True when accounted for."""
     if files is None or not name.endswith(".py"):
         return False
     try:
@@ -99,9 +105,43 @@ def sdist_version_file(pub: WheelArchive, reb: WheelArchive, name: str, out: Com
     if files.read(name, limit=1 << 20) != a:
         return False
     va, vb = _version_strings(a), _version_strings(b)
-    if not va or va != vb:
+    if not va or va != vb or not any(constants_module(a, v) for v in va):
         return False
     out.tool_steps.append(f"version file {name}: the sdist's own copy, stating the rebuild's version "
                           f"({', '.join(sorted(va))}) in another plugin's template")
     out.members_verified += 1
     return True
+
+
+_PLACEHOLDER = re.compile(r"@\w+@|\$\{?\w+\}?|\{\{?\s*\w+\s*\}?\}|%\(\w+\)s")
+
+
+def _string_assignments(data: bytes) -> list[ast.Assign] | None:
+    """A file's statements when each (docstrings aside) assigns a string or a name to names; None otherwise."""
+    try:
+        body = ast.parse(data).body
+    except (SyntaxError, ValueError):
+        return None
+    out = []
+    for n in body:
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str):
+            continue
+        if not isinstance(n, ast.Assign) or not all(isinstance(t, ast.Name) for t in n.targets) or not (
+                isinstance(n.value, ast.Name) or isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)):
+            return None
+        out.append(n)
+    return out
+
+
+def version_template(template: bytes, written: bytes, version: str) -> bool:
+    """`template`, the sdist's file at the place of the version file `written` (the sources check), is the template
+    the build rewrites (grpcio's _grpcio_metadata.py under its licence header): it assigns the same names, each the
+    release's version, a placeholder (`@VERSION@`, `{version}`, `${VERSION}`) or a name so assigned. A module of the
+    sdist that holds anything else (code, a flag) is no template: rewritten into assignments of the version, it is
+    no version file the build writes."""
+    a, b = _string_assignments(template), _string_assignments(written)
+    names = {t.id for n in a or () for t in n.targets if isinstance(t, ast.Name)}
+    if a is None or b is None or not names or names != {t.id for n in b for t in n.targets if isinstance(t, ast.Name)}:
+        return False
+    return all(isinstance(n.value, ast.Name) or (isinstance(n.value, ast.Constant) and (
+        str(n.value.value).strip() == version or _PLACEHOLDER.search(str(n.value.value)))) for n in a)

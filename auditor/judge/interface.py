@@ -21,53 +21,13 @@ from auditor.judge.elf import (GLIBC_MERGED, SYSTEM_LIBRARIES, Interface, grafte
                                library_closure, needed_in_wheel, needed_libraries, read_interface, unneeded_graft)
 from auditor.fsutil import inside
 from auditor.judge.registry import check_rules
+from auditor.judge.symbols import (CAPABILITIES, COMPILER_BUILTINS, COMPILER_RUNTIME, CXX_FILE_OPERATIONS,
+                                   GLIBC_ALIASES, GLIBC_OBJECT_ALIASES, MATH_FUNCTIONS)
 
 __all__ = ["GLIBC_MERGED", "SYSTEM_LIBRARIES", "Interface", "InterfaceCheck", "check_member", "compare",
            "grafted_libraries", "is_elf", "is_shared_object", "library_closure", "needed_in_wheel",
            "needed_libraries", "read_interface", "unneeded_graft"]
 
-
-# symbols a compiler emits or not by version, optimization level and defaults (inlined or called, weak
-# runtime hooks): importing one of them gives a module no new capability
-COMPILER_RUNTIME = frozenset({
-    "__cxa_finalize", "_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable", "__gmon_start__",
-    "_Jv_RegisterClasses", "__register_frame_info", "__deregister_frame_info", "__tls_get_addr",
-    "__stack_chk_fail", "__stack_chk_guard", "__assert_fail", "__errno_location", "__ctype_b_loc",
-    "__ctype_tolower_loc", "__ctype_toupper_loc", "__isoc99_sscanf", "__isoc23_sscanf", "__isoc23_strtol",
-    "__isoc23_strtoul", "__isoc23_strtoll", "__isoc23_strtoull", "__cxa_atexit", "abort", "__pthread_key_create",
-    "__cxa_thread_atexit_impl", "__libc_single_threaded",
-})
-COMPILER_BUILTINS = frozenset({
-    "memcpy", "memmove", "memset", "memcmp", "memchr", "strlen", "strnlen", "strcmp", "strncmp", "strchr",
-    "strrchr", "strcpy", "strncpy", "strcat", "strncat", "strstr", "bcmp", "bzero", "abs", "labs",
-    "floor", "ceil", "round", "trunc", "fabs", "sqrt", "pow", "exp", "log", "fmod", "ldexp", "frexp",
-    "floorf", "ceilf", "sqrtf", "fabsf", "roundf", "lround", "lrint", "rint", "nearbyint", "copysign",
-    "puts", "putchar", "fputs", "fwrite", "fputc", "printf", "fprintf", "sprintf", "snprintf", "vsnprintf",
-    "vfprintf", "vsprintf", "strtol", "strtoul", "strtoll", "strtoull", "strtod", "sscanf", "malloc", "calloc",
-    "realloc", "free", "mempcpy", "stpcpy", "strdup", "__rawmemchr", "rawmemchr", "__isinf", "__isnan",
-    "__isinff", "__isnanf", "__finite", "__finitef", "isinf", "isnan", "__memcpy_chk", "__memset_chk",
-})
-# the C math library's functions (math.h and complex.h, with their float and long double forms): a compiler or a
-# build option calls them where another build inlines them or uses the project's own (numpy's npymath)
-_MATH_BASE = ("acos acosh asin asinh atan atan2 atanh cbrt ceil copysign cos cosh erf erfc exp exp2 exp10 expm1 fabs "
-              "fdim floor fma fmax fmin fmod frexp hypot ilogb ldexp lgamma llrint llround log log10 log1p log2 logb "
-              "lrint lround modf nan nearbyint nextafter nexttoward pow remainder remquo rint round scalbln scalbn "
-              "sin sincos sinh sqrt tan tanh tgamma trunc cabs cacos cacosh carg casin casinh catan catanh ccos ccosh "
-              "cexp cimag clog conj cpow cproj creal csin csinh csqrt ctan ctanh").split()
-MATH_FUNCTIONS = frozenset(n + s for n in _MATH_BASE for s in ("", "f", "l"))
-# the Python C API calls that reach arbitrary Python: call any object, get any attribute (a module's globals, a
-# class's __subclasses__), look a name up in any dict. A module that calls os.system through them imports none of
-# libc's capabilities: added, they are a capability like system() (issue 45: PyInit_ walking object.__subclasses__()
-# to os._wrap_close.__init__.__globals__["system"])
-PYTHON_CAPABILITIES = (r"_?PyObject_Call\w*|_?PyObject_Vectorcall\w*|PyVectorcall_\w+|_?PyObject_FastCall\w*|"
-                       r"PyObject_GetAttr\w*|_?PyObject_LookupAttr\w*|_PyObject_GetAttrId|PyObject_GenericGetAttr|"
-                       r"PyDict_GetItem\w*|_PyDict_GetItem\w*|PyCFunction_Call\w*|PyEval_Call\w*|PyInstanceMethod_\w+|"
-                       r"PyMethod_New")
-# calls that give a module a capability its rebuild lacks: said by name when added
-CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fork|vfork|clone|socket|connect|bind|"
-                          r"listen|accept4?|send(to|msg)?|recv(from|msg)?|getaddrinfo|gethostbyname\w*|dlopen|dlsym|"
-                          r"dlmopen|ptrace|mprotect|mmap|setuid|setgid|chmod|chown|unlink|rename|kill|"
-                          r"PyRun_\w+|Py_CompileString\w*|PyImport_\w+|PyEval_\w+|PySys_\w+|" + PYTHON_CAPABILITIES + ")$")
 
 _URL = re.compile(rb"(?i)\b(?:https?|ftp|wss?)://[\w.-]+")
 _HOST = re.compile(rb"(?i)^(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|cn|xyz|top|info|biz|su|tk|onion|co|me|dev|app)$|"
@@ -102,22 +62,6 @@ class InterfaceCheck:
     rules: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     unverified: bool = False  # a statically linked library leaves part of the interface unchecked
-
-
-# glibc before 2.33 exported the stat family through these wrappers (and 64-bit names on 32-bit offsets): a
-# module built against it imports __fxstat where one built against a newer glibc imports fstat
-GLIBC_ALIASES = {"__fxstat": "fstat", "__fxstat64": "fstat", "__xstat": "stat", "__xstat64": "stat",
-                 "__lxstat": "lstat", "__lxstat64": "lstat", "__fxstatat": "fstatat", "__fxstatat64": "fstatat",
-                 "__xmknod": "mknod", "__xmknodat": "mknodat", "fstat64": "fstat", "stat64": "stat",
-                 "lstat64": "lstat", "fstatat64": "fstatat", "__strdup": "strdup", "__strndup": "strndup"}
-
-
-# Data objects glibc exports under several names (one object, weak aliases): an older toolchain (manylinux2014)
-# links to another of them than a current one (uvloop 0.21.0: _environ published, environ rebuilt).
-GLIBC_OBJECT_ALIASES = {"_environ": "environ", "__environ": "environ", "__timezone": "timezone",
-                        "__daylight": "daylight", "__tzname": "tzname", "__progname": "program_invocation_short_name",
-                        "__progname_full": "program_invocation_name", "_sys_errlist": "sys_errlist",
-                        "_sys_nerr": "sys_nerr"}
 
 
 def _unfortified(name: str) -> str:
@@ -183,11 +127,18 @@ def _closure(names: list[str], libraries: Mapping[str, Interface]) -> list[str]:
     return out
 
 
+# every shared object gets a constructor and a destructor hook of its own from the C runtime's startup files (DT_INIT
+# and frame_dummy, DT_FINI and __do_global_dtors_aux): linked in statically, a library brings only its others
+_CRT_HOOKS = 2
+
+
 def _library_union(libs: list[Interface]) -> Interface:
-    """The libraries a module links statically, taken together."""
+    """The libraries a module links statically, taken together: their constructors and destructors are their own,
+    beyond the C runtime's hooks every shared object has (the module has its own)."""
     return Interface(frozenset().union(*(x.imports for x in libs)), frozenset().union(*(x.exports for x in libs)),
-                     tuple(n for x in libs for n in x.needed), (), sum(x.constructors for x in libs),
-                     sum(x.destructors for x in libs), any(x.execstack for x in libs),
+                     tuple(n for x in libs for n in x.needed), (),
+                     sum(max(0, x.constructors - _CRT_HOOKS) for x in libs),
+                     sum(max(0, x.destructors - _CRT_HOOKS) for x in libs), any(x.execstack for x in libs),
                      frozenset().union(*(x.strings for x in libs)))
 
 
@@ -234,14 +185,14 @@ def _toolchain_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> t
     rest: list[tuple[str, str]] = []
     for name, version in sorted(pub.imports):
         base = _canonical(name)
-        if base in reb_names:
+        if _same_function(name, reb_names):
             if name not in {n for n, _ in reb.imports}:
                 out.rules.add("glibc-symbol-aliases" if _canonical(name) != name and (
                     name in GLIBC_OBJECT_ALIASES or _canonical(name) in GLIBC_OBJECT_ALIASES.values())
                     else "glibc-legacy-aliases" if _unfortified(name) in GLIBC_ALIASES else "fortify-source")
             theirs = {v for n, v in reb.imports if _canonical(n) == base}
             if version and theirs and version not in theirs:
-                if version.startswith("GLIBC_") and all(v.startswith("GLIBC_") for v in theirs if v):
+                if _glibc_versions(version, theirs):
                     out.rules.add("glibc-symbol-versions")
                 else:
                     added.append(f"imports {name}@{version}")
@@ -252,6 +203,18 @@ def _toolchain_imports(pub: Interface, reb: Interface, out: InterfaceCheck) -> t
         else:
             rest.append((name, version))
     return added, rest
+
+
+def _same_function(name: str, reb_names: set[str]) -> bool:
+    """`name` is a function or object the rebuild imports under another of its names: its FORTIFY variant
+    (fortify-source), an old glibc's stat wrapper (glibc-legacy-aliases), another alias (glibc-symbol-aliases)."""
+    return _canonical(name) in reb_names
+
+
+def _glibc_versions(version: str, theirs: set[str]) -> bool:
+    """glibc-symbol-versions: the rebuild imports the same symbol at other GLIBC_ versions only (an older glibc
+    links the older version); a version of another library (GLIBCXX_, a library's own) is not glibc's."""
+    return version.startswith("GLIBC_") and all(v.startswith("GLIBC_") for v in theirs if v)
 
 
 def _toolchain_rule(name: str, base: str, version: str, reb_names: set[str], pub_names: set[str],
@@ -271,9 +234,17 @@ def _toolchain_rule(name: str, base: str, version: str, reb_names: set[str], pub
         return "getrandom-fallback"
     if name.startswith(("Py", "_Py")) and not CAPABILITIES.match(name):
         return "python-c-api"  # Cython and other generators call other API functions by version
-    if version.startswith(("GLIBCXX_", "CXXABI_")) or (not version and name.startswith("_Z")):
+    if (version.startswith(("GLIBCXX_", "CXXABI_")) or (not version and name.startswith("_Z"))) \
+            and not CAPABILITIES.match(name) and not _cxx_file_operation(name, reb_names):
         return "cxx-runtime"  # libstdc++'s inline and out-of-line functions vary by compiler version
     return None
+
+
+def _cxx_file_operation(name: str, reb_names: set[str]) -> bool:
+    """A std::filesystem operation that removes, renames, copies, links or changes the permissions of files
+    (unlink, rename, chmod in C++) that the rebuild does not call under either ABI's name: never the compiler's."""
+    m = CXX_FILE_OPERATIONS.match(name)
+    return m is not None and not any((r := CXX_FILE_OPERATIONS.match(n)) and r.group(1) == m.group(1) for n in reb_names)
 
 
 def _grafted_imports(rest: list[tuple[str, str]], grafted: Mapping[str, tuple[str, bool]],
@@ -285,7 +256,7 @@ def _grafted_imports(rest: list[tuple[str, str]], grafted: Mapping[str, tuple[st
     optional: dict[str, int] = {}
     left = []
     for name, version in rest:
-        if name not in grafted:
+        if name not in grafted or CAPABILITIES.match(_canonical(name)):  # a capability is never the library's
             left.append((name, version))
             continue
         library, linked = grafted[name]
@@ -373,12 +344,15 @@ def _compare_libraries(pub: Interface, reb: Interface, out: InterfaceCheck, whee
         else:
             out.adds.append(f"needs {lib}")
     for entry in pub.runpath:
-        if entry in reb.runpath or not entry:
+        # an empty RPATH is no search path; an empty entry beside others ("$ORIGIN/../x.libs:") is the working directory
+        if entry in reb.runpath or not entry and len(pub.runpath) == 1:
             continue
-        if entry.startswith("$ORIGIN") and _inside_wheel(entry, module, wheel_members):
+        # $ORIGINx is no $ORIGIN to the loader: a directory of that name where the process runs
+        if (entry == "$ORIGIN" or entry.startswith("$ORIGIN/")) and _inside_wheel(entry, module, wheel_members):
             out.rules.add("auditwheel-rpath")
         else:
-            out.adds.append(f"searches libraries in {entry} (RPATH/RUNPATH)")
+            where = entry or "the working directory (an empty entry)"
+            out.adds.append(f"searches libraries in {where} (RPATH/RUNPATH)")
 
 
 def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static: bool,
@@ -393,13 +367,13 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
         flagged += dotted
     elif dotted:
         out.rules.add("dotted-number-string")
-    compilers = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= _COMPILER_HOSTS]
+    compilers = [s for s in flagged if _compiler_url(s)]
     if compilers:  # snowflake-connector-python 4.2.0: libstdc++'s "Please submit full bug report at gcc.gnu.org"
         out.rules.add("compiler-identification")
         flagged = [s for s in flagged if s not in compilers]
     if lib is not None:  # another version of a statically linked library names more of its own namespaces
         hosts = {h for x in lib.strings | reb.strings for h in _url_hosts(x)} - _OPEN_HOSTS
-        own = [s for s in flagged if not _COMMAND.search(s) and _url_hosts(s) and _url_hosts(s) <= hosts]
+        own = [s for s in flagged if _library_url(s, hosts)]
         if own:
             out.rules.add("library-url-hosts")
             out.notes.append(f"{len(own)} URL string(s) on hosts the linked library's own strings name: "
@@ -415,8 +389,22 @@ def _compare_strings(pub: Interface, reb: Interface, out: InterfaceCheck, static
         out.notes.append(f"{len(added) - len(flagged)} other string(s) only in the published module")
 
 
+def _compiler_url(s: bytes) -> bool:
+    """compiler-identification: a string whose URLs are all on hosts where compilers ask for bug reports, no command."""
+    return not _COMMAND.search(s) and bool(_url_hosts(s)) and _url_hosts(s) <= _COMPILER_HOSTS
+
+
+def _library_url(s: bytes, hosts: set[str]) -> bool:
+    """library-url-hosts: a string whose URLs are all on `hosts` (the linked library's and the rebuild's, none anyone
+    can publish on), no command."""
+    return not _COMMAND.search(s) and bool(_url_hosts(s)) and _url_hosts(s) <= hosts
+
+
 def _url_hosts(s: bytes) -> set[str]:
-    return {m.group(1).decode("ascii", "replace").lower() for m in re.finditer(rb"(?i)\b(?:https?|ftp|wss?)://([\w.-]+)", s)}
+    """The hosts a string's URLs name: what follows the user information, up to its last @
+    (https://gcc.gnu.org@evil.example/ is on evil.example)."""
+    return {m.group(1).decode("ascii", "replace").lower()
+            for m in re.finditer(rb"(?i)\b(?:https?|ftp|wss?)://(?:[^\s/?#]*@)?([\w.-]+)", s)}
 
 
 def _joined(s: bytes, known: frozenset[bytes]) -> bool:

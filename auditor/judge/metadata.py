@@ -72,16 +72,31 @@ def _canon_requirement(s: str) -> str:
             + (f"; {_canon_marker(str(r.marker))}" if r.marker else ""))
 
 
+def _needs_extra(marker: Marker) -> bool:
+    """The marker is false without an extra on every platform and Python, not only on this one: `and` alone joins
+    its terms (at its top level), one of them `extra == "name"`. `os_name == "nt"` evaluates false here and is a
+    requirement of every plain install on Windows."""
+    items = getattr(marker, "_markers", None)
+    while isinstance(items, list) and len(items) == 1 and isinstance(items[0], list):
+        items = items[0]
+    if not isinstance(items, list) or "or" in items:
+        return False
+    return any(isinstance(t, tuple) and len(t) == 3 and str(getattr(t[1], "value", "")) == "=="
+               and any(type(x).__name__ == "Variable" and getattr(x, "value", None) == "extra" for x in (t[0], t[2]))
+               for t in items)
+
+
 def _extras_only(a: list[str] | None, b: list[str] | None) -> list[str] | None:
     """The names of the requirements on one side only when every one of them applies only with an
-    extra (its marker is false without one); None when any is a requirement of the plain install."""
+    extra (its marker is false without one, wherever it is installed: _needs_extra); None when any is a
+    requirement of the plain install."""
     names = set()
     for s in set(a or []) ^ set(b or []):
         try:
             r = Requirement(s)
         except InvalidRequirement:
             return None
-        if r.marker is None or r.marker.evaluate({"extra": ""}):
+        if r.marker is None or not _needs_extra(r.marker) or r.marker.evaluate({"extra": ""}):
             return None
         names.add(canonicalize_name(r.name))
     return sorted(names) or None
@@ -274,14 +289,21 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = 
 
 
 def parse_entry_points(data: bytes) -> dict[str, dict[str, str]] | None:
-    """entry_points.txt's groups, names and object references, white space folded (None: unreadable)."""
-    cp = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    """entry_points.txt's groups, names and object references, white space folded (None: unreadable). Read as
+    importlib.metadata reads it, which is no config file: a line starting with `;` is an entry (named `;x`), not a
+    comment; [DEFAULT] is a group like any other, not every group's defaults; an indented line is an entry of its
+    own, not the previous value continued (such a file is unreadable here)."""
+    cp = configparser.ConfigParser(delimiters=("=",), comment_prefixes=("#",), interpolation=None,
+                                   default_section="\0no default section\0")
     cp.optionxform = str  # type: ignore[assignment]
     try:
         cp.read_string(data.decode("utf-8"))
     except (configparser.Error, UnicodeDecodeError):
         return None
-    return {s: {k.strip(): " ".join(v.split()) for k, v in cp.items(s)} for s in cp.sections()}
+    groups = {s: dict(cp.items(s)) for s in cp.sections()}
+    if any("\n" in v.strip() for items in groups.values() for v in items.values()):
+        return None
+    return {s: {k.strip(): " ".join(v.split()) for k, v in items.items()} for s, items in groups.items()}
 
 
 def compare_entry_points(published: bytes, rebuilt: bytes) -> MetaComparison:

@@ -144,6 +144,9 @@ def delvewheel_patch(text: str, wa: WheelArchive) -> tuple[str, str, str, str] |
             return None
         if isinstance(n, ast.Import) and any(a.name not in _DELVE_IMPORTS or a.asname for a in n.names):
             return None
+        if isinstance(getattr(n, "ctx", None), ast.Store) and not isinstance(n, ast.Name) and not (  # sys.path[:0] =
+                isinstance(n, ast.Attribute) and n.attr in ("restype", "argtypes")):  # kernel32's prototypes only
+            return None
         if isinstance(n, ast.Call):
             f = n.func
             called = ("str.format" if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Constant)
@@ -241,14 +244,14 @@ def _constant_statements(body: list[ast.stmt], bound: set[str], version: str, fo
             names = [e for t in n.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
             if not all(isinstance(t, ast.Name) for t in names) or not _constant_value(n.value, bound, version, found):
                 return False
-            if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "TYPE_CHECKING" \
-                    and isinstance(n.value, ast.Constant) and n.value.value is False:
-                bound.add("TYPE_CHECKING=False")
+            if any(isinstance(t, ast.Name) and t.id == "TYPE_CHECKING" for t in names):  # bound again: True, a string
+                (bound.add if isinstance(n.value, ast.Constant) and n.value.value is False else bound.discard)("TYPE_CHECKING=False")
             bound |= {t.id for t in names if isinstance(t, ast.Name)}
             continue
         if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and isinstance(n.annotation, (ast.Name, ast.Constant)):
             if n.value is not None and not _constant_value(n.value, bound, version, found):
                 return False
+            bound.discard("TYPE_CHECKING=False" if n.target.id == "TYPE_CHECKING" else "")  # bound again
             bound.add(n.target.id)
             continue
         if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id == "TYPE_CHECKING" \

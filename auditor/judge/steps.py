@@ -16,7 +16,7 @@ from auditor.fetch.archives import Member, WheelArchive
 from auditor.fetch.archives import extension_stem
 from auditor.judge.configured import SdistSources
 from auditor.judge.diffs import member_diff, same_bytes, text_diff, is_compiled
-from auditor.judge.rules import (delvewheel_patch, record_backslashes, record_problem, record_rows)
+from auditor.judge.rules import (classify, delvewheel_patch, record_backslashes, record_problem, record_rows)
 from auditor.records import Comparison, Difference
 
 
@@ -148,12 +148,15 @@ def moved_licenses(pub: WheelArchive, reb: WheelArchive, pub_only: set[str], reb
                     out: Comparison, crlf_ok: bool = False) -> set[str]:
     """License files with the same bytes at `NAME.dist-info/F` on one side and under
     `NAME.dist-info/licenses/` on the other (PEP 639 moved them there; each wheel of a release may come
-    from another setuptools): verified under license-file-location. Returns the paths so paired."""
+    from another setuptools): verified under license-file-location. Returns the paths so paired. F must be
+    a license file at the dist-info's root too (class metadata): entry_points.txt, top_level.txt or any
+    other file there that steers installers and importers is no license, whatever licenses/ holds."""
     paired: set[str] = set()
     for a_side, b_side, a_wa, b_wa in ((pub_only, reb_only, pub, reb), (reb_only, pub_only, reb, pub)):
         for name in sorted(a_side):
             top, _, rest = name.partition("/")
-            if not top.endswith(".dist-info") or rest.startswith("licenses/") or "/" in rest:
+            if not top.endswith(".dist-info") or rest.startswith("licenses/") or "/" in rest \
+                    or classify(name) != "metadata":
                 continue
             match = [m for m in b_side if m.startswith(f"{top}/licenses/") and m.rsplit("/", 1)[-1] == rest
                      and m not in paired and same_bytes(a_wa, name, b_wa, m, crlf_ok)]

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from auditor.fsutil import inside
+from auditor.judge import declared
+from auditor.judge.metadata import parse_email
 from auditor.judge.rules import version_file
 from auditor.sourcerepo import git, rules
 
@@ -56,7 +60,25 @@ def link_stored_as_file(c: RepoCase) -> bool:
 
 
 def sdist_metadata(c: RepoCase) -> bool:
-    return c.rel == "PKG-INFO" or re.search(r"(^|/)[^/]+\.egg-info/", c.rel) is not None
+    if c.rel == "PKG-INFO":
+        return _declared_requirements(c)
+    return re.search(r"(^|/)[^/]+\.egg-info/", c.rel) is not None
+
+
+def _declared_requirements(c: RepoCase) -> bool:
+    """PKG-INFO's Requires-Dist are what the build configuration declares statically (pyproject.toml's [project],
+    setup.cfg's [options]: compared with the tree's as files of their own), when it does: the sources check trusts
+    a PKG-INFO of Metadata-Version 2.2 for them, and a backend may copy them into the wheel."""
+    fields = parse_email(c.data.decode("utf-8", "replace"))[0]
+    stated = [str(r) for r in fields.get("requires_dist") or []]
+    want = declared.configured_requirements(c.f.parent, egg_info=False)
+    try:
+        modern = Version(str(fields.get("metadata_version") or "0")) >= Version("2.2")
+    except InvalidVersion:
+        modern = False
+    if want.values is None or not (stated or modern):
+        return True  # nothing to hold it to (a setup.py computes them), or an old PKG-INFO that states none
+    return not declared.requirement_differences(stated, want.values)
 
 
 def vcs_version_file(c: RepoCase) -> bool:
@@ -85,4 +107,7 @@ def cython_generated_source(c: RepoCase) -> bool:
     base = c.where.path[: len(c.where.path) - len(c.rel)]  # the project's directory in the tree
     stem = c.rel.rsplit(".", 1)[0]
     sources = found[1] or [s for s in (stem + ".pyx", stem + ".py") if base + s in c.where.tree]
-    return bool(sources) and all(base + s in c.where.tree for s in sources)
+    # Cython writes X.c from X.pyx: a C file that names another module's sources is not that module's output
+    leaf = stem.rsplit("/", 1)[-1]
+    return bool(sources) and all(base + s in c.where.tree for s in sources) \
+        and any(s.rsplit("/", 1)[-1].rsplit(".", 1)[0] == leaf for s in sources)

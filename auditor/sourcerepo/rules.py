@@ -92,9 +92,15 @@ def _cfg(data: bytes) -> dict[str, dict[str, str]] | None:
     return {s: {k: " ".join(v.split()) for k, v in cp.items(s, raw=True)} for s in cp.sections()}
 
 
+# what a filled placeholder never holds: a way out of the string or line it sits in (a quote, a backslash, an
+# f-string's braces), or a shell metacharacter. git writes refs, dates and commit ids there
+_UNSAFE_FILL = re.compile(r"[;|&`$'\"\\{}\x00-\x1f\x7f]")
+
+
 def export_subst(theirs: bytes, mine: bytes, commit: str) -> bool:
     """git archive's export-subst filled the placeholders: every line is the repository's, or one with
-    `$Format:...$` whose filled value names the tag's commit or only refs and dates."""
+    `$Format:...$` whose text around each placeholder is the repository's and whose filled value names the tag's
+    commit or only refs and dates (versioneer's `git_full = "$Format:%H$"` never becomes code after the quote)."""
     a, b = theirs.decode("utf-8", "replace").splitlines(), mine.decode("utf-8", "replace").splitlines()
     if len(a) != len(b):
         return False
@@ -103,14 +109,14 @@ def export_subst(theirs: bytes, mine: bytes, commit: str) -> bool:
             continue
         if "$Format:" not in x:
             return False
-        head = x.split("$Format:", 1)[0]
-        if not y.startswith(head):
+        m = re.fullmatch("(.*?)".join(re.escape(part) for part in re.split(r"\$Format:[^$]*\$", x)), y, re.S)
+        if m is None:
             return False
-        value = y[len(head):]
-        if re.fullmatch(r"[0-9a-f]{7,40}", value.strip()) and not commit.startswith(value.strip()):
-            return False
-        if re.search(r"[;|&`$]", value):
-            return False
+        for value in m.groups():
+            if re.fullmatch(r"[0-9a-f]{7,40}", value.strip()) and not commit.startswith(value.strip()):
+                return False
+            if _UNSAFE_FILL.search(value):
+                return False
     return True
 
 
@@ -132,10 +138,18 @@ def bytecode_of_source(f: Path, data: bytes) -> bool:
     return _same_code(theirs, mine)
 
 
+# what a code object does besides its instructions, names and constants: how it is called (argument counts, flags:
+# a generator, *args), its frame (a stack smaller than its code needs corrupts memory), its closures, where an
+# exception jumps. Its file name and line table say where it was compiled, not what it does
+_CODE_FIELDS = ("co_code", "co_names", "co_varnames", "co_argcount", "co_posonlyargcount", "co_kwonlyargcount",
+                "co_nlocals", "co_stacksize", "co_flags", "co_freevars", "co_cellvars", "co_name", "co_qualname",
+                "co_exceptiontable")
+
+
 def _same_code(a, b) -> bool:
     if type(a) is not type(b) or not hasattr(a, "co_code"):
         return a == b
-    if a.co_code != b.co_code or a.co_names != b.co_names or a.co_varnames != b.co_varnames:
+    if any(getattr(a, f, None) != getattr(b, f, None) for f in _CODE_FIELDS):
         return False
     if len(a.co_consts) != len(b.co_consts):
         return False
@@ -173,16 +187,18 @@ def gitdir_file(data: bytes, rel: str) -> bool:
 
 def mo_catalog(data: bytes) -> dict[bytes, bytes] | None:
     """A GNU gettext .mo file's messages (key: msgctxt\\x04msgid[\\x00plural], value: the translations joined
-    by \\x00); None when it is not one."""
+    by \\x00); None when it is not one, or when it holds bytes that are none of its header, tables, hash table
+    and NUL-terminated strings (msgfmt pads with NULs only: anything else is data hidden in the catalog)."""
     if len(data) < 28:
         return None
     for order in ("<", ">"):
-        magic, _rev, n, keys, values = struct.unpack(order + "5I", data[:20])
+        magic, _rev, n, keys, values, hash_size, hash_offset = struct.unpack(order + "7I", data[:28])
         if magic == 0x950412DE:
             break
     else:
         return None
     out: dict[bytes, bytes] = {}
+    used = [(0, 28), (keys, keys + 8 * n), (values, values + 8 * n), (hash_offset, hash_offset + 4 * hash_size)]
     try:
         for i in range(n):
             klen, koff = struct.unpack(order + "2I", data[keys + 8 * i: keys + 8 * i + 8])
@@ -190,9 +206,15 @@ def mo_catalog(data: bytes) -> dict[bytes, bytes] | None:
             if koff + klen > len(data) or voff + vlen > len(data):
                 return None
             out[data[koff:koff + klen]] = data[voff:voff + vlen]
+            used += [(koff, koff + klen + 1), (voff, voff + vlen + 1)]
     except struct.error:
         return None
-    return out
+    end = 0
+    for start, stop in sorted(used):
+        if start > end and data[end:start].strip(b"\0"):
+            return None
+        end = max(end, stop)
+    return out if not data[end:].strip(b"\0") else None
 
 
 def po_catalog(text: str) -> dict[bytes, bytes] | None:
