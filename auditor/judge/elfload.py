@@ -4,13 +4,22 @@ in the auditor's process): read_loaded() gives the Interface judge/elf.py keeps 
 Only the program headers are trusted, as ld.so trusts only them: PT_LOAD (what is mapped, and how a virtual
 address found in the dynamic table is a file offset), PT_DYNAMIC (the dynamic table, read at its p_vaddr as
 the loader reads it once mapped) and PT_GNU_STACK (none: glibc's default, on x86_64 an executable stack).
+The segments are mapped as ld.so maps them, page by page: a PT_LOAD maps the whole file pages its bytes are in
+(what precedes p_offset and follows p_filesz in them included), zeros from p_filesz to p_memsz, and every name,
+table and string is read from those pages. A later segment's pages would replace an earlier one's, so PT_LOAD
+segments that are not in ascending p_vaddr order, share a page, or whose p_vaddr and p_offset are not congruent
+modulo the page make a module unreadable: no linker emits them, and a 1-byte segment placed in another's page
+would show the loader other bytes (another import's name, another string) than the file's segment holds.
 The symbol table, its versions and every name come from the dynamic table's pointers (DT_SYMTAB sized by
 DT_GNU_HASH or DT_HASH and by the relocations that name its symbols, DT_VERSYM, the DT_VERNEED chain,
-DT_STRTAB); a pointer given more than once is taken as the loader takes it, the last. Section headers are
-ignored by the loader and so can be forged: they are read for one thing only, to add the strings of the
-sections they say are allocated (nothing if they do not parse). A module whose program headers or dynamic
-table do not parse, whose relocations would write into what is read here (ld.so binds names from memory as
-it relocates), or that is no 64-bit little-endian ELF file, is unreadable (None)."""
+DT_STRTAB); a pointer given more than once is taken as the loader takes it, the last. Constructors are what
+ld.so runs while loading: DT_INIT (once), the DT_INIT_ARRAY and DT_PREINIT_ARRAY entries, and every IFUNC
+resolver it calls as it relocates (an R_*_IRELATIVE relocation, a defined STT_GNU_IFUNC symbol). Section
+headers are ignored by the loader and so can be forged: they are read for one thing only, to add the strings
+of the sections they say are allocated (nothing if they do not parse). A module whose program headers or
+dynamic table do not parse, whose segments are mapped ambiguously (above), whose relocations would write into
+what is read here (ld.so binds names from memory as it relocates; an R_*_NONE relocation, which it skips,
+writes nothing), or that is no 64-bit little-endian ELF file, is unreadable (None)."""
 
 from __future__ import annotations
 
@@ -26,7 +35,7 @@ class Interface:
     exports: frozenset[str]
     needed: tuple[str, ...]  # DT_NEEDED, and DT_FILTER/DT_AUXILIARY (their filtees are loaded too)
     runpath: tuple[str, ...]  # RPATH and RUNPATH entries
-    constructors: int  # DT_INIT_ARRAYSZ and DT_PREINIT_ARRAYSZ entries, plus DT_INIT
+    constructors: int  # DT_INIT_ARRAYSZ and DT_PREINIT_ARRAYSZ entries, DT_INIT, and the IFUNC resolvers ld.so calls
     destructors: int  # DT_FINI_ARRAYSZ entries, plus DT_FINI
     execstack: bool
     strings: frozenset[bytes]
@@ -45,6 +54,7 @@ class _Unreadable(ValueError):
 
 
 _RUN = re.compile(rb"[\x20-\x7e]{6,}")  # a printable string
+_HEAD, _TAIL = re.compile(rb"[\x20-\x7e]+"), re.compile(rb"[\x20-\x7e]+\Z")
 _EHDR = struct.Struct("<HHIQQQIHHHHHH")  # ELF64 header after e_ident: e_type, e_machine, ... e_shnum, e_shstrndx
 _PHDR = struct.Struct("<IIQQQQQQ")  # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align
 _SHDR = struct.Struct("<IIQQQQIIQQ")  # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, ...
@@ -56,61 +66,80 @@ _U32, _U16 = struct.Struct("<I"), struct.Struct("<H")
 _RELA, _REL = struct.Struct("<QQ8x"), struct.Struct("<QQ")  # r_offset, r_info of an Elf64_Rela, an Elf64_Rel
 _PT_LOAD, _PT_DYNAMIC, _PT_GNU_STACK = 1, 2, 0x6474E551
 _EM_X86_64 = 62
+_PAGE = 0x1000  # x86_64's page, the granularity ld.so and the kernel map at whatever p_align says
+_LARGEST_PAGE = 0x10000  # another machine's kernel may use larger pages (aarch64: 4, 16 or 64 KiB), up to p_align
+_NONE = 0  # R_X86_64_NONE, R_AARCH64_NONE: ld.so skips it
 _COPY = {62: 5, 183: 1024}  # R_X86_64_COPY, R_AARCH64_COPY
+_IRELATIVE = {62: 37, 183: 1032}  # R_X86_64_IRELATIVE, R_AARCH64_IRELATIVE: ld.so calls an IFUNC resolver
+_STT_GNU_IFUNC = 10
 _SHF_ALLOC, _SHT_NOBITS = 0x2, 8
 (_DT_NEEDED, _DT_PLTRELSZ, _DT_HASH, _DT_STRTAB, _DT_SYMTAB, _DT_RELA, _DT_RELASZ, _DT_INIT, _DT_FINI, _DT_RPATH,
  _DT_REL, _DT_RELSZ, _DT_PLTREL, _DT_JMPREL, _DT_INIT_ARRAYSZ, _DT_FINI_ARRAYSZ, _DT_RUNPATH,
  _DT_PREINIT_ARRAYSZ) = 1, 2, 4, 5, 6, 7, 8, 12, 13, 15, 17, 18, 20, 23, 27, 28, 29, 33
 _DT_GNU_HASH, _DT_VERSYM, _DT_VERNEED, _DT_AUXILIARY, _DT_FILTER = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFE, 0x7FFFFFFD, 0x7FFFFFFF
 _CHAIN = 1 << 16  # version needs, their aux entries, a GNU hash chain: far more than any real module's
+_ZEROS = -1  # a region of zeros (p_memsz past p_filesz, the rest of the file's last page)
 
 
 class _Image:
-    """The file as ld.so maps it: each PT_LOAD segment's file bytes at its virtual address (a later segment
-    over an earlier one where they overlap, as mmap(MAP_FIXED) lays them; past p_filesz, zeros)."""
+    """The file as ld.so maps it (_map): regions (start, end, file offset of start or _ZEROS) of the address
+    space, ascending and disjoint; an address in none is not mapped (a hole between segments: PROT_NONE)."""
 
-    def __init__(self, data: bytes, phdrs: list[tuple[int, ...]]):
+    def __init__(self, data: bytes, phdrs: list[tuple[int, ...]], machine: int):
         self.data = data
         self.view = memoryview(data)
-        # (p_vaddr, p_offset, the file bytes mapped (p_filesz, cut at the end of the file), p_memsz)
-        self.loads = [(p[3], p[2], max(0, min(p[5], len(data) - p[2])), max(p[5], p[6])) for p in phdrs if p[0] == _PT_LOAD]
+        self.regions = _map(len(data), [p for p in phdrs if p[0] == _PT_LOAD], _page(phdrs, machine))
+        self.starts = [start for start, _, _ in self.regions]
         self.read: list[tuple[int, int]] = []  # the address ranges read: what no relocation may write
         self.names = (1 << 64, 0)  # from the lowest name read to the end of the highest: the string table
 
+    def _at(self, addr: int) -> int:
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i < 0 or addr >= self.regions[i][1]:
+            raise _Unreadable(f"{addr:#x} is not mapped")
+        return i
+
     def span(self, addr: int, size: int = 1) -> tuple[int, int]:
         """The file offset of virtual address `addr` and the end of the file bytes mapped from there on; raises
-        when the `size` bytes there are not the file's (zeros past p_filesz, or nothing mapped)."""
-        for vaddr, off, filesz, memsz in reversed(self.loads):
-            if vaddr <= addr < vaddr + memsz:
-                if addr + size > vaddr + filesz:
-                    break
-                self.read.append((addr, addr + size))
-                return off + addr - vaddr, off + filesz
-        raise _Unreadable(f"{addr:#x} is not mapped from the file")
+        when the `size` bytes there are not the file's (zeros, or nothing mapped)."""
+        start, end, off = self.regions[self._at(addr)]
+        if off == _ZEROS or addr + size > end:
+            raise _Unreadable(f"{addr:#x} is not mapped from the file")
+        self.read.append((addr, addr + size))
+        return off + addr - start, off + end - start
 
-    def zeros_after(self, addr: int) -> bool:
-        """Whether zeros follow the file bytes of the segment mapping `addr` (p_memsz past p_filesz). When none
-        do, what follows them in memory is the rest of the file's page, or another mapping: what runs on past
-        them is unreadable here."""
-        for vaddr, _, filesz, memsz in reversed(self.loads):
-            if vaddr <= addr < vaddr + memsz:
-                return filesz < memsz
-        return False
+    def zeros(self, addr: int, size: int) -> bool:
+        """Whether the `size` bytes at `addr` are zeros the loader maps (past p_filesz), not the file's."""
+        i = bisect.bisect_right(self.starts, addr) - 1
+        while size > 0 and 0 <= i < len(self.regions) and self.regions[i][0] <= addr < self.regions[i][1]:
+            if self.regions[i][2] != _ZEROS:
+                return False
+            size -= self.regions[i][1] - addr
+            addr, i = self.regions[i][1], i + 1
+        return size <= 0
 
     def string(self, addr: int) -> str:
-        """The NUL-terminated string at virtual address `addr` (a name from DT_STRTAB)."""
-        off, end = self.span(addr)
-        stop = self.data.find(b"\0", off, end)
-        if stop < 0 and not self.zeros_after(addr):
-            raise _Unreadable(f"the string at {addr:#x} runs past its segment")
-        stop = end if stop < 0 else stop
-        self.names = (min(self.names[0], addr), max(self.names[1], addr + stop - off + 1))
-        return self.data[off:stop].decode("utf-8", "replace")
+        """The NUL-terminated string at virtual address `addr` (a name from DT_STRTAB), as the loader reads it
+        in memory: on past its segment's file bytes into the rest of the page and into the next mapping."""
+        parts, at, i = [], addr, self._at(addr)
+        while self.regions[i][2] != _ZEROS:  # zeros end it
+            start, end, off = self.regions[i]
+            stop = self.data.find(b"\0", off + at - start, off + end - start)
+            parts.append(self.data[off + at - start:off + end - start if stop < 0 else stop])
+            at = end if stop < 0 else start + stop - off
+            if stop >= 0:
+                break
+            i += 1
+            if i == len(self.regions) or self.regions[i][0] != end:
+                raise _Unreadable(f"the string at {addr:#x} runs past what is mapped")
+        self.names = (min(self.names[0], addr), max(self.names[1], at + 1))
+        return b"".join(parts).decode("utf-8", "replace")
 
     def rewritten(self, relocations: list[tuple[int, int]], machine: int) -> bool:
         """Whether a relocation writes into what was read (ld.so relocates the mapped module in order, and reads
         its dynamic table, symbols and names from memory as it binds: a relocation writing there would make it
-        bind another name than the file's), or copies into the module (R_*_COPY: no shared object has one)."""
+        bind another name than the file's), or copies into the module (R_*_COPY: no shared object has one). An
+        R_*_NONE relocation writes nothing: ld.so skips it."""
         merged: list[list[int]] = []
         for lo, hi in sorted(self.read + ([self.names] if self.names[1] else [])):
             if merged and lo <= merged[-1][1]:
@@ -119,30 +148,75 @@ class _Image:
                 merged.append([lo, hi])
         starts = [lo for lo, _ in merged]
         for r_offset, info in relocations:
+            if info & 0xFFFFFFFF == _NONE:
+                continue
             i = bisect.bisect_right(starts, r_offset + 7) - 1  # a write of up to 8 bytes at r_offset
             if i >= 0 and merged[i][1] > r_offset or info & 0xFFFFFFFF == _COPY.get(machine):
                 return True
         return False
 
 
+def _page(phdrs: list[tuple[int, ...]], machine: int) -> int:
+    """The page the segments are mapped by: x86_64's; on another machine the largest its kernel may use, as far
+    as the segments' p_align allows (the linker separates segments by its max-page-size, their p_align)."""
+    if machine == _EM_X86_64:
+        return _PAGE
+    aligns = [p[7] for p in phdrs if p[0] == _PT_LOAD and p[7] & (p[7] - 1) == 0]
+    return max([_PAGE] + [a for a in aligns if a <= _LARGEST_PAGE])
+
+
+def _map(size: int, loads: list[tuple[int, ...]], page: int) -> list[tuple[int, int, int]]:
+    """The regions the PT_LOAD segments map, as ld.so maps them: the file's pages from round_down(p_offset) at
+    round_down(p_vaddr) up to the end of the page of p_vaddr + p_filesz, zeros from there to p_memsz (within
+    that last page only up to p_memsz: the page's file bytes after it stay), past the end of the file zeros to
+    its page's end and nothing after. A segment that would replace pages of another (out of order, or sharing
+    a page) or whose p_vaddr is not p_offset's page offset is unreadable."""
+    regions: list[tuple[int, int, int]] = []
+    top = 0  # the end of the pages mapped so far
+    for _, _, offset, vaddr, _, filesz, memsz, _ in loads:
+        if (vaddr - offset) % page:
+            raise _Unreadable("a PT_LOAD whose p_vaddr and p_offset differ by no multiple of the page")
+        start = vaddr - vaddr % page
+        data_end, alloc_end = vaddr + filesz, vaddr + memsz
+        map_end = -(-data_end // page) * page
+        pages_end = max(map_end, -(-alloc_end // page) * page)
+        if start < top:
+            raise _Unreadable("PT_LOAD segments out of order or sharing a page")
+        top = pages_end
+        base = offset - vaddr % page  # the file offset mapped at `start`
+        zero_lo, zero_hi = (data_end, min(map_end, alloc_end)) if alloc_end > data_end else (map_end, map_end)
+        eof = start + size - base  # where the end of the file is mapped
+        pieces = [(start, zero_lo, base), (zero_lo, zero_hi, _ZEROS), (zero_hi, map_end, base + zero_hi - start),
+                  (map_end, pages_end, _ZEROS)]
+        for lo, hi, off in pieces:
+            if off != _ZEROS and hi > eof:  # past the end of the file: zeros to its page's end, then nothing
+                regions.append((max(lo, eof), min(hi, -(-eof // page) * page), _ZEROS))
+                hi = eof
+            regions.append((lo, hi, off))
+    return sorted(r for r in regions if r[0] < r[1])
+
+
 def _read(data: bytes) -> Interface:
     machine, phdrs = _program_headers(data)
-    image = _Image(data, phdrs)
+    image = _Image(data, phdrs, machine)
     tags = _dynamic(image, phdrs)
     last = dict(tags)  # a pointer or size given twice: ld.so keeps the last (elf_get_dynamic_info)
     if _DT_STRTAB not in last:
         raise _Unreadable("no DT_STRTAB")
     strtab = last[_DT_STRTAB]
     relocations = _relocations(image, last)
-    imports, exports = _symbols(image, last, strtab, relocations)
-    needed, runpath, constructors, destructors = _tags(image, tags, strtab)
+    imports, exports, resolvers = _symbols(image, last, strtab, relocations)
+    needed, runpath = _tags(image, tags, strtab)
     if image.rewritten(relocations, machine):
         raise _Unreadable("a relocation writes into the dynamic table, the symbols or their names")
+    resolvers += sum(1 for _, info in relocations if info & 0xFFFFFFFF == _IRELATIVE.get(machine))
+    constructors = (_DT_INIT in last) + (last.get(_DT_INIT_ARRAYSZ, 0) + last.get(_DT_PREINIT_ARRAYSZ, 0)) // 8
+    destructors = (_DT_FINI in last) + last.get(_DT_FINI_ARRAYSZ, 0) // 8
     stacks = [p for p in phdrs if p[0] == _PT_GNU_STACK]
     # no PT_GNU_STACK: glibc's default stack is executable on x86_64 (DEFAULT_STACK_PERMS), not on aarch64
     execstack = any(p[1] & 1 for p in stacks) or (not stacks and machine == _EM_X86_64)
-    return Interface(frozenset(imports), frozenset(exports), tuple(needed), tuple(runpath), constructors, destructors,
-                     execstack, _strings(data, phdrs))
+    return Interface(frozenset(imports), frozenset(exports), tuple(needed), tuple(runpath), constructors + resolvers,
+                     destructors, execstack, _strings(image, phdrs))
 
 
 def _program_headers(data: bytes) -> tuple[int, list[tuple[int, ...]]]:
@@ -161,58 +235,57 @@ def _dynamic(image: _Image, phdrs: list[tuple[int, ...]]) -> list[tuple[int, int
     dynamic = [p for p in phdrs if p[0] == _PT_DYNAMIC]
     if not dynamic or dynamic[-1][5] == 0:  # p_filesz 0: "object file has no dynamic section"
         raise _Unreadable("no PT_DYNAMIC")
-    off, end = image.span(dynamic[-1][3], _DYN.size)
+    at = dynamic[-1][3]
+    off, end = image.span(at, _DYN.size)
     tags = []
     for tag, val in _DYN.iter_unpack(image.view[off:off + (end - off) // _DYN.size * _DYN.size]):
         if tag == 0:  # DT_NULL
             break
         tags.append((tag, val))
-    else:
-        if not image.zeros_after(dynamic[-1][3]):  # past the file bytes, the segment's zeros are a DT_NULL
+    else:  # past the file bytes, zeros are a DT_NULL
+        if not image.zeros(at + len(tags) * _DYN.size, _DYN.size):
             raise _Unreadable("a dynamic table without DT_NULL")
-    image.read.append((dynamic[-1][3], dynamic[-1][3] + (len(tags) + 1) * _DYN.size))
+    image.read.append((at, at + (len(tags) + 1) * _DYN.size))
     return tags
 
 
-def _tags(image: _Image, tags: list[tuple[int, int]], strtab: int) -> tuple[list[str], list[str], int, int]:
+def _tags(image: _Image, tags: list[tuple[int, int]], strtab: int) -> tuple[list[str], list[str]]:
     needed: list[str] = []
     runpath: list[str] = []
-    constructors = destructors = 0
     for tag, val in tags:
         if tag in (_DT_NEEDED, _DT_AUXILIARY, _DT_FILTER):  # a filter's filtee is loaded (and initialised) too
             needed.append(image.string(strtab + val))
         elif tag in (_DT_RPATH, _DT_RUNPATH):
             runpath += image.string(strtab + val).split(":")
-        elif tag == _DT_INIT:
-            constructors += 1
-        elif tag == _DT_FINI:
-            destructors += 1
-        elif tag in (_DT_INIT_ARRAYSZ, _DT_PREINIT_ARRAYSZ):
-            constructors += val // 8
-        elif tag == _DT_FINI_ARRAYSZ:
-            destructors += val // 8
-    return needed, runpath, constructors, destructors
+    return needed, runpath
 
 
 def _symbols(image: _Image, last: dict[int, int], strtab: int,
-             relocations: list[tuple[int, int]]) -> tuple[set[tuple[str, str]], set[str]]:
-    """The dynamic symbols' imports (undefined: name and version) and exports (global or weak, default or
-    protected visibility), from DT_SYMTAB, DT_VERSYM and the DT_VERNEED chain."""
+             relocations: list[tuple[int, int]]) -> tuple[set[tuple[str, str]], set[str], int]:
+    """The dynamic symbols' imports (undefined: name and version), exports (global or weak, default or
+    protected visibility), from DT_SYMTAB, DT_VERSYM and the DT_VERNEED chain, and how many are defined IFUNCs
+    (STT_GNU_IFUNC: ld.so calls the resolver when it binds one, its own relocations' included)."""
     imports: set[tuple[str, str]] = set()
     exports: set[str] = set()
     count = _symbol_count(image, last, relocations)
     if count <= 1:
-        return imports, exports
-    off, end = image.span(last[_DT_SYMTAB], _SYM.size)
-    if count > (end - off) // _SYM.size and not image.zeros_after(last[_DT_SYMTAB]):
+        return imports, exports, 0
+    symtab = last[_DT_SYMTAB]
+    off, end = image.span(symtab, _SYM.size)
+    mapped = min(count, (end - off) // _SYM.size)  # past the file bytes: zeros, nameless
+    if not image.zeros(symtab + mapped * _SYM.size, (count - mapped) * _SYM.size):
         raise _Unreadable("symbols past their segment")
-    count = min(count, (end - off) // _SYM.size)  # past the file bytes: zeros, nameless
-    image.read.append((last[_DT_SYMTAB], last[_DT_SYMTAB] + count * _SYM.size))
+    image.read.append((symtab, symtab + count * _SYM.size))
     versions = _needed_versions(image, last, strtab)
     versym = image.span(last[_DT_VERSYM], 2) if _DT_VERSYM in last else None
     if versym is not None:
+        mapped_versions = min(count, (versym[1] - versym[0]) // 2)
+        if not image.zeros(last[_DT_VERSYM] + 2 * mapped_versions, 2 * (count - mapped_versions)):
+            raise _Unreadable("symbol versions past their segment")
         image.read.append((last[_DT_VERSYM], last[_DT_VERSYM] + 2 * count))
-    for i, (name_at, info, other, shndx, _, _) in enumerate(_SYM.iter_unpack(image.view[off:off + count * _SYM.size])):
+    resolvers = 0
+    for i, (name_at, info, other, shndx, _, _) in enumerate(_SYM.iter_unpack(image.view[off:off + mapped * _SYM.size])):
+        resolvers += i > 0 and shndx != 0 and info & 0xF == _STT_GNU_IFUNC
         name = image.string(strtab + name_at) if i else ""
         if not name:
             continue
@@ -223,20 +296,20 @@ def _symbols(image: _Image, last: dict[int, int], strtab: int,
             imports.add((name, versions.get(ndx, "") if ndx >= 2 else ""))  # 0 local, 1 global: no version
         elif info >> 4 in (1, 2) and other & 3 in (0, 3):  # STB_GLOBAL/STB_WEAK, STV_DEFAULT/STV_PROTECTED
             exports.add(name)
-    return imports, exports
+    return imports, exports, resolvers
 
 
 def _symbol_count(image: _Image, last: dict[int, int], relocations: list[tuple[int, int]]) -> int:
     """How many entries of DT_SYMTAB ld.so can use: as many as its hash table covers (DT_GNU_HASH when there is
     one, as ld.so prefers it, else DT_HASH's nchain), and at least every symbol a relocation names (those are
-    bound whatever the hash table says)."""
+    bound whatever the hash table says; an R_*_NONE relocation's is not)."""
     count = 0
     if _DT_GNU_HASH in last:
         count = _gnu_hash_count(image, last[_DT_GNU_HASH])
     elif _DT_HASH in last:
         off, _ = image.span(last[_DT_HASH], 8)
         count = _U32.unpack_from(image.data, off + 4)[0]
-    count = max(count, max((info >> 32 for _, info in relocations), default=-1) + 1)
+    count = max(count, max((info >> 32 for _, info in relocations if info & 0xFFFFFFFF != _NONE), default=-1) + 1)
     if count > 1 and _DT_SYMTAB not in last:
         raise _Unreadable("symbols without DT_SYMTAB")
     return count
@@ -263,7 +336,8 @@ def _gnu_hash_count(image: _Image, addr: int) -> int:
 
 
 def _relocations(image: _Image, last: dict[int, int]) -> list[tuple[int, int]]:
-    """(r_offset, r_info) of every relocation of DT_RELA, DT_REL and DT_JMPREL."""
+    """(r_offset, r_info) of every relocation of DT_RELA, DT_REL and DT_JMPREL (past the file bytes, zeros: an
+    R_*_NONE the loader skips)."""
     tables = [(_DT_RELA, _DT_RELASZ, _RELA), (_DT_REL, _DT_RELSZ, _REL),
               (_DT_JMPREL, _DT_PLTRELSZ, _REL if last.get(_DT_PLTREL) == _DT_REL else _RELA)]
     found: list[tuple[int, int]] = []
@@ -272,6 +346,8 @@ def _relocations(image: _Image, last: dict[int, int]) -> list[tuple[int, int]]:
             continue
         off, end = image.span(last[at], entry.size)
         n = min(last[size], end - off) // entry.size
+        if not image.zeros(last[at] + n * entry.size, last[size] - n * entry.size):
+            raise _Unreadable("relocations past their segment")
         image.read.append((last[at], last[at] + n * entry.size))
         found += entry.iter_unpack(image.view[off:off + n * entry.size])
     return found
@@ -301,20 +377,34 @@ def _needed_versions(image: _Image, last: dict[int, int], strtab: int) -> dict[i
     raise _Unreadable("version needs without an end")
 
 
-def _strings(data: bytes, phdrs: list[tuple[int, ...]]) -> frozenset[bytes]:
-    """The printable strings of every PT_LOAD segment's file bytes (whatever sections a linker put there, the
-    executable one included), and of every section the section headers say is allocated, each on its own (a
-    string cut at a section's edge is there too; past a segment's, it is not)."""
-    segments = sorted({(p[2], min(len(data), p[2] + p[5])) for p in phdrs if p[0] == _PT_LOAD and p[2] < len(data)})
+def _strings(image: _Image, phdrs: list[tuple[int, ...]]) -> frozenset[bytes]:
+    """The printable strings of the file bytes the PT_LOAD segments map (their whole pages: whatever sections a
+    linker put there, the executable one included, and what precedes and follows a segment in its pages), a
+    string running on from one mapping into the next in memory included; each segment's own file bytes and
+    every section the section headers say is allocated are also read on their own (a string cut at their edge
+    is there too)."""
+    data = image.data
+    mapped = [(off, off + end - start) for start, end, off in image.regions if off != _ZEROS]
     found: set[bytes] = set()
-    for start, end in segments:
+    for start, end in mapped:
         found.update(_RUN.findall(data, start, end))
-    for start, end in sorted(_allocated_sections(data)):
-        if any(a <= start and end <= b for a, b in segments):
+    for (start, end, off), (next_start, _, next_off) in zip(image.regions, image.regions[1:]):
+        if end == next_start and off != _ZEROS and next_off != _ZEROS:  # contiguous in memory
+            found.update(_across(data, off + end - start, next_off))
+    segments = {(p[2], min(len(data), p[2] + p[5])) for p in phdrs if p[0] == _PT_LOAD and p[2] < len(data)}
+    for start, end in sorted(segments | _allocated_sections(data)):
+        if any(a <= start and end <= b for a, b in mapped):
             found.update(_edges(data, start, end))
         elif start < end:
             found.update(_RUN.findall(data, start, end))
     return frozenset(found)
+
+
+def _across(data: bytes, end: int, start: int) -> list[bytes]:
+    """The printable string that runs from the file bytes ending at `end` on into those from `start`, mapped
+    next to them (up to 4 KiB either side)."""
+    tail, head = _TAIL.search(data, max(0, end - 4096), end), _HEAD.match(data, start, min(len(data), start + 4096))
+    return [tail.group() + head.group()] if tail and head and len(tail.group() + head.group()) >= 6 else []
 
 
 def _edges(data: bytes, start: int, end: int) -> list[bytes]:
