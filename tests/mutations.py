@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.judge import interface, metasteps, profiles
+from auditor import sourcerepo
+from auditor.judge import checks, interface, members, metasteps, profiles, sources, unbuilt
 from auditor.judge.registry import BY_NAME
 
 # every import the rebuild lacks set aside under the rule (what a widened toolchain rule would do)
@@ -55,6 +56,28 @@ def _always(*args, **kwargs) -> bool:
     return True
 
 
+def _record_true(rule: str) -> Callable:
+    def judge_record(pub, reb, name, out, named=True):
+        out.normalizations.append(rule)
+        return True
+    return judge_record
+
+
+def _same_dist_info(rule: str) -> Callable:
+    def align_dist_info(pub, reb, out):
+        out.normalizations.append(rule)
+        return pub  # every member's dist-info name taken as the rebuild's
+    return align_dist_info
+
+
+def _sbom_same(rule: str) -> Callable:
+    def project_sbom(pub, reb, name, out):
+        out.normalizations.append(rule)
+        out.members_verified += 1
+        return True
+    return project_sbom
+
+
 # rule -> (module, attribute, the widened replacement made from the rule's name)
 MUTATIONS: dict[str, tuple[object, str, Callable[[str], Callable]]] = {
     **{r: (interface, "_toolchain_rule", _any_import) for r in _IMPORT_RULES},
@@ -71,6 +94,19 @@ MUTATIONS: dict[str, tuple[object, str, Callable[[str], Callable]]] = {
     "compiler-identification": (interface, "_compiler_url", lambda rule: _always),
     "library-url-hosts": (interface, "_library_url", lambda rule: _always),
     "entry-point-python-version": (metasteps, "entry_points_python_version", lambda rule: _always),
+    # every published extension module accounted for by a source of the sdist
+    "optional-extension": (members, "accounted_member", lambda rule: _always),
+    # every requirement named in setup.py (so chosen by the platform)
+    "platform-chosen-extras": (metasteps, "_named_in_setup_py", lambda rule: _always),
+    # RECORD true whatever it says, on the sources path (whose Windows separators are this rule's) and the rebuilt
+    "record-path-separators": (unbuilt, "record_problem", lambda rule: lambda wa: None),
+    "record-rows": (members, "judge_record", _record_true),
+    # every script the sdist's whatever its bytes
+    "script-shebang": (sources, "same_script", lambda rule: _always),
+    # every .git file a submodule's pointer
+    "submodule-gitdir-file": (sourcerepo.rules, "gitdir_file", lambda rule: _always),
+    "dist-info-name": (members, "align_dist_info", _same_dist_info),
+    "sbom-same-components": (checks, "_project_sbom", _sbom_same),
 }
 
 

@@ -44,3 +44,14 @@ def test_the_twins_pass_when_no_rule_is_widened():
     for rule in [r for r in _twinned() if mutable(r)][:3]:
         honest = _run_twins(rule, widened=False)
         assert honest.returncode == 0 and " passed" in honest.stdout, honest.stdout[-2000:]
+
+
+# Excusing rules no widening reaches yet (decided inline, e.g. the zip-* normalizations in members._common_members):
+# their twins exist and pass, but a widening of them would go unnoticed here. The debt may only shrink.
+NOT_WIDENED_YET = {"backend-force-include", "delocate-generator", "license-file-location", "metadata-format",
+                   "nspkg-pth-python-version", "project-subdirectory", "read-limit", "retag", "submodule",
+                   "zip-compression", "zip-directory-entries", "zip-mtime", "zip-order", "zip-permissions-umask"}
+
+
+def test_every_excusing_rule_can_be_widened_but_the_listed_debt():
+    assert {r.name for r in RULES if r.excuses and not mutable(r.name)} == NOT_WIDENED_YET

@@ -104,8 +104,8 @@ class SdistFiles:
 _CODE = (".py", ".pyi", ".pyx", ".pxd", ".h", ".hpp", ".c", ".cc", ".cpp")
 # what can run once installed whatever its bytes: a .pth (site.py executes its import lines), a script, an entry
 # point, bytecode, a native library: never accounted for as a configured file, on any path
-_NEVER = re.compile(r"(\.pth|\.pyc|\.pyo|\.so|\.so\.[0-9.]+|\.pyd|\.dll|\.dylib|\.exe|\.sh|\.bat|\.cmd|\.ps1)$|"
-                    r"^[^/]+\.data/scripts/|^[^/]+\.dist-info/entry_points\.txt$", re.I)
+_NEVER = re.compile(r"(\.pth|\.pyw|\.pyc|\.pyo|\.so|\.so\.[0-9.]+|\.pyd|\.dll|\.dylib|\.exe|\.sh|\.bat|\.cmd|\.ps1)$|"
+                    r"^[^/]+\.data/(scripts|data/(bin|sbin|Scripts))/|^[^/]+\.dist-info/entry_points\.txt$", re.I)
 # what a value substituted into a configured Python module may not hold: a build environment's value (a compiler's
 # name, version, flags, a path) needs none of these; code or a shell command for a template that passes the value
 # on to exec() or a shell does
@@ -123,7 +123,7 @@ def configured_from(member: str, data: bytes, files: SdistFiles | None, rebuilt:
     they are where the published ones equal them (a value the rebuild also wrote needs no check)."""
     if files is None:
         return None
-    if never_configured(member):
+    if never_configured(member) or data.startswith(b"#!"):  # a file with an interpreter line runs when executed
         return None
     parts = member.split("/")
     code = member.endswith(_CODE)

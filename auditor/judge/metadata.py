@@ -288,17 +288,28 @@ def compare_wheel_file(published: bytes, rebuilt: bytes, tags_may_differ: str = 
     return out, tools, retag
 
 
+_OTHER_LINE_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines' breaks but \n
+
+
 def parse_entry_points(data: bytes) -> dict[str, dict[str, str]] | None:
     """entry_points.txt's groups, names and object references, white space folded (None: unreadable). Read as
     importlib.metadata reads it, which is no config file: a line starting with `;` is an entry (named `;x`), not a
     comment; [DEFAULT] is a group like any other, not every group's defaults; an indented line is an entry of its
-    own, not the previous value continued (such a file is unreadable here)."""
+    own, not the previous value continued (such a file is unreadable here). importlib.metadata splits lines with
+    str.splitlines, configparser with \\n only: a file holding any other line break (\\r alone, \\v, \\f, \\x1c-\\x1e,
+    \\x85, \\u2028, \\u2029) would hide an entry behind a comment here, so it is unreadable."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(ch in _OTHER_LINE_BREAKS for ch in text.replace("\r\n", "\n")):
+        return None
     cp = configparser.ConfigParser(delimiters=("=",), comment_prefixes=("#",), interpolation=None,
                                    default_section="\0no default section\0")
     cp.optionxform = str  # type: ignore[assignment]
     try:
-        cp.read_string(data.decode("utf-8"))
-    except (configparser.Error, UnicodeDecodeError):
+        cp.read_string(text)
+    except configparser.Error:
         return None
     groups = {s: dict(cp.items(s)) for s in cp.sections()}
     if any("\n" in v.strip() for items in groups.values() for v in items.values()):

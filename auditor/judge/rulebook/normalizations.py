@@ -30,7 +30,8 @@ NORMALIZATIONS: tuple[Rule, ...] = (
          "blank lines, description layout; Metadata-Version, License-File and Dynamic lines, which the toolchain "
          "writes)", "vine 5.1.0, amqp 5.3.1 (older setuptools' spelling)",
          never=("another requirement, marker, Version or Requires-Python; an entry point (a `;x = ...` line or a "
-                "[DEFAULT] group too: importlib.metadata reads them); WHEEL's Root-Is-Purelib")),
+                "[DEFAULT] group too: importlib.metadata reads them; a line break other than \\n, which str.splitlines "
+                "breaks on and a config parser does not); WHEEL's Root-Is-Purelib")),
     Rule("nspkg-pth-python-version", N, "a namespace package's NAME-VERSION-pyX.Y-nspkg.pth with the same bytes "
          "under the name of another Python: setuptools names it after the Python that builds the wheel",
          "zope.interface 7.2 (cp310 wheels against a 3.11 rebuild)",

@@ -94,12 +94,13 @@ TOOL_STEPS: tuple[Rule, ...] = (
     Rule("configured-file", T, "a file the build configures from the sdist's template (meson configure_file: "
          "numpy's __config__.py by syntax tree, _numpyconfig.h and .ini by line): only its placeholders differ, a code "
          "file's template at its own place (the sdist's root, src/, lib/ or python/), a module's values holding none "
-         "of ; | & $ ` < > ( ). Never a .pth, a script, entry points, bytecode or a native library, nor a module "
-         "the rebuild does not produce",
+         "of ; | & $ ` < > ( ). Never a .pth, a script, a file installed into a bin directory, a file with an "
+         "interpreter line, entry points, bytecode or a native library, nor, on the rebuilt path, a file the rebuild "
+         "does not produce",
          "numpy 1.26.4", emits=r"configured from .+", cls="code", check=True,
-         never=("a .pth, a script, entry points, bytecode, a native library, a module the rebuild does not produce, a"
-                " template from another place, a substituted value holding ; | & $ ` < > ( ), any change outside the "
-                "placeholders")),
+         never=("a .pth, a script, a launcher in .data/data/bin, a file with a #! line, entry points, bytecode, a native"
+                " library, a file the rebuild here does not produce, a template from another place, a substituted value"
+                " holding ; | & $ ` < > ( ), any change outside the placeholders")),
     Rule("appended-license", T, "a license file that is the rebuild's with whole files of the sdist appended (a "
          "release script appends the bundled libraries' licenses), and METADATA's License read from it",
          "numpy 1.26.4 (LICENSES_bundled.txt)",
