@@ -64,7 +64,7 @@ VARIANTS = {  # platform tag of the tampered copy -> the C added to _speedups.c,
     "linux_x86_64": (ADDED["url"], ["https://updates.example-cdn.xyz/payload.bin"], None),
     "manylinux_2_35_x86_64": (CONSTRUCTOR_SYSTEM, ["constructor", "imports system"], forge_section_headers),
     "manylinux_2_36_x86_64": (C_API_SYSTEM, ["imports PyObject_CallMethod", "imports PyObject_GetAttrString",
-                                             "imports PyDict_GetItemString", "imports PyObject_CallFunction"], None),
+                                             "imports PyObject_CallFunction"], None),
     "manylinux_2_30_x86_64": (CUSTOM_SECTION, ["https://updates.example-cdn.xyz/stage2"], None),
 }
 

@@ -41,7 +41,7 @@ MATH_FUNCTIONS = frozenset(n + s for n in _MATH_BASE for s in ("", "f", "l"))
 # to os._wrap_close.__init__.__globals__["system"])
 PYTHON_CAPABILITIES = (r"_?PyObject_Call\w*|_?PyObject_Vectorcall\w*|PyVectorcall_\w+|_?PyObject_FastCall\w*|"
                        r"PyObject_GetAttr\w*|_?PyObject_LookupAttr\w*|_PyObject_GetAttrId|PyObject_GenericGetAttr|"
-                       r"PyDict_GetItem\w*|_PyDict_GetItem\w*|PyCFunction_Call\w*|PyEval_Call\w*|PyInstanceMethod_\w+|"
+                       r"PyCFunction_Call\w*|PyEval_Call\w*|PyInstanceMethod_\w+|"
                        r"PyMethod_New")
 # calls that give a module a capability its rebuild lacks: said by name when added
 CAPABILITIES = re.compile(r"^(system|popen|exec[lv]p?e?|fexecve|posix_spawnp?|fork|vfork|clone|socket|connect|bind|"
