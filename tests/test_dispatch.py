@@ -83,6 +83,7 @@ def test_an_unregistered_name_fails_a_normal_runs_judgement(tmp_path, monkeypatc
     fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False).fields()
     assert fields["verdict"] == "failed" and "not in judge/registry.py" in fields["reason"], fields
     monkeypatch.setattr(generated, "scm_version", lambda *a: False)  # the member is then a difference, as it is
+    monkeypatch.setattr(generated, "vcs_revision", lambda *a: False)  # (the other rule that knows a commit id)
     fields = compare_rebuilt(sha256_file(p), read_wheel(p), r.name, sha256_file(r), read_wheel(r), binary=False).fields()
     assert fields["verdict"] == "differs", fields
 

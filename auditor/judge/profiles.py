@@ -28,13 +28,13 @@ _REPAIR = ("auditwheel-sbom", "delvewheel-record", "project-sbom", "unneeded-gra
 
 PROFILES: dict[str, tuple[str, ...]] = {
     # a member on both sides whose content differs, in a wheel rebuilt here
-    "rebuilt: content": ("scm-commit-id", "project-sbom", "build-path", "top-level-without-members", *_SDIST,
+    "rebuilt: content": ("scm-commit-id", "vcs-revision-constant", "project-sbom", "build-path", "top-level-without-members", *_SDIST,
                          "sdist-version-file"),
     # a member only the published wheel has, in a wheel rebuilt here
     # (never configured-file: a file the build configures, the rebuild here configures too)
     "rebuilt: published only": (*_REPAIR, "bytecode"),
     # the same two, in another platform's wheel compared with a rebuild made here
-    "other platform: content": ("scm-commit-id", "project-sbom", "build-path", "delvewheel-patch",
+    "other platform: content": ("scm-commit-id", "vcs-revision-constant", "project-sbom", "build-path", "delvewheel-patch",
                                 "top-level-of-optional-extensions", "crlf-line-endings", *_SDIST),
     "other platform: published only": (*_REPAIR, "delvewheel-patch", "configured-file", "bytecode"),
     # the sources check (nothing rebuilt): a member at a place the sdist holds no file for

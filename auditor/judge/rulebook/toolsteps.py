@@ -34,6 +34,13 @@ TOOL_STEPS: tuple[Rule, ...] = (
          "attrs-style hatch-vcs/setuptools-scm releases", emits=r"setuptools-scm version file .+: the commit id of "
          r"the publisher's checkout", check=True,
          never="any line but the commit id's, a commit id that is no hex string (an expression, a statement after it)"),
+    Rule("vcs-revision-constant", T, "a version module the build generates with the revision of the publisher's "
+         "checkout: the same module but for strings assigned to revision-named variables (git, revision, commit, hash, "
+         "sha), the published one a hex revision, the rebuild's 'Unknown', empty or None (an sdist has no .git)",
+         "pywavelets 1.9.0 (pywt/version.py git_revision); autobahn 25.12.2 (_git_version.py)",
+         emits=r"version module .+: the revision of the publisher's checkout \(g?[0-9a-f]+\)", check=True,
+         never=("any other difference in the module (a statement, an import, another constant), a value that is no hex "
+                "revision (an expression, code in the string), a variable not named for a revision")),
     Rule("delvewheel-patch", T, "delvewheel (Windows) inserts one `# start delvewheel patch` ... `# end delvewheel "
          "patch` block into a package's .py (adds the grafted NAME.libs/ to the DLL search path or preloads its "
          "DLLs): accepted only when the block uses nothing but those calls and names a .libs directory the wheel "
