@@ -210,3 +210,22 @@ def test_a_build_input_served_with_other_bytes_is_one_finding_on_every_wheel():
     assert finding.causes == ["build-input-mismatch"] and finding.classes == ["code"]
     assert finding.members == ["crate greet 0.2.0"] and finding.wheels == [e.filename for e in entries]
     assert input_mismatches(builds[:1], entries) == []
+
+
+def test_the_verdict_cache_key_covers_every_stages_code(tmp_path):
+    """Cached verdicts are keyed by a digest of auditor's code. When the cache moved to auditor/caches/ the digest
+    covered that package alone: a changed judge (a rule, the class table) was served its old verdicts (found on the
+    held-out lock: a second run after a judge change kept the first run's differs)."""
+    import shutil
+
+    from auditor.caches import verdicts
+
+    assert (verdicts.PACKAGE / "judge" / "members.py").is_file() and (verdicts.PACKAGE / "judge" / "classes.toml").is_file()
+    tree = tmp_path / "auditor"
+    shutil.copytree(verdicts.PACKAGE / "judge", tree / "judge")
+    before = verdicts.code_digest.__wrapped__(tree)
+    for changed in ("judge/members.py", "judge/classes.toml"):
+        (tree / changed).write_text((tree / changed).read_text() + "\n# a change\n")
+        after = verdicts.code_digest.__wrapped__(tree)
+        assert after != before, changed
+        before = after

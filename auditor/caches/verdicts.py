@@ -30,13 +30,17 @@ NEVER_CACHED = {"unverifiable"}
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
+PACKAGE = Path(__file__).resolve().parents[1]  # auditor/: every stage's code, not this package's alone
+
+
 @functools.cache
-def code_digest() -> str:
-    """A digest of auditor's own code and templates: a changed comparison rule is a changed input."""
-    root = Path(__file__).parent
+def code_digest(root: Path = PACKAGE) -> str:
+    """A digest of auditor's own code, templates and data tables (the class table is TOML): a changed comparison
+    rule is a changed input. (Until this was the whole package, it hashed auditor/caches/ only, where this module
+    moved: a changed judge was served its old verdicts.)"""
     h = hashlib.sha256()
     for f in sorted(root.rglob("*")):
-        if f.is_file() and f.suffix in (".py", ".j2", ".txt", ".sh"):
+        if f.is_file() and f.suffix in (".py", ".j2", ".txt", ".sh", ".toml", ".in"):
             h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
