@@ -1149,3 +1149,58 @@ def test_a_version_modules_revision_never_excuses_another_line_or_a_value_that_i
     for what, data in evil.items():
         pub = wheel(tmp_path / "e.whl", members=members + [("pkg/version.py", data, 0o644), BASE[-1]])
         assert ("pkg/version.py", "code") in [(d.path, d.cls) for d in compare_wheels(pub, reb).differences], what
+
+
+DELVE_1_12 = b"""# start delvewheel patch
+def _delvewheel_patch_1_12_0():
+    import os
+    if os.path.isdir(libs_dir := os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, '.'))):
+        os.add_dll_directory(libs_dir)
+
+
+_delvewheel_patch_1_12_0()
+del _delvewheel_patch_1_12_0
+# end delvewheel patch
+"""
+
+
+@pytest.mark.twin("delvewheel-patch", "delvewheel-record")
+def test_delvewheel_1_12_grafting_into_platlib_is_its_patch_on_every_path(tmp_path):
+    """pycurl 7.46.0's Windows wheels (issue 47): delvewheel 1.12 grafts a top-level module's DLLs into
+    pycurl-7.46.0.data/platlib/ and patches curl/__init__.py to add site-packages (`os.pardir, '.'`) to the DLL search
+    path; its DELVEWHEEL record beside them. Accepted against the rebuild's file and the sdist's; the same block in a
+    wheel that grafts nothing there, or with another directory or call, stays a difference of class code."""
+    doc = b"'''A high-level interface to the pycurl extension'''\n\n\n"
+    body = b"import sys, pycurl\n"
+    init = "curl/__init__.py"
+    base = [("curl/__init__.py", doc + body, 0o644), ("pycurl.cp312-win_amd64.pyd", b"MZ", 0o644),
+            ("pycurl-7.46.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: pycurl\nVersion: 7.46.0\n", 0o644),
+            ("pycurl-7.46.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nGenerator: setuptools (80.9.0)\nRoot-Is-Purelib: false\n"
+                                              b"Tag: cp312-cp312-win_amd64\n", 0o644),
+            ("pycurl-7.46.0.dist-info/RECORD", b"", 0o644)]
+    dll = ("pycurl-7.46.0.data/platlib/libssh2-5ab308fb16afc6ecd48502d1ff045636.dll", b"MZ\x90", 0o644)
+    record = ("pycurl-7.46.0.dist-info/DELVEWHEEL", b"Version: 1.12.0\nArguments: ['delvewheel', 'repair']\n", 0o644)
+
+    def published(block: bytes, *extra):
+        members = [(n, (doc + block + b"\n" + body).replace(b"\n", b"\r\n") if n == init else d, m) for n, d, m in base]
+        return wheel(tmp_path / f"p{len(list(tmp_path.iterdir()))}.whl", members=members[:-1] + list(extra) + members[-1:])
+
+    reb = wheel(tmp_path / "r.whl", members=[(n, d, m) for n, d, m in base if not n.endswith(".pyd")]
+                + [("pycurl.cpython-312-x86_64-linux-gnu.so", b"\x7fELF", 0o755)])
+    src = tmp_path / "src"
+    (src / "curl").mkdir(parents=True)
+    (src / "curl" / "__init__.py").write_bytes(doc + body)
+    compares = {"other platform": lambda p: compare_other_platform(p, reb), "sources": lambda p: cross_check_sources(p, src)}
+    for path, compare in compares.items():
+        cmp = compare(published(DELVE_1_12, dll, record))
+        assert init not in {d.path for d in cmp.differences} and cmp.judged_by.get(init) == "delvewheel-patch", \
+            (path, cmp.differences)
+        assert "pycurl-7.46.0.dist-info/DELVEWHEEL" not in {d.path for d in cmp.differences}, (path, cmp.differences)
+        for what, members in {"nothing grafted in platlib": (published(DELVE_1_12),),
+                              "another directory": (published(DELVE_1_12.replace(b"os.pardir, '.'", b"os.pardir, '..'"),
+                                                              dll),),
+                              "a call beside": (published(DELVE_1_12.replace(b"os.add_dll_directory(libs_dir)",
+                                                                             b"os.add_dll_directory(libs_dir); os.system('id')"),
+                                                          dll),)}.items():
+            cmp = compare(members[0])
+            assert (init, "code") in coded(cmp), (path, what, cmp.differences)

@@ -15,7 +15,7 @@ import re
 from auditor.fetch.archives import WheelArchive
 from auditor.judge.configured import appended_licenses, bytecode_of, configured_from
 from auditor.judge.diffs import crlf_only, member_diff
-from auditor.judge import generated
+from auditor.judge import delvewheel, generated
 from auditor.judge.interface import is_shared_object, unneeded_graft
 from auditor.judge.metasteps import project_sbom as _project_sbom
 from auditor.judge.case import Case
@@ -194,7 +194,7 @@ def auditwheel_sbom(c: Case) -> bool:
 
 
 def delvewheel_record(c: Case) -> bool:
-    step = rules.delvewheel_record(c.name, c.pub)
+    step = delvewheel.delvewheel_record(c.name, c.pub)
     if step:
         c.out.tool_steps.append(step)
     return bool(step)

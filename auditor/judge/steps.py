@@ -16,7 +16,8 @@ from auditor.fetch.archives import Member, WheelArchive
 from auditor.fetch.archives import extension_stem
 from auditor.judge.configured import SdistSources
 from auditor.judge.diffs import member_diff, same_bytes, text_diff, is_compiled
-from auditor.judge.rules import (classify, delvewheel_patch, record_backslashes, record_problem, record_rows)
+from auditor.judge.delvewheel import delvewheel_patch
+from auditor.judge.rules import (classify, record_backslashes, record_problem, record_rows)
 from auditor.records import Comparison, Difference
 
 

@@ -44,7 +44,9 @@ TOOL_STEPS: tuple[Rule, ...] = (
     Rule("delvewheel-patch", T, "delvewheel (Windows) inserts one `# start delvewheel patch` ... `# end delvewheel "
          "patch` block into a package's .py (adds the grafted NAME.libs/ to the DLL search path or preloads its "
          "DLLs): accepted only when the block uses nothing but those calls and names a .libs directory the wheel "
-         "grafts, and the file without it equals the rebuild's", "shapely 2.1.2 win_amd64",
+         "grafts (delvewheel 1.12: site-packages itself, `os.pardir, '.'`, when it grafts a top-level module's DLLs "
+         "into NAME.data/platlib/), and the file without it equals the rebuild's",
+         "shapely 2.1.2 win_amd64; pycurl 7.46.0 win_amd64 (delvewheel 1.12, platlib)",
          emits=r"delvewheel \S+ patch of .+ \(adds the grafted .+ to the DLL search path\)", check=True,
          never=("a call or import the patch does not make (os.system, subprocess), a store into a module (sys.path[:0] "
                 "= ...), a .libs the wheel does not graft, two blocks, any change outside the block")),
