@@ -1204,3 +1204,32 @@ def test_delvewheel_1_12_grafting_into_platlib_is_its_patch_on_every_path(tmp_pa
                                                           dll),)}.items():
             cmp = compare(members[0])
             assert (init, "code") in coded(cmp), (path, what, cmp.differences)
+
+
+@pytest.mark.twin("entry-point-python-version")
+def test_interpreter_named_scripts_against_the_sdists_egg_info_on_the_sources_path(tmp_path):
+    """memray 1.19.3 (issue 47): its build failed here, and the sources check held the cp310 wheel's memray3.10 against
+    the sdist's egg-info entry_points.txt naming memray3.12 (the Python that made the sdist): the same rule as on the
+    rebuilt path. Twins: another object reference, an added script, two entries colliding once X.Y is set aside."""
+    from auditor.judge.verdicts import sources_judgement
+    from tests import attacker
+
+    src = attacker.write_sdist_dir(tmp_path / "src", "setuptools", "demo")
+    (src / "demo.egg-info" / "entry_points.txt").write_text(
+        "[console_scripts]\ndemo = demo.util:add\ndemo3.12 = demo.util:add\n")
+    tag = "cp310-cp310-manylinux_2_17_x86_64"
+
+    def judged(entry_points: bytes, i: int):
+        members = attacker.members("demo", tag=tag, extra=[("demo-1.0.dist-info/entry_points.txt", entry_points, 0o644)])
+        path = attacker.write_wheel(tmp_path / f"w{i}", "demo", tag, members)
+        return sources_judgement(path, src, path.name, "build-failed: on purpose").fields()
+
+    honest = judged(b"[console_scripts]\ndemo = demo.util:add\ndemo3.10 = demo.util:add\n", 0)
+    assert "demo-1.0.dist-info/entry_points.txt" not in {d["path"] for d in honest["differences"]}, honest["differences"]
+    assert "entry-point-python-version" in honest["normalizations"]
+    for i, evil in enumerate((b"[console_scripts]\ndemo = demo.util:add\ndemo3.10 = demo.evil:run\n",
+                              b"[console_scripts]\ndemo = demo.util:add\ndemo3.10 = demo.util:add\npip = demo.evil:run\n",
+                              b"[console_scripts]\ndemo = demo.util:add\ndemo3.10 = demo.evil:run\ndemo{python} = demo.util:add\n"),
+                             1):
+        f = judged(evil, i)
+        assert ("demo-1.0.dist-info/entry_points.txt", "code") in {(d["path"], d["cls"]) for d in f["differences"]}, evil

@@ -27,6 +27,7 @@ from auditor.judge import declared
 from auditor.judge.diffs import member_diff, over_read_limit
 from auditor.judge.classes import field_class
 from auditor.judge.metadata import parse_email
+from auditor.judge.metasteps import wheel_pythons
 from auditor.judge.rules import classify, record_backslashes, record_problem
 from auditor.records import Comparison, Difference
 
@@ -74,7 +75,7 @@ def check_dist_info(pub: WheelArchive, name: str, filename: str | None, root: Pa
         _check_metadata(data, filename, root, name, out)
         return
     if leaf == "entry_points.txt":
-        _check_entry_points(data, root, name, out)
+        _check_entry_points(data, root, name, out, wheel_pythons(pub))
         return
     if _LICENSE.search(leaf.rsplit("/", 1)[-1]):
         same = [c for c in index.get(leaf.removeprefix("licenses/"), []) + index.get(leaf.rsplit("/", 1)[-1], [])
@@ -156,7 +157,27 @@ def _version(v) -> str:
         return str(v)
 
 
-def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison) -> None:
+def _python_named(lines, version: str | None) -> list[str] | None:
+    """`group:name=object` lines with a name's trailing X.Y (`version`'s, or any when None) made {python}, sorted;
+    None when two entries then collide (one would hide the other)."""
+    suffix = re.escape(version) if version else r"[23]\.[0-9]+"
+    pattern = re.compile(r"(?<![\d.])" + suffix + r"(?==)")
+    out = sorted(pattern.sub("{python}", line, count=1) for line in lines)
+    keys = [line.split("=", 1)[0] for line in out]
+    return out if len(set(keys)) == len(keys) else None
+
+
+def _entry_points_python_version(published, declared_lines, pythons: set[str]) -> bool:
+    """The sdist's egg-info names interpreter-named scripts after the Python that made the sdist (memray3.12), the
+    wheel after its own (memray3.10): the same entry points once each X.Y is set aside (entry-point-python-version,
+    as on the rebuilt path), every object reference compared, collisions refused."""
+    if len(pythons) != 1:
+        return False
+    mine, theirs = _python_named(published, next(iter(pythons))), _python_named(declared_lines, None)
+    return mine is not None and mine == theirs
+
+
+def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison, pythons: set[str] = frozenset()) -> None:
     want = declared.entry_points(root)
     if not want.static:
         out.compiled_differences.append(Difference(
@@ -169,6 +190,10 @@ def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison) -> 
         return
     added = sorted(set(published) - set(want.values or ()))
     lacking = sorted(set(want.values or ()) - set(published))
+    if (added or lacking) and _entry_points_python_version(published, want.values or (), set(pythons)):
+        out.normalizations.append("entry-point-python-version")
+        out.members_verified += 1
+        return
     if added or lacking:
         detail = "; ".join([f"published adds {x}" for x in added] + [f"published lacks {x}" for x in lacking])
         out.differences.append(member_diff(name, "metadata", f"entry points against the sdist's {want.source}: {detail}", "code"))

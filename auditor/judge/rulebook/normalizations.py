@@ -39,8 +39,10 @@ NORMALIZATIONS: tuple[Rule, ...] = (
                 ".pth paired with the same rebuilt one")),
     Rule("entry-point-python-version", N, "entry points the same but for names ending with the X.Y of the Python "
          "that built each wheel (a wheel for a Python no image has, compared with a rebuild for another): the "
-         "project's setup.py names a script after sys.version_info; every object reference still compared",
-         "coverage 7.14.0 (coverage-3.12 published, coverage-3.14 rebuilt)",
+         "project's setup.py names a script after sys.version_info; every object reference still compared. The same on "
+         "the sources check, against the sdist's egg-info named after the Python that made the sdist",
+         "coverage 7.14.0 (coverage-3.12 published, coverage-3.14 rebuilt); memray 1.19.3 (memray3.10 against the "
+         "egg-info's memray3.12)",
          never=("another object reference, an added or removed entry point, two entries whose names collide once the "
                 "X.Y is set aside")),
     Rule("license-file-location", N, "a license file with the same bytes at NAME.dist-info/F in one wheel and "
