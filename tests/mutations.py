@@ -70,6 +70,28 @@ def _same_dist_info(rule: str) -> Callable:
     return align_dist_info
 
 
+def _pair_all(rule: str) -> Callable:
+    def pair(pub, reb, pub_only, reb_only, out, crlf_ok=False):
+        out.normalizations.append(rule)
+        return set(pub_only)  # every member on one side only taken as moved or renamed
+    return pair
+
+
+def _same_metadata(rule: str) -> Callable:
+    from auditor.judge.metadata import MetaComparison
+
+    return lambda a, b: MetaComparison(True, spellings=["METADATA (widened)"])
+
+
+def _not_read(rule: str) -> Callable:
+    from auditor.judge.diffs import not_read
+
+    def over_read_limit(out, name, size):
+        not_read(out, name, "widened: every member past the read bound")
+        return True
+    return over_read_limit
+
+
 def _sbom_same(rule: str) -> Callable:
     def project_sbom(pub, reb, name, out):
         out.normalizations.append(rule)
@@ -106,13 +128,25 @@ MUTATIONS: dict[str, tuple[object, str, Callable[[str], Callable]]] = {
     # every .git file a submodule's pointer
     "submodule-gitdir-file": (sourcerepo.rules, "gitdir_file", lambda rule: _always),
     "dist-info-name": (members, "align_dist_info", _same_dist_info),
+    # every member on one side only a moved license, a renamed namespace .pth
+    "license-file-location": (members, "moved_licenses", _pair_all),
+    "nspkg-pth-python-version": (members, "renamed_nspkg", _pair_all),
+    # every METADATA the rebuild's, spelled another way
+    "metadata-format": (metasteps, "compare_metadata", _same_metadata),
     "sbom-same-components": (checks, "_project_sbom", _sbom_same),
+}
+
+
+# rule -> (the modules that import the deciding function by name, its name, the widened replacement)
+EVERYWHERE: dict[str, tuple[tuple[object, ...], str, Callable[[str], Callable]]] = {
+    # every published member past the read bound: none judged
+    "read-limit": ((members, sources, unbuilt), "over_read_limit", _not_read),
 }
 
 
 def mutable(rule: str) -> bool:
     r = BY_NAME[rule]
-    return r.check or rule in MUTATIONS
+    return r.check or rule in MUTATIONS or rule in EVERYWHERE
 
 
 def accept_everything(rule: str) -> None:
@@ -130,6 +164,10 @@ def accept_everything(rule: str) -> None:
 
         profiles.first = first  # type: ignore[assignment]
         assert original is not first
+        return
+    if rule in EVERYWHERE:  # a function the judge's modules import by name: widened in each
+        for module in EVERYWHERE[rule][0]:
+            setattr(module, EVERYWHERE[rule][1], EVERYWHERE[rule][2](rule))
         return
     module, attribute, make = MUTATIONS[rule]
     setattr(module, attribute, make(rule))
