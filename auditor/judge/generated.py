@@ -155,7 +155,7 @@ _REVISION_NAME = re.compile(r"(?i)git|revision|commit|hash|sha")
 class _Revisions(ast.NodeTransformer):
     """A module's tree with the string assigned to each revision-named variable taken out (kept in `found`)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.found: list[object] = []
 
     def visit_Assign(self, node: ast.Assign):

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set as AbstractSet
 
 import hashlib
 import re
@@ -167,7 +167,7 @@ def _python_named(lines, version: str | None) -> list[str] | None:
     return out if len(set(keys)) == len(keys) else None
 
 
-def _entry_points_python_version(published, declared_lines, pythons: set[str]) -> bool:
+def _entry_points_python_version(published, declared_lines, pythons: AbstractSet[str]) -> bool:
     """The sdist's egg-info names interpreter-named scripts after the Python that made the sdist (memray3.12), the
     wheel after its own (memray3.10): the same entry points once each X.Y is set aside (entry-point-python-version,
     as on the rebuilt path), every object reference compared, collisions refused."""
@@ -177,7 +177,8 @@ def _entry_points_python_version(published, declared_lines, pythons: set[str]) -
     return mine is not None and mine == theirs
 
 
-def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison, pythons: set[str] = frozenset()) -> None:
+def _check_entry_points(data: bytes, root: Path, name: str, out: Comparison,
+                        pythons: AbstractSet[str] = frozenset()) -> None:
     want = declared.entry_points(root)
     if not want.static:
         out.compiled_differences.append(Difference(
