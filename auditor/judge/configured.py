@@ -40,6 +40,17 @@ _MARK = "AUDITOR_PLACEHOLDER_"
 _SOURCE_ROOTS = ("src", "lib", "python")
 
 
+def _the_one(found: list[Path], limit: int) -> bytes | None:
+    """The bytes of the one file found (None: none, several, unreadable or larger than `limit`)."""
+    if len(found) != 1:
+        return None
+    try:
+        data = found[0].read_bytes()
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
 class SdistFiles:
     """The extracted sdist's regular files by each path suffix they can have in a wheel (as in the
     sources check), read when asked."""
@@ -49,14 +60,7 @@ class SdistFiles:
         self.index = index
 
     def read(self, key: str, limit: int = 1 << 22) -> bytes | None:
-        found = self.index.get(key) or []
-        if len(found) != 1:
-            return None
-        try:
-            data = found[0].read_bytes()
-        except OSError:
-            return None
-        return data if len(data) <= limit else None
+        return _the_one(self.index.get(key) or [], limit)
 
     def _at(self, key: str) -> list[Path]:
         return [p for p in self.index.get(key) or [] if str(p.relative_to(self.root)) in
@@ -69,14 +73,7 @@ class SdistFiles:
     def read_at(self, key: str) -> bytes | None:
         """The sdist's file at wheel path `key` itself: at the sdist's root or below one source root (src/, lib/,
         python/), not any file whose path merely ends so."""
-        found = self._at(key)
-        if len(found) != 1:
-            return None
-        try:
-            data = found[0].read_bytes()
-        except OSError:
-            return None
-        return data if len(data) <= 1 << 22 else None
+        return _the_one(self._at(key), 1 << 22)
 
     @cached_property
     def license_texts(self) -> list[tuple[str, bytes]]:
