@@ -22,6 +22,8 @@ usr/include/libxml2/libxml/tree.h                       libdevel/libxml2-dev
 usr/include/tg_owt/third_party/crc32c/src/include/crc32c/crc32c.h libdevel/libtgowt-dev
 usr/include/vendored/zz/zstd.h                           libdevel/libvendors-zstd-dev
 usr/include/zstd.h                                      libdevel/libzstd-dev
+usr/lib/x86_64-linux-gnu/openblas-pthread/pkgconfig/openblas.pc libdevel/libopenblas0-pthread-dev
+usr/lib/x86_64-linux-gnu/openblas-openmp/pkgconfig/openblas.pc libdevel/libopenblas0-openmp-dev
 """
 
 
@@ -39,12 +41,15 @@ def index(tmp_path):
      "libcurl4-openssl-dev"),
     ('meson.build:9:0: ERROR: Dependency "liblz4" not found, tried pkgconfig', ("pkgconfig", "liblz4.pc"), "liblz4-dev"),
     ("x.c:1:10: fatal error: libxml/tree.h: No such file or directory", ("header", "libxml/tree.h"), "libxml2-dev"),
+    # scipy 1.17.0 (issue 47): meson asks for OpenBLAS; Debian ships openblas.pc, through alternatives, per flavour
+    ('meson.build:9:0: ERROR: Dependency "OpenBLAS" not found, tried pkgconfig', ("pkgconfig", "OpenBLAS.pc"),
+     "libopenblas0-openmp-dev"),
 ])
 def test_the_file_a_build_lacks_is_named_and_found_in_the_contents_index(index, log, missing, package):
     cause = explain(log)
     assert cause is not None and cause.missing == missing, cause
     path, packages = debian.find_in(index, *missing)
-    assert debian._choose(list(packages)) == package and path.endswith(missing[1])
+    assert debian._choose(list(packages)) == package and path.lower().endswith(missing[1].lower())
 
 
 @pytest.mark.unit

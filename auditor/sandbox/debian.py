@@ -30,7 +30,8 @@ KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 _WHERE = {
     "header": r"usr/include/(?:.+/)?{name}",
     "program": r"usr/bin/{name}",
-    "pkgconfig": r"usr/(?:lib/x86_64-linux-gnu|lib|share)/pkgconfig/{name}",
+    # (BLAS and LAPACK flavours install theirs through alternatives, one directory deeper: .../openblas-pthread/pkgconfig/)
+    "pkgconfig": r"usr/(?:lib/x86_64-linux-gnu|lib|share)/(?:[\w.+-]+/)?pkgconfig/{name}",
     "library": r"usr/lib/x86_64-linux-gnu/{name}",
 }
 
@@ -117,12 +118,14 @@ def find_in(index: Path, kind: str, name: str) -> tuple[str, tuple[str, ...]] | 
     """(path, packages) of the first line of the index whose path is where Debian puts a `kind` named `name`."""
     if kind not in _WHERE or not re.fullmatch(r"[\w.+-]+(?:/[\w.+-]+)*", name):
         return None
-    pattern = re.compile(_WHERE[kind].format(name=re.escape(name)))
-    needle = name.encode()
+    # a pkg-config name is looked up as Debian spells it, in any case (meson asks for OpenBLAS, Debian ships openblas.pc)
+    case = re.IGNORECASE if kind == "pkgconfig" else 0
+    pattern = re.compile(_WHERE[kind].format(name=re.escape(name)), case)
+    needle = name.lower().encode() if case else name.encode()
     hits: list[tuple[str, tuple[str, ...]]] = []
     with gzip.open(index, "rb") as f:
         for raw in f:
-            if needle not in raw:
+            if needle not in (raw.lower() if case else raw):
                 continue
             path, _, where = raw.decode("utf-8", "replace").rstrip("\n").rpartition(" ")
             path = path.strip()
