@@ -24,14 +24,12 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import subprocess
-import sysconfig
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 
+from tests.test_excuse_attacks import _module
 from tests.conftest import PYPI
 from tests.fixtureindex import build_c_project, lock_line, make_project, retag_wheel
 from tests.test_attack_inprocess import GETS_THROUGH, neuter_one_relocation
@@ -133,16 +131,6 @@ def _project(root: Path, name: str) -> Path:
         + ('dynamic = ["scripts"]\n' if name == "atkbase" else "")
         + f'\n[tool.setuptools]\npackages = ["{name}"]\n')
     return proj
-
-
-def _module(tmp_path: Path, name: str, source: str) -> bytes:
-    inc = Path(sysconfig.get_paths()["include"])
-    if not (inc / "Python.h").exists() or sysconfig.get_python_version() != "3.11":
-        pytest.skip("no Python 3.11 headers on this host")
-    (tmp_path / f"{name}.c").write_text(source)
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", f"-I{inc}", str(tmp_path / f"{name}.c"), "-o",
-                    str(tmp_path / f"{name}.so")], check=True, capture_output=True)
-    return (tmp_path / f"{name}.so").read_bytes()
 
 
 @GETS_THROUGH
